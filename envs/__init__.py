@@ -1,0 +1,1 @@
+"""Declarative environment specs and curricula (installed as the ``execgym.specs`` package)."""
