@@ -1,0 +1,199 @@
+"""Shared, never-raising scoring used by every trainer hook (OpenRLHF, verl, TRL).
+
+Contract:
+
+* :func:`extract_response(query, prompt)` returns the model's response from OpenRLHF's decoded
+  ``query`` (prompt + response, special tokens kept): the prompt prefix is cut, then trailing
+  end-of-turn / padding markers. When the prompt is not a prefix (left truncation) the text after the
+  last assistant header is used; failing that the whole query, flagged ``prompt_not_prefix``.
+* :func:`parse_label(label)` turns a label (task-spec JSON text or dict) into a spec dict or a reason.
+* :func:`score_response(label, response)` returns a :class:`HookScore` and never raises: anything odd
+  scores 0 with a reason from :data:`REASONS`.
+* :func:`log_counts(hook_scores)` turns scores into a fixed-key dict of floats (fractions per outcome
+  and per reason), the same keys on every call so trainers can stack them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("execgym.training.hooks")
+
+# End-of-turn, end-of-text and padding markers of the common chat templates, as decoded text.
+EOS_MARKERS: tuple[str, ...] = (
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|end_of_text|>",
+    "<|eot_id|>",
+    "<|end|>",
+    "<end_of_turn>",
+    "</s>",
+    "<eos>",
+    "<|eos|>",
+    "<pad>",
+    "<|pad|>",
+)
+
+# Assistant headers a generation prompt ends with, used only when the prompt is not a prefix.
+ASSISTANT_HEADERS: tuple[str, ...] = (
+    "<|im_start|>assistant\n",
+    "<|start_header_id|>assistant<|end_header_id|>\n\n",
+    "<start_of_turn>model\n",
+    "<|assistant|>\n",
+    "Assistant:",
+)
+
+OUTCOMES: tuple[str, ...] = ("correct", "partial", "wrong", "format_error", "timeout", "error")
+
+# Why a hook scored something 0 without the verifier's say-so (plus "ok" when the verifier decided).
+REASONS: tuple[str, ...] = (
+    "ok",
+    "label_missing",  # None or empty label
+    "label_not_json",  # text that is not JSON
+    "label_not_object",  # JSON that is not an object
+    "label_bad_spec",  # an object without a usable "env" key
+    "response_not_text",  # the response (or query) is not a string
+    "prompt_not_prefix",  # the prompt was not a prefix of the query (scored anyway, see above)
+    "score_exception",  # execgym.score raised (a bug: it must not)
+    "reward_not_finite",  # the verifier returned NaN/inf (a bug)
+)
+
+
+@dataclass(frozen=True)
+class HookScore:
+    """One scored sample: ``reward`` on the environment's scale, ``score`` in [0, 1]."""
+
+    reward: float
+    score: float
+    outcome: str
+    reason: str  # one of REASONS
+    detail: str = ""  # human-readable: the verifier's reason or what was wrong
+    extra: dict = field(default_factory=dict)
+
+
+def strip_end_markers(text: str) -> str:
+    """Remove trailing end-of-turn / padding markers and whitespace (repeatedly)."""
+    out = text
+    while True:
+        stripped = out.rstrip()
+        for marker in EOS_MARKERS:
+            if stripped.endswith(marker):
+                stripped = stripped[: -len(marker)]
+                break
+        else:
+            return stripped
+        out = stripped
+
+
+def extract_response(query: Any, prompt: Any) -> tuple[str, str]:
+    """Return ``(response, reason)`` where reason is ``ok`` or ``prompt_not_prefix``."""
+    q = query if isinstance(query, str) else ""
+    p = prompt if isinstance(prompt, str) else ""
+    if p and q.startswith(p):
+        return strip_end_markers(q[len(p) :]), "ok"
+    if not p:
+        return strip_end_markers(q), "ok"
+    best = -1
+    best_header = ""
+    for header in ASSISTANT_HEADERS:
+        pos = q.rfind(header)
+        if pos > best:
+            best, best_header = pos, header
+    if best >= 0:
+        return strip_end_markers(q[best + len(best_header) :]), "prompt_not_prefix"
+    return strip_end_markers(q), "prompt_not_prefix"
+
+
+def parse_label(label: Any) -> tuple[dict | None, str, str]:
+    """Return ``(spec, reason, detail)``; spec is None unless reason is ``ok``."""
+    if label is None or (isinstance(label, str) and not label.strip()):
+        return None, "label_missing", "no label: the prompt dataset needs --data.label_key with the task spec"
+    if isinstance(label, (bytes, bytearray)):
+        try:
+            label = label.decode("utf-8")
+        except UnicodeDecodeError:
+            return None, "label_not_json", "label bytes are not UTF-8"
+    if isinstance(label, dict):
+        spec = label
+    elif isinstance(label, str):
+        try:
+            spec = json.loads(label)
+        except (ValueError, RecursionError) as exc:
+            return None, "label_not_json", f"label is not JSON: {exc}"[:300]
+        if not isinstance(spec, dict):
+            return None, "label_not_object", f"label JSON is a {type(spec).__name__}, not an object"
+    else:
+        return None, "label_not_object", f"label is a {type(label).__name__}, not task-spec JSON"
+    env = spec.get("env")
+    if not isinstance(env, str) or not env:
+        return None, "label_bad_spec", "task spec has no 'env' string"
+    return spec, "ok", ""
+
+
+def _finite(x: Any) -> float | None:
+    try:
+        value = float(x)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def score_response(label: Any, response: Any) -> HookScore:
+    """Score ``response`` against the task spec in ``label``; never raises."""
+    try:
+        return _score_response(label, response)
+    except Exception as exc:  # noqa: BLE001 - a hook must never raise
+        log.warning("execgym hook: scoring raised %s: %s", type(exc).__name__, exc)
+        return HookScore(0.0, 0.0, "error", "score_exception", f"{type(exc).__name__}: {exc}"[:300])
+
+
+def _score_response(label: Any, response: Any) -> HookScore:
+    spec, reason, detail = parse_label(label)
+    if spec is None:
+        return HookScore(0.0, 0.0, "error", reason, detail)
+    if not isinstance(response, str):
+        return HookScore(0.0, 0.0, "format_error", "response_not_text", f"response is {type(response).__name__}")
+    import execgym
+
+    try:
+        result = execgym.score(spec, response)
+    except Exception as exc:  # noqa: BLE001 - contract says it never raises; guard anyway
+        log.warning("execgym.score raised %s: %s", type(exc).__name__, exc)
+        return HookScore(0.0, 0.0, "error", "score_exception", f"{type(exc).__name__}: {exc}"[:300])
+    reward = _finite(getattr(result, "reward", None))
+    max_reward = _finite(getattr(result, "max_reward", 1.0)) or 1.0
+    outcome = str(getattr(result, "outcome", "error"))
+    verdict = str(getattr(result, "reason", ""))
+    if reward is None:
+        return HookScore(0.0, 0.0, "error", "reward_not_finite", verdict)
+    score = min(1.0, max(0.0, reward / max_reward)) if max_reward > 0 else 0.0
+    return HookScore(reward, score, outcome, "ok", verdict)
+
+
+def log_counts(scores: Iterable[HookScore], prefix: str = "execgym/") -> dict[str, float]:
+    """Fixed-key numeric logs: mean reward/score, outcome fractions, reason fractions."""
+    items = list(scores)
+    n = max(1, len(items))
+    logs: dict[str, float] = {
+        f"{prefix}reward": sum(s.reward for s in items) / n,
+        f"{prefix}score": sum(s.score for s in items) / n,
+    }
+    for outcome in OUTCOMES:
+        logs[f"{prefix}outcome_{outcome}"] = sum(1 for s in items if s.outcome == outcome) / n
+    for reason in REASONS:
+        if reason != "ok":
+            logs[f"{prefix}invalid_{reason}"] = sum(1 for s in items if s.reason == reason) / n
+    return logs
+
+
+def as_list(value: Any, n: int) -> list[Any]:
+    """A list of length ``n`` from a list/tuple (padded with None) or a single value."""
+    if isinstance(value, (list, tuple)):
+        seq: Sequence[Any] = value
+        return [seq[i] if i < len(seq) else None for i in range(n)]
+    return [value] * n
