@@ -61,6 +61,8 @@ REASONS: tuple[str, ...] = (
     "prompt_not_prefix",  # the prompt was not a prefix of the query (scored anyway, see above)
     "score_exception",  # execgym.score raised (a bug: it must not)
     "reward_not_finite",  # the verifier returned NaN/inf (a bug)
+    "turn_cap",  # a multi-turn episode never said done and was stopped (episodes.HARD_TURN_CAP)
+    "step_after_done",  # a trainer stepped an episode that had already ended
 )
 
 
@@ -157,7 +159,9 @@ def _score_response(label: Any, response: Any) -> HookScore:
     if spec is None:
         return HookScore(0.0, 0.0, "error", reason, detail)
     if not isinstance(response, str):
-        return HookScore(0.0, 0.0, "format_error", "response_not_text", f"response is {type(response).__name__}")
+        return HookScore(
+            0.0, 0.0, "format_error", "response_not_text", f"response is {type(response).__name__}"
+        )
     import execgym
 
     try:

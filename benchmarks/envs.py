@@ -1,0 +1,209 @@
+"""Environment throughput and scoring latency; prints ONE JSON object.
+
+For every environment at levels 1, 4 and 6 (gold answers throughout):
+- ``generate_eps``: reset(seed=fresh) + step(gold) episodes/s, task generation (synthesis + sandboxed trace)
+  included: the cost of an env used online with never-seen seeds.
+- ``replay_eps``: reset(options={"task": spec}) + step(gold) over pre-built full specs (what a trainer does with
+  an exported dataset): task rebuild from the spec, prompt, scoring. Task caches are cleared first (cold).
+- ``score_p50_ms`` / ``score_p99_ms``: ``execgym.score(spec_json, gold)`` latency per call, cold (JSON parse +
+  task rebuild + scoring; ``needs_execution`` says whether the family runs the sandbox to score).
+Baselines in the same run: for ExecIO-v0 level 4, the plain replay loop vs ``score_batch`` over the same
+responses vs an async vector env (2 workers, shared_memory=False) vs scoring alone.
+
+Usage: ``python benchmarks/envs.py [--episodes N] [--generate N] [--levels 1,4,6]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from typing import Any
+
+import gymnasium as gym
+
+import execgym
+from execgym.gym.requests import export_task_seed
+
+ENVS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0")
+NEEDS_EXECUTION = {
+    "ExecNext-v0": False,
+    "ExecVar-v0": False,
+    "ExecIO-v0": False,
+    "ExecOI-v0": True,
+    "UnitTest-v0": True,
+}
+
+
+def cold() -> None:
+    """Drop the task layer's caches so every measurement rebuilds tasks from their specs (no warm hits)."""
+    from execgym.tasks.registry import clear_cache
+
+    clear_cache()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def build_specs(name: str, level: int, n: int, base_seed: int) -> tuple[list[dict], list[str], float]:
+    """n full specs + gold responses; returns the time spent (the generation cost)."""
+    env = gym.make(f"execgym/{name}", level=level)
+    specs, golds = [], []
+    start = time.perf_counter()
+    for i in range(n):
+        _, info = env.reset(seed=export_task_seed(name, base_seed, i))
+        specs.append(info["task"])
+        golds.append(env.unwrapped.gold_response())
+    elapsed = time.perf_counter() - start
+    env.close()
+    return specs, golds, elapsed
+
+
+def generate_eps(name: str, level: int, n: int) -> float:
+    """Fresh seeds, generation included (tasks never seen by this process)."""
+    env = gym.make(f"execgym/{name}", level=level)
+    start = time.perf_counter()
+    for i in range(n):
+        env.reset(seed=export_task_seed(name, 777_000 + level, i))
+        env.step(env.unwrapped.gold_response())
+    elapsed = time.perf_counter() - start
+    env.close()
+    return n / elapsed
+
+
+def replay_eps(name: str, specs: list[dict], golds: list[str], rounds: int) -> float:
+    env = gym.make(f"execgym/{name}", level=specs[0]["level"])
+    count = 0
+    start = time.perf_counter()
+    for _ in range(rounds):
+        cold()
+        for spec, gold in zip(specs, golds):
+            env.reset(options={"task": spec})
+            _, _reward, *_ = env.step(gold)
+            count += 1
+    elapsed = time.perf_counter() - start
+    env.close()
+    return count / elapsed
+
+
+def score_latency(specs: list[dict], golds: list[str]) -> tuple[float, float, float]:
+    texts = [json.dumps(s) for s in specs]
+    times = []
+    cold()
+    start_all = time.perf_counter()
+    for text, gold in zip(texts, golds):
+        t0 = time.perf_counter()
+        execgym.score(text, gold)
+        times.append((time.perf_counter() - t0) * 1000)
+    total = time.perf_counter() - start_all
+    return percentile(times, 50), percentile(times, 99), len(texts) / total
+
+
+def batch_eps(specs: list[dict], golds: list[str], rounds: int) -> float:
+    texts = [json.dumps(s) for s in specs]
+    start = time.perf_counter()
+    for _ in range(rounds):
+        cold()
+        scores = execgym.score_batch(texts, golds)
+    elapsed = time.perf_counter() - start
+    assert all(s.outcome == "correct" for s in scores), [s.reason for s in scores if s.outcome != "correct"][
+        :3
+    ]
+    return rounds * len(texts) / elapsed
+
+
+def vector_eps(name: str, level: int, num_envs: int, rounds: int) -> float:
+    """Async vector env (one process per sub-env, shared_memory=False, same-step autoreset), fresh seeds:
+    every step finishes ``num_envs`` episodes and the autoreset generates the next tasks in the workers."""
+    venv = gym.make_vec(
+        f"execgym/{name}",
+        num_envs=num_envs,
+        vectorization_mode="async",
+        vector_kwargs={"shared_memory": False, "autoreset_mode": gym.vector.AutoresetMode.SAME_STEP},
+        level=level,
+    )
+    try:
+        venv.reset(seed=123_000 + level)
+        start = time.perf_counter()
+        for _ in range(rounds):
+            golds = venv.call("gold_response")
+            _, rewards, terminated, _, _ = venv.step(golds)
+            assert terminated.all() and (rewards > 0).all()
+        elapsed = time.perf_counter() - start
+    finally:
+        venv.close()
+    return rounds * num_envs / elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=60, help="pre-built specs per (env, level)")
+    parser.add_argument("--generate", type=int, default=10, help="fresh-seed episodes per (env, level)")
+    parser.add_argument("--levels", default="1,4,6")
+    parser.add_argument("--envs", default=",".join(ENVS))
+    args = parser.parse_args(argv)
+    levels = [int(x) for x in args.levels.split(",")]
+    report: dict[str, Any] = {
+        "benchmark": "envs",
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "episodes_per_measurement": args.episodes,
+        "envs": {},
+    }
+    keep: dict[tuple[str, int], tuple[list[dict], list[str]]] = {}
+    for name in args.envs.split(","):
+        rows = {}
+        for level in levels:
+            specs, golds, build_s = build_specs(name, level, args.episodes, base_seed=level)
+            keep[(name, level)] = (specs, golds)
+            rounds = 1 if NEEDS_EXECUTION[name] else 3
+            p50, p99, score_rate = score_latency(specs, golds)
+            rows[str(level)] = {
+                "generate_eps": round(generate_eps(name, level, args.generate), 2),
+                "replay_eps": round(replay_eps(name, specs, golds, rounds), 1),
+                "score_only_per_s": round(score_rate, 1),
+                "score_p50_ms": round(p50, 3),
+                "score_p99_ms": round(p99, 3),
+                "needs_execution": NEEDS_EXECUTION[name],
+                "first_build_s_per_task": round(build_s / args.episodes, 4),
+            }
+        report["envs"][name] = rows
+    key = ("ExecIO-v0", 4)
+    if key in keep:
+        specs, golds = keep[key]
+        plain = report["envs"]["ExecIO-v0"]["4"]["replay_eps"]
+        batch = batch_eps(specs, golds, rounds=5)
+        generate_loop = report["envs"]["ExecIO-v0"]["4"]["generate_eps"]
+        vector = vector_eps("ExecIO-v0", 4, num_envs=2, rounds=max(2, args.generate // 2))
+        report["execio_level4"] = {
+            "plain_loop_eps": plain,
+            "batch_scorer_eps": round(batch, 1),
+            "generate_loop_eps": generate_loop,
+            "generate_vector_async_2_eps": round(vector, 2),
+            "score_only_per_s": report["envs"]["ExecIO-v0"]["4"]["score_only_per_s"],
+            "score_p99_ms": report["envs"]["ExecIO-v0"]["4"]["score_p99_ms"],
+            "targets": {"plain_loop_eps": 200, "batch_or_vector_eps": 500, "score_p99_ms": 20},
+            "met": {
+                "plain_loop_eps": plain >= 200,
+                "batch_or_vector_eps": batch >= 500,
+                "score_p99_ms": report["envs"]["ExecIO-v0"]["4"]["score_p99_ms"] < 20,
+            },
+        }
+    json.dump(report, sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

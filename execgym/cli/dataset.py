@@ -1,0 +1,86 @@
+"""``execgym dataset``: export environment tasks as trainer-ready JSONL/Parquet (see docs/dataset-export.md)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def _kv(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "dataset",
+        help="export environment tasks as a dataset (jsonl, parquet, openrlhf, verl, trl)",
+        description=(
+            "Write N task rows of one environment. Every row holds the prompt, the task spec as a JSON string "
+            "(score it later with execgym.score(spec, response)) and a gold response for SFT."
+        ),
+    )
+    parser.add_argument(
+        "--env", required=True, help="environment name, e.g. ExecIO-v0 (or execgym/ExecIO-v0)"
+    )
+    parser.add_argument("--levels", default=None, help="levels, e.g. 1-6 or 1,4,6 (default: all defined)")
+    parser.add_argument("-n", "--num", dest="n", type=int, required=True, help="number of rows")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (row seeds are derived by hashing)")
+    parser.add_argument(
+        "--format",
+        default="jsonl",
+        choices=["jsonl", "parquet", "openrlhf", "verl", "trl"],
+        help="row format",
+    )
+    parser.add_argument("-o", "--output", required=True, help="output file (.jsonl or .parquet)")
+    parser.add_argument("--workers", type=int, default=1, help="generator processes (default 1)")
+    parser.add_argument(
+        "--curriculum", action="store_true", help="order rows easy to hard with the env's default curriculum"
+    )
+    parser.add_argument("--text", action="store_true", help="prompts as plain text instead of chat messages")
+    parser.add_argument(
+        "--env-arg",
+        action="append",
+        type=_kv,
+        default=[],
+        metavar="KEY=VALUE",
+        help="environment kwarg (JSON value), e.g. --env-arg whitebox=false; repeatable",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.set_defaults(handler=run)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    from execgym.gym.export import export_dataset
+
+    def progress(done: int, total: int) -> None:
+        if done == total or done % 1000 == 0:
+            print(f"\r{done}/{total} rows", end="\n" if done == total else "", file=sys.stderr, flush=True)
+
+    try:
+        report = export_dataset(
+            args.env,
+            n=args.n,
+            path=args.output,
+            format=args.format,
+            levels=args.levels,
+            seed=args.seed,
+            workers=args.workers,
+            curriculum=args.curriculum,
+            env_kwargs=dict(args.env_arg),
+            chat=not args.text,
+            progress=None if args.quiet else progress,
+        )
+    except (TypeError, ValueError, RuntimeError) as exc:
+        print(f"execgym dataset: error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report.to_dict()))
+    return 0

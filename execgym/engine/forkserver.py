@@ -1,0 +1,431 @@
+"""The fork-server worker: ``python -m execgym.engine.forkserver``.
+
+A small, clean interpreter started by the caller's pool with ``subprocess`` (exec, never a fork
+of the caller) and a scrubbed environment. At start it pre-imports the allowed stdlib modules
+and ``execgym.engine.child``, enters fresh user + network + PID namespaces and a private mount
+namespace with a read-only file system (where the kernel allows), becomes a child subreaper,
+prebuilds the seccomp filter, freezes its heap for cheap forks, and sends a hello frame listing
+the layers it enabled. Then, for each request read from fd 0 (see ``protocol``), it forks one
+child that sets its own process group, rlimits, private work dir, stdio, seccomp filter and
+recursion limit and calls ``child.execute(request)``; the child writes its JSON result frame to
+fd 3 and ``os._exit``\\ s. The server enforces a wall-clock deadline (pidfd + select), kills the
+child's process group, reaps it with ``wait4`` (ru_maxrss), kills and reaps every leftover
+descendant (subreaper / PID-namespace init), and answers the caller with the raw frame, the capped
+stdout and a header describing how the child ended. The server never parses the frame.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import math
+import os
+import select
+import signal
+import sys
+import time
+
+from execgym.engine import isolation
+from execgym.engine.protocol import REQUEST_HEAD, encode_response, read_exact, write_all
+
+PREIMPORTED_MODULES: tuple[str, ...] = (
+    "math", "collections", "itertools", "functools", "bisect", "heapq", "string", "re", "typing",
+    "operator", "copy", "json", "io", "tempfile",
+)
+
+DEFAULT_SANDBOX_LIMITS: dict = {
+    "timeout": 2.0,          # wall-clock seconds
+    "memory_mb": 512,        # RLIMIT_AS
+    "cpu_s": None,           # RLIMIT_CPU soft (hard = soft + 1); default ceil(timeout)
+    "output_bytes": 65536,   # stdout kept; more is output_limit
+    "result_bytes": 4 << 20,  # result frame cap
+    "file_bytes": 1 << 20,   # RLIMIT_FSIZE for files the program writes
+    "nofile": 64,            # RLIMIT_NOFILE
+    "stack_mb": 64,          # RLIMIT_STACK
+    "nproc": 64,             # RLIMIT_NPROC (ignored for root; seccomp is the real fork guard)
+    "recursion_limit": 2000,
+}
+
+_ERR_TAIL = 2048
+
+
+class _Server:
+    def __init__(self, req_fd: int, resp_fd: int, devnull: int, config: dict) -> None:
+        self.req_fd = req_fd
+        self.resp_fd = resp_fd
+        self.devnull = devnull
+        self.config = config
+        self.layers: dict = {"notes": []}
+        self.seccomp: isolation.SeccompFilter | None = None
+        self.pid_ns_init = False
+        self.work_root = ""
+        self.counter = 0
+        self.execute = None
+
+    # -- start-up -------------------------------------------------------------------------
+    def setup(self) -> None:
+        layers = self.layers
+        for name in PREIMPORTED_MODULES:
+            __import__(name)
+        try:
+            from execgym.engine import child
+
+            self.execute = child.execute
+        except Exception as exc:  # reported per run as sandbox_error
+            layers["notes"].append(f"execgym.engine.child unavailable: {type(exc).__name__}: {exc}")
+        for name in ("execgym.engine.tracer", "execgym.engine.policy"):  # imported lazily by child
+            try:
+                __import__(name)
+            except Exception as exc:
+                layers["notes"].append(f"{name} not preloaded: {type(exc).__name__}: {exc}")
+        if self.config.get("namespaces", True):
+            self._enter_namespaces()
+        else:
+            layers["notes"].append("namespaces disabled by configuration")
+        for key in ("user_ns", "net_ns", "pid_ns", "mount_ns", "readonly_root", "private_tmp",
+                    "private_proc"):
+            layers.setdefault(key, False)
+        try:
+            isolation.set_child_subreaper()
+            layers["subreaper"] = True
+        except OSError as exc:
+            layers["subreaper"] = self.pid_ns_init
+            layers["notes"].append(f"subreaper: {exc}")
+        if self.config.get("seccomp", True):
+            try:
+                self.seccomp = isolation.SeccompFilter()
+            except OSError as exc:
+                layers["notes"].append(f"seccomp: {exc}")
+        else:
+            layers["notes"].append("seccomp disabled by configuration")
+        layers["seccomp"] = self.seccomp is not None
+        layers["rlimits"] = True
+        if layers["private_tmp"]:
+            self.work_root = "/tmp/execgym"
+            os.makedirs(self.work_root, mode=0o711, exist_ok=True)
+        else:
+            import tempfile
+
+            self.work_root = tempfile.mkdtemp(prefix="execgym-work-")
+        # A process-wide signal disposition that children must not inherit from Python's init.
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        gc.collect()
+        gc.freeze()  # children never touch (and so never copy) the server's heap pages for GC
+
+    def _enter_namespaces(self) -> None:
+        layers = self.layers
+        try:
+            isolation.enter_user_net_pid_namespaces(pid_ns=True)
+        except OSError as exc:
+            layers["notes"].append(f"user/net/pid namespaces unavailable: {exc}")
+            return
+        layers.update(user_ns=True, net_ns=True)
+        # The next child becomes PID 1 of the new PID namespace: make it the real server.
+        pid = os.fork()
+        if pid:
+            os.close(self.req_fd)
+            os.close(self.resp_fd)
+            signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
+            while True:
+                try:
+                    _, status = os.waitpid(pid, 0)
+                    break
+                except ChildProcessError:
+                    status = 0
+                    break
+                except InterruptedError:
+                    continue
+            os._exit(os.waitstatus_to_exitcode(status) & 0xFF if status else 0)
+        self.pid_ns_init = True
+        layers["pid_ns"] = True
+        try:
+            isolation.set_parent_death_signal(signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            report = isolation.isolate_filesystem(_paths_to_keep(),
+                                                  int(self.config.get("tmp_size_mb", 256)))
+            layers.update(mount_ns=True, readonly_root=report.readonly_root,
+                          private_tmp=report.private_tmp, private_proc=report.private_proc,
+                          hidden_paths=report.hidden)
+            if report.failed_mounts:
+                layers["notes"].append("could not remount read-only: " + ", ".join(report.failed_mounts))
+        except OSError as exc:
+            layers["notes"].append(f"mount namespace unavailable: {exc}")
+
+    # -- serving --------------------------------------------------------------------------
+    def hello(self) -> None:
+        header = {"hello": True, "layers": self.layers, "pid": os.getpid(),
+                  "python": "%d.%d" % sys.version_info[:2], "rss_kb": _rss_kb()}
+        write_all(self.resp_fd, encode_response(header))
+
+    def serve(self) -> None:
+        while True:
+            try:
+                head = read_exact(self.req_fd, REQUEST_HEAD.size)
+            except (EOFError, OSError):
+                return
+            (length,) = REQUEST_HEAD.unpack(head)
+            try:
+                payload = json.loads(read_exact(self.req_fd, length))
+            except (EOFError, OSError):
+                return
+            try:
+                header, frame, stdout = self.run_one(payload)
+            except Exception as exc:  # a server-side failure is reported, never fatal
+                header, frame, stdout = {"server_error": f"{type(exc).__name__}: {exc}"[:500]}, b"", b""
+            write_all(self.resp_fd, encode_response(header, frame, stdout))
+
+    def run_one(self, payload: dict) -> tuple[dict, bytes, bytes]:
+        limits = dict(DEFAULT_SANDBOX_LIMITS)
+        limits.update(payload.get("sandbox") or {})
+        request = payload.get("request") or {}
+        timeout = float(limits["timeout"])
+        self.counter += 1
+        workdir = os.path.join(self.work_root, "r%d" % self.counter)
+        os.mkdir(workdir, 0o700)
+        out_fd = os.memfd_create("stdout")
+        err_fd = os.memfd_create("stderr")
+        res_fd = os.memfd_create("result")
+        stdin_fd = self.devnull
+        stdin_text = limits.get("stdin")
+        if stdin_text:
+            stdin_fd = os.memfd_create("stdin")
+            os.write(stdin_fd, str(stdin_text).encode("utf-8", "surrogatepass"))
+            os.lseek(stdin_fd, 0, os.SEEK_SET)
+        started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            self._child(request, limits, workdir, stdin_fd, out_fd, err_fd, res_fd)
+        try:
+            os.setpgid(pid, pid)
+        except OSError:
+            pass
+        timed_out = False
+        try:
+            pidfd = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            pidfd = -1
+        if pidfd >= 0:
+            try:
+                ready, _, _ = select.select([pidfd], [], [], timeout)
+            finally:
+                os.close(pidfd)
+            timed_out = not ready
+        else:  # pragma: no cover - kernels without pidfd
+            deadline = started + timeout
+            delay = 0.0002
+            while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
+                if time.perf_counter() >= deadline:
+                    timed_out = True
+                    break
+                time.sleep(delay)
+                delay = min(delay * 2, 0.01)
+        if timed_out:
+            _kill_group(pid)
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        _, status, rusage = os.wait4(pid, 0)
+        wall = time.perf_counter() - started
+        _kill_group(pid)
+        orphans = self._sweep()
+        out_size = os.fstat(out_fd).st_size
+        cap = int(limits["output_bytes"])
+        stdout = os.pread(out_fd, min(out_size, cap), 0) if out_size else b""
+        frame_cap = int(limits["result_bytes"])
+        frame_size = os.fstat(res_fd).st_size
+        frame = os.pread(res_fd, min(frame_size, frame_cap), 0) if frame_size else b""
+        err_size = os.fstat(err_fd).st_size
+        err_tail = b""
+        if err_size:
+            err_tail = os.pread(err_fd, _ERR_TAIL, max(0, err_size - _ERR_TAIL))
+        for fd in (out_fd, err_fd, res_fd):
+            os.close(fd)
+        if stdin_fd != self.devnull:
+            os.close(stdin_fd)
+        _remove_tree(workdir)
+        header = {
+            "pid": pid,
+            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "timed_out": timed_out,
+            "wall_s": wall,
+            "maxrss_kb": rusage.ru_maxrss,
+            "cpu_s": rusage.ru_utime + rusage.ru_stime,
+            "stdout_bytes": out_size,
+            "frame_bytes": frame_size,
+            "frame_truncated": frame_size > frame_cap,
+            "stderr_tail": err_tail.decode("utf-8", "replace"),
+            "orphans_killed": orphans,
+            "limits": {"timeout": timeout, "memory_mb": limits["memory_mb"], "cpu_s": limits["cpu_s"]},
+        }
+        if self.counter % 16 == 1:
+            header["server_rss_kb"] = _rss_kb()
+        return header, frame, stdout
+
+    def _sweep(self) -> int:
+        """Kill and reap every remaining descendant (orphans are re-parented to us)."""
+        killed = 0
+        deadline = time.monotonic() + 5.0
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return killed
+            if pid:
+                continue  # reaped one; look again
+            if time.monotonic() > deadline:
+                return killed
+            killed += self._kill_leftovers()
+            time.sleep(0.0005)
+
+    def _kill_leftovers(self) -> int:
+        if self.pid_ns_init:
+            try:
+                os.kill(-1, signal.SIGKILL)  # inside our PID namespace: every process but us
+            except OSError:
+                pass
+            return 1
+        n = 0
+        try:
+            import psutil
+
+            for proc in psutil.Process().children(recursive=True):
+                try:
+                    proc.kill()
+                    n += 1
+                except psutil.Error:
+                    pass
+        except Exception:
+            pass
+        return n
+
+    # -- the child ------------------------------------------------------------------------
+    def _child(self, request: dict, limits: dict, workdir: str, stdin_fd: int, out_fd: int,
+               err_fd: int, res_fd: int) -> None:  # pragma: no cover - runs in the forked child
+        frame: dict
+        try:
+            os.setpgid(0, 0)
+            try:
+                isolation.set_parent_death_signal(signal.SIGKILL)
+            except OSError:
+                pass
+            os.dup2(stdin_fd, 0)
+            os.dup2(out_fd, 1)
+            os.dup2(err_fd, 2)
+            os.dup2(res_fd, 3)
+            os.closerange(4, 1 << 16)
+            os.chdir(workdir)
+            os.environ["TMPDIR"] = workdir
+            os.environ["HOME"] = workdir
+            import tempfile
+
+            tempfile.tempdir = workdir
+            timeout = float(limits["timeout"])
+            cpu_s = limits["cpu_s"]
+            cpu_s = int(cpu_s) if cpu_s else max(1, math.ceil(timeout))
+            file_bytes = max(int(limits["file_bytes"]), int(limits["output_bytes"]) + 1,
+                             int(limits["result_bytes"]) + 1)
+            isolation.apply_rlimits(memory_mb=int(limits["memory_mb"]), cpu_s=cpu_s,
+                                    file_bytes=file_bytes, nofile=int(limits["nofile"]),
+                                    stack_mb=int(limits["stack_mb"]), nproc=int(limits["nproc"]))
+            sys.setrecursionlimit(int(limits["recursion_limit"]))
+            if self.seccomp is not None:
+                self.seccomp.install()
+            if self.execute is None:
+                raise RuntimeError("execgym.engine.child is not importable in the worker")
+            frame = self.execute(request)
+        except MemoryError:
+            frame = {"outcome": "memory_limit",
+                     "error": {"type": "MemoryError", "message": "", "line": None}}
+        except BaseException as exc:
+            frame = {"outcome": "sandbox_error",
+                     "error": {"type": type(exc).__name__, "message": str(exc)[:500], "line": None}}
+        try:
+            sys.stdout.flush()
+        except BaseException:
+            pass
+        try:
+            data = json.dumps(frame, separators=(",", ":")).encode()
+        except BaseException as exc:
+            data = json.dumps({"outcome": "sandbox_error",
+                               "error": {"type": "FrameError", "message": str(exc)[:200],
+                                         "line": None}}).encode()
+        if len(data) > int(limits["result_bytes"]):
+            data = json.dumps({"outcome": "output_limit",
+                               "error": {"type": "ResultTooLarge",
+                                         "message": f"result frame of {len(data)} bytes exceeds "
+                                                    f"{limits['result_bytes']}", "line": None},
+                               "truncated": True}).encode()
+        try:
+            os.ftruncate(3, 0)
+            view = memoryview(data)
+            pos = 0
+            while pos < len(data):
+                pos += os.pwrite(3, view[pos:], pos)
+            code = 0
+        except BaseException:
+            code = 70
+        os._exit(code)
+
+
+def _paths_to_keep() -> list[str]:
+    """Directories the worker's interpreter and children may need to read."""
+    paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
+             os.path.dirname(os.path.realpath(sys.executable))]
+    paths += [p for p in sys.path if p.rstrip("/").endswith(("site-packages", "dist-packages"))]
+    import execgym
+
+    paths += [os.path.realpath(p) for p in getattr(execgym, "__path__", [])]
+    return paths
+
+
+def _kill_group(pgid: int) -> None:
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except OSError:
+        pass
+
+
+def _remove_tree(path: str) -> None:
+    import shutil
+
+    def fix(func, p, exc_info):  # the program may have made entries unreadable or unwritable
+        try:
+            os.chmod(os.path.dirname(p) or p, 0o700)
+            os.chmod(p, 0o700)
+            func(p)
+        except OSError:
+            pass
+
+    shutil.rmtree(path, onerror=fix)
+
+
+def _rss_kb() -> int:
+    try:
+        with open("/proc/self/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def main() -> None:
+    req_fd = os.dup(0)
+    resp_fd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.set_inheritable(devnull, True)
+    config = json.loads(os.environ.pop("EXECGYM_FORKSERVER_CONFIG", "{}") or "{}")
+    server = _Server(req_fd, resp_fd, devnull, config)
+    server.setup()
+    server.hello()
+    server.serve()
+    if not server.work_root.startswith("/tmp/execgym"):
+        _remove_tree(server.work_root)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,429 @@
+"""Kernel isolation layers for the sandbox: namespaces, a read-only root, seccomp, rlimits.
+
+Everything here is Linux-specific and called only inside fork-server workers (never in the
+caller's process). Each function either succeeds or raises ``OSError``; the fork-server records
+which layers it managed to enable and reports them to the caller (``execgym doctor`` prints them).
+
+Layers, outside to inside:
+
+* ``enter_user_net_pid_namespaces`` -- fresh user, network and PID namespaces (unprivileged where
+  the kernel allows user namespaces). The network namespace has only a down loopback interface.
+* ``isolate_filesystem`` -- (inside the PID namespace) a private mount namespace where every
+  mount is remounted read-only, a size-capped tmpfs covers ``/tmp`` (the work dirs live there),
+  and ``/proc`` is a fresh procfs of the sandbox's own PID namespace (host processes invisible).
+* ``SeccompFilter`` -- a hand-built classic-BPF seccomp filter (x86_64 only) installed in every
+  per-execution child: no new processes (clone without CLONE_THREAD, fork, vfork), no exec, no
+  sockets, no signals to other processes, no ptrace, no raising rlimits, no namespace or mount
+  changes, plus a list of kernel-attack-surface syscalls.
+* ``apply_rlimits`` -- per-child address space, CPU seconds, file size, open files, core, stack,
+  process count.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import platform
+import resource
+import struct
+from dataclasses import dataclass
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+CLONE_THREAD = 0x00010000
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
+MS_RELATIME = 1 << 21
+
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+PR_SET_SECCOMP = 22
+PR_SET_CHILD_SUBREAPER = 36
+PR_GET_CHILD_SUBREAPER = 37
+SECCOMP_MODE_FILTER = 2
+
+_libc: ctypes.CDLL | None = None
+
+
+def libc() -> ctypes.CDLL:
+    """The C library, loaded once, with errno capture."""
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+    return _libc
+
+
+def _check(ret: int, what: str) -> int:
+    if ret == -1:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+    return ret
+
+
+def prctl(option: int, arg2: int = 0, arg3: int = 0, arg4: int = 0, arg5: int = 0) -> int:
+    fn = libc().prctl
+    fn.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    return _check(fn(option, arg2, arg3, arg4, arg5), f"prctl({option})")
+
+
+def unshare(flags: int) -> None:
+    if hasattr(os, "unshare"):  # Python >= 3.12
+        os.unshare(flags)
+        return
+    _check(libc().unshare(ctypes.c_int(flags)), "unshare")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
+    fn = libc().mount
+    fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+    enc = lambda s: None if s is None else s.encode()  # noqa: E731
+    _check(fn(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def set_child_subreaper() -> None:
+    prctl(PR_SET_CHILD_SUBREAPER, 1)
+
+
+def set_parent_death_signal(signum: int) -> None:
+    prctl(PR_SET_PDEATHSIG, signum)
+
+
+def _write(path: str, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------------------------
+# namespaces
+
+
+def enter_user_net_pid_namespaces(pid_ns: bool = True) -> None:
+    """unshare(USER|NET[|PID]) and map the current uid/gid to root inside the user namespace.
+
+    Must be called while single-threaded. With ``pid_ns`` the *next child* forked becomes PID 1
+    of the new PID namespace; the caller must fork before serving.
+    """
+    uid, gid = os.geteuid(), os.getegid()
+    flags = CLONE_NEWUSER | CLONE_NEWNET | (CLONE_NEWPID if pid_ns else 0)
+    unshare(flags)
+    try:
+        _write("/proc/self/setgroups", "deny")
+    except OSError:
+        pass
+    _write("/proc/self/uid_map", f"0 {uid} 1\n")
+    _write("/proc/self/gid_map", f"0 {gid} 1\n")
+
+
+def _mount_points() -> list[str]:
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) > 4:
+                points.append(parts[4].encode().decode("unicode_escape"))
+    return points
+
+
+def _statvfs_flags(path: str) -> int:
+    st = os.statvfs(path)
+    keep = 0
+    for vfs, ms in (
+        (os.ST_NOSUID, MS_NOSUID),
+        (os.ST_NODEV, MS_NODEV),
+        (os.ST_NOEXEC, MS_NOEXEC),
+        (getattr(os, "ST_NOATIME", 1024), MS_NOATIME),
+        (getattr(os, "ST_NODIRATIME", 2048), MS_NODIRATIME),
+        (getattr(os, "ST_RELATIME", 4096), MS_RELATIME),
+    ):
+        if st.f_flag & vfs:
+            keep |= ms
+    return keep
+
+
+@dataclass
+class FilesystemReport:
+    readonly_root: bool
+    private_tmp: bool
+    private_proc: bool
+    hidden: list[str]
+    failed_mounts: list[str]
+
+
+# Top-level directories that stay visible (read-only); every other one is covered by an empty
+# read-only tmpfs, with the interpreter's own directories (``keep``) bound back.
+VISIBLE_TOP_LEVEL = frozenset({"usr", "lib", "lib32", "lib64", "libx32", "bin", "sbin", "etc",
+                               "dev", "proc", "tmp"})
+HIDDEN_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/ssh")
+
+
+def _under(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def isolate_filesystem(keep: list[str], tmp_size_mb: int = 256) -> FilesystemReport:
+    """Private mount namespace: everything read-only, caller data hidden, tmpfs /tmp, fresh /proc.
+
+    ``keep``: absolute paths the worker needs (Python prefix, package dirs); they stay visible
+    read-only even inside hidden top-level directories. Call inside the user namespace (and, for
+    ``/proc``, as a member of the new PID namespace).
+    """
+    unshare(CLONE_NEWNS)
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    failed: list[str] = []
+    root_ok = False
+    for point in _mount_points():
+        if point == "/proc" or point.startswith("/proc/"):
+            continue
+        try:
+            flags = _statvfs_flags(point)
+            mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | flags)
+            if point == "/":
+                root_ok = True
+        except OSError:
+            failed.append(point)
+    hidden: list[str] = []
+    keep = sorted({os.path.realpath(p) for p in keep if p and os.path.isabs(p) and os.path.exists(p)})
+    keep = [p for p in keep if not any(q != p and _under(p, q) for q in keep)]  # outermost only
+    try:
+        tops = sorted(os.listdir("/"))
+    except OSError:
+        tops = []
+    for name in tops:
+        top = "/" + name
+        if name in VISIBLE_TOP_LEVEL or not os.path.isdir(top) or os.path.islink(top):
+            continue
+        inner = [p for p in keep if _under(p, top)]
+        if any(p == top for p in inner):
+            continue
+        fds = []
+        try:
+            fds = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in inner]
+            mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+            for p, fd in fds:
+                if os.path.isdir(f"/proc/self/fd/{fd}"):
+                    os.makedirs(p, exist_ok=True)
+                else:
+                    os.makedirs(os.path.dirname(p), exist_ok=True)
+                    open(p, "a").close()
+                mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
+                mount(None, p, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _statvfs_flags(p))
+            mount(None, top, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            hidden.append(top)
+        except OSError:
+            failed.append(top)
+        finally:
+            for _, fd in fds:
+                os.close(fd)
+    for path in HIDDEN_FILES:
+        if os.path.exists(path):
+            try:
+                if os.path.isdir(path):
+                    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k")
+                else:
+                    mount("/dev/null", path, None, MS_BIND)
+                hidden.append(path)
+            except OSError:
+                failed.append(path)
+    private_tmp = False
+    try:
+        mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(tmp_size_mb)}m,mode=1777")
+        private_tmp = True
+    except OSError:
+        failed.append("/tmp")
+    private_proc = False
+    try:
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        private_proc = True
+    except OSError:
+        try:  # cannot show our own PID namespace: hide the host's processes instead
+            mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k")
+        except OSError:
+            failed.append("/proc")
+    return FilesystemReport(root_ok, private_tmp, private_proc, hidden, failed)
+
+
+# --------------------------------------------------------------------------------------------
+# seccomp
+
+AUDIT_ARCH_X86_64 = 0xC000003E
+SECCOMP_RET_KILL_PROCESS = 0x80000000
+SECCOMP_RET_ERRNO = 0x00050000
+SECCOMP_RET_ALLOW = 0x7FFF0000
+
+# classic BPF opcodes
+_LD_W_ABS = 0x20
+_JEQ_K = 0x15
+_JGE_K = 0x35
+_JSET_K = 0x45
+_RET_K = 0x06
+
+# x86_64 syscall numbers
+NR = {
+    "socket": 41, "connect": 42, "accept": 43, "bind": 49, "listen": 50, "socketpair": 53,
+    "clone": 56, "fork": 57, "vfork": 58, "execve": 59, "kill": 62, "ptrace": 101,
+    "setrlimit": 160, "chroot": 161, "mount": 165, "umount2": 166, "swapon": 167, "swapoff": 168,
+    "reboot": 169, "pivot_root": 155, "init_module": 175, "delete_module": 176, "tkill": 200,
+    "tgkill": 234, "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250,
+    "unshare": 272, "perf_event_open": 298, "prlimit64": 302, "name_to_handle_at": 303,
+    "open_by_handle_at": 304, "setns": 308, "process_vm_readv": 310, "process_vm_writev": 311,
+    "kcmp": 312, "finit_module": 313, "kexec_file_load": 320, "bpf": 321, "execveat": 322,
+    "userfaultfd": 323, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297,
+    "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
+    "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
+    "pidfd_open": 434, "clone3": 435, "pidfd_send_signal": 424, "pidfd_getfd": 438,
+    "mount_setattr": 442, "setuid": 105, "setgid": 106, "setreuid": 113, "setregid": 114,
+    "setresuid": 117, "setresgid": 119, "setgroups": 116, "capset": 126,
+}
+
+DENIED_EPERM: tuple[str, ...] = (
+    "socket", "connect", "accept", "bind", "listen", "socketpair", "fork", "vfork", "execve",
+    "execveat", "ptrace", "setrlimit", "chroot", "mount", "umount2", "swapon", "swapoff", "reboot",
+    "pivot_root", "init_module", "delete_module", "finit_module", "kexec_load", "kexec_file_load",
+    "tkill", "add_key", "request_key", "keyctl", "unshare", "setns", "perf_event_open",
+    "name_to_handle_at", "open_by_handle_at", "process_vm_readv", "process_vm_writev", "kcmp",
+    "bpf", "userfaultfd", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "io_uring_setup",
+    "io_uring_enter", "io_uring_register", "open_tree", "move_mount", "fsopen", "fsconfig",
+    "fsmount", "fspick", "mount_setattr", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
+    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "capset",
+)
+
+_PID_PLACEHOLDER = 0x7AFEBABE
+
+
+def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
+    return struct.pack("=HBBI", code, jt, jf, k & 0xFFFFFFFF)
+
+
+def _build_program() -> tuple[bytes, list[int]]:
+    """Assemble the filter; returns (program bytes, byte offsets of the own-pid constants)."""
+    # Blocks are lists of (code, jt, jf, k) with symbolic jumps resolved below. We emit a
+    # linear sequence: check arch, load nr, then for each special syscall a compare that jumps
+    # to its handler block; plain denials share one "ret EPERM" handler.
+    ins: list[list] = []  # [code, jt, jf, k, jt_label, jf_label]
+    labels: dict[str, int] = {}
+
+    def emit(code: int, k: int = 0, jt: str | int = 0, jf: str | int = 0) -> None:
+        ins.append([code, jt, jf, k])
+
+    def label(name: str) -> None:
+        labels[name] = len(ins)
+
+    emit(_LD_W_ABS, 4)  # seccomp_data.arch
+    emit(_JEQ_K, AUDIT_ARCH_X86_64, 0, "kill")
+    emit(_LD_W_ABS, 0)  # seccomp_data.nr
+    emit(_JGE_K, 0x40000000, "eperm", 0)  # x32 ABI
+    emit(_JEQ_K, NR["clone"], "clone", 0)
+    emit(_JEQ_K, NR["clone3"], "enosys", 0)
+    emit(_JEQ_K, NR["kill"], "kill_check", 0)
+    emit(_JEQ_K, NR["tgkill"], "kill_check", 0)
+    emit(_JEQ_K, NR["prlimit64"], "prlimit_check", 0)
+    for name in DENIED_EPERM:
+        emit(_JEQ_K, NR[name], "eperm", 0)
+    emit(_RET_K, SECCOMP_RET_ALLOW)
+    label("clone")  # allow only thread creation: flags (args[0], low word) must have CLONE_THREAD
+    emit(_LD_W_ABS, 16)
+    emit(_JSET_K, CLONE_THREAD, "allow", "eperm")
+    label("kill_check")  # kill(pid, sig) / tgkill(tgid, tid, sig): only ourselves (or 0 = own group)
+    emit(_LD_W_ABS, 16)
+    emit(_JEQ_K, 0, "allow", 0)
+    pid_index = len(ins)
+    emit(_JEQ_K, _PID_PLACEHOLDER, "allow", "eperm")
+    label("prlimit_check")  # prlimit64(pid, res, new, old): reading (new == NULL) only
+    emit(_LD_W_ABS, 32)
+    emit(_JEQ_K, 0, 0, "eperm")
+    emit(_LD_W_ABS, 36)
+    emit(_JEQ_K, 0, "allow", "eperm")
+    label("eperm")
+    emit(_RET_K, SECCOMP_RET_ERRNO | errno.EPERM)
+    label("enosys")
+    emit(_RET_K, SECCOMP_RET_ERRNO | errno.ENOSYS)
+    label("kill")
+    emit(_RET_K, SECCOMP_RET_KILL_PROCESS)
+    label("allow")
+    emit(_RET_K, SECCOMP_RET_ALLOW)
+
+    out = bytearray()
+    for i, (code, jt, jf, k) in enumerate(ins):
+        def rel(target: str | int) -> int:
+            if isinstance(target, str):
+                off = labels[target] - i - 1
+                if not 0 <= off <= 255:
+                    raise ValueError("seccomp jump out of range")
+                return off
+            return target
+
+        out += _insn(code, rel(jt), rel(jf), k)
+    return bytes(out), [pid_index * 8 + 4]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+class SeccompFilter:
+    """A prebuilt filter; ``install()`` patches in the calling process's pid and loads it."""
+
+    def __init__(self) -> None:
+        if not seccomp_supported():
+            raise OSError(errno.ENOSYS, "seccomp filter is only built for x86_64 Linux")
+        self._program, self._pid_offsets = _build_program()
+        self._buffer = ctypes.create_string_buffer(len(self._program))
+        self._prctl = libc().prctl
+        self._prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                                ctypes.c_ulong]
+
+    @property
+    def instructions(self) -> int:
+        return len(self._program) // 8
+
+    def install(self) -> None:
+        """Load the filter into the current (single-threaded, freshly forked) process."""
+        prog = bytearray(self._program)
+        pid = os.getpid()
+        for off in self._pid_offsets:
+            struct.pack_into("=I", prog, off, pid)
+        ctypes.memmove(self._buffer, bytes(prog), len(prog))
+        fprog = _SockFprog(len(prog) // 8, ctypes.addressof(self._buffer))
+        _check(self._prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
+        _check(self._prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0),
+               "PR_SET_SECCOMP")
+
+
+def seccomp_supported() -> bool:
+    return platform.system() == "Linux" and platform.machine() in ("x86_64", "AMD64")
+
+
+# --------------------------------------------------------------------------------------------
+# rlimits
+
+
+def apply_rlimits(*, memory_mb: int, cpu_s: int, file_bytes: int, nofile: int, stack_mb: int,
+                  nproc: int) -> None:
+    """Set the per-execution resource limits (soft == hard except CPU: hard = soft + 1)."""
+    mem = int(memory_mb) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    stack = int(stack_mb) * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
+    try:
+        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+    except (ValueError, OSError):
+        pass

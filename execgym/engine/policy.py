@@ -1,0 +1,629 @@
+"""The ``restricted`` policy: RestrictedPython under execgym's own guard set.
+
+For code a model wrote. It runs inside the process sandbox (the real barrier); this layer rejects
+the usual interpreter-level escapes early, with a readable message, while keeping the meaning of
+ordinary programs (see docs/restricted-policy.md for the rules and the measured compatibility).
+
+Compile time (:class:`ExecgymTransformer`, a ``RestrictingNodeTransformer`` subclass):
+
+* names: a name that starts *and* ends with ``_`` (dunders, guard names such as ``_getattr_``) is
+  rejected, except ``_`` itself, dunder *method* definitions and ``__slots__``/``__hash__`` directly
+  in a class body, and reading ``__name__``; RestrictedPython's own temporaries (``_print``,
+  ``_tmp*``, ``_eg*``) are reserved. Single-underscore names such as ``_cache`` are allowed.
+* attributes: dunder attributes, the frame/generator/traceback/code introspection names and
+  ``mro`` are rejected; ``getattr``/``hasattr``/``setattr``/``delattr`` need a literal name.
+* ``exec``/``eval`` calls, ``async`` code, ``except*`` and star imports are rejected (stock rules).
+* added over stock RestrictedPython: augmented assignment to subscripts and attributes
+  (``a[i] += 1``, ``self.n += 1``), ``nonlocal``, annotated assignments, ``match`` statements.
+
+Run time (:meth:`RestrictedPolicy.globals`): the usual builtins minus ``open``, ``exec``, ``eval``,
+``compile``, ``globals``, ``locals``, ``vars``, ``input``, ``breakpoint``, ``help``, ``exit``,
+``quit`` and the ``__loader__``/``__spec__`` internals; guarded ``getattr``/``hasattr``/``setattr``/
+``delattr``/``type`` (one argument)/``__import__`` (allow-list :data:`ALLOWED_MODULES`); an
+attribute guard that also checks module attributes (no private names, no modules outside the
+allow-list, no ``string.Formatter``, ``typing.get_type_hints``, ``operator.attrgetter`` ...) and
+replaces ``str.format``/``format_map`` with a version that rejects attribute fields naming private
+attributes; ``print`` writes to the real stdout. A violation raises :class:`PolicyViolation` (a
+``BaseException``) and is recorded, so the run ends ``policy_violation`` even if the program
+catches it.
+"""
+
+from __future__ import annotations
+
+import _string  # type: ignore[import-not-found]  # CPython's format-string parser
+import ast
+import builtins
+import operator
+import re
+import sys
+import types
+from dataclasses import dataclass
+from typing import Any
+
+from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
+from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
+
+__all__ = [
+    "ALLOWED_MODULES",
+    "PolicyViolation",
+    "RestrictedPolicy",
+    "ExecgymTransformer",
+    "Compiled",
+]
+
+ALLOWED_MODULES = frozenset({
+    "math", "collections", "collections.abc", "itertools", "functools", "bisect", "heapq", "string",
+    "re", "typing", "operator", "copy", "statistics", "fractions", "decimal", "datetime", "random",
+    "dataclasses", "enum",
+})
+
+#: (module, attribute) pairs that reopen computed attribute access, eval or format leaks.
+BLOCKED_MODULE_ATTRS = frozenset({
+    ("string", "Formatter"),
+    ("operator", "attrgetter"),
+    ("operator", "methodcaller"),
+    ("typing", "get_type_hints"),
+    ("typing", "ForwardRef"),
+    ("typing", "get_overloads"),
+    ("dataclasses", "make_dataclass"),
+    ("functools", "singledispatchmethod"),
+})
+
+BLOCKED_ATTRS = frozenset(INSPECT_ATTRIBUTES) | frozenset({
+    "mro", "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "tb_frame", "tb_next",
+    "gi_frame", "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame", "ag_code",
+    "func_globals", "func_code",
+})
+
+BLOCKED_BUILTINS = frozenset({
+    "open", "exec", "eval", "compile", "globals", "locals", "vars", "input", "breakpoint", "help",
+    "exit", "quit", "copyright", "credits", "license", "__import__", "__loader__", "__spec__",
+    "__build_class__", "__debug__", "__doc__", "__name__", "__package__",
+})
+
+_CLASS_BODY_DUNDERS = frozenset({"__slots__", "__hash__"})
+#: Dunder attributes ordinary code reads (``super().__init__``, ``type(x).__name__``, ...); none of
+#: them leads to frames, globals, code objects, classes' internals or modules.
+SAFE_DUNDER_ATTRS = frozenset({
+    "__init__", "__new__", "__name__", "__qualname__", "__doc__", "__str__", "__repr__", "__len__",
+    "__iter__", "__next__", "__contains__", "__getitem__", "__setitem__", "__delitem__", "__eq__",
+    "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__hash__", "__bool__", "__add__", "__sub__",
+    "__mul__", "__truediv__", "__floordiv__", "__mod__", "__pow__", "__neg__", "__pos__", "__abs__",
+    "__and__", "__or__", "__xor__", "__radd__", "__rsub__", "__rmul__", "__enter__", "__exit__",
+    "__call__", "__post_init__", "__missing__", "__index__", "__int__", "__float__", "__round__",
+})
+_READABLE_DUNDERS = frozenset({"__name__"})
+_RESERVED = ("_print", "_tmp", "_eg")
+_NAME_ARG_FUNCS = frozenset({"getattr", "hasattr", "setattr", "delattr"})
+
+
+class PolicyViolation(BaseException):
+    """Raised by a runtime guard; a BaseException so ``except Exception`` does not swallow it."""
+
+
+def _bad_name(name: str) -> str | None:
+    """Why a variable name is not allowed, or None."""
+    if name == "_":
+        return None
+    if name.startswith("_") and name.endswith("_"):
+        return f'"{name}" is not allowed: names that start and end with "_" are reserved'
+    if name.startswith(_RESERVED):
+        return f'"{name}" is not allowed: the prefix is reserved for RestrictedPython'
+    if name in ("print", "builtins", "breakpoint"):
+        return f'"{name}" is a reserved name'
+    return None
+
+
+def _bad_attr(name: str) -> str | None:
+    """Why an attribute name is not allowed, or None."""
+    if type(name) is not str:
+        return "attribute names must be str"
+    if name.startswith("__") and name.endswith("__"):
+        if name in SAFE_DUNDER_ATTRS:
+            return None
+        return f'attribute "{name}" is not allowed (dunder attribute)'
+    if name.startswith("_") and name.endswith("_") and name != "_":
+        return f'attribute "{name}" is not allowed (reserved name)'
+    if name in BLOCKED_ATTRS:
+        return f'attribute "{name}" is not allowed (introspection)'
+    return None
+
+
+# ---------------------------------------------------------------------------- compile time
+
+
+def _relocate(tree: ast.AST, where: ast.AST) -> None:
+    """Give every node of ``tree`` the (start) location of ``where``."""
+    line, col = getattr(where, "lineno", 1), getattr(where, "col_offset", 0)
+    for sub in ast.walk(tree):
+        if "lineno" in sub._attributes:
+            sub.lineno, sub.end_lineno = line, line  # type: ignore[attr-defined]
+            sub.col_offset, sub.end_col_offset = col, col  # type: ignore[attr-defined]
+
+
+class ExecgymTransformer(RestrictingNodeTransformer):
+    """RestrictedPython's transformer with execgym's name rules and extra supported syntax."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._scopes: list[str] = ["module"]
+        self._classes: list[str] = []
+        self._aug = 0
+
+    def _mangle(self, attr: str) -> str:
+        """Private name mangling, which the compiler applies to ``a.__x`` but not to strings."""
+        if self._classes and attr.startswith("__") and not attr.endswith("__"):
+            owner = self._classes[-1].lstrip("_")
+            if owner:
+                return f"_{owner}{attr}"
+        return attr
+
+    # names -------------------------------------------------------------------------------
+    def check_name(self, node: Any, name: str | None, allow_magic_methods: bool = False) -> None:
+        if name is None:
+            return
+        if name.endswith("__roles__"):
+            self.error(node, f'"{name}" is an invalid variable name')
+            return
+        why = _bad_name(name)
+        if why is None:
+            return
+        is_dunder = name.startswith("__") and name.endswith("__") and len(name) > 4
+        in_class = self._scopes[-1] == "class"
+        if is_dunder and in_class and (allow_magic_methods or name in _CLASS_BODY_DUNDERS):
+            return
+        self.error(node, why)
+
+    def visit_Name(self, node: ast.Name) -> Any:
+        if isinstance(node.ctx, ast.Load):
+            if node.id == "print":
+                self.print_info.print_used = True
+                new_node = ast.Attribute(value=ast.Name("_print", ast.Load()), attr="_call_print",
+                                         ctx=ast.Load())
+                copy_locations(new_node, node)
+                return new_node
+            if node.id in _READABLE_DUNDERS:
+                return node
+            self.used_names[node.id] = True
+        self.check_name(node, node.id)
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        self.check_name(node, node.name, allow_magic_methods=True)
+        self.check_function_argument_names(node)
+        self._scopes.append("function")
+        try:
+            with self.print_info.new_print_scope():
+                node = self.node_contents_visit(node)
+                self.inject_print_collector(node)
+                if self.print_info.print_used and len(node.body) > 1:
+                    _relocate(node.body[0], node.body[1])  # same step as the first statement
+        finally:
+            self._scopes.pop()
+        return node
+
+    def visit_Lambda(self, node: ast.Lambda) -> Any:
+        self._scopes.append("function")
+        try:
+            return super().visit_Lambda(node)
+        finally:
+            self._scopes.pop()
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> Any:
+        self.check_name(node, node.name)
+        if any(k.arg == "metaclass" for k in node.keywords):
+            self.error(node, 'The keyword argument "metaclass" is not allowed.')
+        self._scopes.append("class")
+        self._classes.append(node.name)
+        try:
+            node.body = [self.visit(s) for s in node.body]
+            node.body = [s for item in node.body for s in (item if isinstance(item, list) else [item])
+                         if s is not None]
+        finally:
+            self._scopes.pop()
+            self._classes.pop()
+        node.bases = [self.visit(b) for b in node.bases]
+        node.keywords = [self.visit(k) for k in node.keywords]
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        meta = ast.keyword(arg="metaclass", value=ast.Name("__metaclass__", ast.Load()))
+        ast.copy_location(meta, node)
+        ast.copy_location(meta.value, node)
+        node.keywords.append(meta)
+        return node
+
+    # attributes ----------------------------------------------------------------------------
+    def visit_Attribute(self, node: ast.Attribute) -> Any:
+        why = _bad_attr(node.attr)
+        if why is not None:
+            self.error(node, why)
+        if node.attr.endswith("__roles__"):
+            self.error(node, f'"{node.attr}" is an invalid attribute name')
+        if isinstance(node.ctx, ast.Load):
+            node = self.node_contents_visit(node)
+            new_node = ast.Call(func=ast.Name("_getattr_", ast.Load()),
+                                args=[node.value, ast.Constant(self._mangle(node.attr))], keywords=[])
+            copy_locations(new_node, node)
+            return new_node
+        node = self.node_contents_visit(node)
+        new_value = ast.Call(func=ast.Name("_write_", ast.Load()), args=[node.value], keywords=[])
+        copy_locations(new_value, node.value)
+        node.value = new_value
+        return node
+
+    def visit_Call(self, node: ast.Call) -> Any:
+        f = node.func
+        if isinstance(f, ast.Name) and f.id in _NAME_ARG_FUNCS:
+            name_arg = node.args[1] if len(node.args) > 1 else None
+            if not (isinstance(name_arg, ast.Constant) and isinstance(name_arg.value, str)):
+                self.error(node, f"{f.id}() needs a literal attribute name (attribute access by computed "
+                                 "name is not allowed)")
+            else:
+                why = _bad_attr(name_arg.value)
+                if why is not None:
+                    self.error(node, why)
+        return super().visit_Call(node)
+
+    # extra syntax ----------------------------------------------------------------------------
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> Any:
+        for name in node.names:
+            self.check_name(node, name)
+        return node
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> Any:
+        if not isinstance(node.target, ast.Name):
+            if node.value is None:  # a bare annotation of an attribute/subscript: drop it
+                return ast.copy_location(ast.Pass(), node)
+            assign = ast.Assign(targets=[node.target], value=node.value)
+            ast.copy_location(assign, node)
+            return self.visit(assign)
+        return self.node_contents_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> Any:
+        target = node.target
+        if isinstance(target, ast.Name):
+            return super().visit_AugAssign(node)
+        from RestrictedPython.transformer import IOPERATOR_TO_STR
+
+        op = IOPERATOR_TO_STR[type(node.op)]
+        n = self._aug
+        self._aug += 1
+        obj_name = f"_eg{n}_obj"
+        stmts: list[ast.stmt] = []
+        if isinstance(target, ast.Attribute):
+            why = _bad_attr(target.attr)
+            if why is not None:
+                self.error(node, why)
+            stmts.append(ast.Assign(targets=[ast.Name(obj_name, ast.Store())], value=self.visit(target.value)))
+            read = ast.Call(func=ast.Name("_getattr_", ast.Load()),
+                            args=[ast.Name(obj_name, ast.Load()), ast.Constant(self._mangle(target.attr))],
+                            keywords=[])
+            store: ast.expr = ast.Attribute(
+                value=ast.Call(func=ast.Name("_write_", ast.Load()), args=[ast.Name(obj_name, ast.Load())],
+                               keywords=[]),
+                attr=target.attr, ctx=ast.Store())
+            temps = [obj_name]
+        elif isinstance(target, ast.Subscript):
+            key_name = f"_eg{n}_key"
+            stmts.append(ast.Assign(targets=[ast.Name(obj_name, ast.Store())], value=self.visit(target.value)))
+            key = target.slice
+            if isinstance(key, ast.Slice):
+                none = ast.Constant(None)
+                key = ast.Call(func=ast.Name("slice", ast.Load()),
+                               args=[key.lower or none, key.upper or none, key.step or none], keywords=[])
+            stmts.append(ast.Assign(targets=[ast.Name(key_name, ast.Store())], value=self.visit(key)))
+            read = ast.Call(func=ast.Name("_getitem_", ast.Load()),
+                            args=[ast.Name(obj_name, ast.Load()), ast.Name(key_name, ast.Load())], keywords=[])
+            store = ast.Subscript(
+                value=ast.Call(func=ast.Name("_write_", ast.Load()), args=[ast.Name(obj_name, ast.Load())],
+                               keywords=[]),
+                slice=ast.Name(key_name, ast.Load()), ctx=ast.Store())
+            temps = [obj_name, key_name]
+        else:  # pragma: no cover - the grammar allows nothing else
+            self.error(node, "unsupported augmented assignment target")
+            return node
+        value = ast.Call(func=ast.Name("_inplacevar_", ast.Load()),
+                         args=[ast.Constant(op), read, self.visit(node.value)], keywords=[])
+        stmts.append(ast.Assign(targets=[store], value=value))
+        stmts.append(ast.Delete(targets=[ast.Name(t, ast.Del()) for t in temps]))
+        for s in stmts:
+            ast.copy_location(s, node)
+            for sub in ast.walk(s):
+                if "lineno" in sub._attributes and not hasattr(sub, "lineno"):
+                    ast.copy_location(sub, node)
+        return stmts
+
+    def visit_Match(self, node: Any) -> Any:
+        node.subject = self.visit(node.subject)
+        for case in node.cases:
+            self._check_pattern(case.pattern)
+            if case.guard is not None:
+                case.guard = self.visit(case.guard)
+            new_body = []
+            for s in case.body:
+                r = self.visit(s)
+                if isinstance(r, list):
+                    new_body.extend(r)
+                elif r is not None:
+                    new_body.append(r)
+            case.body = new_body
+        return node
+
+    def _check_pattern(self, pattern: Any) -> None:
+        for sub in ast.walk(pattern):
+            for attr in ("name", "rest"):
+                v = getattr(sub, attr, None)
+                if isinstance(v, str) and sub.__class__.__name__.startswith("Match"):
+                    self.check_name(sub, v)
+            for a in getattr(sub, "kwd_attrs", None) or []:
+                why = _bad_attr(a)
+                if why is not None:
+                    self.error(sub, why)
+            if isinstance(sub, ast.Attribute):
+                why = _bad_attr(sub.attr)
+                if why is not None:
+                    self.error(sub, why)
+            if isinstance(sub, ast.Name):
+                self.check_name(sub, sub.id)
+
+
+# ------------------------------------------------------------------------------- run time
+
+
+@dataclass
+class Compiled:
+    """A compiled code object, or the result frame describing why compilation failed."""
+
+    code: Any = None
+    error: dict | None = None
+
+
+def _policy_frame(message: str) -> dict:
+    return {"outcome": "policy_violation", "return": None,
+            "error": {"type": "PolicyViolation", "message": message[:2000], "line": None}}
+
+
+class _PrintTarget:
+    """What ``_print_`` returns: RestrictedPython calls ``_print._call_print(*args, **kw)``."""
+
+    __slots__ = ("_guard",)
+
+    def __init__(self, guard: RestrictedPolicy) -> None:
+        self._guard = guard
+
+    def _call_print(self, *objects: Any, **kwargs: Any) -> None:
+        f = kwargs.get("file")
+        if f is not None:
+            self._guard.getattr_(f, "write")
+        print(*objects, **kwargs)
+
+
+_INPLACE = {
+    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
+    "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
+    "|=": operator.ior, "^=": operator.ixor, "&=": operator.iand, "//=": operator.ifloordiv,
+    "@=": operator.imatmul,
+}
+_MISSING = object()
+
+
+class RestrictedPolicy:
+    """One restricted execution: compiles source/call and provides the guarded globals.
+
+    ``violations`` lists the messages of runtime violations (the first one is reported).
+    """
+
+    def __init__(self) -> None:
+        self.violations: list[str] = []
+
+    # -- compile ----------------------------------------------------------------------------
+    def _compile(self, text: str, filename: str, mode: str) -> Compiled:
+        try:
+            tree = ast.parse(text, filename, mode)
+        except (SyntaxError, ValueError) as exc:
+            from execgym.engine.child import error_info
+
+            err = error_info(exc, filename)
+            if mode == "eval":
+                err["line"] = None
+            return Compiled(error={"outcome": "exception", "return": None, "error": err})
+        except (RecursionError, MemoryError) as exc:
+            return Compiled(error={"outcome": "exception", "return": None,
+                                   "error": {"type": type(exc).__name__, "message": "source too complex",
+                                             "line": None}})
+        errors: list[str] = []
+        warnings: list[str] = []
+        try:
+            ExecgymTransformer(errors, warnings, {}).visit(tree)
+        except RecursionError:
+            errors.append("source too deeply nested")
+        if errors:
+            where = "the call" if mode == "eval" else "the source"
+            frame = _policy_frame(f"{where} is not allowed under the restricted policy: " + "; ".join(errors[:5]))
+            m = re.match(r"Line (\d+):", errors[0])
+            if m and mode != "eval":
+                frame["error"]["line"] = int(m.group(1))
+            return Compiled(error=frame)
+        try:
+            ast.fix_missing_locations(tree)
+            return Compiled(code=compile(tree, filename, mode, dont_inherit=True))
+        except (SyntaxError, ValueError, TypeError, RecursionError) as exc:
+            return Compiled(error={"outcome": "exception", "return": None,
+                                   "error": {"type": type(exc).__name__, "message": str(exc)[:500],
+                                             "line": None}})
+
+    def compile_module(self, source: str, filename: str) -> Compiled:
+        return self._compile(source, filename, "exec")
+
+    def compile_call(self, call: str, filename: str) -> Compiled:
+        return self._compile(call, filename, "eval")
+
+    # -- guards -----------------------------------------------------------------------------
+    def violation(self, message: str) -> PolicyViolation:
+        self.violations.append(message)
+        return PolicyViolation(message)
+
+    def _check_attr(self, obj: Any, name: Any) -> None:
+        if type(name) is not str:
+            raise self.violation("attribute names must be str")
+        why = _bad_attr(name)
+        if why is not None:
+            raise self.violation(why)
+        if type(obj) is types.ModuleType:
+            mod = obj.__name__
+            if name.startswith("_"):
+                raise self.violation(f'attribute "{name}" of module {mod} is not allowed (private)')
+            if (mod, name) in BLOCKED_MODULE_ATTRS:
+                raise self.violation(f"{mod}.{name} is not allowed")
+
+    def _check_value(self, obj: Any, name: str, value: Any) -> Any:
+        if type(value) is types.ModuleType and value.__name__ not in ALLOWED_MODULES:
+            raise self.violation(f"module {value.__name__} (reached as {name}) is not allowed")
+        if name in ("format", "format_map") and (
+            isinstance(obj, str) or (type(obj) is type and issubclass(obj, str))
+        ):
+            return self._safe_format(name, obj if isinstance(obj, str) else None)
+        return value
+
+    def getattr_(self, obj: Any, name: Any, default: Any = _MISSING) -> Any:
+        self._check_attr(obj, name)
+        if default is _MISSING:
+            value = getattr(obj, name)
+        else:
+            value = getattr(obj, name, default)
+        return self._check_value(obj, name, value)
+
+    def hasattr_(self, obj: Any, name: Any) -> bool:
+        self._check_attr(obj, name)
+        return hasattr(obj, name)
+
+    def setattr_(self, obj: Any, name: Any, value: Any) -> None:
+        self._check_attr(obj, name)
+        setattr(obj, name, value)
+
+    def delattr_(self, obj: Any, name: Any) -> None:
+        self._check_attr(obj, name)
+        delattr(obj, name)
+
+    def type_(self, *args: Any, **kwargs: Any) -> Any:
+        if len(args) != 1 or kwargs:
+            raise self.violation("type() with more than one argument is not allowed")
+        return type(args[0])
+
+    def _check_format_string(self, fmt: Any, depth: int = 0) -> None:
+        if type(fmt) is not str or depth > 2:
+            return
+        try:
+            parsed = list(_string.formatter_parser(fmt))
+        except ValueError:
+            return  # str.format raises the same error itself
+        for _literal, field, spec, _conv in parsed:
+            if field is not None:
+                _first, rest = _string.formatter_field_name_split(field)
+                for is_attr, key in rest:
+                    if is_attr:
+                        why = _bad_attr(key)
+                        if why is not None:
+                            raise self.violation(f"format string field {field!r}: {why}")
+            if spec:
+                self._check_format_string(spec, depth + 1)
+
+    def _safe_format(self, name: str, bound: str | None) -> Any:
+        guard = self
+
+        if name == "format":
+            def safe_format(*args: Any, **kwargs: Any) -> str:
+                if bound is None:
+                    if not args:
+                        raise TypeError("descriptor 'format' of 'str' object needs an argument")
+                    s, args = args[0], args[1:]
+                else:
+                    s = bound
+                guard._check_format_string(s)
+                return str.format(s, *args, **kwargs)
+
+            return safe_format
+
+        def safe_format_map(*args: Any) -> str:
+            if bound is None:
+                if not args:
+                    raise TypeError("descriptor 'format_map' of 'str' object needs an argument")
+                s, args = args[0], args[1:]
+            else:
+                s = bound
+            guard._check_format_string(s)
+            return str.format_map(s, *args)
+
+        return safe_format_map
+
+    def import_(self, name: Any, globals: Any = None, locals: Any = None, fromlist: Any = (),
+                level: int = 0) -> Any:
+        if type(name) is not str or level != 0:
+            raise self.violation("relative imports are not allowed")
+        if name not in ALLOWED_MODULES:
+            raise self.violation(f"import of module {name!r} is not allowed "
+                                 f"(allowed: {', '.join(sorted(ALLOWED_MODULES))})")
+        module = __import__(name, None, None, fromlist or (), 0)
+        if fromlist:
+            target = sys.modules.get(name, module)
+            for attr in fromlist:
+                if attr == "*":
+                    raise self.violation("star imports are not allowed")
+                self._check_attr(target, attr)
+                value = getattr(target, attr, None)
+                if value is not None:
+                    self._check_value(target, attr, value)
+        return module
+
+    def _blocked(self, name: str) -> Any:
+        guard = self
+
+        def blocked(*args: Any, **kwargs: Any) -> Any:
+            raise guard.violation(f"{name}() is not allowed under the restricted policy")
+
+        blocked.__name__ = name
+        return blocked
+
+    def inplacevar(self, op: str, x: Any, y: Any) -> Any:
+        fn = _INPLACE.get(op)
+        if fn is None:
+            raise self.violation(f"unsupported in-place operator {op!r}")
+        return fn(x, y)
+
+    def globals(self) -> dict[str, Any]:
+        """The module namespace entries the restricted code needs (guards and builtins)."""
+        safe = {k: v for k, v in vars(builtins).items() if k not in BLOCKED_BUILTINS and not k.startswith("_")}
+        for blocked in ("open", "exec", "eval", "compile", "globals", "locals", "vars", "input", "breakpoint",
+                        "help", "exit", "quit"):
+            safe[blocked] = self._blocked(blocked)
+        safe.update({
+            "getattr": self.getattr_,
+            "hasattr": self.hasattr_,
+            "setattr": self.setattr_,
+            "delattr": self.delattr_,
+            "type": self.type_,
+            "__import__": self.import_,
+            "__build_class__": builtins.__build_class__,
+            "__name__": "__main__",
+        })
+        return {
+            "__builtins__": safe,
+            "__metaclass__": type,
+            "__name__": "__main__",
+            "_getattr_": self.getattr_,
+            "_getitem_": operator.getitem,
+            "_getiter_": iter,
+            "_write_": lambda ob: ob,
+            "_inplacevar_": self.inplacevar,
+            "_apply_": lambda f, *a, **kw: f(*a, **kw),
+            "_print_": lambda _getattr_=None: _PrintTarget(self),
+            "_unpack_sequence_": guarded_unpack_sequence,
+            "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+        }
+
+
+def hidden_name(name: str) -> bool:
+    """Names RestrictedPython/execgym introduce into frames (hidden from traces)."""
+    return name == "_print" or name.startswith(("_tmp", "_eg"))
+
+
+RestrictedPolicy.hidden_name = staticmethod(hidden_name)  # type: ignore[attr-defined]

@@ -1,0 +1,41 @@
+"""Standard execution-reasoning benchmarks, read from the files their authors publish.
+
+``load_benchmark(name, paths)`` -> an object with ``name``, ``items() -> list[BenchItem]``,
+``extra_rows(records) -> list[dict]`` and ``skipped`` (records it cannot evaluate). Names:
+``cruxeval-o``, ``cruxeval-i``, ``lcb-exec`` (one file each) and ``reval`` (DREval_data.jsonl and
+DREval_tasks.jsonl, or their directory). Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+BENCHMARKS = ("cruxeval-o", "cruxeval-i", "lcb-exec", "reval")
+
+
+def load_benchmark(name: str, paths: list[str] | str) -> Any:
+    if isinstance(paths, str):
+        paths = [paths]
+    paths = [p for chunk in paths for p in str(chunk).split(",") if p]
+    if not paths:
+        raise ValueError(f"--benchmark {name} needs --data FILE (the benchmark's published data file)")
+    if name in ("cruxeval-o", "cruxeval-i"):
+        from execgym.evaluation.benchmarks.cruxeval import CruxEval
+
+        _one(name, paths)
+        return CruxEval(paths[0], "output" if name == "cruxeval-o" else "input")
+    if name == "lcb-exec":
+        from execgym.evaluation.benchmarks.lcb import LCBExecution
+
+        _one(name, paths)
+        return LCBExecution(paths[0])
+    if name == "reval":
+        from execgym.evaluation.benchmarks.reval import REval
+
+        return REval(paths)
+    raise ValueError(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}")
+
+
+def _one(name: str, paths: list[str]) -> None:
+    if len(paths) != 1:
+        raise ValueError(f"{name} reads exactly one data file, got {len(paths)}")

@@ -1,0 +1,52 @@
+"""Constraint-based program synthesis: a curriculum of levels without any model.
+
+Public API (docs/architecture.md §2; names load lazily, ``import execgym.synth`` starts nothing):
+
+- ``generate(level, seed) -> Program``: a program that ran, traced and passed every sandbox check;
+  byte-identical for the same ``(level, seed)`` everywhere.
+- ``generate_many(level, seeds, ...)``: the same for many seeds, executing candidates in batches.
+- ``input_variants(program, n, seed) -> list[str]``: further literal calls of the entry function that run ok.
+- ``mutate(program, seed) -> Program``: the "mutated" variant (new inputs, swapped operators/constants/ops).
+- ``LEVELS``: ``{level: LevelSpec}`` loaded from ``envs/levels.toml``.
+- ``Program``, ``SynthStats``, ``SynthesisError``, ``item_seed``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY: dict[str, str] = {
+    "generate": "execgym.synth.generate:generate",
+    "generate_many": "execgym.synth.generate:generate_many",
+    "input_variants": "execgym.synth.generate:input_variants",
+    "mutate": "execgym.synth.generate:mutate",
+    "item_seed": "execgym.synth.generate:item_seed",
+    "SynthStats": "execgym.synth.generate:SynthStats",
+    "SynthesisError": "execgym.synth.generate:SynthesisError",
+    "Program": "execgym.synth.program:Program",
+    "LevelSpec": "execgym.synth.levels:LevelSpec",
+    "parse_levels": "execgym.synth.levels:parse_levels",
+    "REFERENCE_ENTRIES": "execgym.synth.catalog:REFERENCE_ENTRIES",
+    "ALL_ENTRIES": "execgym.synth.catalog:ALL_ENTRIES",
+}
+
+__all__ = ["LEVELS", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "LEVELS":
+        from execgym.synth.levels import load_levels
+
+        return load_levels()
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'execgym.synth' has no attribute {name!r}")
+    module_name, _, attr = target.partition(":")
+    value = getattr(importlib.import_module(module_name), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,345 @@
+"""Public synthesis API: ``generate``, ``generate_many``, ``input_variants``, ``mutate``.
+
+Contract (docs/architecture.md §2): ``generate(level, seed)`` returns a filtered ``Program`` (it ran, traced
+and passed every check in the sandbox). The same ``(level, seed)`` gives the byte-identical program in every
+process, on every machine and under every ``PYTHONHASHSEED``: the focus operation and every candidate draw
+come from ``execgym.seeding.rng("synth", ...)``; candidate ``k`` for ``(level, seed)`` is drawn from its own
+hashed stream, and the first candidate that passes the sandbox filter is the program. ``generate_many``
+returns exactly what ``generate`` would for each seed, executing candidates in batches.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from execgym.seeding import derive_seed, rng
+from execgym.synth.builder import Candidate, build_candidate
+from execgym.synth.catalog import ALL_ENTRIES, CATALOG
+from execgym.synth.filters import FilterConfig, Verdict, filter_candidates, program_features
+from execgym.synth.levels import load_levels
+from execgym.synth.program import Program
+from execgym.synth.values import draw_of_kind, kind_of, literal
+
+MAX_ATTEMPTS = 400          # candidate draws per (level, seed) before giving up
+REFOCUS_EVERY = 100         # after this many draws without success, the focus operation is redrawn
+
+
+class SynthesisError(RuntimeError):
+    """No program could be generated for a (level, seed)."""
+
+
+@dataclass
+class SynthStats:
+    """Counters of one generation run (for the CLI summary and the benchmark)."""
+
+    built: int = 0                  # candidates the builder produced (sent to the sandbox)
+    build_failures: int = 0         # builder draws that failed before the sandbox
+    accepted: int = 0
+    rejected: Counter = field(default_factory=Counter)
+
+    @property
+    def acceptance_rate(self) -> float:
+        return self.accepted / self.built if self.built else 0.0
+
+    def merge(self, other: "SynthStats") -> None:
+        self.built += other.built
+        self.build_failures += other.build_failures
+        self.accepted += other.accepted
+        self.rejected.update(other.rejected)
+
+    def to_dict(self) -> dict:
+        return {"candidates": self.built, "accepted": self.accepted, "build_failures": self.build_failures,
+                "acceptance_rate": round(self.acceptance_rate, 4), "rejected": dict(self.rejected)}
+
+
+def item_seed(base_seed: int, level: int, index: int) -> int:
+    """The seed of item ``index`` of a run with ``base_seed`` (hashed, never ``seed + i``)."""
+    return derive_seed("synth-item", base_seed, level, index) >> 1
+
+
+def focus_for(level: int, seed: int, round_: int = 0):
+    """The (type, operation) a program for ``(level, seed)`` exercises."""
+    entries = ALL_ENTRIES
+    key = entries[rng("synth-focus", level, seed, round_).randrange(len(entries))]
+    return CATALOG[key]
+
+
+def _draw(level: int, seed: int, attempt: int) -> Candidate | None:
+    spec = load_levels()[level]
+    focus = focus_for(level, seed, attempt // REFOCUS_EVERY)
+    return build_candidate(spec, focus, rng("synth", level, seed, attempt))
+
+
+def _next_candidate(level: int, seed: int, start: int, stats: SynthStats) -> tuple[int, Candidate]:
+    for attempt in range(start, MAX_ATTEMPTS):
+        cand = _draw(level, seed, attempt)
+        if cand is not None:
+            stats.built += 1
+            return attempt, cand
+        stats.build_failures += 1
+    raise SynthesisError(f"no program for level {level}, seed {seed} after {MAX_ATTEMPTS} draws")
+
+
+def _program(level: int, seed: int, attempt: int, cand: Candidate, verdict: Verdict) -> Program:
+    return Program(source=cand.source, entry=cand.entry, call=cand.call, level=level,
+                   constraints={**cand.constraints, "type": cand.focus[0], "operation": cand.focus[1]},
+                   features=verdict.features, expected=verdict.expected, focus=cand.focus, seed=seed,
+                   attempt=attempt)
+
+
+def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None,
+                  stats: SynthStats | None = None,
+                  progress: Callable[[int], None] | None = None) -> list[Program]:
+    """``[generate(level, s) for s in seeds]``, executing candidates in sandbox batches."""
+    if level not in load_levels():
+        raise ValueError(f"unknown level {level!r}; known levels: {sorted(load_levels())}")
+    stats = stats if stats is not None else SynthStats()
+    results: list[Program | None] = [None] * len(seeds)
+    next_attempt = {i: 0 for i in range(len(seeds))}
+    while next_attempt:
+        order = sorted(next_attempt)
+        drawn: list[tuple[int, int, Candidate]] = []
+        for i in order:
+            attempt, cand = _next_candidate(level, seeds[i], next_attempt[i], stats)
+            drawn.append((i, attempt, cand))
+        verdicts = filter_candidates([c for _, _, c in drawn], config)
+        done = 0
+        for (i, attempt, cand), verdict in zip(drawn, verdicts):
+            if verdict.accepted:
+                results[i] = _program(level, seeds[i], attempt, cand, verdict)
+                stats.accepted += 1
+                del next_attempt[i]
+                done += 1
+            else:
+                stats.rejected[verdict.reason] += 1
+                next_attempt[i] = attempt + 1
+        if progress is not None and done:
+            progress(done)
+    return [p for p in results if p is not None]
+
+
+def generate(level: int, seed: int) -> Program:
+    """The filtered program for ``(level, seed)``; raises ``SynthesisError`` if none can be made."""
+    return generate_many(level, [seed])[0]
+
+
+# ------------------------------------------------------------------------------------------ input variants
+def _call_args(program: Program) -> list[Any]:
+    node = ast.parse(program.call, mode="eval").body
+    if not isinstance(node, ast.Call):
+        raise ValueError(f"not a call: {program.call!r}")
+    return [ast.literal_eval(arg) for arg in node.args]
+
+
+def _vary(value: Any, r) -> Any:
+    """A fresh value of the same kind, often a small edit of ``value``."""
+    kind = kind_of(value)
+    if r.random() < 0.5:
+        try:
+            return draw_of_kind(kind, r)
+        except ValueError:
+            pass
+    if kind == "int":
+        return max(1, value + r.choice((-3, -2, -1, 1, 2, 3)))
+    if kind == "float":
+        return value + r.choice((-1.5, -0.5, 0.25, 0.5, 2.0))
+    if kind == "bool":
+        return not value
+    if kind == "str" and value:
+        chars = list(value)
+        chars[r.randrange(len(chars))] = r.choice("abcxyzAQ019-. ")
+        return "".join(chars)
+    if isinstance(value, list) and value:
+        out = list(value)
+        r.shuffle(out)
+        return out
+    if isinstance(value, tuple) and value:
+        out = list(value)
+        r.shuffle(out)
+        return tuple(out)
+    try:
+        return draw_of_kind(kind, r)
+    except ValueError:
+        return copy.deepcopy(value)
+
+
+def _variant_runner(calls: Sequence[str]) -> tuple[str, str]:
+    lines = ["def execgym_variant_runner():", "    results = []", f"    for text in {calls!r}:",
+             "        try:", "            results.append((True, eval(text)))",
+             "        except Exception as exc:", "            results.append((False, type(exc).__name__))",
+             "    return results"]
+    return "\n".join(lines) + "\n", "execgym_variant_runner()"
+
+
+def input_variants(program: Program, n: int, seed: int) -> list[str]:
+    """Up to ``n`` further calls of ``program.entry`` with fresh literal arguments that run ok in the sandbox.
+
+    Arguments keep the original kinds (str, int, list of str...). Fewer than ``n`` come back only when the
+    program rejects nearly every input (after 4 rounds of 3n draws).
+    """
+    from execgym.engine.api import run
+    from execgym.engine.codec import is_literal
+
+    if n <= 0:
+        return []
+    args = _call_args(program)
+    found: list[str] = []
+    seen = {program.call}
+    draw = 0
+    for _ in range(4):
+        calls: list[str] = []
+        for _ in range(3 * n):
+            r = rng("synth-variant", program.source, program.call, seed, draw)
+            draw += 1
+            call = f"{program.entry}({', '.join(literal(_vary(a, r)) for a in args)})"
+            if call not in seen:
+                seen.add(call)
+                calls.append(call)
+        if not calls:
+            continue
+        runner, runner_call = _variant_runner(calls)
+        result = run(program.source + "\n\n" + runner, runner_call, timeout=2.0 + 0.05 * len(calls))
+        if str(result.outcome) != "ok" or not isinstance(result.return_value, list):
+            continue
+        for call, (ok, value) in zip(calls, result.return_value):
+            if ok and is_literal(value) and len(repr(value)) <= 400:
+                found.append(call)
+                if len(found) == n:
+                    return found
+    return found
+
+
+# ---------------------------------------------------------------------------------------------- mutation
+_METHOD_SWAPS = [
+    ("upper", "lower"), ("lower", "upper"), ("strip", "rstrip"), ("lstrip", "strip"), ("rstrip", "lstrip"),
+    ("startswith", "endswith"), ("endswith", "startswith"), ("find", "rfind"), ("rfind", "find"),
+    ("index", "rindex"), ("split", "rsplit"), ("partition", "rpartition"), ("ljust", "rjust"),
+    ("rjust", "center"), ("center", "ljust"), ("union", "intersection"), ("intersection", "union"),
+    ("difference", "symmetric_difference"), ("symmetric_difference", "difference"), ("issubset", "issuperset"),
+    ("issuperset", "issubset"), ("capitalize", "title"), ("title", "swapcase"), ("swapcase", "capitalize"),
+    ("isalpha", "isalnum"), ("isdigit", "isdecimal"), ("islower", "isupper"), ("isupper", "islower"),
+    ("removeprefix", "removesuffix"), ("removesuffix", "removeprefix"),
+]
+_FUNC_SWAPS = [("max", "min"), ("min", "max"), ("sorted", "list")]
+_CMP_SWAPS = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq,
+              ast.NotEq: ast.Eq, ast.In: ast.NotIn, ast.NotIn: ast.In}
+_BIN_SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mod: ast.FloorDiv, ast.FloorDiv: ast.Mod,
+              ast.BitAnd: ast.BitOr, ast.BitOr: ast.BitAnd, ast.BitXor: ast.BitAnd}
+
+
+def _mutation_sites(tree: ast.AST) -> dict[str, list]:
+    sites: dict[str, list] = {"operator": [], "constant": [], "operation": []}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for i, op in enumerate(node.ops):
+                if type(op) in _CMP_SWAPS:
+                    sites["operator"].append(("cmp", node, i))
+        elif isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in _BIN_SWAPS:
+            sites["operator"].append(("bin", node, 0))
+        elif isinstance(node, ast.Constant) and type(node.value) in (int, str) and node.value not in ("", 0):
+            sites["constant"].append(("const", node, 0))
+        elif isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and any(a == node.func.attr for a, _ in _METHOD_SWAPS):
+                sites["operation"].append(("method", node, 0))
+            elif isinstance(node.func, ast.Name) and any(a == node.func.id for a, _ in _FUNC_SWAPS):
+                sites["operation"].append(("func", node, 0))
+    return sites
+
+
+def _apply_mutation(kind: str, site: tuple, r) -> str:
+    what, node, index = site
+    if what == "cmp":
+        old = node.ops[index]
+        node.ops[index] = _CMP_SWAPS[type(old)]()
+        return f"comparison {type(old).__name__} -> {type(node.ops[index]).__name__}"
+    if what == "bin":
+        old = node.op
+        node.op = _BIN_SWAPS[type(old)]()
+        return f"operator {type(old).__name__} -> {type(node.op).__name__}"
+    if what == "const":
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            old = node.value
+            node.value = old + r.choice((-2, -1, 1, 2, 3))
+            return f"constant {old} -> {node.value}"
+        old = node.value
+        chars = list(old)
+        chars[r.randrange(len(chars))] = r.choice("abexyz019-")
+        node.value = "".join(chars)
+        return f"constant {old!r} -> {node.value!r}"
+    if what == "method":
+        old = node.func.attr
+        options = [b for a, b in _METHOD_SWAPS if a == old]
+        node.func.attr = r.choice(options)
+        return f"operation .{old}() -> .{node.func.attr}()"
+    old = node.func.id
+    node.func.id = r.choice([b for a, b in _FUNC_SWAPS if a == old])
+    return f"operation {old}() -> {node.func.id}()"
+
+
+def mutate(program: Program, seed: int) -> Program:
+    """A variant of ``program`` (ExecVerify's "mutated" half): new inputs, and/or a swapped operator,
+    constant or operation. The variant passed the same sandbox filter; ``constraints["mutation"]`` lists
+    what changed. Raises ``SynthesisError`` if no variant passes within 40 draws."""
+    args = _call_args(program)
+    for attempt in range(40):
+        r = rng("synth-mutate", program.source, program.call, seed, attempt)
+        tree = ast.parse(program.source)
+        sites = _mutation_sites(tree)
+        kinds = [k for k, v in sites.items() if v]
+        changes: list[str] = []
+        if kinds and r.random() < 0.75:
+            kind = r.choice(kinds)
+            changes.append(_apply_mutation(kind, r.choice(sites[kind]), r))
+        new_args = args
+        if not changes or r.random() < 0.5:
+            new_args = [_vary(a, r) for a in args]
+            changes.append("inputs")
+        source = ast.unparse(tree) + "\n" if len(changes) > 1 or changes[0] != "inputs" else program.source
+        call = f"{program.entry}({', '.join(literal(a) for a in new_args)})"
+        if source == program.source and call == program.call:
+            continue
+        verdict = check_program(source, call, program.constraints,
+                                program.features.get("operations", {}))
+        if verdict.accepted:
+            constraints = {**program.constraints, "mutation": changes,
+                           "parent": {"seed": program.seed, "attempt": program.attempt, "call": program.call}}
+            return Program(source=source, entry=program.entry, call=call, level=program.level,
+                           constraints=constraints, features=verdict.features, expected=verdict.expected,
+                           focus=program.focus, seed=program.seed, attempt=program.attempt)
+    raise SynthesisError("no mutation of this program passed the filter")
+
+
+def check_program(source: str, call: str, constraints: dict, ops_used: dict,
+                  config: FilterConfig | None = None) -> Verdict:
+    """Filter one program given as text (the same checks as ``filter_candidates``)."""
+    from execgym.engine.api import run_batch
+    from execgym.engine.codec import is_literal
+    from execgym.engine.request import RunRequest
+    from execgym.synth.filters import _failure, _roundtrips, _same
+
+    config = config or FilterConfig()
+    requests = [RunRequest(source, call, mode="trace", timeout=config.timeout,
+                           max_steps=config.max_line_steps * 4 + 50)]
+    if config.hash_check:
+        requests.append(RunRequest(source, call, mode="run", timeout=config.timeout, hash_seed=1))
+    results = run_batch(requests, workers=config.workers)
+    traced = results[0]
+    rerun = results[1] if config.hash_check else None
+    if str(traced.outcome) != "ok" or traced.truncated or (rerun is not None and str(rerun.outcome) != "ok"):
+        return _failure(traced, rerun)
+    value = traced.return_value
+    if not is_literal(value):
+        return Verdict(False, "result is not a literal")
+    if not _roundtrips(value):
+        return Verdict(False, "result does not round-trip through ast.literal_eval")
+    if rerun is not None and not _same(rerun.return_value, value):
+        return Verdict(False, "result changes with the hash seed")
+    lines = [s.line for s in traced.steps if s.event == "line"]
+    if len(lines) > config.max_line_steps:
+        return Verdict(False, "trace over budget")
+    return Verdict(True, "ok", value, program_features(source, lines, constraints, ops_used))

@@ -1,0 +1,326 @@
+"""Safe literal parsing, rendering and type-strict comparison of answer values.
+
+Contract:
+- ``parse_literal(text)`` turns answer text into a builtin value WITHOUT executing anything. It checks the
+  text length first, then parses with ``ast`` and checks the node count and nesting depth, then converts the
+  tree itself. Accepted forms: constants (None, bool, int, float, complex, str, bytes), tuple/list/set/dict
+  displays, unary ``+``/``-`` on numbers, ``real +/- imag j`` complex sums, and the whitelisted constructor
+  spellings that ``repr`` itself produces for builtins with no display syntax: ``set()``, ``frozenset(...)``,
+  ``float('nan'|'inf'|'-inf')``, ``complex(a, b)`` and the bare names ``nan``/``inf``. Anything else (a name,
+  an arbitrary call, an operator expression, a comprehension) is rejected as "not a literal".
+  It never raises: it returns a ``Parsed`` with ``ok`` False and a reason.
+- ``render_literal(value)`` is the inverse for decoded builtin values: ``parse_literal(render_literal(v))``
+  is strictly equal to ``v`` (floats via ``repr``; nan/inf via ``float('...')``).
+- ``strict_equal(a, b, tol)`` compares two decoded builtin values by type and content: ``True`` is not ``1``,
+  ``1`` is not ``1.0``, a tuple is not a list, sets and dicts compare by content, NaN equals NaN, floats are
+  exact unless ``tol`` > 0 (then ``abs(a - b) <= tol * max(1, |a|, |b|)``). It never calls ``==`` on a value
+  whose type is not a builtin it knows, so no program-defined code can run during a comparison.
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import math
+from dataclasses import dataclass
+from typing import Any
+
+MAX_TEXT = 100_000  # characters of one literal
+MAX_NODES = 20_000  # AST nodes of one literal
+MAX_DEPTH = 60  # container nesting of one literal
+MAX_BRACKET_DEPTH = 120  # cheap pre-scan bound, checked before the parser sees the text
+
+_SCALARS = (type(None), bool, int, float, complex, str, bytes)
+_CONSTRUCTORS = {"set", "frozenset", "float", "complex"}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """Result of ``parse_literal``: ``value`` is meaningful only when ``ok``."""
+
+    ok: bool
+    value: Any = None
+    reason: str = ""
+
+
+class _NotLiteral(Exception):
+    pass
+
+
+def _bracket_depth(text: str) -> int:
+    depth = best = 0
+    for ch in text:
+        if ch in "([{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in ")]}":
+            depth -= 1
+    return best
+
+
+def parse_literal(text: str, *, max_text: int = MAX_TEXT) -> Parsed:
+    """Parse ``text`` as a literal value under size caps; never executes and never raises."""
+    if not isinstance(text, str):
+        return Parsed(False, reason="not text")
+    text = text.strip()
+    if not text:
+        return Parsed(False, reason="empty value")
+    if len(text) > max_text:
+        return Parsed(False, reason=f"literal too long ({len(text)} > {max_text} characters)")
+    if _bracket_depth(text) > MAX_BRACKET_DEPTH:
+        return Parsed(False, reason="literal nested too deeply")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as exc:
+        return Parsed(False, reason=f"not a Python literal ({type(exc).__name__})")
+    return literal_from_node(tree.body)
+
+
+@functools.lru_cache(maxsize=65536)
+def parse_trusted(text: str) -> Parsed:
+    """Parse ground-truth literal text from a task spec (no length cap; cached). Callers must not mutate
+    the returned value: it is shared between calls."""
+    return parse_literal(text, max_text=10**12)
+
+
+def literal_from_node(node: ast.AST) -> Parsed:
+    """Convert an already-parsed expression node to a value under the node-count/depth caps."""
+    for count, _ in enumerate(ast.walk(node), start=1):
+        if count > MAX_NODES:
+            return Parsed(False, reason=f"literal too large (> {MAX_NODES} syntax nodes)")
+    try:
+        return Parsed(True, _convert(node, 0))
+    except _NotLiteral as exc:
+        return Parsed(False, reason=str(exc))
+    except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
+        return Parsed(False, reason=f"not a literal ({type(exc).__name__})")
+
+
+def _convert(node: ast.AST, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise _NotLiteral("literal nested too deeply")
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, _SCALARS):
+            return node.value
+        raise _NotLiteral("unsupported constant")  # Ellipsis
+    if isinstance(node, ast.Tuple):
+        return tuple(_convert(e, depth + 1) for e in node.elts)
+    if isinstance(node, ast.List):
+        return [_convert(e, depth + 1) for e in node.elts]
+    if isinstance(node, ast.Set):
+        return _make_set(set, [_convert(e, depth + 1) for e in node.elts])
+    if isinstance(node, ast.Dict):
+        if any(k is None for k in node.keys):
+            raise _NotLiteral("dict unpacking is not a literal")
+        keys = [_convert(k, depth + 1) for k in node.keys]
+        values = [_convert(v, depth + 1) for v in node.values]
+        for key in keys:
+            _require_hashable(key)
+        return dict(zip(keys, values))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _convert(node.operand, depth + 1)
+        if type(operand) not in (int, float, complex):
+            raise _NotLiteral("unary sign on a non-number")
+        return -operand if isinstance(node.op, ast.USub) else +operand
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        # only the complex spelling ``a + bj`` / ``a - bj`` (what repr produces)
+        left = _convert(node.left, depth + 1)
+        right = _convert(node.right, depth + 1)
+        if type(left) in (int, float) and type(right) is complex and right.real == 0:
+            return left + right if isinstance(node.op, ast.Add) else left - right
+        raise _NotLiteral("arithmetic is not a literal")
+    if isinstance(node, ast.Name):
+        if node.id == "nan":
+            return math.nan
+        if node.id == "inf":
+            return math.inf
+        raise _NotLiteral(f"name {node.id!r} is not a literal")
+    if isinstance(node, ast.Call):
+        return _convert_call(node, depth)
+    raise _NotLiteral(f"{type(node).__name__} expression is not a literal")
+
+
+def _convert_call(node: ast.Call, depth: int) -> Any:
+    if not isinstance(node.func, ast.Name) or node.func.id not in _CONSTRUCTORS or node.keywords:
+        raise _NotLiteral("a call is not a literal")
+    name = node.func.id
+    args = [_convert(a, depth + 1) for a in node.args]
+    if name in ("set", "frozenset"):
+        if not args:
+            return set() if name == "set" else frozenset()
+        if len(args) == 1 and type(args[0]) in (list, tuple, set, frozenset):
+            return _make_set(set if name == "set" else frozenset, list(args[0]))
+        raise _NotLiteral(f"unsupported {name}(...) form")
+    if name == "float":
+        if len(args) == 1 and type(args[0]) is str and args[0].strip().lower() in (
+            "nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+nan", "-nan"
+        ):
+            return float(args[0])
+        raise _NotLiteral("only float('nan') / float('inf') are accepted")
+    # complex(a, b)
+    if len(args) == 2 and all(type(a) in (int, float) for a in args):
+        return complex(args[0], args[1])
+    raise _NotLiteral("only complex(real, imag) with numbers is accepted")
+
+
+def _require_hashable(value: Any) -> None:
+    if type(value) in (list, dict, set):
+        raise _NotLiteral("unhashable element in a set or dict key")
+    if type(value) is tuple:
+        for item in value:
+            _require_hashable(item)
+
+
+def _make_set(kind: type, items: list) -> Any:
+    for item in items:
+        _require_hashable(item)
+    return kind(items)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _float_text(x: float) -> str:
+    if math.isnan(x):
+        return "float('nan')"
+    if math.isinf(x):
+        return "float('inf')" if x > 0 else "float('-inf')"
+    return repr(x)
+
+
+def render_literal(value: Any) -> str:
+    """Render a decoded builtin value as literal text that ``parse_literal`` reads back exactly.
+
+    Raises ``ValueError`` for values that are not plain builtins (e.g. an ``Opaque`` marker) or
+    that cannot be written (an int past Python's digit limit).
+    """
+    t = type(value)
+    if value is None or t in (bool, str, bytes):
+        return repr(value)
+    if t is int:
+        return repr(value)  # may raise ValueError past sys.get_int_max_str_digits()
+    if t is float:
+        return _float_text(value)
+    if t is complex:
+        if math.isfinite(value.real) and math.isfinite(value.imag):
+            return repr(value)
+        return f"complex({_float_text(value.real)}, {_float_text(value.imag)})"
+    if t is tuple:
+        inner = ", ".join(render_literal(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if t is list:
+        return "[" + ", ".join(render_literal(v) for v in value) + "]"
+    if t is dict:
+        return "{" + ", ".join(f"{render_literal(k)}: {render_literal(v)}" for k, v in value.items()) + "}"
+    if t in (set, frozenset):
+        items = [render_literal(v) for v in _ordered(value)]
+        if t is set:
+            return "{" + ", ".join(items) + "}" if items else "set()"
+        return "frozenset({" + ", ".join(items) + "})" if items else "frozenset()"
+    raise ValueError(f"not a literal value: {t.__name__}")
+
+
+def _ordered(items: Any) -> list:
+    """Set elements in a deterministic, readable order: natural order when all are ints/floats (no NaN) or
+    all strings or all bytes, else by their rendered text."""
+    items = list(items)
+    kinds = {type(v) for v in items}
+    if kinds <= {int, float} and not any(v != v for v in items):
+        return sorted(items, key=lambda v: (v, type(v) is float))
+    if kinds in ({str}, {bytes}):
+        return sorted(items)
+    return sorted(items, key=render_literal)
+
+
+def is_plain(value: Any, _depth: int = 0) -> bool:
+    """True when ``value`` consists only of builtin literal types (no Opaque, no foreign objects)."""
+    if _depth > MAX_DEPTH:
+        return False
+    t = type(value)
+    if value is None or t in _SCALARS:
+        return True
+    if t in (list, tuple, set, frozenset):
+        return all(is_plain(v, _depth + 1) for v in value)
+    if t is dict:
+        return all(is_plain(k, _depth + 1) and is_plain(v, _depth + 1) for k, v in value.items())
+    return False
+
+
+def type_name(value: Any) -> str:
+    """The name of a value's type as the prompts ask for it (``int``, ``str``, ``NoneType``...)."""
+    return type(value).__name__
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def _float_equal(a: float, b: float, tol: float) -> bool:
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if a == b:
+        return True
+    if tol > 0 and math.isfinite(a) and math.isfinite(b):
+        return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+    return False
+
+
+def _key(value: Any, depth: int = 0) -> Any:
+    """A canonical, type-tagged, hashable key for a plain hashable value (used for sets and dict keys)."""
+    if depth > MAX_DEPTH:
+        raise ValueError("too deep")
+    t = type(value)
+    if t is float:
+        return ("float", "nan") if math.isnan(value) else ("float", value)
+    if t is complex:
+        return ("complex", _key(value.real, depth + 1), _key(value.imag, depth + 1))
+    if t is tuple:
+        return ("tuple", tuple(_key(v, depth + 1) for v in value))
+    if t is frozenset:
+        return ("frozenset", frozenset(_key(v, depth + 1) for v in value))
+    if value is None or t in (bool, int, str, bytes):
+        return (t.__name__, value)
+    raise ValueError(f"unhashable or foreign type {t.__name__}")
+
+
+def strict_equal(a: Any, b: Any, tol: float = 0.0, _depth: int = 0) -> bool:
+    """Type-strict structural equality of plain builtin values (see the module docstring)."""
+    if _depth > MAX_DEPTH:
+        return False
+    ta, tb = type(a), type(b)
+    if ta is not tb:
+        return False
+    if a is None:
+        return True
+    if ta in (bool, int, str, bytes):
+        return a == b
+    if ta is float:
+        return _float_equal(a, b, tol)
+    if ta is complex:
+        return _float_equal(a.real, b.real, tol) and _float_equal(a.imag, b.imag, tol)
+    if ta in (list, tuple):
+        return len(a) == len(b) and all(strict_equal(x, y, tol, _depth + 1) for x, y in zip(a, b))
+    if ta in (set, frozenset):
+        if len(a) != len(b):
+            return False
+        try:
+            return {_key(x) for x in a} == {_key(y) for y in b}
+        except (ValueError, RecursionError):
+            return False
+    if ta is dict:
+        if len(a) != len(b):
+            return False
+        try:
+            kb = {_key(k): v for k, v in b.items()}
+            for k, v in a.items():
+                ka = _key(k)
+                if ka not in kb or not strict_equal(v, kb[ka], tol, _depth + 1):
+                    return False
+            return True
+        except (ValueError, RecursionError):
+            return False
+    # Opaque markers from the engine codec: frozen dataclasses of strings, compared field by field.
+    if ta.__name__ == "Opaque" and ta.__module__.startswith("execgym."):
+        return getattr(a, "type_name", None) == getattr(b, "type_name", None) and getattr(
+            a, "reason", None
+        ) == getattr(b, "reason", None)
+    return False

@@ -1,0 +1,131 @@
+"""Generate and trace the program behind a task, once per (env, level, seed), cached.
+
+Contract: ``traced_program(env, level, seed)`` returns a ``TracedProgram`` whose trace ran ``ok`` (not truncated)
+and whose return value is a plain literal. It asks ``execgym.synth.generate`` for a program with a seed derived
+from ``("execgym.tasks", env, level, seed, attempt)`` and traces it with ``execgym.trace`` (the sandbox); attempts
+whose trace fails or whose output is not a plain literal are skipped (up to ``MAX_ATTEMPTS``), so the result
+depends only on (env, level, seed). Raises ``RuntimeError`` if every attempt fails. The expensive part (generation
++ trace) is cached in-process (LRU, ``CACHE_SIZE`` entries).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from execgym.seeding import derive_seed
+from execgym.tasks.literals import is_plain, render_literal
+
+MAX_ATTEMPTS = 8
+CACHE_SIZE = 4096
+SEED_BOUND = 1 << 53
+
+
+@dataclass(frozen=True)
+class TracedProgram:
+    source: str
+    entry: str
+    call: str
+    expected: Any  # decoded return value (plain literal)
+    steps: tuple  # trace steps (engine Step objects)
+    program: Any  # the synth Program
+    attempt: int
+
+    def program_dict(self) -> dict:
+        return {"source": self.source, "entry": self.entry, "call": self.call}
+
+    @property
+    def expected_text(self) -> str:
+        return render_literal(self.expected)
+
+
+def program_seed(env: str, level: int, seed: int, attempt: int, purpose: str = "program") -> int:
+    return derive_seed("execgym.tasks", purpose, env, int(level), int(seed), int(attempt)) % SEED_BOUND
+
+
+def check_level(level: Any) -> int:
+    """Return ``level`` if the synthesizer defines it; raise ``ValueError``/``TypeError`` otherwise."""
+    if isinstance(level, bool) or not isinstance(level, int):
+        raise TypeError(f"level must be an int, got {type(level).__name__}")
+    from execgym.synth import LEVELS
+
+    if level not in LEVELS:
+        raise ValueError(f"level {level} is not defined; defined levels: {sorted(LEVELS)}")
+    return level
+
+
+def _usable(tr: Any) -> str:
+    """'' when a trace can back a task, else why not."""
+    outcome = str(getattr(tr.outcome, "value", tr.outcome))
+    if outcome != "ok" or tr.truncated:
+        return f"trace {outcome}" + (f" ({tr.error.type}: {tr.error.message})" if tr.error else "")
+    if not is_plain(tr.return_value):
+        return "output is not a literal"
+    try:
+        render_literal(tr.return_value)
+    except (ValueError, RecursionError):
+        return "output cannot be written as a literal"
+    return ""
+
+
+@functools.lru_cache(maxsize=256)
+def trace_program(source: str, call: str, entry: str = "") -> TracedProgram:
+    """Trace a caller-supplied program (for tasks from your own code); ``ValueError`` if it is unusable."""
+    import ast as _ast
+
+    from execgym.engine.api import trace
+
+    if not entry:
+        node = _ast.parse(call, mode="eval").body
+        if not (isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name)):
+            raise ValueError("call must be `name(literal arguments)`")
+        entry = node.func.id
+    tr = trace(source, call)
+    why = _usable(tr)
+    if why:
+        raise ValueError(f"program unusable for a task: {why}")
+    return TracedProgram(source=source, entry=entry, call=call, expected=tr.return_value,
+                         steps=tuple(tr.steps), program=None, attempt=0)
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def traced_attempt(env: str, level: int, seed: int, attempt: int) -> TracedProgram | str:
+    """Attempt ``attempt`` for (env, level, seed): a usable TracedProgram, or the reason it is not usable."""
+    from execgym import synth
+    from execgym.engine.api import trace
+
+    program = synth.generate(level, program_seed(env, level, seed, attempt))
+    tr = trace(program.source, program.call)
+    why = _usable(tr)
+    if why:
+        return why
+    return TracedProgram(
+        source=program.source,
+        entry=program.entry,
+        call=program.call,
+        expected=tr.return_value,
+        steps=tuple(tr.steps),
+        program=program,
+        attempt=attempt,
+    )
+
+
+def traced_program(env: str, level: int, seed: int, accept: Callable[[TracedProgram], Any] | None = None) -> Any:
+    """The first usable attempt for (env, level, seed); with ``accept``, the first attempt for which
+    ``accept(tp)`` is truthy, returning ``(tp, accept(tp))``. ``RuntimeError`` when all attempts fail."""
+    check_level(level)
+    problems = []
+    for attempt in range(MAX_ATTEMPTS):
+        tp = traced_attempt(env, level, seed, attempt)
+        if isinstance(tp, str):
+            problems.append(f"attempt {attempt}: {tp}")
+            continue
+        if accept is None:
+            return tp
+        result = accept(tp)
+        if result:
+            return tp, result
+        problems.append(f"attempt {attempt}: no questions")
+    raise RuntimeError(f"no usable program for ({env}, level {level}, seed {seed}): {'; '.join(problems)}")

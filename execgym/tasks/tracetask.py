@@ -1,0 +1,71 @@
+"""Shared machinery of the trace-question families (ExecNext, ExecVar, ExecIO): spec building and checking.
+
+Contract: ``TraceTask.build(env, level, seed, options)`` turns a minimal request into a full, self-contained
+spec (program source/entry/call + questions + ground truth) using ``program.traced_program`` and the question
+builders; ``TraceTask(spec)`` reads a full spec without regenerating or re-tracing anything.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from execgym.seeding import rng
+from execgym.tasks.base import Task
+from execgym.tasks.source import SourceInfo
+
+SPEC_VERSION = 1
+
+
+def require(cond: bool, message: str) -> None:
+    if not cond:
+        raise ValueError(f"bad task spec: {message}")
+
+
+def read_program(spec: dict) -> dict:
+    prog = spec.get("program")
+    require(isinstance(prog, dict), "missing 'program'")
+    for key in ("source", "entry", "call"):
+        require(isinstance(prog.get(key), str) and prog.get(key), f"program.{key} must be a non-empty string")
+    return prog
+
+
+def read_questions(spec: dict, info: SourceInfo) -> list[dict]:
+    qs = spec.get("questions", [])
+    require(isinstance(qs, list), "'questions' must be a list")
+    for q in qs:
+        require(isinstance(q, dict) and q.get("kind") in ("next", "var"), "question kind must be next or var")
+        require(isinstance(q.get("line"), int) and isinstance(q.get("k"), int) and q["k"] >= 1, "bad line/k")
+        if q["kind"] == "next":
+            require(isinstance(q.get("answer"), int), "next question needs an int answer")
+        else:
+            require(isinstance(q.get("var"), str), "var question needs 'var'")
+            require(q.get("value") is None or isinstance(q.get("value"), str), "var value must be text or null")
+            require(q.get("value") is None or isinstance(q.get("type"), str), "var type must be text")
+    return qs
+
+
+def base_spec(env: str, level: int, seed: int, options: dict, program: Any) -> dict:
+    return {
+        "env": env,
+        "version": SPEC_VERSION,
+        "level": int(level),
+        "seed": int(seed),
+        "options": dict(options),
+        "program": program.program_dict(),
+    }
+
+
+def question_rng(env: str, level: int, seed: int, options: dict, purpose: str):
+    """Deterministic generator for question sampling (depends on the shaping options too)."""
+    shape = ",".join(f"{k}={options[k]!r}" for k in sorted(options))
+    return rng("execgym.tasks.questions", purpose, env, int(level), int(seed), shape)
+
+
+class TraceTask(Task):
+    """Base of the families whose ground truth comes from one trace of the program."""
+
+    def __init__(self, spec: dict):
+        super().__init__(spec)
+        self.program = read_program(spec)
+        self.info = SourceInfo.of(self.program["source"])
+        self.options = dict(spec.get("options") or {})

@@ -1,0 +1,439 @@
+"""UnitTest-v0 (code generation): write the function so that hidden unit tests pass.
+
+Contract:
+- Spec payload ``problem``: ``{"origin": "builtin"|"user", "entry", "statement", "tests": [...],
+  "solution": str|None}``. A test is ``{"call": "f(1, 2)", "expected": "<literal text>", "check": "eq"}``
+  (``check`` one of ``eq``, ``close`` (float tolerance ``tol``), ``truthy``, ``falsy``; optional ``alt``:
+  a second accepted literal, for APPS' list-wrapped outputs) or a stdin/stdout test ``{"stdin": str,
+  "stdout": str, "check": "stdout"}``.
+- Built-in tasks come from ``execgym.synth``: the statement gives the signature, what is known about the
+  function (argument and return types, its core operation) and a few visible examples; the hidden tests are
+  other inputs from ``synth.input_variants`` whose outputs come from running the original program.
+- The answer is a python code block inside the answer block. It runs once per test in the sandbox under
+  ``policy="restricted"``; only the call text enters the sandbox child, never the expected value. The decoded
+  return value is compared in the caller with ``strict_equal`` (so objects with a hostile ``__eq__`` arrive
+  as ``Opaque`` and never pass). Reward = fraction of tests passed.
+- ``max_turns > 1``: a repair episode. After a failing attempt the observation shows one failing test (input,
+  expected, actual) and asks for a corrected function. The step reward is the change of the pass rate, so the
+  episode return is the last attempt's pass rate; the episode ends when all tests pass or turns run out.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Any
+
+from execgym.tasks.answers import answer_block, code_block
+from execgym.tasks.base import Episode, Pending, Score, Task, error_score, format_error, make_score, step_info
+from execgym.tasks.literals import (
+    literal_from_node,
+    parse_literal,
+    parse_trusted,
+    render_literal,
+    strict_equal,
+    type_name,
+)
+from execgym.tasks.options import Opt
+from execgym.tasks.tracetask import require
+
+OPTIONS = {
+    "max_turns": Opt(1, int, min=1, max=20),
+    "n_visible": Opt(3, int, min=0, max=10),
+    "n_hidden": Opt(8, int, min=1, max=50),
+    "float_tolerance": Opt(0.0, float, min=0.0, max=1.0),
+    "timeout": Opt(2.0, float, min=0.05, max=30.0),
+}
+MAX_CODE_CHARS = 100_000
+CHECKS = ("eq", "close", "truthy", "falsy", "stdout")
+SPEC_VERSION = 1
+
+
+def _clip(text: str, n: int = 300) -> str:
+    return text if len(text) <= n else text[:n] + f"... [{len(text)} chars]"
+
+
+def _outcome(result: Any) -> str:
+    out = getattr(result, "outcome", "sandbox_error")
+    return str(getattr(out, "value", out))
+
+
+def _close(value: Any, expected: Any, tol: float, absolute: bool) -> bool:
+    """Numeric closeness for ``close`` tests (ints and floats only; bools are not numbers here)."""
+    if type(value) not in (int, float) or type(expected) not in (int, float):
+        return False
+    a, b = float(value), float(expected)
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
+    if absolute:
+        return abs(a - b) <= tol
+    return math.isclose(a, b, rel_tol=tol, abs_tol=0.0) or a == b
+
+
+def _norm_stdout(text: str) -> list[str]:
+    lines = [ln.rstrip() for ln in str(text).replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+# ------------------------------------------------------------------ built-in tasks
+
+
+def _signature(source: str, entry: str) -> tuple[list[str], str]:
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == entry:
+            names = [a.arg for a in node.args.args]
+            return names, f"def {entry}({', '.join(names)}):"
+    raise ValueError(f"entry {entry!r} not found")
+
+
+def _arg_values(call: str) -> list[Any]:
+    node = ast.parse(call, mode="eval").body
+    out = []
+    if isinstance(node, ast.Call):
+        for a in node.args:
+            lit = literal_from_node(a)
+            out.append(lit.value if lit.ok else None)
+    return out
+
+
+def _describe_type(value: Any) -> str:
+    t = type_name(value)
+    if t in ("list", "tuple", "set", "frozenset") and value:
+        inner = sorted({type_name(v) for v in value})
+        return f"{t} of {'/'.join(inner)}"
+    if t == "dict" and value:
+        ks = sorted({type_name(k) for k in value})
+        vs = sorted({type_name(v) for v in value.values()})
+        return f"dict from {'/'.join(ks)} to {'/'.join(vs)}"
+    return t
+
+
+def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
+    """Synthesize a program and turn it into a unit-test task (see the module docstring)."""
+    from execgym import synth
+    from execgym.engine.api import run_batch
+    from execgym.engine.request import RunRequest
+    from execgym.tasks.literals import is_plain
+    from execgym.tasks.program import program_seed
+
+    n_vis, n_hid = options["n_visible"], options["n_hidden"]
+    problems = []
+    for attempt in range(8):
+        program = synth.generate(level, program_seed(env, level, seed, attempt))
+        calls = [program.call] + list(
+            synth.input_variants(program, n_vis + n_hid + 4, program_seed(env, level, seed, attempt, "inputs"))
+        )
+        seen, unique = set(), []
+        for c in calls:
+            if c not in seen:
+                seen.add(c)
+                unique.append(c)
+        results = run_batch([RunRequest(source=program.source, call=c, mode="run", policy="trusted")
+                             for c in unique])
+        tests = []
+        for call, res in zip(unique, results):
+            if _outcome(res) != "ok" or not is_plain(res.return_value):
+                continue
+            try:
+                tests.append({"call": call, "expected": render_literal(res.return_value), "check": "eq"})
+            except (ValueError, RecursionError):
+                continue
+        if len(tests) < n_vis + 1:
+            problems.append(f"attempt {attempt}: only {len(tests)} usable tests")
+            continue
+        # visible examples with distinct outputs first (more informative), the program's own call leading
+        distinct, rest, seen_out = [], [], set()
+        for t in tests:
+            (rest if t["expected"] in seen_out else distinct).append(t)
+            seen_out.add(t["expected"])
+        ordered = distinct + rest
+        visible = ordered[:n_vis]
+        hidden = [t for t in tests if t not in visible][:n_hid]
+        names, signature = _signature(program.source, program.entry)
+        args = _arg_values(program.call)
+        ret = parse_literal(tests[0]["expected"]).value
+        known = [f"It takes {len(names)} argument(s): " + ", ".join(
+            f"`{n}` ({_describe_type(v)})" for n, v in zip(names, args + [None] * len(names))
+        ) + f", and returns a {_describe_type(ret)}."]
+        focus = getattr(program, "focus", None)
+        if focus and len(focus) == 2:
+            known.append(f"Its core operation is `{focus[1]}` on {focus[0]} values.")
+        helpers = [n for n in _function_names(program.source) if n != program.entry]
+        if helpers:
+            known.append(f"The original solution also defines helper function(s): {', '.join(helpers)}.")
+        statement = (
+            f"Write a Python function with this signature:\n\n    {signature}\n\n"
+            "What is known about it:\n" + "\n".join(f"- {k}" for k in known)
+        )
+        return {
+            "env": env,
+            "version": SPEC_VERSION,
+            "level": int(level),
+            "seed": int(seed),
+            "options": dict(options),
+            "problem": {
+                "origin": "builtin",
+                "entry": program.entry,
+                "statement": statement,
+                "visible": visible,
+                "tests": hidden,
+                "solution": program.source,
+            },
+        }
+    raise RuntimeError(f"no usable program for ({env}, level {level}, seed {seed}): {'; '.join(problems)}")
+
+
+def _function_names(source: str) -> list[str]:
+    try:
+        return [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+    except SyntaxError:
+        return []
+
+
+# ------------------------------------------------------------------ the task
+
+
+def _read_test(t: Any) -> dict:
+    require(isinstance(t, dict), "a test must be an object")
+    check = t.get("check", "eq")
+    require(check in CHECKS, f"unknown test check {check!r}")
+    if check == "stdout":
+        require(isinstance(t.get("stdin", ""), str) and isinstance(t.get("stdout"), str), "stdio test needs text")
+        return t
+    require(isinstance(t.get("call"), str) and t["call"], "a test needs a call")
+    if check in ("eq", "close"):
+        require(isinstance(t.get("expected"), str), "a test needs an expected literal")
+        require(parse_trusted(t["expected"]).ok, "expected is not a literal")
+    return t
+
+
+class UnitTestTask(Task):
+    env = "UnitTest-v0"
+    OPTIONS = OPTIONS
+
+    @classmethod
+    def build(cls, env: str, level: int, seed: int, options: dict) -> dict:
+        return build_builtin(env, level, seed, options)
+
+    def __init__(self, spec: dict):
+        super().__init__(spec)
+        problem = spec.get("problem")
+        require(isinstance(problem, dict), "missing 'problem'")
+        require(isinstance(problem.get("entry"), str) and problem["entry"].isidentifier(), "bad entry")
+        require(isinstance(problem.get("statement"), str), "missing statement")
+        tests = problem.get("tests")
+        require(isinstance(tests, list) and tests, "no tests")
+        self.problem = problem
+        self.tests = [_read_test(t) for t in tests]
+        self.visible = [_read_test(t) for t in problem.get("visible", []) or []]
+        self.entry = problem["entry"]
+        self.options = dict(spec.get("options") or {})
+        self.tol = float(self.options.get("float_tolerance", 0.0) or 0.0)
+        self.timeout = float(self.options.get("timeout", 2.0))
+        self.max_turns = int(self.options.get("max_turns", 1))
+        self._prompt: str | None = None
+
+    @property
+    def stdio(self) -> bool:
+        return all(t.get("check") == "stdout" for t in self.tests)
+
+    @property
+    def prompt(self) -> str:
+        if self._prompt is None:
+            parts = [self.problem["statement"].rstrip()]
+            if self.visible:
+                parts.append("Examples:\n" + "\n".join(self._show_test(t) for t in self.visible))
+            if self.stdio:
+                parts.append("Write a complete Python program that reads standard input and writes the answer "
+                             "to standard output.")
+            else:
+                parts.append(f"Write the complete Python function `{self.entry}` (with any helpers and imports it "
+                             "needs). It will be checked against hidden unit tests.")
+            parts.append(
+                "Think step by step first. Then put your final code in a ```python code block inside <answer> "
+                "and </answer>. Only the last <answer> block counts."
+            )
+            self._prompt = "\n\n".join(parts)
+        return self._prompt
+
+    @staticmethod
+    def _show_test(t: dict) -> str:
+        if t.get("check") == "stdout":
+            return f"input:\n{t.get('stdin', '')}\noutput:\n{t['stdout']}"
+        if t.get("check") == "truthy":
+            return f"assert {t['call']}"
+        if t.get("check") == "falsy":
+            return f"assert not {t['call']}"
+        return f"assert {t['call']} == {t['expected']}"
+
+    def gold_response(self) -> str:
+        solution = self.problem.get("solution")
+        if not isinstance(solution, str) or not solution.strip():
+            raise ValueError("this task has no reference solution")
+        return "The reference solution.\n<answer>\n```python\n" + solution.rstrip() + "\n```\n</answer>"
+
+    # -- scoring ------------------------------------------------------------------------------
+    def _code(self, response: str) -> tuple[str | None, Score | None]:
+        block = answer_block(response)
+        if block is None:
+            return None, format_error("no <answer>...</answer> block in the response")
+        code = code_block(block)
+        if not code.strip():
+            return None, format_error("the answer block holds no code")
+        if len(code) > MAX_CODE_CHARS:
+            return None, make_score(0.0, 1.0, f"code longer than {MAX_CODE_CHARS} characters", [])
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
+            return None, make_score(0.0, 1.0, f"the code does not parse ({type(exc).__name__})", [])
+        if not self.stdio and not any(
+            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == self.entry for n in tree.body
+        ) and not any(
+            isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == self.entry for t in n.targets)
+            for n in tree.body
+        ):
+            return None, make_score(0.0, 1.0, f"the code does not define `{self.entry}` at top level", [])
+        return code, None
+
+    def _request(self, code: str, test: dict):
+        from execgym.engine.request import RunRequest
+
+        if test.get("check") == "stdout":
+            # the restricted policy has no input()/sys.stdin: the test INPUT (never the expected output) is
+            # embedded as a list of lines behind a small input() replacement placed before the code.
+            lines = str(test.get("stdin", "")).split("\n")
+            if lines and lines[-1] == "":
+                lines.pop()
+            prelude = (f"_stdin_lines = iter({lines!r})\n"
+                       "def input(prompt=''):\n"
+                       "    return next(_stdin_lines)\n")
+            return RunRequest(source=prelude + code, call="None", mode="run", policy="restricted",
+                              timeout=self.timeout, stdin=test.get("stdin", ""))
+        return RunRequest(source=code, call=test["call"], mode="run", policy="restricted", timeout=self.timeout)
+
+    def _prepare(self, response: str) -> Pending:
+        code, early = self._code(response)
+        if early is not None:
+            return Pending.done(early)
+        requests = [self._request(code, t) for t in self.tests]
+        return Pending(requests=requests, finish=self._finish)
+
+    def judge(self, test: dict, result: Any) -> dict:
+        """Compare one sandbox result with one test, in the caller. Never runs program-defined code."""
+        detail = {"question": self._show_test(test).replace("\n", " | ")[:300],
+                  "expected": test.get("stdout") if test.get("check") == "stdout" else test.get("expected"),
+                  "parsed": None, "correct": False, "reason": ""}
+        outcome = _outcome(result)
+        if outcome != "ok":
+            err = getattr(result, "error", None)
+            what = f"{getattr(err, 'type', '')}: {getattr(err, 'message', '')}".strip(": ") if err else ""
+            detail["reason"] = f"{outcome}" + (f" ({_clip(what, 200)})" if what else "")
+            detail["outcome"] = outcome
+            return detail
+        check = test.get("check", "eq")
+        if check == "stdout":
+            got = getattr(result, "stdout", "")
+            detail["parsed"] = _clip(got)
+            detail["correct"] = _norm_stdout(got) == _norm_stdout(test["stdout"])
+            detail["reason"] = "right output" if detail["correct"] else "wrong output"
+            return detail
+        value = result.return_value
+        try:
+            detail["parsed"] = _clip(render_literal(value))
+        except (ValueError, RecursionError):
+            detail["parsed"] = _clip(repr(value))
+        if check in ("truthy", "falsy"):
+            from execgym.tasks.literals import is_plain
+
+            if not is_plain(value):
+                detail["reason"] = "the returned value is not a plain literal"
+                return detail
+            ok = bool(value) if check == "truthy" else not bool(value)
+            detail["correct"] = ok
+            detail["reason"] = "right" if ok else f"expected a {'true' if check == 'truthy' else 'false'} value"
+            return detail
+        expected = parse_trusted(test["expected"]).value
+        if check == "close":
+            ok = _close(value, expected, float(test.get("tol", 1e-9)), bool(test.get("abs_tol")))
+        else:
+            ok = strict_equal(value, expected, self.tol)
+        if not ok and isinstance(test.get("alt"), str):
+            alt = parse_trusted(test["alt"])
+            ok = alt.ok and strict_equal(value, alt.value, self.tol)
+        detail["correct"] = ok
+        detail["reason"] = "right value" if ok else "wrong value"
+        return detail
+
+    def _finish(self, results: list) -> Score:
+        if len(results) != len(self.tests):
+            return error_score("sandbox returned the wrong number of results")
+        details = [self.judge(t, r) for t, r in zip(self.tests, results)]
+        passed = sum(1 for d in details if d["correct"])
+        n = len(self.tests)
+        reason = f"{passed} of {n} test(s) passed"
+        outcomes = [d.get("outcome") for d in details]
+        if passed == 0 and outcomes and all(o == "timeout" for o in outcomes):
+            return make_score(0.0, 1.0, reason + " (all timed out)", details, outcome="timeout")
+        if passed == 0 and outcomes and all(o == "sandbox_error" for o in outcomes):
+            return make_score(0.0, 1.0, reason + " (sandbox error)", details, outcome="error")
+        failing = [d for d in details if not d["correct"]]
+        if failing:
+            reason += f"; first failure: {failing[0]['reason']}"
+        return make_score(passed / n, 1.0, reason, details)
+
+    def episode(self) -> Episode:
+        if self.max_turns > 1:
+            return RepairEpisode(self)
+        return super().episode()
+
+    def failing_feedback(self, score: Score) -> str:
+        for t, d in zip(self.tests, score.details):
+            if not d["correct"]:
+                if t.get("check") == "stdout":
+                    return (f"A failing test:\ninput:\n{t.get('stdin', '')}\nexpected output:\n{t['stdout']}\n"
+                            f"actual output:\n{d.get('parsed') or ''}\n({d['reason']})")
+                actual = d.get("parsed") if d.get("outcome") is None else d["reason"]
+                expected = {"truthy": "a true value", "falsy": "a false value"}.get(
+                    t.get("check"), t.get("expected"))
+                return (f"A failing test:\ninput: `{t['call']}`\nexpected: {expected}\nactual: {actual}")
+        return score.reason
+
+
+class RepairEpisode(Episode):
+    """Up to ``max_turns`` attempts; step reward = change of the hidden-test pass rate."""
+
+    def __init__(self, task: UnitTestTask):
+        self.task = task
+        self.observation = task.prompt
+        self.turn = 0
+        self.rate = 0.0
+        self.done = False
+
+    def gold_response(self) -> str:
+        return self.task.gold_response()
+
+    def step(self, response: Any) -> tuple[str, float, bool, dict]:
+        task = self.task
+        if self.done:
+            score = error_score("episode already finished")
+            return "", 0.0, True, step_info(score, task)
+        score = task.score(response)
+        self.turn += 1
+        new_rate = score.reward
+        delta = new_rate - self.rate
+        self.rate = new_rate
+        self.done = score.outcome == "correct" or self.turn >= task.max_turns
+        if self.done:
+            obs = f"{score.reason}. The episode is over."
+        else:
+            obs = (
+                f"Your code: {score.reason}.\n{task.failing_feedback(score)}\n\n"
+                f"Fix the function (attempt {self.turn + 1} of {task.max_turns}). Put the complete corrected code in "
+                "a ```python code block inside <answer> and </answer>."
+            )
+        self.observation = obs
+        info = step_info(score, task, pass_rate=new_rate, attempt=self.turn, max_turns=task.max_turns)
+        return obs, delta, self.done, info

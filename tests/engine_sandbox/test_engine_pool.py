@@ -1,0 +1,166 @@
+"""The pool: crash recovery, recycling, batch and async APIs, hash seeds, request validation."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import execgym
+from execgym.engine.pool import LIVE_WORKERS, Sandbox
+from execgym.engine.request import MAX_SOURCE_CHARS, RunRequest
+from execgym.engine.results import ExecutionTrace, RunResult
+
+OUTCOMES = {"ok", "exception", "timeout", "memory_limit", "output_limit", "policy_violation",
+            "sandbox_error"}
+SQUARE = "def f(x):\n    print('x =', x)\n    return x * x\n"
+
+
+def _workers_of(sb: Sandbox) -> list:
+    return [w for w in list(LIVE_WORKERS) if any(w in s.idle for s in sb._sets.values())]
+
+
+def test_run_basic(sandbox):
+    r = sandbox.run(SQUARE, "f(7)")
+    assert isinstance(r, RunResult)
+    assert r.outcome == "ok" and r.return_value == 49 and r.stdout == "x = 7\n"
+    assert r.to_dict()["outcome"] == "ok"
+    e = sandbox.run(SQUARE, "f(")
+    assert e.outcome == "exception" and e.error.type == "SyntaxError"
+
+
+def test_module_level_api_and_trace():
+    r = execgym.run(SQUARE, "f(3)")
+    assert r.outcome == "ok" and r.return_value == 9
+    t = execgym.trace(SQUARE, "f(3)")
+    assert isinstance(t, ExecutionTrace) and t.outcome == "ok" and t.return_value == 9
+    assert [s.line for s in t.line_steps()] == [2, 3]
+
+
+def test_crashed_worker_is_replaced_and_run_reports_sandbox_error():
+    with Sandbox(workers=1) as sb:
+        assert sb.run(SQUARE, "f(1)").outcome == "ok"
+        [worker] = _workers_of(sb)
+        out: list = []
+        t = threading.Thread(target=lambda: out.append(sb.run("import time\ntime.sleep(1.5)\n", "1")))
+        t.start()
+        time.sleep(0.4)
+        os.kill(worker.proc.pid, signal.SIGKILL)
+        t.join(10)
+        assert not t.is_alive()
+        assert out[0].outcome == "sandbox_error", out[0]
+        r = sb.run(SQUARE, "f(2)")
+        assert r.outcome == "ok" and r.return_value == 4
+        assert worker not in _workers_of(sb)
+
+
+def test_hung_worker_is_killed_after_grace():
+    with Sandbox(workers=1, response_grace_s=1.0) as sb:
+        assert sb.run(SQUARE, "f(1)").outcome == "ok"
+        [worker] = _workers_of(sb)
+        for pid in worker.server_pids():
+            os.kill(pid, signal.SIGSTOP)
+        started = time.monotonic()
+        r = sb.run(SQUARE, "f(2)", timeout=0.5)
+        assert r.outcome == "sandbox_error", r
+        assert time.monotonic() - started < 5
+        assert worker.proc.poll() is not None  # killed
+        assert sb.run(SQUARE, "f(3)").return_value == 9
+
+
+def test_workers_are_recycled_after_max_runs():
+    with Sandbox(workers=1, max_runs_per_worker=3) as sb:
+        src = "import os\ndef f():\n    return os.path.basename(os.getcwd())\n"
+        seen = [sb.run(src, "f()").return_value for _ in range(7)]
+        # each worker numbers its work dirs from r1: a fresh worker every 3 runs
+        assert seen == ["r1", "r2", "r3", "r1", "r2", "r3", "r1"], seen
+
+
+def test_batch_mixed_modes_and_seeds_in_order(sandbox):
+    reqs = []
+    for i in range(40):
+        mode = "trace" if i % 3 == 0 else "run"
+        reqs.append(RunRequest(SQUARE, f"f({i})", mode=mode, hash_seed=i % 2))
+    reqs.append(RunRequest("while True:\n    pass\n", "0", timeout=0.3))
+    results = sandbox.run_batch(reqs, workers=2)
+    assert len(results) == len(reqs)
+    for i, r in enumerate(results[:-1]):
+        assert r.outcome == "ok", (i, r)
+        assert r.return_value == i * i
+        assert isinstance(r, ExecutionTrace if i % 3 == 0 else RunResult)
+    assert results[-1].outcome == "timeout"
+
+
+def test_batch_uses_several_workers():
+    with Sandbox(workers=2) as sb:
+        results = sb.run_batch([RunRequest(SQUARE, f"f({i})") for i in range(20)])
+        assert [r.return_value for r in results] == [i * i for i in range(20)]
+        assert len(_workers_of(sb)) == 2
+
+
+def test_async_api_does_not_block_the_loop(sandbox):
+    async def main():
+        ticks = 0
+        stop = False
+
+        async def ticker():
+            nonlocal ticks
+            while not stop:
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        tick_task = asyncio.create_task(ticker())
+        slow = "import time\ndef f(x):\n    time.sleep(0.3)\n    return x\n"
+        results = await asyncio.gather(*(sandbox.arun(slow, f"f({i})") for i in range(4)),
+                                       sandbox.atrace(SQUARE, "f(5)"))
+        stop = True
+        await tick_task
+        return ticks, results
+
+    ticks, results = asyncio.run(main())
+    assert [r.return_value for r in results] == [0, 1, 2, 3, 25]
+    assert ticks >= 15, ticks  # the loop kept running while executions were in flight
+
+
+def test_hash_seed_changes_set_order(sandbox):
+    src = "def f():\n    return list({'alpha%d' % i for i in range(30)})\n"
+    a0 = sandbox.run(src, "f()", hash_seed=0).return_value
+    a0_again = sandbox.run(src, "f()", hash_seed=0).return_value
+    a1 = sandbox.run(src, "f()", hash_seed=1).return_value
+    assert a0 == a0_again
+    assert sorted(a0) == sorted(a1) and a0 != a1
+
+
+def test_request_validation(sandbox):
+    big = sandbox.run("x = 1\n" * (MAX_SOURCE_CHARS // 6 + 10), "x")
+    assert big.outcome == "policy_violation" and big.error.type == "RequestTooLarge"
+    with pytest.raises(ValueError):
+        sandbox.run(SQUARE, "f(1)", timeout=-1)
+    with pytest.raises(TypeError):
+        sandbox.run(b"x = 1", "x")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        RunRequest(SQUARE, "f(1)", mode="bogus").check_arguments()
+
+
+def test_stdin_and_limits(sandbox):
+    r = sandbox.run("import sys\ndef f():\n    return sys.stdin.read()\n", "f()", stdin="a\u00e9\n")
+    assert r.return_value == "a\u00e9\n"
+    r = sandbox.run("def f():\n    print('y' * 200)\n", "f()", output_bytes=100)
+    assert r.outcome == "output_limit" and len(r.stdout) <= 100
+    r = sandbox.run("def f():\n    return bytearray(200 * 2**20)\n", "f()", memory_mb=128)
+    assert r.outcome == "memory_limit", r
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(source=st.text(max_size=200), call=st.text(max_size=60))
+def test_arbitrary_text_never_raises(sandbox, source, call):
+    r = sandbox.run(source, call, timeout=1.0)
+    assert r.outcome in OUTCOMES
+    t = sandbox.trace(source, call, timeout=1.0)
+    assert t.outcome in OUTCOMES

@@ -1,0 +1,79 @@
+"""The sys.monitoring backend (Python >= 3.12) and sys.settrace (before) give identical traces.
+
+Each interpreter runs the tracer in a subprocess with PYTHONPATH pointing at this checkout and
+traces the whole corpus of trace_programs.py; every step (event, function, frame, line, count,
+locals, value), the outcome, error and return value must match the output of this interpreter.
+Interpreters that are not installed are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent.parent
+PYENV = Path("/root/.pyenv/versions")
+OTHER_PYTHONS = {
+    "3.10": PYENV / "3.10.13/bin/python",
+    "3.11": PYENV / "3.11.7/bin/python",
+    "3.12": PYENV / "3.12.1/bin/python",
+    "3.13": PYENV / "3.13.0/bin/python",
+}
+
+# Runs in the other interpreter. execgym/__init__ registers the Gymnasium environments, which
+# the bare pyenv interpreters cannot import, so the package is entered as a namespace here.
+RUNNER = r"""
+import json, sys, types
+pkg = types.ModuleType("execgym"); pkg.__path__ = [sys.argv[1] + "/execgym"]; sys.modules["execgym"] = pkg
+from execgym.engine.child import execute
+from execgym.engine.results import result_from_frame
+corpus = json.load(sys.stdin)
+out = {}
+for name, (source, call, _expected) in corpus.items():
+    frame = execute({"source": source, "call": call, "mode": "trace"})
+    d = result_from_frame("trace", json.loads(json.dumps(frame))).to_dict()
+    out[name] = {k: d[k] for k in ("outcome", "return_encoded", "error", "steps", "truncated", "backend")}
+json.dump(out, sys.stdout)
+"""
+
+
+def _run(python: str, corpus: dict) -> dict:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0"}
+    proc = subprocess.run([python, "-c", RUNNER, str(REPO)], input=json.dumps(corpus), capture_output=True,
+                          text=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture(scope="module")
+def reference(trace_programs) -> dict:
+    return _run(sys.executable, trace_programs)
+
+
+@pytest.mark.parametrize("version", sorted(OTHER_PYTHONS))
+def test_traces_identical_across_versions(version, trace_programs, reference):
+    python = OTHER_PYTHONS[version]
+    if not python.exists():
+        pytest.skip(f"python {version} is not installed")
+    if version == f"{sys.version_info[0]}.{sys.version_info[1]}":
+        pytest.skip("same interpreter as the reference")
+    other = _run(str(python), trace_programs)
+    expected_backend = "monitoring" if version >= "3.12" else "settrace"
+    diffs = []
+    for name in trace_programs:
+        a, b = dict(reference[name]), dict(other[name])
+        assert b.pop("backend") == expected_backend
+        a.pop("backend")
+        if a != b:
+            steps_a, steps_b = a["steps"], b["steps"]
+            first = next((i for i in range(max(len(steps_a), len(steps_b)))
+                          if steps_a[i:i + 1] != steps_b[i:i + 1]), None)
+            diffs.append(f"{name}: first differing step {first}: "
+                         f"{steps_a[first:first + 1]} vs {steps_b[first:first + 1]}; "
+                         f"outcome {a['outcome']}/{b['outcome']}")
+    assert not diffs, "\n".join(diffs)
