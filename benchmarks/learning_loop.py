@@ -277,7 +277,7 @@ def sft(model: Any, tokenizer: Any, rows: list[dict], args: argparse.Namespace, 
         optimizer.step()
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
-        losses.append(float(out.loss))
+        losses.append(float(out.loss.detach()))
     return {
         "rows": len(rows),
         "steps": args.sft_steps,

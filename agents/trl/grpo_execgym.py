@@ -82,8 +82,13 @@ def main(argv: list[str] | None = None) -> int:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
+    import torch
+
     rows = build_rows(args.env, parse_levels(args.levels), args.n, args.seed, args.env_options)
+    on_gpu = torch.cuda.is_available()
     config = GRPOConfig(
+        bf16=on_gpu and torch.cuda.is_bf16_supported(),
+        use_cpu=not on_gpu,
         output_dir=args.output_dir,
         learning_rate=args.learning_rate,
         per_device_train_batch_size=args.per_device_batch,

@@ -15,7 +15,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from execgym.cli.eval import DEFAULT_ENVS, add_model_arguments, add_sampling_arguments, model_options, parse_levels
+from execgym.cli.eval import (
+    DEFAULT_ENVS,
+    add_model_arguments,
+    add_sampling_arguments,
+    model_options,
+    parse_levels,
+)
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:

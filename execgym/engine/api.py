@@ -14,8 +14,17 @@ from execgym.engine.pool import Sandbox, default_sandbox
 from execgym.engine.request import RunRequest
 from execgym.engine.results import ExecutionTrace, RunResult
 
-__all__ = ["run", "trace", "run_batch", "arun", "atrace", "arun_batch", "RunRequest", "Sandbox",
-           "default_sandbox"]
+__all__ = [
+    "RunRequest",
+    "Sandbox",
+    "arun",
+    "arun_batch",
+    "atrace",
+    "default_sandbox",
+    "run",
+    "run_batch",
+    "trace",
+]
 
 
 def run(source: str, call: str, *, policy: str = "trusted", timeout: float = 2.0,

@@ -40,7 +40,8 @@ Result frame keys:
 step is ``[event, function_index, frame, line, count, delta]`` plus ``value`` for return and
 exception steps; ``event`` indexes ("call", "line", "return", "exception"); ``delta`` is ``0`` or
 ``[{name: encoded value, ...changed or new}, [removed names]]`` relative to the frame's previous
-step.
+step, where an entry may also be ``{"$append": [atoms]}`` (a list that only grew) or
+``{"$strappend": text}`` (a str that only grew); ``results.result_from_frame`` applies them.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ from typing import Any
 
 from execgym.engine.codec import DEFAULT_CAPS, SNAPSHOT_CAPS, Caps, encode, safe_type_name
 
-__all__ = ["execute", "error_info", "safe_exception_message"]
+__all__ = ["error_info", "execute", "safe_exception_message"]
 
 DEFAULT_FILENAME = "<source>"
 CALL_FILENAME = "<call>"
@@ -233,7 +234,7 @@ def _execute_request(request: dict) -> dict:
         return {"outcome": "exception", "return": None, "error": err}
 
     try:
-        exec(module_code, namespace)
+        exec(module_code, namespace)  # noqa: S102 - running the program is the point
     except _BaseException as exc:
         return outcome_for(exc)
     if guard is not None and guard.violations:
@@ -275,5 +276,7 @@ def _execute_request(request: dict) -> dict:
             frame = _fail("output_limit", "TraceLimit", tracer.limit_reason)
         else:
             frame = {"outcome": "ok", "return": encode(value, caps), "error": None}
+    if tracer.failure and frame["outcome"] != "output_limit":
+        frame = _fail("sandbox_error", "TracerError", tracer.failure)
     frame["trace"] = tracer.export()
     return frame

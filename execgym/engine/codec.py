@@ -43,13 +43,13 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "Caps",
     "DEFAULT_CAPS",
     "SNAPSHOT_CAPS",
+    "Caps",
     "Opaque",
+    "decode",
     "encode",
     "encode_sized",
-    "decode",
     "is_literal",
     "safe_type_name",
 ]
@@ -84,6 +84,7 @@ _str_len = str.__len__
 _bytes_len = bytes.__len__
 _int_bit_length = int.bit_length
 _isfinite = math.isfinite
+_isnan = math.isnan
 _type_name_get = type.__dict__["__name__"].__get__
 _type_qualname_get = type.__dict__["__qualname__"].__get__
 _NoneType = type(None)
@@ -152,7 +153,7 @@ def safe_type_name(obj: Any, qualified: bool = False) -> str:
         if _type(name) is not _str:
             return "?"
         return name if _len(name) <= 200 else name[:200] + "..."
-    except Exception:  # pragma: no cover - defensive
+    except Exception:  # noqa: BLE001  # pragma: no cover - defensive
         return "?"
 
 
@@ -209,7 +210,7 @@ def _encode_atom(v: Any, t: type, caps: Caps) -> tuple[Any, int]:
     if t is _float:
         if _isfinite(v):
             return v, 12
-        return {"$float": "nan" if v != v else ("inf" if v > 0 else "-inf")}, 20
+        return {"$float": "nan" if _isnan(v) else ("inf" if v > 0 else "-inf")}, 20
     if t is _complex:
         return {"$complex": [_encode_atom(v.real, _float, caps)[0], _encode_atom(v.imag, _float, caps)[0]]}, 60
     if t is _bytes:
@@ -264,21 +265,26 @@ def encode_sized(value: Any, caps: Caps = DEFAULT_CAPS) -> tuple[Any, int]:
     if t not in _CONTAINER_TAGS:
         try:
             return _encode_atom(value, t, caps)
-        except Exception as exc:  # pragma: no cover - defensive
+        except Exception as exc:  # noqa: BLE001  # pragma: no cover - defensive
             return _opaque(safe_type_name(value), f"encoding failed: {safe_type_name(exc)}"), 60
     try:
         return _encode_tree(value, caps)
     except _Abort as ab:
         return _opaque(safe_type_name(value), ab.reason), 80
-    except (MemoryError, RecursionError) as exc:
+    except MemoryError as exc:
         return _opaque(safe_type_name(value), f"encoding failed: {safe_type_name(exc)}"), 60
-    except Exception as exc:  # e.g. a container mutated by another thread
+    except RecursionError:  # the caller is at the recursion limit: let it decide (see encode)
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. a container mutated by another thread
         return _opaque(safe_type_name(value), f"encoding failed: {safe_type_name(exc)}"), 60
 
 
 def encode(value: Any, caps: Caps = DEFAULT_CAPS) -> Any:
     """Encode ``value`` into the JSON-able typed form (see the module docstring). Never raises."""
-    return encode_sized(value, caps)[0]
+    try:
+        return encode_sized(value, caps)[0]
+    except RecursionError:
+        return _opaque(safe_type_name(value), "encoding failed: RecursionError")
 
 
 def _encode_tree(root: Any, caps: Caps) -> tuple[Any, int]:
@@ -524,9 +530,9 @@ def _collision_flood(keys: list[Any]) -> bool:
         return False
     try:
         hashes = sorted(hash(k) for k in keys)
-    except Exception:
+    except Exception:  # noqa: BLE001 - unhashable: refuse
         return True
-    dups = sum(1 for a, b in zip(hashes, hashes[1:]) if a == b)
+    dups = sum(1 for i in range(1, len(hashes)) if hashes[i] == hashes[i - 1])
     return dups > 32
 
 
@@ -594,7 +600,7 @@ def decode(data: Any, *, max_expanded: int = _DECODE_MAX_EXPANDED) -> Any:
         return _Decoder(max_expanded).run(data)
     except RecursionError:
         return Opaque("?", "nesting too deep to decode")
-    except Exception as exc:  # pragma: no cover - defensive
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - defensive
         return Opaque("?", f"decoding failed: {type(exc).__name__}")
 
 

@@ -47,6 +47,41 @@ DEFAULT_SANDBOX_LIMITS: dict = {
 }
 
 _ERR_TAIL = 2048
+_WARM_UP_SOURCE = (
+    "def helper(x):\n    return x % 7\n\n"
+    "def f(xs):\n    total = 0\n    seen = set()\n    for x in xs:\n        if helper(x) > 3:\n"
+    "            total += x\n        seen.add(str(x))\n"
+    "    return [total, {'a': (1, 2.5, None)}, sorted(seen), b'ok', [y * 2 for y in xs]]\n"
+)
+
+
+class _Spare:
+    """A pre-forked child waiting for its request, and the resources the server holds for it."""
+
+    def __init__(self, pid: int, req_w: int, workdir: str, out_fd: int, err_fd: int, res_fd: int) -> None:
+        self.pid, self.req_w, self.workdir = pid, req_w, workdir
+        self.out_fd, self.err_fd, self.res_fd = out_fd, err_fd, res_fd
+
+    def release(self) -> None:
+        """Close the server's fds and remove the work dir (the process is already reaped)."""
+        for fd in (self.req_w, self.out_fd, self.err_fd, self.res_fd):
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.req_w = self.out_fd = self.err_fd = self.res_fd = -1
+        _remove_tree(self.workdir)
+
+    def discard(self) -> None:
+        """Kill an unused spare and release it."""
+        _kill_group(self.pid)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except OSError:
+            pass
+        self.release()
 
 
 class _Server:
@@ -100,6 +135,7 @@ class _Server:
             layers["notes"].append("seccomp disabled by configuration")
         layers["seccomp"] = self.seccomp is not None
         layers["rlimits"] = True
+        self._warm_up()
         if layers["private_tmp"]:
             self.work_root = "/tmp/execgym"
             os.makedirs(self.work_root, mode=0o711, exist_ok=True)
@@ -107,10 +143,34 @@ class _Server:
             import tempfile
 
             self.work_root = tempfile.mkdtemp(prefix="execgym-work-")
-        # A process-wide signal disposition that children must not inherit from Python's init.
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         gc.collect()
         gc.freeze()  # children never touch (and so never copy) the server's heap pages for GC
+
+    def _warm_up(self) -> None:
+        """Run execgym's own sample program through every mode once, in the server itself.
+
+        This fills lazy caches and lets the adaptive interpreter specialise the executor's code
+        *before* the heap is frozen, so children copy fewer pages (measured ~20% less CPU per
+        traced run). The sample is trusted code; its state is cleared afterwards.
+        """
+        if self.execute is None:
+            return
+        import linecache
+
+        for _ in range(3):
+            for mode in ("run", "trace"):
+                for policy in ("trusted", "restricted"):
+                    try:
+                        self.execute({"source": _WARM_UP_SOURCE, "call": "f([1, 5, 9])", "mode": mode,
+                                      "policy": policy})
+                    except Exception:
+                        pass
+        sys.settrace(None)
+        linecache.clearcache()
+        try:
+            sys.stdout.flush()
+        except Exception:
+            pass
 
     def _enter_namespaces(self) -> None:
         layers = self.layers
@@ -156,56 +216,74 @@ class _Server:
     # -- serving --------------------------------------------------------------------------
     def hello(self) -> None:
         header = {"hello": True, "layers": self.layers, "pid": os.getpid(),
-                  "python": "%d.%d" % sys.version_info[:2], "rss_kb": _rss_kb()}
+                  "python": f"{sys.version_info[0]}.{sys.version_info[1]}", "rss_kb": _rss_kb()}
         write_all(self.resp_fd, encode_response(header))
 
     def serve(self) -> None:
-        while True:
-            try:
-                head = read_exact(self.req_fd, REQUEST_HEAD.size)
-            except (EOFError, OSError):
-                return
-            (length,) = REQUEST_HEAD.unpack(head)
-            try:
-                payload = json.loads(read_exact(self.req_fd, length))
-            except (EOFError, OSError):
-                return
-            try:
-                header, frame, stdout = self.run_one(payload)
-            except Exception as exc:  # a server-side failure is reported, never fatal
-                header, frame, stdout = {"server_error": f"{type(exc).__name__}: {exc}"[:500]}, b"", b""
-            write_all(self.resp_fd, encode_response(header, frame, stdout))
+        spare = self._prefork()
+        try:
+            while True:
+                try:
+                    head = read_exact(self.req_fd, REQUEST_HEAD.size)
+                    (length,) = REQUEST_HEAD.unpack(head)
+                    body = read_exact(self.req_fd, length)
+                except (EOFError, OSError):
+                    return
+                cleanup = None
+                try:
+                    header, frame, stdout, cleanup = self.run_one(json.loads(body), head + body, spare)
+                except Exception as exc:  # a server-side failure is reported, never fatal
+                    header, frame, stdout = {"server_error": f"{type(exc).__name__}: {exc}"[:500]}, b"", b""
+                write_all(self.resp_fd, encode_response(header, frame, stdout))
+                # after answering, while the caller decodes: clean up, fork the next child
+                if cleanup is not None:
+                    cleanup()
+                else:
+                    self._sweep()
+                    spare.release()
+                spare = self._prefork()
+        finally:
+            spare.discard()
 
-    def run_one(self, payload: dict) -> tuple[dict, bytes, bytes]:
-        limits = dict(DEFAULT_SANDBOX_LIMITS)
-        limits.update(payload.get("sandbox") or {})
-        request = payload.get("request") or {}
-        timeout = float(limits["timeout"])
+    def _prefork(self) -> _Spare:
+        """Fork the child for the next execution; it waits for its request on a pipe."""
         self.counter += 1
-        workdir = os.path.join(self.work_root, "r%d" % self.counter)
+        workdir = os.path.join(self.work_root, f"r{self.counter}")
         os.mkdir(workdir, 0o700)
         out_fd = os.memfd_create("stdout")
         err_fd = os.memfd_create("stderr")
         res_fd = os.memfd_create("result")
-        stdin_fd = self.devnull
-        stdin_text = limits.get("stdin")
-        if stdin_text:
-            stdin_fd = os.memfd_create("stdin")
-            os.write(stdin_fd, str(stdin_text).encode("utf-8", "surrogatepass"))
-            os.lseek(stdin_fd, 0, os.SEEK_SET)
-        started = time.perf_counter()
+        req_r, req_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child
-            self._child(request, limits, workdir, stdin_fd, out_fd, err_fd, res_fd)
+            os.close(req_w)
+            self._child(req_r, workdir, out_fd, err_fd, res_fd)
+        os.close(req_r)
         try:
             os.setpgid(pid, pid)
         except OSError:
             pass
-        timed_out = False
+        return _Spare(pid, req_w, workdir, out_fd, err_fd, res_fd)
+
+    def run_one(self, payload: dict, raw: bytes, spare: _Spare) -> tuple[dict, bytes, bytes, object]:
+        """Execute one request in ``spare``; returns the response parts and a cleanup callable
+        that kills and reaps leftovers and removes the work dir (call it before the next run)."""
+        limits = dict(DEFAULT_SANDBOX_LIMITS)
+        limits.update(payload.get("sandbox") or {})
+        timeout = float(limits["timeout"])
+        pid = spare.pid
         try:
             pidfd = os.pidfd_open(pid)
         except (AttributeError, OSError):
             pidfd = -1
+        started = time.perf_counter()
+        try:
+            write_all(spare.req_w, raw)
+        except OSError:
+            pass  # the child is gone: its status says why
+        os.close(spare.req_w)
+        spare.req_w = -1
+        timed_out = False
         if pidfd >= 0:
             try:
                 ready, _, _ = select.select([pidfd], [], [], timeout)
@@ -230,22 +308,23 @@ class _Server:
         _, status, rusage = os.wait4(pid, 0)
         wall = time.perf_counter() - started
         _kill_group(pid)
-        orphans = self._sweep()
-        out_size = os.fstat(out_fd).st_size
+        out_size = os.fstat(spare.out_fd).st_size
         cap = int(limits["output_bytes"])
-        stdout = os.pread(out_fd, min(out_size, cap), 0) if out_size else b""
+        stdout = os.pread(spare.out_fd, min(out_size, cap), 0) if out_size else b""
         frame_cap = int(limits["result_bytes"])
-        frame_size = os.fstat(res_fd).st_size
-        frame = os.pread(res_fd, min(frame_size, frame_cap), 0) if frame_size else b""
-        err_size = os.fstat(err_fd).st_size
+        frame_size = os.fstat(spare.res_fd).st_size
+        frame = os.pread(spare.res_fd, min(frame_size, frame_cap), 0) if frame_size else b""
+        err_size = os.fstat(spare.err_fd).st_size
         err_tail = b""
         if err_size:
-            err_tail = os.pread(err_fd, _ERR_TAIL, max(0, err_size - _ERR_TAIL))
-        for fd in (out_fd, err_fd, res_fd):
-            os.close(fd)
-        if stdin_fd != self.devnull:
-            os.close(stdin_fd)
-        _remove_tree(workdir)
+            err_tail = os.pread(spare.err_fd, _ERR_TAIL, max(0, err_size - _ERR_TAIL))
+
+        def cleanup() -> None:
+            self._sweep()
+            spare.release()
+            if self.layers.get("private_tmp"):
+                self._scrub_tmp()
+
         header = {
             "pid": pid,
             "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
@@ -258,12 +337,30 @@ class _Server:
             "frame_bytes": frame_size,
             "frame_truncated": frame_size > frame_cap,
             "stderr_tail": err_tail.decode("utf-8", "replace"),
-            "orphans_killed": orphans,
             "limits": {"timeout": timeout, "memory_mb": limits["memory_mb"], "cpu_s": limits["cpu_s"]},
         }
         if self.counter % 16 == 1:
             header["server_rss_kb"] = _rss_kb()
-        return header, frame, stdout
+        return header, frame, stdout, cleanup
+
+    def _scrub_tmp(self) -> None:
+        """Remove anything a run left elsewhere on the private /tmp (no state between runs)."""
+        for parent, keep in (("/tmp", {"execgym"}), (self.work_root, set())):
+            try:
+                names = os.listdir(parent)
+            except OSError:
+                continue
+            for name in names:
+                if name in keep:
+                    continue
+                path = os.path.join(parent, name)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    _remove_tree(path)
+                else:
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        pass
 
     def _sweep(self) -> int:
         """Kill and reap every remaining descendant (orphans are re-parented to us)."""
@@ -303,26 +400,44 @@ class _Server:
         return n
 
     # -- the child ------------------------------------------------------------------------
-    def _child(self, request: dict, limits: dict, workdir: str, stdin_fd: int, out_fd: int,
-               err_fd: int, res_fd: int) -> None:  # pragma: no cover - runs in the forked child
+    def _child(self, req_fd: int, workdir: str, out_fd: int, err_fd: int,
+               res_fd: int) -> None:  # pragma: no cover - runs in the forked child
+        """Pre-forked: set up stdio and the work dir, wait for the request, confine, execute."""
         frame: dict
+        limits = dict(DEFAULT_SANDBOX_LIMITS)
         try:
             os.setpgid(0, 0)
             try:
                 isolation.set_parent_death_signal(signal.SIGKILL)
             except OSError:
                 pass
-            os.dup2(stdin_fd, 0)
+            os.dup2(self.devnull, 0)
             os.dup2(out_fd, 1)
             os.dup2(err_fd, 2)
             os.dup2(res_fd, 3)
-            os.closerange(4, 1 << 16)
+            os.dup2(req_fd, 4)
+            os.closerange(5, 1 << 16)
             os.chdir(workdir)
             os.environ["TMPDIR"] = workdir
             os.environ["HOME"] = workdir
             import tempfile
 
             tempfile.tempdir = workdir
+            try:
+                (length,) = REQUEST_HEAD.unpack(read_exact(4, REQUEST_HEAD.size))
+                payload = json.loads(read_exact(4, length))
+            except (EOFError, OSError, ValueError):
+                os._exit(0)  # discarded spare (server shutting down)
+            os.close(4)
+            limits.update(payload.get("sandbox") or {})
+            request = payload.get("request") or {}
+            stdin_text = limits.get("stdin")
+            if stdin_text:
+                fd = os.memfd_create("stdin")
+                os.write(fd, str(stdin_text).encode("utf-8", "surrogatepass"))
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.dup2(fd, 0)
+                os.close(fd)
             timeout = float(limits["timeout"])
             cpu_s = limits["cpu_s"]
             cpu_s = int(cpu_s) if cpu_s else max(1, math.ceil(timeout))

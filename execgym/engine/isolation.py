@@ -88,7 +88,7 @@ def unshare(flags: int) -> None:
 def mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
     fn = libc().mount
     fn.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-    enc = lambda s: None if s is None else s.encode()  # noqa: E731
+    enc = lambda s: None if s is None else s.encode()
     _check(fn(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
@@ -357,17 +357,17 @@ def _build_program() -> tuple[bytes, list[int]]:
     label("allow")
     emit(_RET_K, SECCOMP_RET_ALLOW)
 
+    def rel(target: str | int, at: int) -> int:
+        if isinstance(target, str):
+            off = labels[target] - at - 1
+            if not 0 <= off <= 255:
+                raise ValueError("seccomp jump out of range")
+            return off
+        return target
+
     out = bytearray()
     for i, (code, jt, jf, k) in enumerate(ins):
-        def rel(target: str | int) -> int:
-            if isinstance(target, str):
-                off = labels[target] - i - 1
-                if not 0 <= off <= 255:
-                    raise ValueError("seccomp jump out of range")
-                return off
-            return target
-
-        out += _insn(code, rel(jt), rel(jf), k)
+        out += _insn(code, rel(jt, i), rel(jf, i), k)
     return bytes(out), [pid_index * 8 + 4]
 
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 import _string  # type: ignore[import-not-found]  # CPython's format-string parser
 import ast
 import builtins
+import functools
 import operator
 import re
 import sys
@@ -45,10 +46,10 @@ from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTran
 
 __all__ = [
     "ALLOWED_MODULES",
+    "Compiled",
+    "ExecgymTransformer",
     "PolicyViolation",
     "RestrictedPolicy",
-    "ExecgymTransformer",
-    "Compiled",
 ]
 
 ALLOWED_MODULES = frozenset({
@@ -482,7 +483,33 @@ class RestrictedPolicy:
             isinstance(obj, str) or (type(obj) is type and issubclass(obj, str))
         ):
             return self._safe_format(name, obj if isinstance(obj, str) else None)
+        if obj is functools and name in ("wraps", "update_wrapper"):
+            return self._safe_wrapper(name)
         return value
+
+    def _safe_wrapper(self, name: str) -> Any:
+        """``functools.wraps``/``update_wrapper`` with the default attribute lists only and never
+        on a module (copying a module's ``__dict__`` would expose its private attributes)."""
+        guard = self
+
+        def check(wrapped: Any, kwargs: dict) -> None:
+            if kwargs:
+                raise guard.violation(f"functools.{name}() with custom assigned/updated is not allowed")
+            if type(wrapped) is types.ModuleType:
+                raise guard.violation(f"functools.{name}() of a module is not allowed")
+
+        if name == "wraps":
+            def wraps(wrapped: Any, **kwargs: Any) -> Any:
+                check(wrapped, kwargs)
+                return functools.wraps(wrapped)
+
+            return wraps
+
+        def update_wrapper(wrapper: Any, wrapped: Any, **kwargs: Any) -> Any:
+            check(wrapped, kwargs)
+            return functools.update_wrapper(wrapper, wrapped)
+
+        return update_wrapper
 
     def getattr_(self, obj: Any, name: Any, default: Any = _MISSING) -> Any:
         self._check_attr(obj, name)
@@ -563,16 +590,24 @@ class RestrictedPolicy:
             raise self.violation(f"import of module {name!r} is not allowed "
                                  f"(allowed: {', '.join(sorted(ALLOWED_MODULES))})")
         module = __import__(name, None, None, fromlist or (), 0)
-        if fromlist:
-            target = sys.modules.get(name, module)
-            for attr in fromlist:
-                if attr == "*":
-                    raise self.violation("star imports are not allowed")
-                self._check_attr(target, attr)
-                value = getattr(target, attr, None)
-                if value is not None:
-                    self._check_value(target, attr, value)
-        return module
+        if not fromlist:
+            return module
+        # ``from m import a, b``: hand the import machinery a namespace holding only the checked
+        # (and, like ``m.a``, possibly substituted) values, so IMPORT_FROM cannot bypass the guard
+        target = sys.modules.get(name, module)
+        picked: dict[str, Any] = {}
+        for attr in fromlist:
+            if attr == "*":
+                raise self.violation("star imports are not allowed")
+            self._check_attr(target, attr)
+            if hasattr(target, attr):
+                picked[attr] = self._check_value(target, attr, getattr(target, attr))
+            else:  # a submodule imported by the fromlist
+                sub = f"{name}.{attr}"
+                if sub not in ALLOWED_MODULES:
+                    raise self.violation(f"import of module {sub!r} is not allowed")
+                picked[attr] = __import__(sub, None, None, ("_",), 0)
+        return types.SimpleNamespace(**picked)
 
     def _blocked(self, name: str) -> Any:
         guard = self

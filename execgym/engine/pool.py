@@ -53,7 +53,8 @@ _BOOTSTRAP = (
     "for p in os.environ.get('PYTHONPATH', '').split(os.pathsep):\n"
     "    d = os.path.join(p, 'execgym')\n"
     "    if os.path.isfile(os.path.join(d, '__init__.py')):\n"
-    "        pkg = types.ModuleType('execgym'); pkg.__path__ = [d]; pkg.__file__ = os.path.join(d, '__init__.py')\n"
+    "        pkg = types.ModuleType('execgym'); pkg.__path__ = [d]\n"
+    "        pkg.__file__ = os.path.join(d, '__init__.py')\n"
     "        sys.modules['execgym'] = pkg\n"
     "        break\n"
     "from execgym.engine.forkserver import main\n"
@@ -73,7 +74,8 @@ def worker_environment(hash_seed: int, config: dict) -> dict[str, str]:
     import execgym
 
     package_parent = os.path.dirname(os.path.dirname(os.path.abspath(execgym.__file__)))
-    paths = [package_parent] + [p for p in sys.path if p.rstrip("/").endswith(("site-packages", "dist-packages"))]
+    site_dirs = [p for p in sys.path if p.rstrip("/").endswith(("site-packages", "dist-packages"))]
+    paths = [package_parent, *site_dirs]
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
@@ -385,7 +387,7 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     # -- internals --------------------------------------------------------------------------

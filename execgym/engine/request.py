@@ -10,8 +10,9 @@ is forwarded to the in-child executor (``execgym.engine.child.execute``) unchang
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 MAX_SOURCE_CHARS = 256 * 1024
 MAX_CALL_CHARS = 64 * 1024

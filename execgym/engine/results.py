@@ -15,17 +15,17 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from execgym.engine.codec import decode, encode
+from execgym.engine.codec import Opaque, decode, encode
 
 __all__ = [
-    "Outcome",
+    "STEP_EVENTS",
     "ErrorInfo",
+    "ExecutionTrace",
+    "Outcome",
     "RunResult",
     "Step",
-    "ExecutionTrace",
-    "result_from_frame",
     "failure_result",
-    "STEP_EVENTS",
+    "result_from_frame",
 ]
 
 STEP_EVENTS = ("call", "line", "return", "exception")
@@ -244,6 +244,23 @@ def failure_result(
     return RunResult(oc, None, None, stdout, err, duration_s)
 
 
+def _apply_delta(previous: Any, enc: Any) -> Any:
+    """A variable's new value from its delta entry: an encoding, ``{"$append": [atoms]}`` (a list
+    that grew) or ``{"$strappend": text}`` (a str that grew)."""
+    if type(enc) is dict and len(enc) == 1:
+        if "$append" in enc:
+            tail = enc["$append"]
+            if type(previous) is not list or type(tail) is not list:
+                return Opaque("list", "malformed trace delta")
+            return previous + [decode(x) for x in tail]
+        if "$strappend" in enc:
+            tail = enc["$strappend"]
+            if type(previous) is not str or type(tail) is not str:
+                return Opaque("str", "malformed trace delta")
+            return previous + tail
+    return decode(enc)
+
+
 def _rebuild_steps(trace: dict) -> tuple[tuple[Step, ...], str | None]:
     """Turn the child's compact delta steps into :class:`Step` objects with full locals."""
     functions = trace.get("functions")
@@ -275,7 +292,7 @@ def _rebuild_steps(trace: dict) -> tuple[tuple[Step, ...], str | None]:
                 if type(name) is str:
                     cur.pop(name, None)
             for name, enc in delta[0].items():
-                cur[name] = decode(enc)
+                cur[name] = _apply_delta(cur.get(name), enc)
             frames[frame] = cur
         value = decode(item[6]) if len(item) > 6 else None
         steps.append(Step(STEP_EVENTS[ev], functions[fn], frame, line, count, cur, value))
@@ -297,7 +314,7 @@ def result_from_frame(
     """
     try:
         return _from_frame(mode, frame, stdout, duration_s, stdout_truncated)
-    except Exception as exc:  # defensive: a hostile frame must never raise in the caller
+    except Exception as exc:  # noqa: BLE001 - a hostile frame must never raise in the caller
         return failure_result(
             mode, Outcome.SANDBOX_ERROR, "SandboxError", f"malformed result frame ({type(exc).__name__})",
             stdout=stdout, duration_s=duration_s,

@@ -32,12 +32,15 @@ from __future__ import annotations
 
 import ast
 import dis
+import math
+import operator
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from execgym.engine.codec import SNAPSHOT_CAPS, Caps, encode_sized, safe_type_name
+from execgym.engine.codec import SNAPSHOT_CAPS, Caps, _encode_flat, encode_sized, safe_type_name
 
-__all__ = ["LineTable", "Recorder", "TraceLimit", "make_tracer", "default_backend"]
+__all__ = ["LineTable", "Recorder", "TraceLimit", "default_backend", "make_tracer"]
 
 EV_CALL, EV_LINE, EV_RETURN, EV_EXCEPTION = 0, 1, 2, 3
 HIDDEN_CODE_NAMES = frozenset({"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>"})
@@ -47,6 +50,8 @@ _STEP_OVERHEAD = 24
 
 _type = type
 _len = len
+_is = operator.is_
+_isfinite = math.isfinite
 _issubclass = issubclass
 
 
@@ -137,13 +142,13 @@ class LineTable:
 
 
 class _FrameState:
-    __slots__ = ("fid", "fn", "last_key", "vars", "return_key", "with_entry", "pending", "closing")
+    __slots__ = ("closing", "fid", "fn", "last_key", "pending", "return_key", "vars", "with_entry")
 
     def __init__(self, fid: int, fn: int) -> None:
         self.fid = fid
         self.fn = fn
         self.last_key = -1
-        self.vars: dict[str, tuple[Any, Any]] = {}
+        self.vars: dict[str, tuple[Any, Any, Any]] = {}
         self.return_key: int | None = None  # the return statement being executed, if any
         self.with_entry: dict[int, int] = {}
         self.pending: tuple[int, int, Any] | None = None  # deferred resume step: (line, count, frame)
@@ -162,6 +167,85 @@ def _strict_same(a: Any, b: Any) -> bool:
     if ta is dict:
         return _len(a) == _len(b) and all(k in b and _strict_same(v, b[k]) for k, v in a.items())
     return a == b
+
+
+_FLAT_ATOMS = frozenset({int, str, float, bool, type(None)})
+
+
+def _is_flat_atom(x: Any) -> bool:
+    return _type(x) in _FLAT_ATOMS
+
+
+def _flat_snapshot(v: Any, t: type, enc: Any) -> Any:
+    """Element snapshot of a list/dict whose encoding shows it holds only plain atoms, else None.
+
+    For a list the snapshot is its encoding's item list (atoms encode to themselves, so it holds
+    the very element objects); for a dict, the key and value objects.
+    """
+    if _type(enc) is not dict:
+        return None
+    if t is list:
+        items = enc.get("$list")
+        if _type(items) is not list:
+            return None
+        types = list(map(_type, items))
+        if not set(types) <= _FLAT_ATOMS:
+            return None
+        return (items, types, float in types)
+    pairs = enc.get("$dict")
+    if _type(pairs) is not list:
+        return None
+    keys = list(dict.keys(v))
+    values = list(dict.values(v))
+    if _len(keys) != _len(pairs) or not all(map(_is_flat_atom, keys)) or not all(map(_is_flat_atom, values)):
+        return None
+    if any(_type(x) is float and not _isfinite(x) for x in values):
+        return None
+    return (keys, values)
+
+
+def _flat_unchanged(v: Any, t: type, snap: Any) -> Any:
+    """True if a flat list/dict holds the same objects as ``snap``; for a list that only grew,
+    the list of new elements; else None (re-encode)."""
+    if t is list:
+        items, types, has_float = snap
+        cur = list.copy(v)
+        k = _len(items)
+        if _len(cur) < k:
+            return None
+        head = cur if _len(cur) == k else cur[:k]
+        # same exact builtin types first (so == below runs only builtin comparisons), then values;
+        # floats need identity (== does not tell 0.0 from -0.0)
+        if list(map(_type, head)) != types:
+            return None
+        if has_float:
+            if not all(map(_is, items, head)):
+                return None
+        elif head != items:
+            return None
+        return True if _len(cur) == k else cur[k:]
+    keys, values = snap
+    if dict.__len__(v) != _len(keys):
+        return None
+    if all(map(_is, keys, dict.keys(v))) and all(map(_is, values, dict.values(v))):
+        return True
+    return None
+
+
+def _str_growth(old: Any, v: str, t: type, caps: Caps) -> tuple[str, bool] | None:
+    """(appended text, plain) when str ``v`` extends str ``old`` by a short tail, else None."""
+    if t is not str or _type(old) is not str:
+        return None
+    n_old = _len(old)
+    if n_old < 16 or _len(v) <= n_old or _len(v) > caps.max_str or not v.startswith(old):
+        return None
+    tail = v[n_old:]
+    if not tail.isascii():
+        try:
+            v.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    return tail, True
 
 
 class Recorder:
@@ -195,6 +279,7 @@ class Recorder:
         self.limit_hit = False
         self.limit_reason = ""
         self.stopped = False
+        self.failure = ""  # set when the tracer itself failed (a bug or an exhausted resource)
         self.on_stop: Callable[[], None] | None = None
         self._pending: list[_FrameState] = []  # generator frames resumed, call step not yet emitted
 
@@ -206,6 +291,19 @@ class Recorder:
             self.functions.append(name)
         return i
 
+    def fail(self, exc: BaseException) -> None:
+        """The tracer itself raised: stop tracing, never disturb the program."""
+        if not self.failure:
+            self.failure = f"tracer failed: {safe_type_name(exc)}"
+        self.stopped = True
+        if self.on_stop is not None:
+            self.on_stop()
+
+    def stop_at_recursion_limit(self) -> None:
+        """The program is so deep that the tracer's own frames hit the recursion limit."""
+        if not self.stopped:
+            self._stop("tracing stopped at the recursion limit (the program recursed too deeply to trace)")
+
     def _stop(self, reason: str) -> None:
         self.limit_hit = True
         self.limit_reason = reason
@@ -215,12 +313,19 @@ class Recorder:
         raise TraceLimit(reason)
 
     def _delta(self, fs: _FrameState, frame: Any) -> tuple[Any, int]:
+        """Encodings of the variables that changed since the frame's previous snapshot.
+
+        ``fs.vars`` maps name -> (object or None, encoding, element snapshot or None). Atoms are
+        unchanged when they are the same object; lists and dicts of atoms ("flat") are unchanged
+        when they hold the same element objects (checked in C, without encoding), and a flat list
+        that only grew, or a str that only grew, is sent as an append delta.
+        """
         try:
             items = list(frame.f_locals.items())
-        except Exception:
+        except Exception:  # noqa: BLE001 - no snapshot rather than a broken trace
             return 0, 0
         prev = fs.vars
-        new: dict[str, tuple[Any, Any]] = {}
+        new: dict[str, tuple[Any, Any, Any]] = {}
         changed: dict[str, Any] = {}
         size = 0
         caps = self.caps
@@ -232,13 +337,47 @@ class Recorder:
                 continue
             old = prev.get(name)
             t = _type(v)
-            atomic = t in _ATOMIC
-            if old is not None and atomic and old[0] is v:
-                new[name] = old
+            if t in _ATOMIC:
+                if old is not None:
+                    if old[0] is v:
+                        new[name] = old
+                        continue
+                    grown = _str_growth(old[0], v, t, caps)
+                    if grown is not None:
+                        enc = v if grown[1] else {"$str": v.encode("utf-8", "surrogatepass").hex()}
+                        new[name] = (v, enc, None)
+                        changed[name] = {"$strappend": grown[0]}
+                        size += _len(grown[0]) + _len(name) + 20
+                        continue
+                enc, sz = encode_sized(v, caps)
+                new[name] = (v, enc, None)
+                if old is not None and old[1] == enc and _strict_same(old[1], enc):
+                    continue
+                changed[name] = enc
+                size += sz + _len(name) + 4
                 continue
-            enc, sz = encode_sized(v, caps)
-            entry = (v if atomic else None, enc)
-            new[name] = entry
+            if t is list or t is dict:
+                if old is not None and old[0] is v and old[2] is not None:
+                    same = _flat_unchanged(v, t, old[2])
+                    if same is True:
+                        new[name] = old
+                        continue
+                    if same is not None:  # a flat list that only grew: its new atoms
+                        tail = _encode_flat(same, list, caps)
+                        if tail is not None and _len(old[1]["$list"]) + _len(same) <= caps.max_items:
+                            added = tail[0]["$list"]
+                            elems = old[1]["$list"] + added
+                            types = old[2][0:2][1] + list(map(_type, added))
+                            snap = (elems, types, old[2][2] or float in types)
+                            new[name] = (v, {"$list": elems}, snap)
+                            changed[name] = {"$append": tail[0]["$list"]}
+                            size += tail[1] + _len(name) + 12
+                            continue
+                enc, sz = encode_sized(v, caps)
+                new[name] = (v, enc, _flat_snapshot(v, t, enc))
+            else:
+                enc, sz = encode_sized(v, caps)
+                new[name] = (None, enc, None)
             if old is not None and old[1] == enc and _strict_same(old[1], enc):
                 continue
             changed[name] = enc
@@ -328,9 +467,8 @@ class Recorder:
             if key is None:
                 return
         table = self.table
-        if key == fs.last_key:
-            if key not in table.one_liner_loops or backward is False:
-                return
+        if key == fs.last_key and (key not in table.one_liner_loops or backward is False):
+            return
         if key in table.with_keys:
             entry = fs.with_entry.get(key)
             if entry is None or offset <= entry:
@@ -418,6 +556,10 @@ class _Tracer:
     def limit_reason(self) -> str:
         return self.rec.limit_reason
 
+    @property
+    def failure(self) -> str:
+        return self.rec.failure
+
     def export(self) -> dict[str, Any]:
         return self.rec.export()
 
@@ -490,7 +632,8 @@ class SettraceTracer(_Tracer):
             rec.on_start(frame)
             return local
 
-        self._global = global_
+        local = _shield(local, rec)  # a cell variable: global_ and local return the shielded one
+        self._global = _shield(global_, rec)
 
     def _install(self) -> None:
         self._installed = True
@@ -517,7 +660,7 @@ class MonitoringTracer(_Tracer):
         fn = recorder.filename
         rec = recorder
         hidden = HIDDEN_CODE_NAMES
-        getframe = sys._getframe
+        getframe = sys._getframe  # getframe(2): the user frame (callback <- _shield <- user code)
         instrumented: set[Any] = set()
         local_events = E.LINE | E.PY_RETURN | E.PY_YIELD | E.PY_RESUME
         loops = recorder.table.one_liner_loops
@@ -537,26 +680,26 @@ class MonitoringTracer(_Tracer):
                 if loops and any(k in loops for _, _, k in _code_lines(code)):
                     ev |= E.JUMP
                 mon.set_local_events(self.tool, code, ev)
-            rec.on_start(getframe(1))
+            rec.on_start(getframe(2))
             return None
 
         def on_resume(code: Any, offset: int) -> Any:
             if rec.stopped:
                 return None
-            rec.on_start(getframe(1))
+            rec.on_start(getframe(2))
             return None
 
         def on_line(code: Any, line: int) -> Any:
             if rec.stopped:
                 return None
-            frame = getframe(1)
+            frame = getframe(2)
             rec.on_line(frame, line, frame.f_lasti, False)
             return None
 
         def on_jump(code: Any, offset: int, dest: int) -> Any:
             if rec.stopped or dest > offset:
                 return None
-            frame = getframe(1)
+            frame = getframe(2)
             line = _line_at(code, dest)
             if line is not None and rec.table.key.get(line) in loops:
                 rec.on_line(frame, line, dest, True)
@@ -565,46 +708,42 @@ class MonitoringTracer(_Tracer):
         def on_return(code: Any, offset: int, value: Any) -> Any:
             if rec.stopped:
                 return None
-            rec.on_return(getframe(1), value, True)
+            rec.on_return(getframe(2), value, True)
             return None
 
         def on_yield(code: Any, offset: int, value: Any) -> Any:
             if rec.stopped:
                 return None
-            rec.on_return(getframe(1), value, False)
+            rec.on_return(getframe(2), value, False)
             return None
 
         def on_raise(code: Any, offset: int, exc: BaseException) -> Any:
             if rec.stopped or not ours(code):
                 return None
-            rec.on_exception(getframe(1), exc)
+            rec.on_exception(getframe(2), exc)
             return None
 
         def on_unwind(code: Any, offset: int, exc: BaseException) -> Any:
             if not ours(code):
                 return None
-            rec.on_unwind(getframe(1))
+            rec.on_unwind(getframe(2))
             return None
 
         def on_throw(code: Any, offset: int, exc: BaseException) -> Any:
             if rec.stopped or not ours(code):
                 return None
             if type(exc) is GeneratorExit:
-                rec.on_close(getframe(1))
+                rec.on_close(getframe(2))
             else:
-                rec.on_start(getframe(1))
+                rec.on_start(getframe(2))
             return None
 
         self._callbacks = {
-            E.PY_START: on_start,
-            E.PY_RESUME: on_resume,
-            E.LINE: on_line,
-            E.JUMP: on_jump,
-            E.PY_RETURN: on_return,
-            E.PY_YIELD: on_yield,
-            E.RAISE: on_raise,
-            E.PY_UNWIND: on_unwind,
-            E.PY_THROW: on_throw,
+            ev: _shield(cb, rec) for ev, cb in (
+                (E.PY_START, on_start), (E.PY_RESUME, on_resume), (E.LINE, on_line), (E.JUMP, on_jump),
+                (E.PY_RETURN, on_return), (E.PY_YIELD, on_yield), (E.RAISE, on_raise),
+                (E.PY_UNWIND, on_unwind), (E.PY_THROW, on_throw),
+            )
         }
         self._global_events = E.PY_START | E.RAISE | E.PY_UNWIND | E.PY_THROW
 
@@ -634,8 +773,31 @@ class MonitoringTracer(_Tracer):
             for ev in self._callbacks:
                 mon.register_callback(tool, ev, None)
             mon.free_tool_id(tool)
-        except Exception:  # pragma: no cover - defensive
+        except Exception:  # noqa: BLE001, S110  # pragma: no cover - defensive
             pass
+
+
+def _shield(callback: Callable[..., Any], rec: Recorder) -> Callable[..., Any]:
+    """Run a backend callback so that a failure inside the tracer stops tracing (``rec.fail``)
+    instead of raising into the traced program; :class:`TraceLimit` still propagates.
+
+    At the recursion limit the tracer's own frames overflow first: that is treated as a trace
+    bound (``output_limit``, "tracing stopped at the recursion limit").
+    """
+
+    def shielded(*args: Any) -> Any:
+        try:
+            return callback(*args)
+        except TraceLimit:
+            raise
+        except RecursionError:
+            rec.stop_at_recursion_limit()
+            return None
+        except Exception as exc:  # noqa: BLE001 - recorded as the trace's failure
+            rec.fail(exc)
+            return None
+
+    return shielded
 
 
 def _code_lines(code: Any) -> list[tuple[int, int, int]]:

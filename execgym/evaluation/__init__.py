@@ -27,7 +27,7 @@ _LAZY = {
     "load_benchmark": "execgym.evaluation.benchmarks:load_benchmark",
 }
 
-__all__ = sorted(_LAZY)
+__all__ = ["EvalConfig", "env_items", "evaluate", "filter_programs", "load_benchmark", "pass_at_k", "summarize"]
 
 
 def __getattr__(name: str) -> Any:

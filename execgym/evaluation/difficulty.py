@@ -15,8 +15,9 @@ to a literal output) come back with ``kept=False`` and the reason in ``error``.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from execgym.evaluation.harness import EvalConfig, aevaluate
 from execgym.evaluation.items import EnvSession

@@ -10,7 +10,8 @@ Unlike the reference (which kept unverified O->I samples), nothing unverified is
 from __future__ import annotations
 
 import json
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 def verified(record: dict[str, Any]) -> bool:

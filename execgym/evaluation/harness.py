@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from execgym.evaluation.items import Item
 from execgym.evaluation.records import RecordWriter, done_keys, episode_key, read_records

@@ -11,8 +11,9 @@ multi-turn tasks (repair, stepwise) are driven exactly as a trainer drives them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from execgym.seeding import derive_seed
 
@@ -39,8 +40,7 @@ def normalize_env(name: str) -> str:
     """``execgym:execgym/ExecIO-v0`` / ``execgym/ExecIO-v0`` / ``ExecIO-v0`` -> ``ExecIO-v0``."""
     name = name.strip()
     for prefix in ("execgym:", "execgym/"):
-        if name.startswith(prefix):
-            name = name[len(prefix):]
+        name = name.removeprefix(prefix)
     return name
 
 

@@ -9,8 +9,9 @@ the records of a (possibly partial) file, skipping a torn last line. A record wh
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 
 def episode_key(task: str, level: int | None, item_id: str, sample: int) -> str:

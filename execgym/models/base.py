@@ -123,7 +123,7 @@ class Model:
         def worker() -> None:
             try:
                 box["value"] = asyncio.run(self._generate_and_close(prompts, params))
-            except BaseException as exc:  # re-raised in the caller's thread
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
                 box["error"] = exc
 
         thread = threading.Thread(target=worker, name="execgym-generate")

@@ -20,8 +20,9 @@ from __future__ import annotations
 import ast
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from execgym.models.base import Completion, Model, Prompt, SamplingParams
 from execgym.seeding import rng

@@ -169,7 +169,7 @@ class HFModel(Model):
                 rows = await asyncio.to_thread(
                     self._generate_chunk, [p.prompt for p in batch], first.params
                 )
-            except Exception as exc:  # every waiter gets the error
+            except Exception as exc:  # noqa: BLE001 - every waiter gets the error
                 for p in batch:
                     if not p.future.done():
                         p.future.set_exception(ModelError(f"{self.name}: generation failed: {exc!r}"))

@@ -17,13 +17,13 @@ import importlib
 from typing import Any
 
 _LAZY: dict[str, str] = {
-    "generate": "execgym.synth.generate:generate",
-    "generate_many": "execgym.synth.generate:generate_many",
-    "input_variants": "execgym.synth.generate:input_variants",
-    "mutate": "execgym.synth.generate:mutate",
-    "item_seed": "execgym.synth.generate:item_seed",
-    "SynthStats": "execgym.synth.generate:SynthStats",
-    "SynthesisError": "execgym.synth.generate:SynthesisError",
+    "generate": "execgym.synth.api:generate",
+    "generate_many": "execgym.synth.api:generate_many",
+    "input_variants": "execgym.synth.api:input_variants",
+    "mutate": "execgym.synth.api:mutate",
+    "item_seed": "execgym.synth.api:item_seed",
+    "SynthStats": "execgym.synth.api:SynthStats",
+    "SynthesisError": "execgym.synth.api:SynthesisError",
     "Program": "execgym.synth.program:Program",
     "LevelSpec": "execgym.synth.levels:LevelSpec",
     "parse_levels": "execgym.synth.levels:parse_levels",

@@ -24,7 +24,7 @@ from execgym.synth.slots import NoValue, accepts, fresh
 from execgym.synth.stdlib import STDLIB_OPS
 from execgym.synth.values import RECEIVER_KINDS_FOR_LOOPS, draw_of_kind, kind_of, literal, size_of
 
-SIM_BUDGET = 2000
+SIM_BUDGET = 700
 MAX_VALUE_SIZE = 60
 
 # glue conversions connecting a result to the next nested call: (template, applies-to, function)
@@ -70,12 +70,14 @@ class Candidate:
 class Scope:
     """Variables visible at a point of the program, with their values on the first pass (probe values)."""
 
-    def __init__(self, values: dict[str, Any] | None = None, iterating: set[str] | None = None) -> None:
+    def __init__(self, values: dict[str, Any] | None = None, iterating: set[str] | None = None,
+                 samples: dict[str, list] | None = None) -> None:
         self.values: dict[str, Any] = dict(values or {})
         self.iterating: set[str] = set(iterating or ())
+        self.samples: dict[str, list] = dict(samples or {})  # every value a loop variable takes
 
     def child(self) -> "Scope":
-        return Scope(copy.deepcopy(self.values), set(self.iterating))
+        return Scope(copy.deepcopy(self.values), set(self.iterating), dict(self.samples))
 
     def bind(self, name: str, value: Any) -> None:
         self.values.pop(name, None)
@@ -332,13 +334,13 @@ class Builder:
         return None
 
     # ------------------------------------------------------------------------------------- straight code
-    def straight(self, scope: Scope, block: list[ir.Stmt], other: bool) -> tuple[ir.Expr, Any]:
+    def straight(self, scope: Scope, block: list[ir.Stmt], other: bool, pre: float = 0.6) -> tuple[ir.Expr, Any]:
         """Statements computing the nested focus result; returns the final expression (not yet used)."""
         if self.focus.mutates:
             return self.mutator_block(scope, block, other)
         want_focus = lambda v: receiver_ok(self.focus, v)  # noqa: E731
         used_other = False
-        if other and self.rng.random() < 0.6:
+        if other and self.rng.random() < pre:
             pre = self.pick_other(scope, want=want_focus, stdlib="stdlib" in self.extras and self.rng.random() < 0.5)
             if pre is not None:
                 name = self.namer.result(self._noun_for(pre[0]))
@@ -428,7 +430,8 @@ class Builder:
         return "value"
 
     # --------------------------------------------------------------------------------------- control flow
-    def condition(self, scope: Scope, want: bool | None = True, names: list[str] | None = None) -> ir.Expr:
+    def condition(self, scope: Scope, want: bool | None = True, names: list[str] | None = None,
+                  mixed: bool = False) -> ir.Expr:
         """A condition over variables in ``scope``; when ``want`` is set, its value on the probe must match."""
         if names is None:
             names = list(scope.values)
@@ -451,11 +454,25 @@ class Builder:
                     if flipped is None or flipped.text in self.conditions_used:
                         continue
                     expr, truth = flipped, want
+                if mixed and name in scope.samples and not self._mixed(expr, name, scope):
+                    continue
                 if want is None or truth == want:
                     self.conditions_used.add(expr.text)
                     return self.note(expr)
                 fallback = fallback or expr
         raise Failed("no condition")
+
+    def _mixed(self, expr: ir.Expr, name: str, scope: Scope) -> bool:
+        """Whether ``expr`` is true for some and false for other values the loop variable ``name`` takes."""
+        env = dict(scope.values)
+        seen = set()
+        for sample in scope.samples[name]:
+            env[name] = sample
+            try:
+                seen.add(bool(expr.eval(env, ir.Context(200))))
+            except Exception:
+                return False
+        return seen == {True, False}
 
     def _condition_on(self, name: str, value: Any, scope: Scope) -> ir.Expr | None:
         var = ir.Var(name)
@@ -547,12 +564,15 @@ class Builder:
                     first_key = next(iter(value))
                     inner.bind(key, first_key)
                     inner.bind(val, value[first_key])
+                    inner.samples[key] = list(value)
+                    inner.samples[val] = list(value.values())
                     self._loop_var(key, first_key)
                     self._loop_var(val, value[first_key])
                     inner.iterating.add(name)
                     return ir.For([key, val], source, body)
                 key = self.namer.take("key", "name", "item")
                 inner.bind(key, next(iter(value)))
+                inner.samples[key] = list(value)
                 self._loop_var(key, next(iter(value)))
                 inner.iterating.add(name)
                 return ir.For([key], ir.Var(name), body)
@@ -564,6 +584,7 @@ class Builder:
                 first = value[0]
             loop_var = self.namer.singular(name, kind_of(value))
             inner.bind(loop_var, first)
+            inner.samples[loop_var] = sorted(value) if isinstance(value, set) else list(value)
             self._loop_var(loop_var, first)
             inner.iterating.add(name)
             return ir.For([loop_var], source, body)
@@ -578,6 +599,7 @@ class Builder:
             source = ir.Op("range({0}, {1})", [ir.Const(start), ir.Var(name)], range)
             inner.bind(loop_var, start)
         self._loop_var(loop_var, inner.values[loop_var])
+        inner.samples[loop_var] = list(source.eval(dict(scope.values), ir.Context(100)))
         return ir.For([loop_var], source, body)
 
     def _loop_var(self, name: str, probe: Any) -> None:
@@ -610,6 +632,12 @@ class Builder:
             cond = ir.Op("{0} < {1}", [ir.Var(counter), ir.Var(limit)], lambda i, n: i < n)
         else:
             cond = ir.Op("{0} < {1}", [ir.Var(counter), ir.Const(self.rng.randint(3, 6))], lambda i, n: i < n)
+        try:
+            limit_value = next(p for p in cond.parts[1:]).eval(dict(scope.values), ir.Context(50))
+            limit_value = len(limit_value) if not isinstance(limit_value, int) else limit_value
+            inner.samples[counter] = list(range(0, limit_value, step))
+        except Exception:
+            pass
         if element_stmt is not None:
             body.append(element_stmt)
         increment = ir.AugAssign(counter, "+=", ir.Const(step), lambda a, b: a + b)
@@ -984,7 +1012,8 @@ class ProgramBuilder(Builder):
         if caught == "Exception":
             caught = "ValueError"
         names = [n for n, v in scope.values.items() if kind_of(v) in ("int", "str")][::-1]
-        cond = self.condition(scope, want=False, names=names)
+        names.sort(key=lambda n: n not in scope.samples)
+        cond = self.condition(scope, want=False, names=names, mixed=True)
         subject = sorted(cond.names())[0]
         body = [ir.If([(cond, [ir.Raise(raised, ir.Var(subject))])])] + inner
         handler = [ir.AugAssign(self.counter("errors"), "+=", ir.Const(1), lambda a, b: a + b)]
@@ -999,7 +1028,7 @@ class ProgramBuilder(Builder):
             return
         stmt, scope = self.rng.choice(loops)
         loop_vars = list(stmt.targets) if isinstance(stmt, ir.For) else [n for n in scope.values][-1:]
-        cond = self.condition(scope, want=False, names=loop_vars[::-1])
+        cond = self.condition(scope, want=False, names=loop_vars[::-1], mixed=True)
         if extra == "early_return":
             action: ir.Stmt = ir.Return(final)  # type: ignore[arg-type]
         elif isinstance(stmt, ir.For) and self.rng.random() < 0.6:
@@ -1019,9 +1048,22 @@ class ProgramBuilder(Builder):
         body: list[ir.Stmt] = []
         self.current_fn = "helper"
         before_reads = Counter(self.read)
-        expr, value = self.straight(helper_scope, body, other=True)
+        expr, value = self.straight(helper_scope, body, other=True, pre=0.9)
         self.current_fn = "entry"
-        body.append(ir.Return(expr))
+        guarded = False
+        if self.rng.random() < 0.8:
+            alternative = self.pick_other(helper_scope, want=lambda v: kind_of(v) == kind_of(value))
+            if alternative is not None:
+                try:
+                    cond = self.condition(helper_scope, want=True)
+                except Failed:
+                    cond = None
+                if cond is not None:
+                    fallback = ir.Return(self.note(alternative[0]), optional=True)
+                    body.extend([ir.If([(cond, [ir.Return(expr)])]), fallback])
+                    guarded = True
+        if not guarded:
+            body.append(ir.Return(expr))
         used = set()
         for stmt in ir.walk(body):
             used |= external_reads(stmt)

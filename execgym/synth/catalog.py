@@ -167,7 +167,7 @@ op("str", "index", "str+", _meth("index", ("sub",)), noun="position")
 op("str", "rindex", "str+", _meth("rindex", ("sub",)), noun="last_position")
 op("str", "format", "str", F("'<{}>'.format({0})", (), lambda s: "<{}>".format(s)),
    F("'{} and {}'.format({0}, {1})", ("str",), lambda s, t: "{} and {}".format(s, t)),
-   F("'{0}{0}'.format({0})", (), lambda s: "{0}{0}".format(s)), noun="formatted")
+   F("'{}{}'.format({0}, {0})", (), lambda s: "{}{}".format(s, s)), noun="formatted")
 op("str", "format_map", "str", F("'{name}!'.format_map({'name': {0}})", (),
                                    lambda s: "{name}!".format_map({"name": s})),
    F("'{word}: {size}'.format_map({'word': {0}, 'size': {1}})", ("int",),

@@ -20,7 +20,18 @@ from execgym.synth.values import literal
 
 
 class BudgetExceeded(Exception):
-    """The simulation ran more statements than its budget allows."""
+    """The simulation ran more statements than its budget allows (or built a value that is too large)."""
+
+
+MAX_SIM_LEN = 2000
+
+
+def _guard(value: Any) -> Any:
+    if isinstance(value, (str, bytes, list, tuple, set, dict)) and len(value) > MAX_SIM_LEN:
+        raise BudgetExceeded()
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        raise BudgetExceeded()
+    return value
 
 
 class _Return(Exception):
@@ -102,18 +113,16 @@ def render_template(template: str, parts: Sequence[Expr]) -> tuple[str, bool]:
     or subscript form) only a slot followed by ``.`` or ``[`` is wrapped and the result is atomic.
     """
     binary = _is_binary(template)
-    out = template
-    for index, part in enumerate(parts):
-        slot = "{%d}" % index
-        pos = out.find(slot)
-        if pos < 0:
-            continue
-        after = out[pos + len(slot): pos + len(slot) + 1]
-        text = part.wrapped() if (binary or after in (".", "[")) else part.text
-        out = out[:pos] + text + out[pos + len(slot):]
-    return out, not binary
+
+    def fill(match: re.Match) -> str:
+        part = parts[int(match.group(1))]
+        after = template[match.end(): match.end() + 1]
+        return part.wrapped() if (binary or after in (".", "[")) else part.text
+
+    return _SLOT.sub(fill, template), not binary
 
 
+_SLOT = re.compile(r"\{(\d)\}")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
@@ -291,7 +300,7 @@ class Assign(Stmt):
 
     def run(self, env, ctx) -> None:
         ctx.visit(self)
-        env[self.target] = self.value.eval(env, ctx)
+        env[self.target] = _guard(self.value.eval(env, ctx))
 
     def reads(self) -> set[str]:
         return self.value.names()
@@ -313,7 +322,7 @@ class AugAssign(Stmt):
 
     def run(self, env, ctx) -> None:
         ctx.visit(self)
-        env[self.target] = self.fn(env[self.target], self.value.eval(env, ctx))
+        env[self.target] = _guard(self.fn(env[self.target], self.value.eval(env, ctx)))
 
     def reads(self) -> set[str]:
         return self.value.names() | {self.target}
@@ -355,6 +364,8 @@ class ExprStmt(Stmt):
     def run(self, env, ctx) -> None:
         ctx.visit(self)
         self.value.eval(env, ctx)
+        if self.mutated:
+            _guard(env[self.mutated])
 
     def reads(self) -> set[str]:
         return self.value.names()

@@ -33,14 +33,17 @@ def answer_block(response: Any) -> str | None:
         return None
     if len(response) > MAX_RESPONSE:
         response = response[-MAX_RESPONSE:]
-    closes = [m for m in _CLOSE_RE.finditer(response)]
-    if not closes:
+    close = None
+    for close in _CLOSE_RE.finditer(response):  # noqa: B007 - keep the last match
+        pass
+    if close is None:
         return None
-    close = closes[-1]
-    opens = [m for m in _OPEN_RE.finditer(response, 0, close.start())]
-    if not opens:
+    opening = None
+    for opening in _OPEN_RE.finditer(response, 0, close.start()):  # noqa: B007
+        pass
+    if opening is None:
         return None
-    return response[opens[-1].end() : close.start()]
+    return response[opening.end() : close.start()]
 
 
 def answer_lines(block: str) -> list[str]:

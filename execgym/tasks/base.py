@@ -110,15 +110,17 @@ def complete(pending: Pending, results: list, max_reward: float) -> Score:
     """Phase two, total: a finish callback that raises becomes an ``error`` Score with the reason."""
     if pending.score is not None:
         return pending.score
+    if pending.finish is None:
+        return error_score("verifier error: nothing to finish", max_reward)
     try:
-        assert pending.finish is not None
         return pending.finish(results)
     except Exception as exc:  # noqa: BLE001 - a verifier bug must never escape score()
         return error_score(f"verifier error: {type(exc).__name__}: {exc}", max_reward)
 
 
 class Task:
-    """A task built from a self-contained spec. Subclasses implement ``_prepare`` and ``_gold``."""
+    """A task built from a self-contained spec. Subclasses implement ``prompt``, ``gold_response``,
+    ``_prepare`` (phase one of scoring) and ``blank_details``, and set ``max_reward``."""
 
     env: str = ""
     max_reward: float = 1.0
@@ -137,6 +139,10 @@ class Task:
     def _prepare(self, response: str) -> Pending:
         raise NotImplementedError
 
+    def blank_details(self, reason: str) -> list[dict]:
+        """One details entry per question, none answered (used for format errors)."""
+        return []
+
     # -- public API -----------------------------------------------------------------------
     def prepare(self, response: Any) -> Pending:
         """Phase one of scoring; total (a verifier bug becomes an ``error`` Score)."""
@@ -144,11 +150,20 @@ class Task:
             if isinstance(response, bytes):
                 response = response.decode("utf-8", "replace")
             else:
-                return Pending.done(format_error(f"response is {type(response).__name__}, not text", self.max_reward))
+                pending = Pending.done(
+                    format_error(f"response is {type(response).__name__}, not text", self.max_reward)
+                )
+                return self._fill_details(pending)
         try:
-            return self._prepare(response)
+            return self._fill_details(self._prepare(response))
         except Exception as exc:  # noqa: BLE001
             return Pending.done(error_score(f"verifier error: {type(exc).__name__}: {exc}", self.max_reward))
+
+    def _fill_details(self, pending: Pending) -> Pending:
+        score = pending.score
+        if score is not None and not score.details:
+            score.details = self.blank_details(score.reason)
+        return pending
 
     def score(self, response: Any) -> Score:
         pending = self.prepare(response)

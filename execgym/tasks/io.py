@@ -130,6 +130,13 @@ class IOTask(TraceTask):
             detail["reason"] = "wrong output"
         return detail
 
+    def blank_details(self, reason: str) -> list[dict]:
+        io = {"question": self.assertion_stub,
+              "expected": f"assert {self.program['call']} == {self.spec['expected']}",
+              "parsed": None, "correct": False, "reason": reason}
+        white, _ = grade_all(self.questions, [None] * len(self.questions), self.info, self.tol)
+        return [io] + [dict(d, reason=reason) for d in white]
+
     def _prepare(self, response: str) -> Pending:
         return Pending.done(self._grade(response))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,10 @@ class _NotLiteral(Exception):
     pass
 
 
+class _TooLarge(Exception):
+    pass
+
+
 def _bracket_depth(text: str) -> int:
     depth = best = 0
     for ch in text:
@@ -67,6 +72,9 @@ def parse_literal(text: str, *, max_text: int = MAX_TEXT) -> Parsed:
         return Parsed(False, reason="empty value")
     if len(text) > max_text:
         return Parsed(False, reason=f"literal too long ({len(text)} > {max_text} characters)")
+    fast = _fast_scalar(text)
+    if fast is not None:
+        return fast
     if _bracket_depth(text) > MAX_BRACKET_DEPTH:
         return Parsed(False, reason="literal nested too deeply")
     try:
@@ -83,20 +91,43 @@ def parse_trusted(text: str) -> Parsed:
     return parse_literal(text, max_text=10**12)
 
 
+_INT_RE = re.compile(r"-?(?:0|[1-9][0-9]{0,40})")
+_FLOAT_RE = re.compile(r"-?[0-9]{1,30}\.[0-9]{1,30}(?:e[+-]?[0-9]{1,3})?")
+_STR_RE = re.compile(r"'[^'\\\n\r]{0,2000}'|\"[^\"\\\n\r]{0,2000}\"")
+_NAMED = {"True": True, "False": False, "None": None}
+
+
+def _fast_scalar(text: str) -> Parsed | None:
+    """The common scalar spellings without the parser (same values ``ast`` would give), else None."""
+    if text in _NAMED:
+        return Parsed(True, _NAMED[text])
+    if _INT_RE.fullmatch(text):
+        return Parsed(True, int(text))
+    if _FLOAT_RE.fullmatch(text):
+        return Parsed(True, float(text))
+    if _STR_RE.fullmatch(text) and text.isprintable():
+        return Parsed(True, text[1:-1])
+    return None
+
+
 def literal_from_node(node: ast.AST) -> Parsed:
-    """Convert an already-parsed expression node to a value under the node-count/depth caps."""
-    for count, _ in enumerate(ast.walk(node), start=1):
-        if count > MAX_NODES:
-            return Parsed(False, reason=f"literal too large (> {MAX_NODES} syntax nodes)")
+    """Convert an already-parsed expression node to a value under the node-count/depth caps (the node
+    count is checked as the walk goes, before any value is built from a node past the cap)."""
+    budget = [MAX_NODES]
     try:
-        return Parsed(True, _convert(node, 0))
+        return Parsed(True, _convert(node, 0, budget))
+    except _TooLarge:
+        return Parsed(False, reason=f"literal too large (> {MAX_NODES} syntax nodes)")
     except _NotLiteral as exc:
         return Parsed(False, reason=str(exc))
     except (RecursionError, MemoryError, ValueError, TypeError, OverflowError) as exc:
         return Parsed(False, reason=f"not a literal ({type(exc).__name__})")
 
 
-def _convert(node: ast.AST, depth: int) -> Any:
+def _convert(node: ast.AST, depth: int, budget: list) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLarge
     if depth > MAX_DEPTH:
         raise _NotLiteral("literal nested too deeply")
     if isinstance(node, ast.Constant):
@@ -104,28 +135,28 @@ def _convert(node: ast.AST, depth: int) -> Any:
             return node.value
         raise _NotLiteral("unsupported constant")  # Ellipsis
     if isinstance(node, ast.Tuple):
-        return tuple(_convert(e, depth + 1) for e in node.elts)
+        return tuple(_convert(e, depth + 1, budget) for e in node.elts)
     if isinstance(node, ast.List):
-        return [_convert(e, depth + 1) for e in node.elts]
+        return [_convert(e, depth + 1, budget) for e in node.elts]
     if isinstance(node, ast.Set):
-        return _make_set(set, [_convert(e, depth + 1) for e in node.elts])
+        return _make_set(set, [_convert(e, depth + 1, budget) for e in node.elts])
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise _NotLiteral("dict unpacking is not a literal")
-        keys = [_convert(k, depth + 1) for k in node.keys]
-        values = [_convert(v, depth + 1) for v in node.values]
+        keys = [_convert(k, depth + 1, budget) for k in node.keys]
+        values = [_convert(v, depth + 1, budget) for v in node.values]
         for key in keys:
             _require_hashable(key)
         return dict(zip(keys, values))
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _convert(node.operand, depth + 1)
+        operand = _convert(node.operand, depth + 1, budget)
         if type(operand) not in (int, float, complex):
             raise _NotLiteral("unary sign on a non-number")
         return -operand if isinstance(node.op, ast.USub) else +operand
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
         # only the complex spelling ``a + bj`` / ``a - bj`` (what repr produces)
-        left = _convert(node.left, depth + 1)
-        right = _convert(node.right, depth + 1)
+        left = _convert(node.left, depth + 1, budget)
+        right = _convert(node.right, depth + 1, budget)
         if type(left) in (int, float) and type(right) is complex and right.real == 0:
             return left + right if isinstance(node.op, ast.Add) else left - right
         raise _NotLiteral("arithmetic is not a literal")
@@ -136,15 +167,15 @@ def _convert(node: ast.AST, depth: int) -> Any:
             return math.inf
         raise _NotLiteral(f"name {node.id!r} is not a literal")
     if isinstance(node, ast.Call):
-        return _convert_call(node, depth)
+        return _convert_call(node, depth, budget)
     raise _NotLiteral(f"{type(node).__name__} expression is not a literal")
 
 
-def _convert_call(node: ast.Call, depth: int) -> Any:
+def _convert_call(node: ast.Call, depth: int, budget: list) -> Any:
     if not isinstance(node.func, ast.Name) or node.func.id not in _CONSTRUCTORS or node.keywords:
         raise _NotLiteral("a call is not a literal")
     name = node.func.id
-    args = [_convert(a, depth + 1) for a in node.args]
+    args = [_convert(a, depth + 1, budget) for a in node.args]
     if name in ("set", "frozenset"):
         if not args:
             return set() if name == "set" else frozenset()
@@ -225,7 +256,7 @@ def _ordered(items: Any) -> list:
     all strings or all bytes, else by their rendered text."""
     items = list(items)
     kinds = {type(v) for v in items}
-    if kinds <= {int, float} and not any(v != v for v in items):
+    if kinds <= {int, float} and not any(type(v) is float and math.isnan(v) for v in items):
         return sorted(items, key=lambda v: (v, type(v) is float))
     if kinds in ({str}, {bytes}):
         return sorted(items)

@@ -97,6 +97,9 @@ class OITask(TraceTask):
             "reason": "",
         }
 
+    def blank_details(self, reason: str) -> list[dict]:
+        return [dict(self._detail(""), parsed=None, reason=reason)]
+
     def literal_call(self, line: str) -> tuple[str | None, str]:
         """The call text rebuilt from the literal argument values of an answer line, or (None, reason)."""
         a = parse_assertion(line)

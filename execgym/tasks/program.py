@@ -1,7 +1,7 @@
 """Generate and trace the program behind a task, once per (env, level, seed), cached.
 
 Contract: ``traced_program(env, level, seed)`` returns a ``TracedProgram`` whose trace ran ``ok`` (not truncated)
-and whose return value is a plain literal. It asks ``execgym.synth.generate`` for a program with a seed derived
+and whose return value is a plain literal. It asks ``execgym.synth.api`` for a program with a seed derived
 from ``("execgym.tasks", env, level, seed, attempt)`` and traces it with ``execgym.trace`` (the sandbox); attempts
 whose trace fails or whose output is not a plain literal are skipped (up to ``MAX_ATTEMPTS``), so the result
 depends only on (env, level, seed). Raises ``RuntimeError`` if every attempt fails. The expensive part (generation

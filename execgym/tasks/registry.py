@@ -29,6 +29,7 @@ _FAMILIES = {
     "UnitTest-v0": "execgym.tasks.unittest:UnitTestTask",
 }
 ENVS = tuple(_FAMILIES)
+SPEC_VERSION = 1
 _PAYLOAD_KEYS = ("program", "problem")
 _TASK_CACHE_SIZE = 2048
 _task_cache: OrderedDict[str, Task] = OrderedDict()
@@ -79,6 +80,9 @@ def make_task(spec: dict | str) -> Task:
     """Build (or regenerate) the task a spec describes; see the module docstring."""
     spec = _as_dict(spec)
     name = env_name(spec.get("env"))
+    version = spec.get("version", SPEC_VERSION)
+    if version != SPEC_VERSION:
+        raise ValueError(f"task spec version {version!r} is not supported (this execgym reads {SPEC_VERSION})")
     cls = task_class(name)
     full = any(key in spec for key in _PAYLOAD_KEYS)
     try:
@@ -90,7 +94,7 @@ def make_task(spec: dict | str) -> Task:
         _task_cache.move_to_end(key)
         return cached
     if full:
-        task = cls(spec)
+        task = cls(json.loads(key))  # a private copy: later changes to the caller's dict cannot leak in
     else:
         level, seed = spec.get("level"), spec.get("seed")
         if isinstance(seed, bool) or not isinstance(seed, int):

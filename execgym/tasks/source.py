@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from dataclasses import dataclass, field
 
 _STEP_STMTS = (
@@ -34,6 +35,7 @@ _STEP_STMTS = (
 )
 _BRANCH_STMTS = (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.AsyncFor, ast.AsyncWith)
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_WS_RE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,16 @@ class SourceInfo:
         return ""
 
     def lines_with_text(self, text: str) -> list[int]:
-        """All line numbers whose stripped text equals ``text.strip()``."""
+        """All line numbers whose stripped text equals ``text.strip()``; failing that, those equal to it once
+        all whitespace is removed (``total+=x`` for ``total += x``)."""
         want = text.strip()
-        return [i + 1 for i, ln in enumerate(self.lines) if want and ln.strip() == want]
+        if not want:
+            return []
+        exact = [i + 1 for i, ln in enumerate(self.lines) if ln.strip() == want]
+        if exact:
+            return exact
+        squeezed = _WS_RE.sub("", want)
+        return [i + 1 for i, ln in enumerate(self.lines) if squeezed and _WS_RE.sub("", ln) == squeezed]
 
     def listing(self) -> str:
         """The source with right-aligned line numbers, one line per source line."""
@@ -115,6 +124,9 @@ def _analyse(source: str) -> SourceInfo:
             visit_body(stmt.body, stmt.name)
             return
         if isinstance(stmt, ast.ClassDef):
+            for sub in stmt.body:  # methods are functions; the class body itself runs untraced
+                if isinstance(sub, _FUNCS):
+                    visit_stmt(sub, func, False)
             return
         if func is not None:
             function_of[stmt.lineno] = func

@@ -298,6 +298,14 @@ class UnitTestTask(Task):
             return None, make_score(0.0, 1.0, f"the code does not define `{self.entry}` at top level", [])
         return code, None
 
+    def blank_details(self, reason: str) -> list[dict]:
+        return [
+            {"question": self._show_test(t).replace("\n", " | ")[:300],
+             "expected": t.get("stdout") if t.get("check") == "stdout" else t.get("expected"),
+             "parsed": None, "correct": False, "reason": reason}
+            for t in self.tests
+        ]
+
     def _request(self, code: str, test: dict):
         from execgym.engine.request import RunRequest
 

@@ -21,6 +21,7 @@ from execgym.tasks.program import traced_program
 from execgym.tasks.questions import (
     facts,
     gold_answer,
+    grade,
     grade_all,
     order_questions,
     question_text,
@@ -121,16 +122,26 @@ class WhiteboxTask(TraceTask):
     # -- scoring ------------------------------------------------------------------------------
     def grade_questions(self, questions: list[dict], response: str, max_reward: float) -> Score:
         block = answer_block(response)
-        if block is None:
-            return format_error("no <answer>...</answer> block in the response", max_reward)
-        lines = answer_lines(block)
+        lines = answer_lines(block) if block is not None else []
         if not lines:
-            return format_error("the answer block is empty", max_reward)
+            reason = "no <answer>...</answer> block in the response" if block is None else "the answer block is empty"
+            score = format_error(reason, max_reward)
+            score.details = [dict(grade(q, None, self.info, self.tol), reason=reason) for q in questions]
+            return score
         details, problem = grade_all(questions, lines, self.info, self.tol)
         right = sum(1 for d in details if d["correct"])
         reward = max_reward * right / len(questions)
         reason = problem or f"{right} of {len(questions)} answer(s) right"
         return make_score(reward, max_reward, reason, details)
+
+    def blank_details(self, reason: str) -> list[dict]:
+        qs = self.questions[:1] if self.mode == "stepwise" else self.questions
+        out = []
+        for q in qs:
+            d = grade(q, None, self.info, self.tol)
+            d["reason"] = reason
+            out.append(d)
+        return out
 
     def _prepare(self, response: str) -> Pending:
         qs = self.questions[:1] if self.mode == "stepwise" else self.questions

@@ -15,12 +15,14 @@ Contract:
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
 MAX_SHOWN_STEPS = 40  # line steps shown in full; longer traces keep the first and last ones
 HEAD_STEPS = 28
 VALUE_CHARS = 80
+_MISSING = object()
 
 
 def _short(value: Any) -> str:
@@ -44,11 +46,33 @@ def program_of(task: Any) -> tuple[str, str]:
     raise ValueError(f"task {spec.get('env')!r} carries no program source/call to trace")
 
 
-def walk_trace(source: str, call: str, trace: Any) -> str:
+def _assigned_names(statement: str) -> list[str]:
+    """Plain names a one-line assignment statement binds (``x = ...``, ``x += ...``, ``a, b = ...``)."""
+    try:
+        tree = ast.parse(statement)
+    except SyntaxError:
+        return []
+    if len(tree.body) != 1:
+        return []
+    node = tree.body[0]
+    targets: list[ast.expr] = []
+    if isinstance(node, ast.Assign):
+        targets = list(node.targets)
+    elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+        targets = [node.target]
+    names: list[str] = []
+    for target in targets:
+        for sub in ast.walk(target):
+            if isinstance(sub, ast.Name):
+                names.append(sub.id)
+    return names
+
+
+def walk_trace(source: str, call: str, trace: Any, *, intro: str | None = None) -> str:
     """A readable walk of ``trace`` (an ``ExecutionTrace``) of ``call`` on ``source``."""
     lines = source.splitlines()
     steps = list(getattr(trace, "steps", ()))
-    out: list[str] = [f"Let me execute `{call}` step by step, tracking the variables."]
+    out: list[str] = [intro or f"Let me execute `{call}` step by step, tracking the variables."]
 
     # the state after each line step = the locals of the next event in the same frame
     next_locals: dict[int, dict] = {}
@@ -69,13 +93,12 @@ def walk_trace(source: str, call: str, trace: Any) -> str:
             after = next_locals.get(index)
             changes = []
             if after is not None:
+                assigned = _assigned_names(text)
                 for name, value in after.items():
-                    if (
-                        name not in step.locals
-                        or step.locals[name] != value
-                        or type(step.locals[name]) is not type(value)
-                    ):
-                        changes.append(f"{name} = {_short(value)}")
+                    before = step.locals.get(name, _MISSING)
+                    changed = before is _MISSING or before != value or type(before) is not type(value)
+                    if changed or name in assigned:
+                        changes.append(f"{name} = {_short(value)}" + ("" if changed else " (unchanged)"))
             note = f" -> {', '.join(changes)}" if changes else ""
             times = f" (time {step.count})" if step.count > 1 else ""
             rendered.append(f"Line {step.line}{times}: `{text}`{note}")
@@ -116,7 +139,14 @@ def rationale_response(task: Any, *, timeout: float = 5.0) -> str:
 
     source, call = program_of(task)
     trace = execgym.trace(source, call, timeout=timeout)
-    walk = walk_trace(source, call, trace)
+    intro = None
+    spec = getattr(task, "spec", {}) or {}
+    if str(spec.get("env", "")).endswith("ExecOI-v0") and "output" in spec:
+        intro = (
+            f"I need arguments for which the function returns {spec['output']}. "
+            f"Let me try `{call}` and execute it step by step."
+        )
+    walk = walk_trace(source, call, trace, intro=intro)
     return f"<reasoning>\n{walk}\n</reasoning>\n{answer_block(task.gold_response()).strip()}"
 
 

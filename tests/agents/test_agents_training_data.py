@@ -23,7 +23,12 @@ def _schedule_with(samples: int, mix: list[dict], teacher: list[str] | None = No
             {
                 "name": "sft",
                 "kind": "sft",
-                "data": {"samples": samples, "mix": mix, "teacher": teacher or [], "teacher_fraction": fraction},
+                "data": {
+                    "samples": samples,
+                    "mix": mix,
+                    "teacher": teacher or [],
+                    "teacher_fraction": fraction,
+                },
                 "sft": {},
             }
         ],
@@ -73,7 +78,13 @@ def test_walk_shows_changed_variables_and_elides_long_loops():
 
 def test_sft_stage_data_rows_all_verify(tmp_path, real_task):
     real_task("ExecIO-v0")
-    s = _schedule_with(6, [{"env": "ExecIO-v0", "levels": [1, 2], "options": {"whitebox": False}}, {"env": "ExecOI-v0", "levels": [1]}])
+    s = _schedule_with(
+        6,
+        [
+            {"env": "ExecIO-v0", "levels": [1, 2], "options": {"whitebox": False}},
+            {"env": "ExecOI-v0", "levels": [1]},
+        ],
+    )
     report = build_stage_data(s, s.stages[0], tmp_path)
     rows = [json.loads(line) for line in Path(report.path).read_text().splitlines()]
     assert report.rows == len(rows) == 6
@@ -93,12 +104,18 @@ def test_teacher_rows_are_rescored_and_mixed(tmp_path, real_task):
     teacher = tmp_path / "distill.jsonl"
     rows = [
         {"prompt": good.prompt, "response": good.gold_response(), "task": json.dumps(good.spec)},
-        {"prompt": bad.prompt, "response": "<answer>\nassert f() == 0\n</answer>", "task": json.dumps(bad.spec)},
+        {
+            "prompt": bad.prompt,
+            "response": "<answer>\nassert f() == 0\n</answer>",
+            "task": json.dumps(bad.spec),
+        },
         {"prompt": "no spec", "response": "x"},
         "not a row",
     ]
     teacher.write_text("\n".join(json.dumps(r) for r in rows) + "\n{broken\n")
-    s = _schedule_with(4, [{"env": "ExecIO-v0", "levels": [1], "options": {"whitebox": False}}], [str(teacher)], 0.5)
+    s = _schedule_with(
+        4, [{"env": "ExecIO-v0", "levels": [1], "options": {"whitebox": False}}], [str(teacher)], 0.5
+    )
     report = build_stage_data(s, s.stages[0], tmp_path / "out")
     assert report.rows == 4 and report.by_source == {"teacher": 1, "trace": 3}
     assert report.skipped["teacher_not_verified"] == 1

@@ -50,16 +50,16 @@ def _returns(pred, what: str):
 ATTACKS: list[tuple[str, str, str, dict, object]] = [
     ("fork_bomb", "import os\nwhile True:\n    os.fork()\n", "0", {}, _exc("PermissionError")),
     ("fork_bomb_swallowed",
-     "import os\ndef f():\n    n = 0\n    for _ in range(100000):\n        try:\n            os.fork()\n"
-     "            n += 1\n        except BaseException:\n            pass\n    return n\n",
+     ("import os\ndef f():\n    n = 0\n    for _ in range(100000):\n        try:\n            os.fork()\n"
+     "            n += 1\n        except BaseException:\n            pass\n    return n\n"),
      "f()", {}, _returns(lambda v: v == 0, "forks that succeeded")),
     ("posix_spawn_and_multiprocessing",
-     "import os, multiprocessing\ndef f():\n    out = []\n"
+     ("import os, multiprocessing\ndef f():\n    out = []\n"
      "    for fn in (lambda: os.posix_spawn('/bin/true', ['true'], {}),\n"
      "               lambda: multiprocessing.Process(target=print).start(),\n"
      "               lambda: os.execv('/bin/true', ['true'])):\n"
      "        try:\n            fn(); out.append('ran')\n        except OSError as e:\n            out.append(e.errno)\n"
-     "    return out\n",
+     "    return out\n"),
      "f()", {}, _returns(lambda v: "ran" not in v, "process creation")),
     ("memory_bomb_bytearray", "x = bytearray(8 << 30)\n", "0", {}, _outcome("memory_limit")),
     ("memory_bomb_string", "def f():\n    return 'x' * 10**10\n", "f()", {}, _outcome("memory_limit")),
@@ -79,66 +79,66 @@ ATTACKS: list[tuple[str, str, str, dict, object]] = [
     ("output_flood_fd", "import os\ndef f():\n    while True:\n        os.write(1, b'y' * 65536)\n", "f()",
      {"timeout": 3.0}, _outcome("output_limit")),
     ("write_outside",
-     "import os\ndef f(paths):\n    done = []\n    for p in paths:\n        try:\n"
+     ("import os\ndef f(paths):\n    done = []\n    for p in paths:\n        try:\n"
      "            with open(p, 'w') as fh:\n                fh.write('pwned')\n            done.append(p)\n"
-     "        except OSError:\n            pass\n    return done\n",
+     "        except OSError:\n            pass\n    return done\n"),
      f"f({FORBIDDEN_WRITES!r})", {}, None),  # checked on the host below
     ("read_secrets",
-     "import os, glob\ndef f():\n    found = []\n    for p in ['/etc/shadow'] + glob.glob('/root/*') + glob.glob('/home/*')"
+     ("import os, glob\ndef f():\n    found = []\n    for p in ['/etc/shadow'] + glob.glob('/root/*') + glob.glob('/home/*')"
      " + glob.glob('/proc/*/environ') + glob.glob('/proc/*/cmdline'):\n"
      "        try:\n            with open(p, 'rb') as fh:\n                data = fh.read()\n"
      "            if data:\n                found.append((p, data[:2000]))\n        except OSError:\n            pass\n"
-     "    return found\n", "f()", {}, None),  # checked below
+     "    return found\n"), "f()", {}, None),  # checked below
     ("socket_to_host_listener", None, None, {}, None),  # built in the test (needs a port)
     ("os_system", "import os\ndef f():\n    return os.system('echo pwned > /dev/shm/x')\n", "f()", {},
      _returns(lambda v: v != 0, "os.system status")),
     ("subprocess", "import subprocess\ndef f():\n    return subprocess.run(['id'], capture_output=True)\n",
      "f()", {}, _exc("PermissionError")),
     ("ctypes_fork_and_exec",
-     "import ctypes\ndef f():\n    libc = ctypes.CDLL(None)\n"
-     "    return [libc.fork(), libc.syscall(57), libc.system(b'id'), libc.syscall(41, 2, 1, 0)]\n",
+     ("import ctypes\ndef f():\n    libc = ctypes.CDLL(None)\n"
+     "    return [libc.fork(), libc.syscall(57), libc.system(b'id'), libc.syscall(41, 2, 1, 0)]\n"),
      "f()", {}, _returns(lambda v: v[0] == -1 and v[1] == -1 and v[2] != 0 and v[3] == -1, "libc calls")),
     ("ctypes_segfault", "import ctypes\ndef f():\n    return ctypes.c_char.from_address(8).value\n", "f()", {},
      _exc("Crash")),
     ("subclasses_walk",
-     "def f():\n    for c in ().__class__.__base__.__subclasses__():\n"
+     ("def f():\n    for c in ().__class__.__base__.__subclasses__():\n"
      "        if c.__name__ == '_wrap_close':\n"
-     "            return c.__init__.__globals__['system']('id > /dev/shm/pwned')\n", "f()", {},
+     "            return c.__init__.__globals__['system']('id > /dev/shm/pwned')\n"), "f()", {},
      _returns(lambda v: v != 0, "system() via __subclasses__")),
     ("generator_frame_walk",  # reach the fork-server's objects; its protocol pipes are closed
-     "import os, sys\ndef gen():\n    yield sys._getframe()\ndef f():\n    fr = next(gen())\n    hits = []\n"
+     ("import os, sys\ndef gen():\n    yield sys._getframe()\ndef f():\n    fr = next(gen())\n    hits = []\n"
      "    while fr is not None:\n        for v in list(fr.f_locals.values()):\n"
      "            for fd in (getattr(v, 'resp_fd', None), getattr(v, 'req_fd', None)):\n"
      "                if isinstance(fd, int):\n                    try:\n"
      "                        target = os.readlink('/proc/self/fd/%d' % fd)\n"
      "                        os.write(fd, b'\\x00\\x00\\x00\\x10forged')\n"
      "                        hits.append(target)\n                    except OSError:\n                        pass\n"
-     "        fr = fr.f_back\n    return hits\n", "f()", {},
+     "        fr = fr.f_back\n    return hits\n"), "f()", {},
      _returns(lambda v: all(t.startswith("/memfd:result") for t in v), "writes reaching a pipe")),
     ("str_format_leak",
-     "import os\ndef f():\n    return '{0.__init__.__globals__[os].environ}'.format(f.__class__) if False else "
-     "'{0.__globals__[os].environ}'.format(f)\n", "f()", {}, None),  # checked below: no secret
+     ("import os\ndef f():\n    return '{0.__init__.__globals__[os].environ}'.format(f.__class__) if False else "
+     "'{0.__globals__[os].environ}'.format(f)\n"), "f()", {}, None),  # checked below: no secret
     ("ignore_alarm_signals",
-     "import signal\nfor s in (signal.SIGALRM, signal.SIGTERM, signal.SIGXCPU, signal.SIGINT):\n"
-     "    signal.signal(s, signal.SIG_IGN)\ndef f():\n    while True:\n        pass\n", "f()",
+     ("import signal\nfor s in (signal.SIGALRM, signal.SIGTERM, signal.SIGXCPU, signal.SIGINT):\n"
+     "    signal.signal(s, signal.SIG_IGN)\ndef f():\n    while True:\n        pass\n"), "f()",
      {"timeout": 0.5}, _outcome("timeout")),
     ("except_baseexception_loop",
-     "def f():\n    while True:\n        try:\n            while True:\n                pass\n"
-     "        except BaseException:\n            pass\n", "f()", {"timeout": 0.5}, _outcome("timeout")),
+     ("def f():\n    while True:\n        try:\n            while True:\n                pass\n"
+     "        except BaseException:\n            pass\n"), "f()", {"timeout": 0.5}, _outcome("timeout")),
     ("setsid_double_fork",
-     "import os, time\ndef f():\n    os.setsid()\n    if os.fork() == 0:\n        if os.fork() == 0:\n"
-     "            time.sleep(60)\n        os._exit(0)\n    return 1\n", "f()", {}, _exc("PermissionError")),
+     ("import os, time\ndef f():\n    os.setsid()\n    if os.fork() == 0:\n        if os.fork() == 0:\n"
+     "            time.sleep(60)\n        os._exit(0)\n    return 1\n"), "f()", {}, _exc("PermissionError")),
     ("kill_parent_and_everyone",
-     "import os, signal\ndef f():\n    out = []\n    for pid in (os.getppid(), -1, 1):\n        try:\n"
-     "            os.kill(pid, signal.SIGKILL); out.append(pid)\n        except OSError:\n            pass\n    return out\n",
+     ("import os, signal\ndef f():\n    out = []\n    for pid in (os.getppid(), -1, 1):\n        try:\n"
+     "            os.kill(pid, signal.SIGKILL); out.append(pid)\n        except OSError:\n            pass\n    return out\n"),
      "f()", {}, _returns(lambda v: v == [], "kills that succeeded")),
     ("raise_rlimits",
      "import resource\ndef f():\n    resource.setrlimit(resource.RLIMIT_CPU, (10**6, 10**6))\n", "f()", {},
      _outcome("exception")),
     ("hostile_return_value",
-     "class X:\n    def __repr__(self):\n        raise SystemExit('repr called')\n"
+     ("class X:\n    def __repr__(self):\n        raise SystemExit('repr called')\n"
      "    def __eq__(self, other):\n        return True\n    def __hash__(self):\n        return 0\n"
-     "def f():\n    return [X(), {'k': X()}]\n", "f()", {},
+     "def f():\n    return [X(), {'k': X()}]\n"), "f()", {},
      _returns(lambda v: isinstance(v[0], Opaque) and v[0] != X_SENTINEL and not is_literal(v), "decoded value")),
     ("deeply_nested_return",
      "def f():\n    x = []\n    for _ in range(100000):\n        x = [x]\n    return x\n", "f()", {},
@@ -148,8 +148,8 @@ ATTACKS: list[tuple[str, str, str, dict, object]] = [
     ("sleep_forever", "import time\ndef f():\n    time.sleep(100)\n", "f()", {"timeout": 0.5},
      _outcome("timeout")),
     ("read_stdin", "def f():\n    return input()\n", "f()", {}, _exc("EOFError")),
-    ("threads_busy", "import threading\ndef f():\n    t = threading.Thread(target=lambda: [0 for _ in iter(int, 1)])\n"
-     "    t.start(); t.join()\n", "f()", {"timeout": 0.5}, _outcome("timeout")),
+    ("threads_busy", ("import threading\ndef f():\n    t = threading.Thread(target=lambda: [0 for _ in iter(int, 1)])\n"
+     "    t.start(); t.join()\n"), "f()", {"timeout": 0.5}, _outcome("timeout")),
     ("own_exit_code", "import os\ndef f():\n    os._exit(0)\n", "f()", {}, _exc("SystemExit")),
     ("garbage_result_frame", "import os\ndef f():\n    os.write(3, b'{\"outcome\": \"ok\", \"return\": [[[')\n    os._exit(0)\n",
      "f()", {}, _outcome("sandbox_error")),
@@ -288,3 +288,38 @@ def test_network_namespace_alone_blocks_loopback(listener, layers):
         assert r.outcome == "ok" and r.return_value != "connected", r
     with pytest.raises(BlockingIOError):
         listener.accept()
+
+
+RESTRICTED_ATTACKS = {
+    "subclasses_walk": "def f():\n    return ().__class__.__base__.__subclasses__()\n",
+    "str_format_leak": "def f():\n    return '{0.__globals__}'.format(f)\n",
+    "generator_frame_walk": "def g():\n    yield 1\ndef f():\n    return g().gi_frame.f_back\n",
+    "import_os": "import os\ndef f():\n    return os.getcwd()\n",
+    "open_file": "def f():\n    return open('/etc/passwd').read()\n",
+    "computed_getattr": "def f():\n    return getattr(f, '__glo' + 'bals__')\n",
+    "exec_eval": "def f():\n    return eval('1 + 1')\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(RESTRICTED_ATTACKS))
+def test_restricted_policy_refuses_introspection(sandbox, name):
+    r = sandbox.run(RESTRICTED_ATTACKS[name], "f()", policy="restricted")
+    assert r.outcome == "policy_violation", (name, r.outcome, r.error)
+    ordinary = sandbox.run("def f(xs):\n    d = {}\n    for x in xs:\n        d[x] = d.get(x, 0) + 1\n"
+                           "    return sorted(d.items())\n", "f([1, 2, 1])", policy="restricted")
+    assert ordinary.outcome == "ok" and ordinary.return_value == [(1, 2), (2, 1)]
+
+
+def test_no_file_state_between_runs():
+    with Sandbox(workers=1) as sb:
+        if not sb.layers().get("private_tmp"):
+            pytest.skip("no private /tmp without mount namespaces")
+        leave = ("import os\ndef f():\n    for p in ('/tmp/leak.txt', '/tmp/execgym/leak.txt', '../leak2.txt'):\n"
+                 "        open(p, 'w').write('state')\n    os.makedirs('/tmp/d/e', exist_ok=True)\n    return 1\n")
+        assert sb.run(leave, "f()").return_value == 1
+        look = ("import os\ndef f():\n    return sorted(os.listdir('/tmp')), sorted(os.listdir('/tmp/execgym')),"
+                " os.listdir('.')\n")
+        r = sb.run(look, "f()")
+        assert r.outcome == "ok", r
+        tmp, root, cwd = r.return_value
+        assert tmp == ["execgym"] and len(root) == 1 and cwd == [], r.return_value

@@ -885,3 +885,47 @@ HOSTILE["lambda_default_leak"] = ("def f():\n    g = lambda: 0\n    return g.__c
 HOSTILE["class_metaclass_kw"] = ("class M(type):\n    pass\n\nclass A(metaclass=M):\n    pass\n\ndef f():\n    return 1\n", "f()")
 HOSTILE["exception_obj_leak"] = ("def f():\n    try:\n        {}['k']\n    except KeyError as e:\n        return e.with_traceback(None).__traceback__\n", "f()")
 HOSTILE["async_code"] = ("async def g():\n    return 1\n\ndef f():\n    return g\n", "f()")
+HOSTILE["wraps_module_dict"] = ("import functools\nimport random\ndef f():\n    w = functools.wraps(random)(lambda: 0)\n    return w._os\n", "f()")
+HOSTILE["from_import_wraps_module"] = ("from functools import wraps\nimport random\ndef f():\n    return wraps(random)(lambda: 0)._os\n", "f()")
+HOSTILE["update_wrapper_custom"] = ("import functools\nclass A:\n    pass\n\ndef f():\n    return functools.update_wrapper(A(), f, assigned=('__globals__',))\n", "f()")
+
+# ordinary programs added after the hostile ones were written
+ORDINARY["decorator_with_wraps"] = ('''
+from functools import wraps
+import functools
+
+def logged(fn):
+    @wraps(fn)
+    def inner(*args):
+        inner.calls += 1
+        return fn(*args)
+    inner.calls = 0
+    return inner
+
+def twice(fn):
+    @functools.wraps(fn)
+    def w(x):
+        return fn(fn(x))
+    return w
+
+@logged
+def sq(x):
+    """square"""
+    return x * x
+
+@twice
+def inc(x):
+    return x + 1
+
+def f():
+    return sq(3), sq(4), sq.calls, sq.__name__, sq.__doc__, inc(1), inc.__name__
+''', "f()")
+
+ORDINARY["from_import_submodule"] = ('''
+from collections import abc
+from collections.abc import Mapping
+import collections.abc
+
+def f(x):
+    return isinstance(x, abc.Sequence), isinstance(x, Mapping), isinstance(x, collections.abc.Iterable)
+''', "f([1])")

@@ -19,7 +19,8 @@ from execgym.engine.results import Outcome, RunResult, result_from_frame
 REPO = Path(__file__).resolve().parent.parent.parent
 
 
-def roundtrip(v, caps=Caps()):
+def roundtrip(v, caps=None):
+    caps = caps or Caps()
     return decode(json.loads(json.dumps(encode(v, caps))))
 
 
@@ -42,7 +43,7 @@ def same(a, b) -> bool:
     None, True, False, 0, -1, 2 ** 63, -(2 ** 63), 10 ** 5000, -(10 ** 4301), 1.5, -0.0, math.inf, -math.inf,
     1e308, 5e-324, 1 + 2j, complex(math.nan, -0.0), "", "héllo", "\ud800x", b"", b"\x00\xff", [], (), {},
     set(), frozenset(), [1, (2, [3, {4: {5}}])], {(1, 2): frozenset({"a"}), "k": [None, b"z"]},
-    {1: "a", True: "b"}, {0.5: 1, -0.0: 2},
+    {0.5: 1, -0.0: 2, "1": True},
 ], ids=lambda v: type(v).__name__)
 def test_round_trip_exact(value):
     assert same(roundtrip(value), value)
@@ -157,7 +158,7 @@ print(json.dumps({"calls": calls, "enc": enc}))
 
 
 def test_encoder_never_calls_program_code():
-    proc = subprocess.run([sys.executable, "-c", HOSTILE, str(REPO)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(check=False, args=[sys.executable, "-c", HOSTILE, str(REPO)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = json.loads(proc.stdout)
     assert out["calls"] == []

@@ -113,7 +113,48 @@ def test_max_snapshot_bytes_truncates(trace_inproc):
     src = "def f():\n    s = ''\n    for i in range(10000):\n        s = s + 'x' * 50\n    return len(s)\n"
     tr = trace_inproc(src, "f()", max_snapshot_bytes=20_000)
     assert tr.outcome == "output_limit" and tr.truncated
-    assert 0 < len(tr.steps) < 200
+    assert 0 < len(tr.steps) < 1000
+
+
+def test_growing_containers_are_sent_as_appends(trace_inproc):
+    import json
+
+    from execgym.engine.child import execute
+
+    src = ("def f(n):\n    xs = []\n    s = 'start-of-a-long-string'\n    d = {}\n    for i in range(n):\n"
+           "        xs.append(i)\n        s = s + str(i % 10)\n        d[i % 3] = i\n    return len(xs)\n")
+    frame = execute({"source": src, "call": "f(1500)", "mode": "trace"})
+    assert frame["outcome"] == "ok"
+    assert len(json.dumps(frame)) < 1_000_000  # linear: full snapshots would be ~10 MB
+    tr = trace_inproc(src, "f(60)")
+    for step in tr.line_steps():
+        if step.line == 5 and "i" in step.locals:  # the for header, after iteration i
+            i = step.locals["i"]
+            assert step.locals["xs"] == list(range(i + 1))
+            assert step.locals["s"] == "start-of-a-long-string" + "".join(str(k % 10) for k in range(i + 1))
+            assert step.locals["d"] == {k % 3: k for k in range(max(0, i - 2), i + 1)}
+
+
+def test_tracer_failure_does_not_disturb_the_program(trace_inproc, monkeypatch):
+    from execgym.engine import tracer
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(tracer.Recorder, "_delta", boom)
+    tr = trace_inproc("def f(x):\n    y = x * 2\n    return y\n", "f(4)")
+    assert tr.outcome == "sandbox_error" and tr.error.type == "TracerError"
+
+
+def test_recursion_limit_is_a_trace_bound(trace_inproc, run_inproc):
+    src = "def r(n):\n    return r(n + 1)\n"
+    assert run_inproc(src, "r(0)").error.type == "RecursionError"
+    tr = trace_inproc(src, "r(0)", max_steps=100_000)
+    assert tr.outcome == "output_limit" and tr.truncated
+    assert "recursion limit" in tr.error.message
+    deep = "def r(n):\n    if n == 0:\n        return 0\n    return 1 + r(n - 1)\n"
+    tr = trace_inproc(deep, "r(800)")
+    assert tr.ok and tr.return_value == 800 and len(tr.steps) == 801 * 2 + 800 * 2 + 2
 
 
 def test_deepcopy_bomb_in_locals_stays_linear(trace_inproc):

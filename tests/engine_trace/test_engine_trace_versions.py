@@ -1,7 +1,7 @@
 """The sys.monitoring backend (Python >= 3.12) and sys.settrace (before) give identical traces.
 
 Each interpreter runs the tracer in a subprocess with PYTHONPATH pointing at this checkout and
-traces the whole corpus of trace_programs.py; every step (event, function, frame, line, count,
+traces the corpus of trace_programs.py plus the ordinary programs of policy_programs.py; every step (event, function, frame, line, count,
 locals, value), the outcome, error and return value must match the output of this interpreter.
 Interpreters that are not installed are skipped.
 """
@@ -28,14 +28,15 @@ OTHER_PYTHONS = {
 # Runs in the other interpreter. execgym/__init__ registers the Gymnasium environments, which
 # the bare pyenv interpreters cannot import, so the package is entered as a namespace here.
 RUNNER = r"""
-import json, sys, types
+import contextlib, io, json, sys, types
 pkg = types.ModuleType("execgym"); pkg.__path__ = [sys.argv[1] + "/execgym"]; sys.modules["execgym"] = pkg
 from execgym.engine.child import execute
 from execgym.engine.results import result_from_frame
 corpus = json.load(sys.stdin)
 out = {}
-for name, (source, call, _expected) in corpus.items():
-    frame = execute({"source": source, "call": call, "mode": "trace"})
+for name, (source, call) in corpus.items():
+    with contextlib.redirect_stdout(io.StringIO()):
+        frame = execute({"source": source, "call": call, "mode": "trace"})
     d = result_from_frame("trace", json.loads(json.dumps(frame))).to_dict()
     out[name] = {k: d[k] for k in ("outcome", "return_encoded", "error", "steps", "truncated", "backend")}
 json.dump(out, sys.stdout)
@@ -44,28 +45,36 @@ json.dump(out, sys.stdout)
 
 def _run(python: str, corpus: dict) -> dict:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0"}
-    proc = subprocess.run([python, "-c", RUNNER, str(REPO)], input=json.dumps(corpus), capture_output=True,
+    proc = subprocess.run(check=False, args=[python, "-c", RUNNER, str(REPO)], input=json.dumps(corpus), capture_output=True,
                           text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)
 
 
 @pytest.fixture(scope="module")
-def reference(trace_programs) -> dict:
-    return _run(sys.executable, trace_programs)
+def corpus(trace_programs, policy_programs) -> dict[str, tuple[str, str]]:
+    """The tracer corpus plus the 70-odd ordinary programs of the restricted-policy tests."""
+    out = {name: (src, call) for name, (src, call, _expected) in trace_programs.items()}
+    out.update({f"ordinary:{name}": pair for name, pair in policy_programs["ORDINARY"].items()})
+    return out
+
+
+@pytest.fixture(scope="module")
+def reference(corpus) -> dict:
+    return _run(sys.executable, corpus)
 
 
 @pytest.mark.parametrize("version", sorted(OTHER_PYTHONS))
-def test_traces_identical_across_versions(version, trace_programs, reference):
+def test_traces_identical_across_versions(version, corpus, reference):
     python = OTHER_PYTHONS[version]
     if not python.exists():
         pytest.skip(f"python {version} is not installed")
     if version == f"{sys.version_info[0]}.{sys.version_info[1]}":
         pytest.skip("same interpreter as the reference")
-    other = _run(str(python), trace_programs)
+    other = _run(str(python), corpus)
     expected_backend = "monitoring" if version >= "3.12" else "settrace"
     diffs = []
-    for name in trace_programs:
+    for name in corpus:
         a, b = dict(reference[name]), dict(other[name])
         assert b.pop("backend") == expected_backend
         a.pop("backend")

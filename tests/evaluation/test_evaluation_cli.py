@@ -99,7 +99,7 @@ def test_resume_skips_done_episodes_and_retries_model_errors(tmp_path, openai_se
     assert sorted(r["outcome"] for r in records) == ["correct", "correct", "model_error"]
     # simulate an interrupted run: keep the first record and a torn half line
     lines = (out / "episodes.jsonl").read_text().splitlines()
-    good = [ln for ln in lines if json.loads(ln)["outcome"] == "correct"][0]
+    good = next(ln for ln in lines if json.loads(ln)["outcome"] == "correct")
     (out / "episodes.jsonl").write_text(good + "\n" + good[: len(good) // 2])
     before = len(openai_server.state.requests)
     assert run(base) == 0

@@ -73,7 +73,13 @@ def test_workers_and_reruns_give_identical_bytes(tmp_path):
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     export_dataset("ExecVar-v0", n=80, path=a, levels="1-2", seed=9, workers=1)
     export_dataset("ExecVar-v0", n=80, path=b, levels="1-2", seed=9, workers=2)
-    assert a.read_bytes() == b.read_bytes()
+    if a.read_bytes() != b.read_bytes():
+        rows_a, rows_b = read_rows(a), read_rows(b)
+        diff = [(i, x["id"], y["id"]) for i, (x, y) in enumerate(zip(rows_a, rows_b)) if x != y]
+        first = diff[0][0]
+        spec_a, spec_b = json.loads(rows_a[first]["spec"]), json.loads(rows_b[first]["spec"])
+        keys = sorted(k for k in spec_a if spec_a[k] != spec_b.get(k))
+        pytest.fail(f"{len(diff)} rows differ, first {diff[0]}, spec keys {keys}:\n{spec_a}\n{spec_b}")
     c = tmp_path / "c.jsonl"
     export_dataset("ExecVar-v0", n=80, path=c, levels="1-2", seed=10)
     assert c.read_bytes() != a.read_bytes()

@@ -68,11 +68,29 @@ def test_wrong_answer_earns_zero(tasks, env, level):
 
 
 @pytest.mark.parametrize("env", ENVS)
+def test_score_and_info_are_json(tasks, env):
+    task = tasks[env, 6]
+    for response in (task.gold_response(), _wrong_response(task), "junk"):
+        ep = task.episode()
+        _obs, _reward, _done, info = ep.step(response)
+        json.dumps(info)
+        json.dumps(score(task.spec, response).to_dict())
+
+
+def test_unknown_spec_version_is_rejected(tasks):
+    spec = dict(tasks["ExecIO-v0", 1].spec, version=2)
+    with pytest.raises(ValueError):
+        make_task(spec)
+    assert score(spec, "<answer>x</answer>").outcome == "error"
+
+
+@pytest.mark.parametrize("env", ENVS)
 def test_malformed_is_format_error(tasks, env):
     task = tasks[env, 4]
     for text in ("I think it is 5.", "<answer>unterminated", "", "</answer> 5 <answer>"):
         s = score(task.spec, text)
         assert s.outcome == "format_error" and s.reward == 0.0 and s.reason
+        assert s.details and not any(d["correct"] for d in s.details)  # one entry per question, none right
 
 
 @pytest.mark.parametrize("env", ENVS)

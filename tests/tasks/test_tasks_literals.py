@@ -127,6 +127,7 @@ def test_parse_next_forms():
     assert parse_next("line 3", info).lines == {3}
     assert parse_next("3: return y", info).lines == {3}
     assert not parse_next("3: y = x", info).ok
+    assert parse_next("y=x", info).lines == {2}  # whitespace-insensitive fallback
     assert not parse_next("something else", info).ok
     assert not parse_next("", info).ok
 

@@ -32,7 +32,7 @@ ROWS = [
 def user_specs(tmp_path_factory):
     path = tmp_path_factory.mktemp("ut") / "tasks.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
-    return load_user_tasks(path)
+    return load_user_tasks(path, options={"timeout": 1.0})
 
 
 def code(text: str) -> str:

