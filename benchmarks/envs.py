@@ -169,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
             keep[(name, level)] = (specs, golds)
             rounds = 1 if NEEDS_EXECUTION[name] else 3
             p50, p99, score_rate = score_latency(specs, golds)
+            print(f"[envs.py] {name} level {level}", file=sys.stderr, flush=True)
             rows[str(level)] = {
                 "generate_eps": round(generate_eps(name, level, args.generate), 2),
                 "replay_eps": round(replay_eps(name, specs, golds, rounds), 1),

@@ -8,7 +8,8 @@ ExecNext-v0 at levels 1-6 by default):
 2. ``openai``: the ``openai:`` backend against a loopback chat-completions server (a separate process,
    asyncio, answers at once with the task's gold response, so every answer is fully scored) at
    concurrency 64;
-3. ``http_only``: the same requests without the harness (``model.agenerate`` alone): the HTTP floor.
+3. ``http_only``: the same requests without the harness (``model.agenerate`` alone): the HTTP floor;
+4. ``openai`` again with ``transport="httpx"`` (what https:// endpoints use), for comparison.
 
 Prints one JSON object: episodes/s for each, per-episode wall time, the per-episode overhead of the
 HTTP path over the baseline, and whether the >= 200 episodes/s target is met. Task generation
@@ -160,6 +161,10 @@ def main() -> None:
                 return time.perf_counter() - t
 
             raw_s = asyncio.run(http_only())
+            slow = load_model("openai:loopback", base_url=url, concurrency=args.concurrency, max_retries=2,
+                              transport="httpx")
+            timed_eval(slow, items[:50], args.concurrency)  # warm-up
+            httpx_s, _ = timed_eval(slow, items, args.concurrency)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -178,6 +183,7 @@ def main() -> None:
         "heuristic_eps_per_s": round(n / heur_s, 1),
         "openai_loopback_eps_per_s": round(rate, 1),
         "http_only_requests_per_s": round(n / raw_s, 1),
+        "openai_loopback_httpx_transport_eps_per_s": round(n / httpx_s, 1),
         "per_episode_ms": {"baseline": round(1000 * base_s / n, 3), "heuristic": round(1000 * heur_s / n, 3),
                            "openai": round(1000 * http_s / n, 3),
                            "http_only": round(1000 * raw_s / n, 3)},

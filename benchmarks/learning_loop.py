@@ -39,7 +39,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--tiny", action="store_true", help="CPU-sized run: tiny model, few rows and steps")
     p.add_argument("--env", default="ExecNext-v0")
-    p.add_argument("--level", type=int, default=1)
+    p.add_argument("--level", type=int, default=None, help="default 1 with --tiny, else 3 (control flow)")
     p.add_argument("--env-options", type=json.loads, default=None, help="e.g. '{\"whitebox\": false}'")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--eval-seed", type=int, default=777)
@@ -61,7 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "rl_steps": 3 if tiny else 200,
         "group": 4 if tiny else 8,
         "prompts_per_step": 2 if tiny else 8,
-        "max_new_tokens": 96 if tiny else 384,
+        "max_new_tokens": 96 if tiny else 768,
+        "level": 1 if tiny else 3,
     }
     for key, value in defaults.items():
         if getattr(args, key) is None:

@@ -152,8 +152,8 @@ def _print_summary(summary: dict) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from execgym.synth.filters import FilterConfig
     from execgym.synth.api import SynthStats, generate_many, item_seed
+    from execgym.synth.filters import FilterConfig
     from execgym.synth.levels import parse_levels
 
     try:

@@ -265,7 +265,7 @@ def _execute_request(request: dict) -> dict:
     try:
         value = tracer.run(eval, call_code, namespace)
     except _BaseException as exc:
-        if tracer.limit_hit:
+        if tracer.limit_hit and not (guard is not None and guard.violations):
             frame = _fail("output_limit", "TraceLimit", tracer.limit_reason)
         else:
             frame = outcome_for(exc)
@@ -276,7 +276,7 @@ def _execute_request(request: dict) -> dict:
             frame = _fail("output_limit", "TraceLimit", tracer.limit_reason)
         else:
             frame = {"outcome": "ok", "return": encode(value, caps), "error": None}
-    if tracer.failure and frame["outcome"] != "output_limit":
+    if tracer.failure and frame["outcome"] not in ("output_limit", "policy_violation"):
         frame = _fail("sandbox_error", "TracerError", tracer.failure)
     frame["trace"] = tracer.export()
     return frame

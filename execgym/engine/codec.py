@@ -30,8 +30,10 @@ walked with the builtin methods of their exact type, so no program-defined ``__r
 ``__hash__``, ``__len__`` or ``__iter__`` is ever called. Shared references and cycles become
 ``$ref`` so a ``deepcopy`` bomb stays linear. The encoder is iterative (no recursion limit issues).
 ``decode`` never raises: malformed input becomes an ``Opaque`` with a reason; it never hashes
-anything but decoded builtin values, and refuses containers whose expansion (shared references
-counted as copies) exceeds a node cap, so ``repr``/``==`` on a decoded value stay bounded.
+anything but decoded builtin values; a reference to an enclosing container (a cycle) decodes to an
+``Opaque`` and containers whose expansion (shared references counted as copies) exceeds a node cap
+are refused, so decoded values are finite and ``repr``/``==`` on them stay bounded. Shared
+(acyclic) references decode to the same object.
 """
 
 from __future__ import annotations
@@ -372,7 +374,7 @@ _HASHABLE_ATOMS = (_NoneType, _bool, _int, _float, _complex, _str, _bytes, Opaqu
 
 class _Decoder:
     def __init__(self, max_expanded: int) -> None:
-        self.table: list[Any] = []  # container number -> decoded container (or _IN_PROGRESS)
+        self.table: list[Any] = []  # container number -> decoded container (or _InProgress while being decoded)
         self.sizes: list[int] = []  # container number -> expanded size
         self.max_expanded = max_expanded
 
@@ -417,8 +419,8 @@ class _Decoder:
             if _type(payload) is not _int or not 0 <= payload < _len(self.table):
                 return Opaque("?", "bad reference"), 1
             target = self.table[payload]
-            if target is _IN_PROGRESS:
-                return Opaque("?", "cyclic reference into an immutable container"), 1
+            if type(target) is _InProgress:
+                return Opaque(target.kind, "cyclic reference (a container that contains itself)"), 1
             return target, self.sizes[payload]
         if tag == "$int":
             return _dec_int(payload), 1
@@ -442,13 +444,8 @@ class _Decoder:
         if _type(payload) is not _list:
             return Opaque(name, "malformed encoding"), 1
         num = _len(self.table)
-        if kind is _list:
-            out: list[Any] = []
-            self.table.append(out)
-            self.sizes.append(1)
-        else:
-            self.table.append(_IN_PROGRESS)
-            self.sizes.append(1)
+        self.table.append(_InProgress(name))
+        self.sizes.append(1)
         elems = []
         size = 1
         for item in payload:
@@ -461,8 +458,7 @@ class _Decoder:
             self.sizes[num] = 1
             return bad, 1
         if kind is _list:
-            out.extend(elems)
-            result: Any = out
+            result: Any = elems
         elif kind is _tuple:
             result = _tuple(elems)
         else:
@@ -480,7 +476,7 @@ class _Decoder:
             return Opaque("dict", "malformed encoding"), 1
         num = _len(self.table)
         out: dict[Any, Any] = {}
-        self.table.append(out)
+        self.table.append(_InProgress("dict"))
         self.sizes.append(1)
         pairs = []
         size = 1
@@ -502,15 +498,18 @@ class _Decoder:
             return bad, 1
         for k, v in pairs:
             out[k] = v
+        self.table[num] = out
         self.sizes[num] = size
         return out, size
 
 
 class _InProgress:
-    __slots__ = ()
+    """Placeholder for a container being decoded: a reference to it is a cycle."""
 
+    __slots__ = ("kind",)
 
-_IN_PROGRESS = _InProgress()
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
 
 
 def _hashable(v: Any, depth: int = 0) -> bool:
@@ -605,7 +604,8 @@ def decode(data: Any, *, max_expanded: int = _DECODE_MAX_EXPANDED) -> Any:
 
 
 def is_literal(value: Any) -> bool:
-    """True when a decoded value contains no :class:`Opaque` and no cycle.
+    """True when a decoded value contains no :class:`Opaque` (and no cycle, which ``decode`` never
+    produces but a hand-built value may hold).
 
     Only meaningful for values produced by :func:`decode` (builtin containers are walked with
     their builtin methods; other types count as not literal).

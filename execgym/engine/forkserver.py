@@ -47,6 +47,7 @@ DEFAULT_SANDBOX_LIMITS: dict = {
 }
 
 _ERR_TAIL = 2048
+SPARE_NAME = b"execgym-spare"  # comm name of a pre-forked child still waiting for its request
 _WARM_UP_SOURCE = (
     "def helper(x):\n    return x % 7\n\n"
     "def f(xs):\n    total = 0\n    seen = set()\n    for x in xs:\n        if helper(x) > 3:\n"
@@ -423,12 +424,14 @@ class _Server:
             import tempfile
 
             tempfile.tempdir = workdir
+            isolation.set_process_name(SPARE_NAME)
             try:
                 (length,) = REQUEST_HEAD.unpack(read_exact(4, REQUEST_HEAD.size))
                 payload = json.loads(read_exact(4, length))
             except (EOFError, OSError, ValueError):
                 os._exit(0)  # discarded spare (server shutting down)
             os.close(4)
+            isolation.set_process_name(b"execgym-run")
             limits.update(payload.get("sandbox") or {})
             request = payload.get("request") or {}
             stdin_text = limits.get("stdin")

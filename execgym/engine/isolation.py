@@ -92,6 +92,15 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int, data:
     _check(fn(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
+PR_SET_NAME = 15
+
+
+def set_process_name(name: bytes) -> None:
+    """Set this thread's ``comm`` name (shown by ps / psutil ``name()``), at most 15 bytes."""
+    buf = ctypes.create_string_buffer(name[:15])
+    prctl(PR_SET_NAME, ctypes.addressof(buf))
+
+
 def set_child_subreaper() -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
 

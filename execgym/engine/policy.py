@@ -68,6 +68,7 @@ BLOCKED_MODULE_ATTRS = frozenset({
     ("typing", "get_overloads"),
     ("dataclasses", "make_dataclass"),
     ("functools", "singledispatchmethod"),
+    ("functools", "singledispatch"),  # register() evaluates string annotations (typing.get_type_hints)
 })
 
 BLOCKED_ATTRS = frozenset(INSPECT_ATTRIBUTES) | frozenset({
@@ -127,6 +128,33 @@ def _bad_attr(name: str) -> str | None:
         return f'attribute "{name}" is not allowed (reserved name)'
     if name in BLOCKED_ATTRS:
         return f'attribute "{name}" is not allowed (introspection)'
+    return None
+
+
+_type_mro = type.__dict__["__mro__"].__get__
+_type_dict = type.__dict__["__dict__"].__get__
+_type_name = type.__dict__["__name__"].__get__
+
+
+def _private_owner(obj: Any, name: str) -> str | None:
+    """The library class that defines the private attribute ``name`` for ``obj``, or None.
+
+    Private (``_x``) attributes are the program's own business when they live in an instance
+    ``__dict__`` or in a class the program defined (module ``__main__``, which includes classes
+    made by ``namedtuple``/``Enum`` called from the program); a private attribute a library or
+    builtin class defines (``typing.ForwardRef._evaluate`` evaluates strings) is off limits, even
+    through a subclass. Class dictionaries are read through ``type``'s own descriptors.
+    """
+    cls = obj if isinstance(obj, type) else type(obj)
+    try:
+        mro = _type_mro(cls)
+    except TypeError:  # pragma: no cover - not a class
+        return "?"
+    for klass in mro:
+        d = _type_dict(klass)
+        if name in d and klass is not object:
+            module = d.get("__module__")
+            return None if module == "__main__" else _type_name(klass)
     return None
 
 
@@ -475,6 +503,10 @@ class RestrictedPolicy:
                 raise self.violation(f'attribute "{name}" of module {mod} is not allowed (private)')
             if (mod, name) in BLOCKED_MODULE_ATTRS:
                 raise self.violation(f"{mod}.{name} is not allowed")
+        elif name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
+            owner = _private_owner(obj, name)
+            if owner is not None:
+                raise self.violation(f'attribute "{name}" is private to {owner} (library code)')
 
     def _check_value(self, obj: Any, name: str, value: Any) -> Any:
         if type(value) is types.ModuleType and value.__name__ not in ALLOWED_MODULES:

@@ -116,15 +116,24 @@ class Worker:
         LIVE_WORKERS.add(self)
 
     def server_pids(self) -> set[int]:
-        """Host pids of this worker's own processes (the PID-namespace init included)."""
+        """Host pids of this worker's own processes: the server (and the PID-namespace init it
+        runs as) plus its one pre-forked child still waiting for a request, if any."""
         pids = {self.proc.pid}
-        if self.layers.get("pid_ns"):
-            try:
-                import psutil
+        try:
+            import psutil
 
-                pids.update(c.pid for c in psutil.Process(self.proc.pid).children())
-            except Exception:
-                pass
+            server = psutil.Process(self.proc.pid)
+            if self.layers.get("pid_ns"):
+                inner = server.children()
+                if len(inner) != 1:
+                    return pids
+                server = inner[0]
+                pids.add(server.pid)
+            spares = [c for c in server.children() if c.name() == "execgym-spare"]
+            if len(spares) == 1:
+                pids.add(spares[0].pid)
+        except Exception:
+            pass
         return pids
 
     def wait_hello(self, timeout: float = START_TIMEOUT_S) -> None:
@@ -265,6 +274,7 @@ class _WorkerSet:
             try:
                 w.wait_hello()
                 ok.append(w)
+                _warn_missing_layers(w.layers)
             except WorkerError as exc:
                 self.sandbox.last_start_error = f"worker failed to start: {exc}"
                 w.kill()
@@ -295,6 +305,24 @@ class _WorkerSet:
             self.count -= len(idle)
         for w in idle:
             w.close()
+
+
+_warned_layers = False
+ISOLATION_LAYERS = ("user_ns", "net_ns", "pid_ns", "mount_ns", "readonly_root", "private_tmp",
+                    "private_proc", "subreaper", "seccomp", "rlimits")
+
+
+def _warn_missing_layers(layers: dict) -> None:
+    """Say once per process which isolation layers the workers could not enable."""
+    global _warned_layers
+    missing = [name for name in ISOLATION_LAYERS if not layers.get(name)]
+    if missing and not _warned_layers:
+        _warned_layers = True
+        import warnings
+
+        notes = "; ".join(layers.get("notes") or [])
+        warnings.warn(f"execgym sandbox running without {', '.join(missing)} ({notes}); the other layers "
+                      "still apply -- run `execgym doctor` for details", RuntimeWarning, stacklevel=4)
 
 
 def _default_workers() -> int:

@@ -47,6 +47,7 @@ HIDDEN_CODE_NAMES = frozenset({"<listcomp>", "<dictcomp>", "<setcomp>", "<genexp
 _NOISE_EXCEPTIONS = (StopIteration, StopAsyncIteration, GeneratorExit)
 _ATOMIC = (int, str, float, bool, type(None), bytes, complex)
 _STEP_OVERHEAD = 24
+_SMALL_INT = 1 << 53
 
 _type = type
 _len = len
@@ -232,9 +233,10 @@ def _flat_unchanged(v: Any, t: type, snap: Any) -> Any:
     return None
 
 
-def _str_growth(old: Any, v: str, t: type, caps: Caps) -> tuple[str, bool] | None:
-    """(appended text, plain) when str ``v`` extends str ``old`` by a short tail, else None."""
-    if t is not str or _type(old) is not str:
+def _str_growth(old: Any, v: str, t: type, caps: Caps) -> str | None:
+    """The appended text when str ``v`` extends str ``old`` (both long enough to matter and
+    plainly encodable), else None."""
+    if _type(old) is not str:
         return None
     n_old = _len(old)
     if n_old < 16 or _len(v) <= n_old or _len(v) > caps.max_str or not v.startswith(old):
@@ -245,7 +247,7 @@ def _str_growth(old: Any, v: str, t: type, caps: Caps) -> tuple[str, bool] | Non
             v.encode("utf-8")
         except UnicodeEncodeError:
             return None
-    return tail, True
+    return tail
 
 
 class Recorder:
@@ -263,6 +265,7 @@ class Recorder:
         hide: Callable[[str], bool] | None = None,
     ) -> None:
         self.hide = hide
+        self._shown: dict[Any, bool] = {}
         self.filename = filename
         self.table = table
         self.backend = backend
@@ -312,6 +315,12 @@ class Recorder:
             self.on_stop()
         raise TraceLimit(reason)
 
+    def _show_name(self, name: Any) -> bool:
+        """Whether a local variable name appears in snapshots."""
+        if _type(name) is not str or not name.isidentifier() or (name[:2] == "__" and name[-2:] == "__"):
+            return False
+        return not (self.hide is not None and self.hide(name))
+
     def _delta(self, fs: _FrameState, frame: Any) -> tuple[Any, int]:
         """Encodings of the variables that changed since the frame's previous snapshot.
 
@@ -329,25 +338,32 @@ class Recorder:
         changed: dict[str, Any] = {}
         size = 0
         caps = self.caps
-        hide = self.hide
+        shown = self._shown
         for name, v in items:
-            if _type(name) is not str or not name.isidentifier() or (name[:2] == "__" and name[-2:] == "__"):
-                continue
-            if hide is not None and hide(name):
+            ok = shown.get(name)
+            if ok is None:
+                ok = shown[name] = self._show_name(name)
+            if not ok:
                 continue
             old = prev.get(name)
             t = _type(v)
             if t in _ATOMIC:
-                if old is not None:
-                    if old[0] is v:
-                        new[name] = old
+                if old is not None and old[0] is v:
+                    new[name] = old
+                    continue
+                if t is int and -_SMALL_INT < v < _SMALL_INT:  # the common case, inline
+                    new[name] = (v, v, None)
+                    if old is not None and _type(old[1]) is int and old[1] == v:
                         continue
+                    changed[name] = v
+                    size += 8 + _len(name)
+                    continue
+                if old is not None and t is str:
                     grown = _str_growth(old[0], v, t, caps)
                     if grown is not None:
-                        enc = v if grown[1] else {"$str": v.encode("utf-8", "surrogatepass").hex()}
-                        new[name] = (v, enc, None)
-                        changed[name] = {"$strappend": grown[0]}
-                        size += _len(grown[0]) + _len(name) + 20
+                        new[name] = (v, v, None)
+                        changed[name] = {"$strappend": grown}
+                        size += _len(grown) + _len(name) + 20
                         continue
                 enc, sz = encode_sized(v, caps)
                 new[name] = (v, enc, None)

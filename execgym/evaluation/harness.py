@@ -151,15 +151,21 @@ async def run_episode(model: Model, item: Item, sample: int, config: EvalConfig,
         )
         try:
             completion = (await model.agenerate([list(messages)], params))[0][0]
-        except (ModelError, asyncio.TimeoutError) as exc:
+        except Exception as exc:  # noqa: BLE001 - ModelError, or a backend bug: recorded, retried on resume
+            kind = "" if isinstance(exc, ModelError) else f"{type(exc).__name__}: "
             record.update(outcome="model_error", reward=0.0, max_reward=info.get("max_reward", 1.0),
-                          correct=False, reason=f"model failed: {exc}", turns=turns,
+                          correct=False, reason=f"model failed: {kind}{exc}", turns=turns,
                           wall_s=time.perf_counter() - started)
             return record
         prompt_tokens += completion.prompt_tokens
         completion_tokens += completion.completion_tokens
         latency += completion.latency_s
-        obs, reward, done, info = await loop.run_in_executor(executor, session.step, completion.text)
+        try:
+            obs, reward, done, info = await loop.run_in_executor(executor, session.step, completion.text)
+        except Exception as exc:  # noqa: BLE001 - Episode.step must not raise; if it does, say so
+            obs, reward, done = "", 0.0, True
+            info = {"outcome": "error", "reward_reason": f"step raised {type(exc).__name__}: {exc}",
+                    "correct": False, "max_reward": info.get("max_reward", 1.0)}
         total_reward += reward
         turns.append({"response": completion.text, "reward": reward, "outcome": info.get("outcome"),
                       "finish_reason": completion.finish_reason})

@@ -10,6 +10,7 @@ that is not listed, a number out of range) raises ``ValueError``. It returns the
 from __future__ import annotations
 
 import functools
+import numbers
 import os
 import sys
 from dataclasses import dataclass, field
@@ -41,13 +42,14 @@ class KwargSpec:
         """Return the value (normalized) or raise TypeError/ValueError naming the env and the argument."""
         where = f"{env_name}: argument {self.name!r}"
         if self.type == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
                 raise TypeError(f"{where} must be an int, got {type(value).__name__} {value!r}")
+            value = int(value)  # numpy integers are accepted and normalized
         elif self.type == "bool":
             if not isinstance(value, bool):
                 raise TypeError(f"{where} must be a bool, got {type(value).__name__} {value!r}")
         elif self.type == "float":
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{where} must be a number, got {type(value).__name__} {value!r}")
             value = float(value)
         elif self.type == "str":

@@ -6,8 +6,8 @@ Contract (every environment):
 - ``reset(seed=None, options=None) -> (prompt, info)``. The task is identified by (env, level, task seed):
   ``reset(seed=s)`` serves task seed ``s``; ``reset()`` draws the next task seed from the env's own
   ``np_random`` (deterministic once the env was seeded). ``options`` may hold ``level`` (this reset only) or
-  ``task`` (a full task spec, dict or JSON text, of this environment). ``info["task"]`` is the JSON-able spec,
-  ``execgym.make_task(info["task"]).prompt == prompt``.
+  ``task`` (a task spec of this environment, dict or JSON text; its own ``options`` win over the env's kwargs).
+  ``info["task"]`` is the JSON-able spec and ``execgym.make_task(info["task"]).prompt == prompt``.
 - ``step(action) -> (obs, reward, terminated, truncated, info)`` never raises for any action: non-strings,
   undecodable bytes and over-long text become ``format_error`` with reward 0; a failure inside the task layer
   becomes ``error`` with reward 0. ``info`` always has ``task``, ``outcome`` (correct | partial | wrong |
@@ -133,14 +133,15 @@ class ExecEnv(gym.Env[str, str]):
             spec = options["task"]
             if isinstance(spec, str):
                 spec = json.loads(spec)
-            if not isinstance(spec, dict) or spec.get("env") != self.env_name:
+            if not isinstance(spec, dict) or str(spec.get("env", "")).rsplit("/", 1)[-1] != self.env_name:
                 got = spec.get("env") if isinstance(spec, dict) else type(spec).__name__
                 raise ValueError(
                     f"{self.env_name}: options['task'] must be a task spec of this env, got {got!r}"
                 )
         else:
-            level = options.get("level", self.level)
-            self.definition.kwargs["level"].check(self.env_name, level, self.definition.levels)
+            level = self.definition.kwargs["level"].check(
+                self.env_name, options.get("level", self.level), self.definition.levels
+            )
             task_seed = int(seed) if seed is not None else draw_task_seed(self.np_random)
             spec = self.request(level, task_seed)
         self._task = make_task(spec)
@@ -176,10 +177,12 @@ class ExecEnv(gym.Env[str, str]):
             step_info = {"outcome": "error", "reward_reason": f"internal error: {type(exc).__name__}: {exc}"}
         info = self._step_info(step_info)
         reward = float(reward)
-        if problem is not None:
+        if problem is not None:  # the action itself was unusable: say so, whatever the task layer saw ("")
             reward = 0.0
             info["outcome"] = "format_error"
             info["reward_reason"] = problem
+            if isinstance(info.get("score"), dict):
+                info["score"] = {**info["score"], "reward": 0.0, "outcome": "format_error", "reason": problem}
         self._turn += 1
         self._return += reward
         self._outcomes.append(info["outcome"])

@@ -46,7 +46,7 @@ class SynthStats:
     def acceptance_rate(self) -> float:
         return self.accepted / self.built if self.built else 0.0
 
-    def merge(self, other: "SynthStats") -> None:
+    def merge(self, other: SynthStats) -> None:
         self.built += other.built
         self.build_failures += other.build_failures
         self.accepted += other.accepted
@@ -98,16 +98,14 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
     """``[generate(level, s) for s in seeds]``, executing candidates in sandbox batches."""
     if level not in load_levels():
         raise ValueError(f"unknown level {level!r}; known levels: {sorted(load_levels())}")
+    from concurrent.futures import ThreadPoolExecutor
+
     stats = stats if stats is not None else SynthStats()
     results: list[Program | None] = [None] * len(seeds)
     next_attempt = {i: 0 for i in range(len(seeds))}
-    while next_attempt:
-        order = sorted(next_attempt)
-        drawn: list[tuple[int, int, Candidate]] = []
-        for i in order:
-            attempt, cand = _next_candidate(level, seeds[i], next_attempt[i], stats)
-            drawn.append((i, attempt, cand))
-        verdicts = filter_candidates([c for _, _, c in drawn], config)
+    batch = max(16, (config or FilterConfig()).chunk * 4)
+
+    def settle(drawn: list[tuple[int, int, Candidate]], verdicts: list[Verdict]) -> None:
         done = 0
         for (i, attempt, cand), verdict in zip(drawn, verdicts):
             if verdict.accepted:
@@ -120,7 +118,28 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
                 next_attempt[i] = attempt + 1
         if progress is not None and done:
             progress(done)
+
+    # the sandbox filters one batch (in its worker processes) while this thread builds the next one
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        while next_attempt:
+            order = sorted(next_attempt)
+            in_flight = None
+            for start in range(0, len(order), batch):
+                drawn = []
+                for i in order[start:start + batch]:
+                    attempt, cand = _next_candidate(level, seeds[i], next_attempt[i], stats)
+                    drawn.append((i, attempt, cand))
+                if in_flight is not None:
+                    settle(*_result(in_flight))
+                in_flight = (drawn, pool.submit(filter_candidates, [c for _, _, c in drawn], config))
+            if in_flight is not None:
+                settle(*_result(in_flight))
     return [p for p in results if p is not None]
+
+
+def _result(in_flight: tuple) -> tuple[list, list[Verdict]]:
+    drawn, future = in_flight
+    return drawn, future.result()
 
 
 def generate(level: int, seed: int) -> Program:

@@ -9,7 +9,7 @@ The sandbox filter (``execgym.synth.filters``) decides what finally ships.
 
 from __future__ import annotations
 
-import copy
+import math
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -22,7 +22,7 @@ from execgym.synth.levels import LevelSpec
 from execgym.synth.names import FUNCTION_VERBS, HELPER_VERBS, Namer
 from execgym.synth.slots import NoValue, accepts, fresh
 from execgym.synth.stdlib import STDLIB_OPS
-from execgym.synth.values import RECEIVER_KINDS_FOR_LOOPS, draw_of_kind, kind_of, literal, size_of
+from execgym.synth.values import RECEIVER_KINDS_FOR_LOOPS, draw_of_kind, fast_copy, kind_of, literal, size_of
 
 SIM_BUDGET = 700
 MAX_VALUE_SIZE = 60
@@ -76,8 +76,8 @@ class Scope:
         self.iterating: set[str] = set(iterating or ())
         self.samples: dict[str, list] = dict(samples or {})  # every value a loop variable takes
 
-    def child(self) -> "Scope":
-        return Scope(copy.deepcopy(self.values), set(self.iterating), dict(self.samples))
+    def child(self) -> Scope:
+        return Scope(fast_copy(self.values), set(self.iterating), dict(self.samples))
 
     def bind(self, name: str, value: Any) -> None:
         self.values.pop(name, None)
@@ -121,7 +121,7 @@ class Builder:
         if value is None:
             value = draw_of_kind(kind, self.rng)
         self.params.append((name, value))
-        scope.bind(name, copy.deepcopy(value))
+        scope.bind(name, fast_copy(value))
         return name
 
     def note(self, expr: ir.Expr) -> ir.Expr:
@@ -198,14 +198,14 @@ class Builder:
                 values.append(value)
             if not ok or (fixed is not None and fixed[0] > len(form.slots)):
                 continue
-            receiver_copy = copy.deepcopy(recv_val)
+            receiver_copy = fast_copy(recv_val)
             try:
-                result = form.fn(receiver_copy, *copy.deepcopy(values))
+                result = form.fn(receiver_copy, *fast_copy(values))
             except Exception:
                 continue
             if size_of(result) > MAX_VALUE_SIZE or size_of(receiver_copy) > MAX_VALUE_SIZE:
                 continue
-            if isinstance(result, float) and (result != result or result in (float("inf"), float("-inf"))):
+            if isinstance(result, float) and not math.isfinite(result):
                 continue
             expr = ir.Op(form.template, parts, form.fn, tag=op.key)
             return expr, result, receiver_copy, form
@@ -222,7 +222,7 @@ class Builder:
         for template, applies, fn in GLUE:
             if applies(value):
                 try:
-                    middle = fn(copy.deepcopy(value))
+                    middle = fn(fast_copy(value))
                 except Exception:
                     continue
                 step = ir.Op(template, [expr], fn)
@@ -261,7 +261,7 @@ class Builder:
         for template, applies, fn in GLUE:
             if applies(value):
                 try:
-                    converted = fn(copy.deepcopy(value))
+                    converted = fn(fast_copy(value))
                 except Exception:
                     continue
                 if want(converted):
@@ -314,12 +314,12 @@ class Builder:
                    recv: tuple[ir.Expr, Any] | None = None, stdlib: bool = False,
                    ) -> tuple[ir.Expr, Any] | None:
         """Apply one more built-in operation (not the focus), preferring str/list/set/tuple ones."""
-        pool = list(STDLIB_OPS.values()) if stdlib else [o for o in CATALOG.values() if o.key != self.focus.key
-                                                          and not o.mutates]
         accepted: set[str] = set()
         for value in ([recv[1]] if recv is not None else list(scope.values.values())):
             accepted |= accepted_receivers(value)
-        pool = [o for o in pool if o.receiver in accepted and not o.mutates]
+        groups = _STDLIB_BY_RECEIVER if stdlib else _OTHER_BY_RECEIVER
+        focus = self.focus
+        pool = [o for name in sorted(accepted) for o in groups.get(name, ()) if o is not focus]
         if not pool:
             return None
         weights = [3.0 if o.type in PREFERRED_OTHER_TYPES else 1.0 for o in pool]
@@ -338,7 +338,7 @@ class Builder:
         """Statements computing the nested focus result; returns the final expression (not yet used)."""
         if self.focus.mutates:
             return self.mutator_block(scope, block, other)
-        want_focus = lambda v: receiver_ok(self.focus, v)  # noqa: E731
+        want_focus = lambda v: receiver_ok(self.focus, v)
         used_other = False
         if other and self.rng.random() < pre:
             pre = self.pick_other(scope, want=want_focus, stdlib="stdlib" in self.extras and self.rng.random() < 0.5)
@@ -353,7 +353,7 @@ class Builder:
             name = self.namer.result(self.focus.noun)
             block.append(ir.Assign(name, self.note(expr)))
             scope.bind(name, value)
-            expr, value = ir.Var(name), value
+            expr = ir.Var(name)
             if not other and receiver_ok(self.focus, value) and self.rng.random() < 0.6:
                 again = self.apply(self.focus, scope, recv=(expr, value))
                 if again is not None:
@@ -462,6 +462,24 @@ class Builder:
                 fallback = fallback or expr
         raise Failed("no condition")
 
+    def _reachable_elif(self, scope: Scope, first: ir.Expr) -> ir.Expr:
+        """A second condition that holds for some loop value where ``first`` does not (when that is known)."""
+        looped = [n for n in scope.samples if n in scope.values]
+        for _ in range(4):
+            second = self.condition(scope, want=None)
+            if not looped:
+                return second
+            name = looped[-1]
+            env = dict(scope.values)
+            for sample in scope.samples[name]:
+                env[name] = sample
+                try:
+                    if not first.eval(env, ir.Context(200)) and second.eval(env, ir.Context(200)):
+                        return second
+                except Exception:
+                    break
+        return self.condition(scope, want=None)
+
     def _mixed(self, expr: ir.Expr, name: str, scope: Scope) -> bool:
         """Whether ``expr`` is true for some and false for other values the loop variable ``name`` takes."""
         env = dict(scope.values)
@@ -529,8 +547,8 @@ class Builder:
         elif kind == "if":
             stmt = ir.If([(self.condition(scope), body)])
         else:  # if-elif
-            first = self.condition(scope, want=True)
-            second = self.condition(scope, want=None)
+            first = self.condition(scope, want=True, mixed=True)
+            second = self._reachable_elif(scope, first)
             alternate: list[ir.Stmt] = []
             branches = [(first, body), (second, alternate)]
             orelse: list[ir.Stmt] = []
@@ -551,7 +569,7 @@ class Builder:
         if not options and not ints:
             kind = self.rng.choice(("list_str", "list_int", "str"))
             options = [self.add_param(kind, scope)]
-            inner.bind(options[0], copy.deepcopy(scope.values[options[0]]))
+            inner.bind(options[0], fast_copy(scope.values[options[0]]))
         if options and (not ints or self.rng.random() < 0.8):
             name = self._pick_var(options, scope)
             value = scope.values[name]
@@ -674,6 +692,14 @@ class Builder:
             return [ir.AugAssign(name, "+=", ir.Const(self.rng.choice(("-", "*", "."))), lambda a, b: a + b)]
         if strategy == "sum":
             return [ir.AugAssign(name, "-=", ir.Const(1), lambda a, b: a - b)]
+        if strategy == "last":
+            for var in recent:
+                if kind_of(scope.values[var]) == self._acc_elem_kind and var != name:
+                    self.read[var] += 1
+                    return [ir.Assign(name, ir.Var(var))]
+            if size_of(self._acc_default) <= 4:
+                return [ir.Assign(name, ir.Const(self._acc_default))]
+            raise Failed("no small value for the alternate branch")
         if strategy == "mutate":
             return [ir.AugAssign(self.counter("skipped"), "+=", ir.Const(1), lambda a, b: a + b)]
         raise Failed(f"no simple update for {strategy}")
@@ -695,6 +721,18 @@ def _negate(expr: ir.Expr) -> ir.Expr | None:
     if isinstance(expr, ir.Var):
         return ir.Op("not {0}", [expr], lambda v: not v)
     return None
+
+
+def _group(ops) -> dict[str, tuple[Operation, ...]]:
+    out: dict[str, list[Operation]] = {}
+    for op in ops:
+        if not op.mutates:
+            out.setdefault(op.receiver, []).append(op)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+_OTHER_BY_RECEIVER = _group(CATALOG.values())
+_STDLIB_BY_RECEIVER = _group(STDLIB_OPS.values())
 
 
 def accepted_receivers(value: Any) -> set[str]:
@@ -815,7 +853,7 @@ class ProgramBuilder(Builder):
         for name in self.rng.sample(pool, min(len(pool), extra_count)):
             chosen.add(name)
         if "recursion" in chosen:
-            chosen -= {"break_continue", "early_return"}
+            chosen -= {"break_continue", "early_return", "exceptions", "comprehension"}
         self.extras = chosen
 
     def build(self) -> Candidate:
@@ -825,7 +863,10 @@ class ProgramBuilder(Builder):
         kind = self.rng.choice(RECEIVER_INPUT_KINDS[self.focus.receiver])
         first = self.add_param(kind, scope)
         self._maybe_slot_param(scope, first)
-        depth = self.rng.randint(*spec.control_depth)
+        low, high = spec.control_depth
+        if self.extras & {"break_continue", "early_return", "exceptions"}:
+            high = max(low, high - 1)  # their guard `if` adds one level
+        depth = self.rng.randint(low, high)
         kinds = [self.rng.choice(spec.control_kinds) for _ in range(depth)]
         if self.extras & {"break_continue", "early_return", "exceptions"} and not set(kinds) & {"for", "while"}:
             kinds[self.rng.randrange(len(kinds))] = "for"
@@ -871,7 +912,11 @@ class ProgramBuilder(Builder):
         block: list[ir.Stmt] = []
         has_other = False
         if self.rng.random() < 0.3 or "stdlib" in self.extras:
-            pre = self.pick_other(scope, stdlib="stdlib" in self.extras)
+            usable = lambda v: receiver_ok(self.focus, v) or (  # noqa: E731
+                kind_of(v) in RECEIVER_KINDS_FOR_LOOPS and 1 < len(v) <= 12 and "for" in self.kinds)
+            pre = self.pick_other(scope, want=usable, stdlib="stdlib" in self.extras)
+            if pre is None:
+                pre = self.pick_other(scope, stdlib="stdlib" in self.extras)
             if pre is None and "stdlib" in self.extras:
                 self.add_param(self.rng.choice(("list_int", "str", "list_str")), scope)
                 pre = self.pick_other(scope, stdlib=True)
@@ -883,6 +928,8 @@ class ProgramBuilder(Builder):
                 has_other = True
         if "comprehension" in self.extras:
             self.comprehension(scope, block)
+            if "comprehension" not in self.extras_used and len(self.extras) > 1:
+                self.extras.discard("comprehension")
         if self.focus.mutates and not self.call_chain:
             self.working_copy(scope, block)
         start = len(block)
@@ -931,7 +978,7 @@ class ProgramBuilder(Builder):
             return
         name = self.namer.take("updated", "pending", "working", "current")
         block.append(ir.Assign(name, self.note(ir.Op(template, [ir.Var(source)], type(value)))))
-        scope.bind(name, copy.deepcopy(value))
+        scope.bind(name, fast_copy(value))
         self.read[name] = -5  # strongly preferred as the receiver
 
     def accumulate(self, expr: ir.Expr, value: Any, inner: list[ir.Stmt], block: list[ir.Stmt],
@@ -949,6 +996,20 @@ class ProgramBuilder(Builder):
             kind = "tuple"
         elif unread:
             raise Failed("loop variables unused")
+        loops = sum(1 for k in self.kinds if k in ("for", "while"))
+        if loops >= 2 and (self.rng.random() < 0.6 or size_of(value) > 6) and kind not in ("int", "float"):
+            strategy, noun = "last", ("latest", "last_result", "final_value")
+            name = self.namer.take(*noun)
+            init_value = {"str": "", "bool": False}.get(kind, None)
+            block.insert(start, ir.Assign(name, ir.Const(init_value) if init_value is not None else
+                                          ir.Raw("None", None)))
+            self.note(expr)
+            inner.append(ir.Assign(name, expr))
+            self.acc = (name, "last")
+            self._acc_elem_kind = kind
+            self._acc_default = value
+            self.read[name] += 1
+            return ir.Var(name), value
         if kind == "str" and roll < 0.5:
             strategy, init, noun = "concat", "", ("result", "output", "combined_text")
         elif kind in ("int", "float") and roll < 0.65:
@@ -1044,7 +1105,7 @@ class ProgramBuilder(Builder):
     def helper_call(self, scope: Scope, inner: list[ir.Stmt]) -> tuple[ir.Expr, Any]:
         """Write helper A holding the focus computation; return B's call of it."""
         saved_namer_used = set(self.namer.used)
-        helper_scope = Scope({n: copy.deepcopy(v) for n, v in scope.values.items()})
+        helper_scope = Scope({n: fast_copy(v) for n, v in scope.values.items()})
         body: list[ir.Stmt] = []
         self.current_fn = "helper"
         before_reads = Counter(self.read)
@@ -1083,7 +1144,7 @@ class ProgramBuilder(Builder):
         self.helpers.append(helper)
         call = ir.Call(helper, [ir.Var(p) for p in params])
         try:
-            result = helper.invoke([copy.deepcopy(scope.values[p]) for p in params], ir.Context(SIM_BUDGET))
+            result = helper.invoke([fast_copy(scope.values[p]) for p in params], ir.Context(SIM_BUDGET))
         except Exception as exc:
             raise Failed(f"helper fails on probe: {exc}") from None
         return call, result
@@ -1103,14 +1164,25 @@ class ProgramBuilder(Builder):
                 entry_block.append(ir.Assign(name, self.note(pre[0])))
                 scope.bind(name, pre[1])
         index = self.namer.take("index", "position")
-        element = self.namer.singular(seq, kind_of(scope.values[seq]))
-        helper_scope = Scope({n: copy.deepcopy(v) for n, v in scope.values.items()})
+        seq_value = scope.values[seq]
+        use_rest = not receiver_ok(self.focus, seq_value[0]) and receiver_ok(self.focus, seq_value) and (
+            not self.focus.mutates)
+        if use_rest:
+            element = self.namer.take("rest", "remaining", "tail")
+        else:
+            element = self.namer.singular(seq, kind_of(seq_value))
+        helper_scope = Scope({n: fast_copy(v) for n, v in scope.values.items()})
         helper_scope.bind(index, 0)
-        helper_scope.bind(element, scope.values[seq][0])
+        helper_scope.bind(element, fast_copy(seq_value) if use_rest else seq_value[0])
+        self.read[element] = -5
         body: list[ir.Stmt] = []
         self.current_fn = "helper"
         expr, value = self.straight(helper_scope, body, other=self.rng.random() < 0.5)
         self.current_fn = "entry"
+        element_read = element in expr.names() or any(element in external_reads(st) for st in ir.walk(body))
+        if not element_read:
+            expr = ir.TupleExpr([ir.Var(element), expr])
+            value = (helper_scope.values[element], value)
         kind = kind_of(value)
         if kind in ("str", "int", "float") and not isinstance(value, bool):
             base = ir.Const("" if kind == "str" else (0 if kind == "int" else 0.0))
@@ -1127,8 +1199,12 @@ class ProgramBuilder(Builder):
                                     for p in all_names])
         base_case = ir.If([(ir.Op("{0} >= len({1})", [ir.Var(index), ir.Var(seq)], lambda i, s: i >= len(s)),
                             [ir.Return(base)])])
-        element_stmt = ir.Assign(element, ir.Op("{0}[{1}]", [ir.Var(seq), ir.Var(index)], lambda s, i: s[i],
-                                                tag=(_seq_type(scope.values[seq]), "[index]")))
+        if use_rest:
+            element_stmt = ir.Assign(element, ir.Op("{0}[{1}:]", [ir.Var(seq), ir.Var(index)], lambda s, i: s[i:],
+                                                    tag=(_seq_type(seq_value), "[index:]")))
+        else:
+            element_stmt = ir.Assign(element, ir.Op("{0}[{1}]", [ir.Var(seq), ir.Var(index)], lambda s, i: s[i],
+                                                    tag=(_seq_type(seq_value), "[index]")))
         combined = ir.Op(combine, [left, rec_call], lambda a, b: a + b)
         helper.body = [base_case, element_stmt] + body + [ir.Return(combined)]
         used: set[str] = set()
@@ -1181,16 +1257,16 @@ class ProgramBuilder(Builder):
             self.extras_used.add("stdlib")
         if self.spec.other_operations and not any(k != focus_key for k in ops):
             raise Failed("no other operation")
-        args = [copy.deepcopy(v) for _, v in self.params]
+        args = [fast_copy(v) for _, v in self.params]
         try:
             result, ctx = ir.simulate(entry, args, SIM_BUDGET)
         except Exception as exc:
-            raise Failed(f"simulation: {type(exc).__name__}") from None
+            raise Failed(f"simulation: {type(exc).__name__} {str(exc)[:30]}") from None
         for fn in functions:
             for stmt in ir.walk(fn.body):
                 if not stmt.optional and id(stmt) not in ctx.visited:
                     raise Failed("unreached statement")
-        if result is None or size_of(result) > 80 or len(repr(result)) > 400:
+        if result is None or size_of(result) > 120 or len(repr(result)) > 300:
             raise Failed("result unsuitable")
         missing = self.extras - self.extras_used
         if missing:

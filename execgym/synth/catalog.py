@@ -112,7 +112,7 @@ def _bin(symbol: str, slot: str) -> Form:
     return F("{0} %s {1}" % symbol, (slot,), _BINOPS[symbol])
 
 
-def _aug(symbol: str, slot: str) -> Form:  # noqa: D103
+def _aug(symbol: str, slot: str) -> Form:
     return F("{0} %s {1}" % symbol, (slot,), _AUGOPS[symbol], "aug")
 
 
@@ -138,8 +138,8 @@ op("str", "in", "str+", F("{1} in {0}", ("sub",), lambda s, x: x in s), F("{1} i
 op("str", "not in", "str+", F("{1} not in {0}", ("str",), lambda s, x: x not in s), noun="missing")
 for _sym in _COMPARISONS:
     op("str", _sym, "str", _bin(_sym, "str"), noun=_NOUN_BY_SYMBOL[_sym])
-op("str", "str.format", "str", F("str.format('[{}]', {0})", (), lambda s: "[{}]".format(s)),
-   F("str.format('{} ({})', {0}, {1})", ("int",), lambda s, n: "{} ({})".format(s, n)), noun="formatted")
+op("str", "str.format", "str", F("str.format('[{}]', {0})", (), lambda s: f"[{s}]"),
+   F("str.format('{} ({})', {0}, {1})", ("int",), lambda s, n: f"{s} ({n})"), noun="formatted")
 op("str", "format()", "str", F("format({0}, '>12')", (), lambda s: format(s, ">12")),
    F("format({0}, '^14')", (), lambda s: format(s, "^14")), F("format({0}, '*<12')", (), lambda s: format(s, "*<12")),
    noun="aligned")
@@ -165,9 +165,9 @@ op("str", "find", "str", _meth("find", ("str",)), _meth("find", ("sub",)), noun=
 op("str", "rfind", "str", _meth("rfind", ("str",)), _meth("rfind", ("sub",)), noun="last_position")
 op("str", "index", "str+", _meth("index", ("sub",)), noun="position")
 op("str", "rindex", "str+", _meth("rindex", ("sub",)), noun="last_position")
-op("str", "format", "str", F("'<{}>'.format({0})", (), lambda s: "<{}>".format(s)),
-   F("'{} and {}'.format({0}, {1})", ("str",), lambda s, t: "{} and {}".format(s, t)),
-   F("'{}{}'.format({0}, {0})", (), lambda s: "{}{}".format(s, s)), noun="formatted")
+op("str", "format", "str", F("'<{}>'.format({0})", (), lambda s: f"<{s}>"),
+   F("'{} and {}'.format({0}, {1})", ("str",), lambda s, t: f"{s} and {t}"),
+   F("'{}{}'.format({0}, {0})", (), lambda s: f"{s}{s}"), noun="formatted")
 op("str", "format_map", "str", F("'{name}!'.format_map({'name': {0}})", (),
                                    lambda s: "{name}!".format_map({"name": s})),
    F("'{word}: {size}'.format_map({'word': {0}, 'size': {1}})", ("int",),

@@ -194,7 +194,7 @@ def _chunk_ok(traced: Any, rerun: Any, count: int) -> bool:
 
 def _failure(traced: Any, rerun: Any) -> Verdict:
     outcome = str(traced.outcome)
-    if outcome == "ok" and traced.truncated:
+    if (outcome == "ok" and traced.truncated) or outcome == "output_limit":
         return Verdict(False, "trace over budget")
     if outcome != "ok":
         error = traced.error

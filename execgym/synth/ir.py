@@ -10,13 +10,13 @@ arguments that satisfy preconditions and to reject candidates before they reach 
 
 from __future__ import annotations
 
-import copy
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from execgym.synth.values import literal
+from execgym.synth.values import fast_copy, literal
 
 
 class BudgetExceeded(Exception):
@@ -53,7 +53,7 @@ class Expr:
     text: str
     atom: bool
 
-    def eval(self, env: dict[str, Any], ctx: "Context") -> Any:  # pragma: no cover - interface
+    def eval(self, env: dict[str, Any], ctx: Context) -> Any:  # pragma: no cover - interface
         raise NotImplementedError
 
     def names(self) -> set[str]:
@@ -73,7 +73,7 @@ class Var(Expr):
 
     atom: bool = True
 
-    def eval(self, env: dict[str, Any], ctx: "Context") -> Any:
+    def eval(self, env: dict[str, Any], ctx: Context) -> Any:
         return env[self.name]
 
     def names(self) -> set[str]:
@@ -89,8 +89,8 @@ class Const(Expr):
     def text(self) -> str:  # type: ignore[override]
         return literal(self.value)
 
-    def eval(self, env: dict[str, Any], ctx: "Context") -> Any:
-        return copy.deepcopy(self.value)
+    def eval(self, env: dict[str, Any], ctx: Context) -> Any:
+        return fast_copy(self.value)
 
 
 @dataclass
@@ -101,7 +101,7 @@ class Raw(Expr):
     value: Any
     atom: bool = True
 
-    def eval(self, env: dict[str, Any], ctx: "Context") -> Any:
+    def eval(self, env: dict[str, Any], ctx: Context) -> Any:
         return self.value
 
 
@@ -126,6 +126,7 @@ _SLOT = re.compile(r"\{(\d)\}")
 _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_binary(template: str) -> bool:
     text = _QUOTED.sub("''", template)
     depth = 0
@@ -155,7 +156,7 @@ class Op(Expr):
     def text(self) -> str:  # type: ignore[override]
         return render_template(self.template, self.parts)[0]
 
-    def eval(self, env: dict[str, Any], ctx: "Context") -> Any:
+    def eval(self, env: dict[str, Any], ctx: Context) -> Any:
         return self.fn(*[p.eval(env, ctx) for p in self.parts])
 
     def names(self) -> set[str]:
@@ -178,7 +179,7 @@ class BoolOp(Expr):
     def text(self) -> str:  # type: ignore[override]
         return f"{self.left.wrapped()} {self.op} {self.right.wrapped()}"
 
-    def eval(self, env: dict[str, Any], ctx: "Context") -> Any:
+    def eval(self, env: dict[str, Any], ctx: Context) -> Any:
         left = self.left.eval(env, ctx)
         if self.op == "and":
             return left and self.right.eval(env, ctx)
@@ -205,7 +206,7 @@ class Comprehension(Expr):
         body = f"{self.elt.text} for {self.target} in {self.source.text}{tail}"
         return f"[{body}]" if self.kind == "list" else "{" + body + "}"
 
-    def eval(self, env: dict[str, Any], ctx: "Context") -> Any:
+    def eval(self, env: dict[str, Any], ctx: Context) -> Any:
         out = []
         inner = dict(env)
         for item in self.source.eval(env, ctx):
@@ -224,7 +225,7 @@ class Comprehension(Expr):
 class Call(Expr):
     """A call of a generated function."""
 
-    function: "Function"
+    function: Function
     args: list[Expr]
     atom: bool = True
 
@@ -232,7 +233,7 @@ class Call(Expr):
     def text(self) -> str:  # type: ignore[override]
         return f"{self.function.name}({', '.join(a.text for a in self.args)})"
 
-    def eval(self, env: dict[str, Any], ctx: "Context") -> Any:
+    def eval(self, env: dict[str, Any], ctx: Context) -> Any:
         return self.function.invoke([a.eval(env, ctx) for a in self.args], ctx)
 
     def names(self) -> set[str]:
@@ -253,7 +254,7 @@ class TupleExpr(Expr):
     def text(self) -> str:  # type: ignore[override]
         return "(" + ", ".join(i.text for i in self.items) + ")"
 
-    def eval(self, env: dict[str, Any], ctx: "Context") -> Any:
+    def eval(self, env: dict[str, Any], ctx: Context) -> Any:
         return tuple(i.eval(env, ctx) for i in self.items)
 
     def names(self) -> set[str]:
@@ -273,7 +274,7 @@ class Stmt:
     def render(self, indent: int) -> list[str]:  # pragma: no cover - interface
         raise NotImplementedError
 
-    def run(self, env: dict[str, Any], ctx: "Context") -> None:  # pragma: no cover - interface
+    def run(self, env: dict[str, Any], ctx: Context) -> None:  # pragma: no cover - interface
         raise NotImplementedError
 
     def reads(self) -> set[str]:
@@ -282,7 +283,7 @@ class Stmt:
     def writes(self) -> set[str]:
         return set()
 
-    def children(self) -> list[list["Stmt"]]:
+    def children(self) -> list[list[Stmt]]:
         return []
 
 
@@ -587,7 +588,7 @@ def render_block(stmts: Sequence[Stmt], indent: int) -> list[str]:
     return lines
 
 
-def run_block(stmts: Sequence[Stmt], env: dict[str, Any], ctx: "Context") -> None:
+def run_block(stmts: Sequence[Stmt], env: dict[str, Any], ctx: Context) -> None:
     for stmt in stmts:
         ctx.tick()
         stmt.run(env, ctx)
@@ -611,7 +612,7 @@ class Function:
         head = f"def {self.name}({', '.join(self.params)}):"
         return "\n".join([head] + render_block(self.body, 1))
 
-    def invoke(self, args: list[Any], ctx: "Context") -> Any:
+    def invoke(self, args: list[Any], ctx: Context) -> Any:
         ctx.depth += 1
         if ctx.depth > 60:
             raise RecursionError("generated recursion too deep")
@@ -646,5 +647,5 @@ class Context:
 def simulate(entry: Function, args: list[Any], budget: int) -> tuple[Any, Context]:
     """Run ``entry`` on deep copies of ``args``; raises whatever the program raises."""
     ctx = Context(budget)
-    value = entry.invoke(copy.deepcopy(args), ctx)
+    value = entry.invoke([fast_copy(a) for a in args], ctx)
     return value, ctx

@@ -49,7 +49,7 @@ class Program:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Program":
+    def from_dict(cls, data: dict) -> Program:
         from execgym.engine.codec import decode
 
         return cls(
@@ -59,6 +59,6 @@ class Program:
             seed=data.get("seed"), attempt=int(data.get("attempt", 0)),
         )
 
-    def with_features(self, **extra: Any) -> "Program":
+    def with_features(self, **extra: Any) -> Program:
         """A copy with ``extra`` merged into ``features``."""
         return dataclasses.replace(self, features={**self.features, **extra})

@@ -60,6 +60,28 @@ def kind_of(value: Any) -> str:
     return "other"
 
 
+_ATOMS = (str, int, float, bool, bytes, type(None))
+
+
+def fast_copy(value: Any) -> Any:
+    """A copy that is independent of ``value`` for the generator's values (cheaper than deepcopy)."""
+    if isinstance(value, _ATOMS):
+        return value
+    if isinstance(value, list):
+        return [v if isinstance(v, _ATOMS) else fast_copy(v) for v in value]
+    if isinstance(value, dict):
+        return {k: (v if isinstance(v, _ATOMS) else fast_copy(v)) for k, v in value.items()}
+    if isinstance(value, set):
+        return set(value)
+    if isinstance(value, tuple):
+        return value if all(isinstance(v, _ATOMS) for v in value) else tuple(fast_copy(v) for v in value)
+    if isinstance(value, frozenset):
+        return value
+    import copy
+
+    return copy.deepcopy(value)
+
+
 def literal(value: Any) -> str:
     """Python source for ``value``; stable across hash seeds (sets are written sorted)."""
     if isinstance(value, (set, frozenset)):

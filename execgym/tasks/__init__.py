@@ -15,6 +15,7 @@ from execgym.tasks.registry import (
     default_options,
     from_program,
     make_task,
+    prefetch,
     score,
     score_batch,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "from_program",
     "load_user_tasks",
     "make_task",
+    "prefetch",
     "score",
     "score_batch",
 ]

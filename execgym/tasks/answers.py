@@ -34,12 +34,12 @@ def answer_block(response: Any) -> str | None:
     if len(response) > MAX_RESPONSE:
         response = response[-MAX_RESPONSE:]
     close = None
-    for close in _CLOSE_RE.finditer(response):  # noqa: B007 - keep the last match
+    for close in _CLOSE_RE.finditer(response):
         pass
     if close is None:
         return None
     opening = None
-    for opening in _OPEN_RE.finditer(response, 0, close.start()):  # noqa: B007
+    for opening in _OPEN_RE.finditer(response, 0, close.start()):
         pass
     if opening is None:
         return None

@@ -11,6 +11,8 @@ depends only on (env, level, seed). Raises ``RuntimeError`` if every attempt fai
 from __future__ import annotations
 
 import functools
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +21,7 @@ from execgym.seeding import derive_seed
 from execgym.tasks.literals import is_plain, render_literal
 
 MAX_ATTEMPTS = 8
-CACHE_SIZE = 4096
+CACHE_SIZE = 256  # traces can be large; built tasks are cached separately (registry)
 SEED_BOUND = 1 << 53
 
 
@@ -90,14 +92,19 @@ def trace_program(source: str, call: str, entry: str = "") -> TracedProgram:
                          steps=tuple(tr.steps), program=None, attempt=0)
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
-def traced_attempt(env: str, level: int, seed: int, attempt: int) -> TracedProgram | str:
-    """Attempt ``attempt`` for (env, level, seed): a usable TracedProgram, or the reason it is not usable."""
-    from execgym import synth
-    from execgym.engine.api import trace
+_attempts: OrderedDict[tuple, TracedProgram | str] = OrderedDict()
+_attempts_lock = threading.Lock()
 
-    program = synth.generate(level, program_seed(env, level, seed, attempt))
-    tr = trace(program.source, program.call)
+
+def _remember(key: tuple, value: TracedProgram | str) -> None:
+    with _attempts_lock:
+        _attempts[key] = value
+        _attempts.move_to_end(key)
+        while len(_attempts) > CACHE_SIZE:
+            _attempts.popitem(last=False)
+
+
+def _from_trace(program: Any, tr: Any, attempt: int) -> TracedProgram | str:
     why = _usable(tr)
     if why:
         return why
@@ -110,6 +117,48 @@ def traced_attempt(env: str, level: int, seed: int, attempt: int) -> TracedProgr
         program=program,
         attempt=attempt,
     )
+
+
+def traced_attempt(env: str, level: int, seed: int, attempt: int) -> TracedProgram | str:
+    """Attempt ``attempt`` for (env, level, seed): a usable TracedProgram, or the reason it is not usable
+    (cached, LRU ``CACHE_SIZE``)."""
+    key = (env, int(level), int(seed), int(attempt))
+    with _attempts_lock:
+        if key in _attempts:
+            _attempts.move_to_end(key)
+            return _attempts[key]
+    from execgym import synth
+    from execgym.engine.api import trace
+
+    program = synth.generate(level, program_seed(env, level, seed, attempt))
+    value = _from_trace(program, trace(program.source, program.call), attempt)
+    _remember(key, value)
+    return value
+
+
+def prefetch_attempts(env: str, level: int, seeds: list[int], workers: int | None = None) -> None:
+    """Warm the attempt-0 cache for many seeds at once: ``synth.generate_many`` (sandbox batches) and one
+    ``run_batch`` of traces. Results are identical to ``traced_attempt`` one by one."""
+    from execgym import synth
+    from execgym.engine.api import run_batch
+    from execgym.engine.request import RunRequest
+
+    check_level(level)
+    todo = [s for s in dict.fromkeys(int(s) for s in seeds)
+            if (env, int(level), s, 0) not in _attempts]
+    if not todo:
+        return
+    programs = synth.generate_many(level, [program_seed(env, level, s, 0) for s in todo])
+    if len(programs) != len(todo):
+        return  # let traced_attempt handle them one by one
+    traces = run_batch([RunRequest(source=p.source, call=p.call, mode="trace") for p in programs], workers=workers)
+    for s, program, tr in zip(todo, programs, traces):
+        _remember((env, int(level), s, 0), _from_trace(program, tr, 0))
+
+
+def clear_attempts() -> None:
+    with _attempts_lock:
+        _attempts.clear()
 
 
 def traced_program(env: str, level: int, seed: int, accept: Callable[[TracedProgram], Any] | None = None) -> Any:

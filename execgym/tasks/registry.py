@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
@@ -33,6 +34,7 @@ SPEC_VERSION = 1
 _PAYLOAD_KEYS = ("program", "problem")
 _TASK_CACHE_SIZE = 2048
 _task_cache: OrderedDict[str, Task] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 @functools.cache
@@ -89,10 +91,11 @@ def make_task(spec: dict | str) -> Task:
         key = _cache_key(spec)
     except (TypeError, ValueError, RecursionError) as exc:
         raise ValueError(f"task spec is not JSON-able: {exc}") from None
-    cached = _task_cache.get(key)
-    if cached is not None:
-        _task_cache.move_to_end(key)
-        return cached
+    with _cache_lock:
+        cached = _task_cache.get(key)
+        if cached is not None:
+            _task_cache.move_to_end(key)
+            return cached
     if full:
         task = cls(json.loads(key))  # a private copy: later changes to the caller's dict cannot leak in
     else:
@@ -106,9 +109,10 @@ def make_task(spec: dict | str) -> Task:
 
         check_level(level)
         task = cls(cls.build(name, level, seed, opts))
-    _task_cache[key] = task
-    if len(_task_cache) > _TASK_CACHE_SIZE:
-        _task_cache.popitem(last=False)
+    with _cache_lock:
+        _task_cache[key] = task
+        if len(_task_cache) > _TASK_CACHE_SIZE:
+            _task_cache.popitem(last=False)
     return task
 
 
@@ -130,12 +134,39 @@ def from_program(env: str, source: str, call: str, *, options: dict | None = Non
 
 
 def clear_cache() -> None:
-    """Drop cached tasks and traced programs (tests use it to measure cold paths)."""
-    from execgym.tasks.program import trace_program, traced_attempt
+    """Drop cached tasks and traced programs (tests and benchmarks use it to measure cold paths)."""
+    from execgym.tasks.program import clear_attempts, trace_program
 
-    _task_cache.clear()
-    traced_attempt.cache_clear()
+    with _cache_lock:
+        _task_cache.clear()
+    clear_attempts()
     trace_program.cache_clear()
+
+
+def prefetch(specs: Sequence[dict | str], *, workers: int | None = None) -> list[Task]:
+    """``[make_task(s) for s in specs]``, but minimal specs of the trace families are generated and traced in
+    sandbox batches first (faster for dataset export and vector envs). Same tasks, same errors."""
+    from execgym.tasks.program import prefetch_attempts
+
+    dicts = [_as_dict(s) for s in specs]
+    groups: dict[tuple[str, int], list[int]] = {}
+    for d in dicts:
+        if any(k in d for k in _PAYLOAD_KEYS):
+            continue
+        try:
+            name = env_name(d.get("env"))
+        except ValueError:
+            continue
+        level, seed = d.get("level"), d.get("seed")
+        if name == "UnitTest-v0" or not all(isinstance(v, int) and not isinstance(v, bool) for v in (level, seed)):
+            continue
+        groups.setdefault((name, level), []).append(seed)
+    for (name, level), seeds in groups.items():
+        try:
+            prefetch_attempts(name, level, seeds, workers=workers)
+        except Exception:  # noqa: BLE001, S110 - a failed prefetch only loses the speed-up; make_task reports
+            pass
+    return [make_task(d) for d in dicts]
 
 
 def _task_or_error(spec: Any) -> Task | Score:

@@ -398,8 +398,10 @@ class UnitTestTask(Task):
         return super().episode()
 
     def failing_feedback(self, score: Score) -> str:
+        """One failing test (input, expected, actual) when the code ran; else why it did not run."""
         for t, d in zip(self.tests, score.details):
-            if not d["correct"]:
+            ran = d.get("parsed") is not None or d.get("outcome") is not None
+            if not d["correct"] and ran:
                 if t.get("check") == "stdout":
                     return (f"A failing test:\ninput:\n{t.get('stdin', '')}\nexpected output:\n{t['stdout']}\n"
                             f"actual output:\n{d.get('parsed') or ''}\n({d['reason']})")
@@ -437,8 +439,10 @@ class RepairEpisode(Episode):
         if self.done:
             obs = f"{score.reason}. The episode is over."
         else:
+            feedback = task.failing_feedback(score)
+            detail = "" if feedback == score.reason else f"\n{feedback}"
             obs = (
-                f"Your code: {score.reason}.\n{task.failing_feedback(score)}\n\n"
+                f"Your code: {score.reason}.{detail}\n\n"
                 f"Fix the function (attempt {self.turn + 1} of {task.max_turns}). Put the complete corrected code in "
                 "a ```python code block inside <answer> and </answer>."
             )

@@ -375,7 +375,10 @@ def _toml_loads(text: str) -> dict:
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.10
-        import tomli as tomllib
+        try:
+            import tomli as tomllib
+        except ImportError:
+            raise ScheduleError("reading TOML on Python 3.10 needs tomli: pip install tomli") from None
     return tomllib.loads(text)
 
 
@@ -418,6 +421,8 @@ def load_schedule(path: str | Path) -> Schedule:
         raise ScheduleError(f"cannot read schedule {str(p)!r}: {exc.strerror or exc}") from None
     try:
         data = _toml_loads(text)
+    except ScheduleError:
+        raise
     except Exception as exc:  # noqa: BLE001 - tomllib.TOMLDecodeError (tomli on 3.10)
         raise ScheduleError(f"{p}: not valid TOML: {exc}") from None
     try:

@@ -929,3 +929,19 @@ import collections.abc
 def f(x):
     return isinstance(x, abc.Sequence), isinstance(x, Mapping), isinstance(x, collections.abc.Iterable)
 ''', "f([1])")
+HOSTILE["singledispatch_annotation_eval"] = ('''
+import functools
+
+@functools.singledispatch
+def g(x):
+    return 0
+
+def h(x: "().__class__.__base__.__subclasses__()"):
+    return 1
+
+def f():
+    g.register(h)
+    return 1
+''', "f()")
+HOSTILE["forwardref_private_evaluate"] = ("import typing\ndef f():\n    ref = typing.get_args(typing.List['().__class__'])[0]\n    return ref._evaluate({}, {}, frozenset())\n", "f()")
+HOSTILE["private_via_subclass"] = ("import random\nclass R(random.Random):\n    pass\n\ndef f():\n    return R(1)._randbelow(10)\n", "f()")

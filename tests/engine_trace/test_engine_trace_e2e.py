@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import execgym
 from execgym.engine.codec import Opaque
@@ -98,10 +100,6 @@ def test_cli_json_and_failure_status(program_file, tmp_path):
     proc = _cli(str(tmp_path / "missing.py"), "--call", "f()")
     assert proc.returncode == 2
 
-
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
 _snippets = st.sampled_from(["def f(x):\n    return x\n", "def f(*a):\n    yield from a\n", "x = (\n", "f(",
                              "lambda: 0", "\x00", "import os", "'''", "def f():\n\treturn 1\n  return 2\n"])
 
@@ -114,3 +112,13 @@ def test_property_arbitrary_text_never_raises(source, call, policy):
     assert tr.outcome in {"ok", "exception", "policy_violation", "timeout", "output_limit", "memory_limit"}
     assert (tr.error is None) == (tr.outcome == "ok")
     tr.to_dict()
+
+
+def test_hostile_corpus_through_the_sandbox(policy_programs):
+    hostile = policy_programs["HOSTILE"]
+    wrong = {}
+    for name, (source, call) in hostile.items():
+        r = execgym.run(source, call, policy="restricted", timeout=5.0)
+        if r.outcome != "policy_violation":
+            wrong[name] = (r.outcome, r.error)
+    assert not wrong, wrong

@@ -64,6 +64,20 @@ def reference(corpus) -> dict:
     return _run(sys.executable, corpus)
 
 
+# Programs whose behaviour (not whose tracing) differs between interpreters.
+VERSION_DEPENDENT = {
+    "ordinary:sorting_stability_cmp": "list.sort calls the comparator in a different order on 3.13",
+}
+
+
+def _decoded(d: dict) -> tuple:
+    """Compare decoded values (set iteration order differs between 3.10 and 3.11: new str hash)."""
+    from execgym.engine.results import ExecutionTrace
+
+    tr = ExecutionTrace.from_dict({**d, "return_encoded": d["return_encoded"]})
+    return tr.outcome, tr.return_value, tr.error, tr.truncated, tr.steps
+
+
 @pytest.mark.parametrize("version", sorted(OTHER_PYTHONS))
 def test_traces_identical_across_versions(version, corpus, reference):
     python = OTHER_PYTHONS[version]
@@ -74,15 +88,20 @@ def test_traces_identical_across_versions(version, corpus, reference):
     other = _run(str(python), corpus)
     expected_backend = "monitoring" if version >= "3.12" else "settrace"
     diffs = []
+    compared = 0
     for name in corpus:
         a, b = dict(reference[name]), dict(other[name])
         assert b.pop("backend") == expected_backend
         a.pop("backend")
-        if a != b:
-            steps_a, steps_b = a["steps"], b["steps"]
+        if name in VERSION_DEPENDENT:
+            continue
+        compared += 1
+        if _decoded(a) != _decoded(b):
+            steps_a, steps_b = _decoded(a)[-1], _decoded(b)[-1]
             first = next((i for i in range(max(len(steps_a), len(steps_b)))
                           if steps_a[i:i + 1] != steps_b[i:i + 1]), None)
             diffs.append(f"{name}: first differing step {first}: "
                          f"{steps_a[first:first + 1]} vs {steps_b[first:first + 1]}; "
                          f"outcome {a['outcome']}/{b['outcome']}")
     assert not diffs, "\n".join(diffs)
+    assert compared >= 100

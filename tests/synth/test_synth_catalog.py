@@ -7,8 +7,7 @@ from collections import Counter
 import pytest
 
 from execgym.seeding import rng
-from execgym.synth.catalog import ALL_ENTRIES, CATALOG, REFERENCE_ENTRIES, receiver_ok
-from execgym.synth.catalog import RECEIVER_INPUT_KINDS
+from execgym.synth.catalog import ALL_ENTRIES, CATALOG, RECEIVER_INPUT_KINDS, REFERENCE_ENTRIES, receiver_ok
 from execgym.synth.slots import NoValue, fresh
 from execgym.synth.values import draw_of_kind, kind_of, literal
 

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import ast
 import io
-import tokenize
 import json
 import os
 import subprocess
 import sys
+import tokenize
 
 import pytest
 
+from execgym.seeding import rng
 from execgym.synth import LEVELS, Program, generate
 from execgym.synth.builder import build_candidate
 from execgym.synth.catalog import ALL_ENTRIES, CATALOG
-from execgym.seeding import rng
 
 STDLIB = {"math", "collections", "itertools", "functools", "bisect", "heapq", "string"}
 

@@ -148,3 +148,42 @@ def test_determinism_across_processes(tasks, hash_seed):
     assert proc.returncode == 0, proc.stderr[-2000:]
     theirs = json.loads(proc.stdout.strip().splitlines()[-1])
     assert theirs == _fingerprints_here(tasks)
+
+
+def test_prefetch_builds_the_same_tasks():
+    from execgym.tasks import prefetch
+    from execgym.tasks.registry import clear_cache
+
+    reqs = [{"env": env, "level": 4, "seed": 900 + i} for env in ("ExecIO-v0", "ExecVar-v0") for i in range(3)]
+    clear_cache()
+    one_by_one = [make_task(r).spec for r in reqs]
+    clear_cache()
+    batched = [t.spec for t in prefetch(reqs + [{"env": "UnitTest-v0", "level": 1, "seed": SEED}])]
+    assert batched[:-1] == one_by_one
+    assert batched[-1]["problem"]["tests"]
+
+
+@pytest.mark.parametrize("level", (1, 6))
+@pytest.mark.parametrize("env", ("ExecNext-v0", "ExecVar-v0"))
+def test_stepwise_gold_walk(env, level):
+    task = make_task({"env": env, "level": level, "seed": SEED, "options": {"mode": "stepwise"}})
+    ep = task.episode()
+    total, done, steps = 0.0, False, 0
+    while not done:
+        _obs, reward, done, info = ep.step(ep.gold_response())
+        assert info["outcome"] == "correct", info["reward_reason"]
+        total += reward
+        steps += 1
+    assert steps == len(task.questions) and total == pytest.approx(1.0)
+
+
+def test_option_variants_gold(tasks):
+    for options, top in (({"whitebox": False}, 1.0), ({"reward": "execverify"}, 2.0)):
+        task = make_task({"env": "ExecIO-v0", "level": 6, "seed": SEED, "options": options})
+        s = score(task.spec, task.gold_response())
+        assert (s.outcome, s.reward) == ("correct", top)
+    task = make_task({"env": "ExecOI-v0", "level": 6, "seed": SEED, "options": {"reward": "execverify"}})
+    assert score(task.spec, task.gold_response()).reward == 2.0
+    task = make_task({"env": "UnitTest-v0", "level": 4, "seed": SEED, "options": {"max_turns": 3}})
+    _obs, reward, done, info = task.episode().step(task.gold_response())
+    assert done and reward == 1.0 and info["outcome"] == "correct"

@@ -158,3 +158,25 @@ def test_parsers_total_on_random_text(text):
     block = answer_block(text)
     if block is not None:
         answer_lines(block)
+
+
+def _has_nan(v) -> bool:
+    if isinstance(v, float):
+        return math.isnan(v)
+    if isinstance(v, complex):
+        return math.isnan(v.real) or math.isnan(v.imag)
+    if isinstance(v, (list, tuple, set, frozenset)):
+        return any(_has_nan(x) for x in v)
+    if isinstance(v, dict):
+        return any(_has_nan(k) or _has_nan(x) for k, x in v.items())
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(values, values)
+def test_strict_equal_is_symmetric_and_refines_python_eq(a, b):
+    assert strict_equal(a, b) == strict_equal(b, a)
+    if strict_equal(a, b):
+        assert type(a) is type(b)
+        if not _has_nan(a):
+            assert a == b

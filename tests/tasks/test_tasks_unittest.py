@@ -118,6 +118,7 @@ def test_repair_episode(user_specs):
     assert "failing test" in obs and "input:" in obs and "expected:" in obs and "actual:" in obs
     obs, r2, done, info = ep.step("no code at all")
     assert not done and r2 == pytest.approx(-1 / 3) and info["outcome"] == "format_error"
+    assert "expected:" not in obs  # no hidden test is revealed when the code never ran
     obs, r3, done, info = ep.step(task.gold_response())
     assert done and info["outcome"] == "correct" and r1 + r2 + r3 == pytest.approx(1.0)
 

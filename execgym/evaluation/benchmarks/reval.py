@@ -61,11 +61,22 @@ Nil = _NilType()
 
 
 class Truth:
-    """REval's ``States`` over execgym line steps (0-based indexes into ``steps``)."""
+    """REval's ``States`` over execgym line steps.
+
+    REval's ``Sandbox.add_state`` merges consecutive events on the same line into one state whose locals
+    are those of the last of them (a one-line loop ``for j in r: x *= j`` is one state per run of the
+    loop; a lambda's line events merge into its caller's line); the same merge is applied here.
+    """
 
     def __init__(self, steps: list[Any], return_value: Any):
-        self.lines = [s.line for s in steps]
-        self.locals = [s.locals for s in steps]
+        self.lines: list[int] = []
+        self.locals: list[dict] = []
+        for s in steps:
+            if self.lines and self.lines[-1] == s.line:
+                self.locals[-1] = s.locals
+            else:
+                self.lines.append(s.line)
+                self.locals.append(s.locals)
         self.return_value = return_value
 
     def covered(self, line: int) -> bool:

@@ -1,0 +1,134 @@
+"""Program-synthesis throughput (and, with ``--quality N``, the 10,000-program quality bars); prints ONE JSON object.
+
+Per level: ``accepted_per_s`` = programs generated, executed, traced and filtered per second by
+``generate_many`` (the ``execgym synth`` path: chunked sandbox calls over ``--workers`` workers), plus the
+acceptance rate, builder failures per accepted program and the builder's own time per candidate.
+Baseline in the same run: level 4 with one sandbox call per program (``chunk=1``) instead of chunks of 16.
+
+``--quality N`` also checks, on N programs per level (the issue's bars use N=10,000): every (type, operation)
+entry is the focus of some program at every level, >= 80% of candidates survive the sandbox filter,
+>= 99% of programs are distinct, mean trace length strictly increases from level 1 to 6 and the mean branch
+count never decreases. ``ok`` in the output says whether all bars held.
+
+Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from typing import Any
+
+from execgym.synth.api import SynthStats, _draw, generate_many, item_seed
+from execgym.synth.catalog import ALL_ENTRIES
+from execgym.synth.filters import FilterConfig
+from execgym.synth.levels import parse_levels
+
+TARGET_PER_S = 200.0
+
+
+def _run_level(level: int, n: int, base: int, config: FilterConfig) -> tuple[list, SynthStats, float]:
+    stats = SynthStats()
+    seeds = [item_seed(base, level, i) for i in range(n)]
+    start = time.perf_counter()
+    programs = generate_many(level, seeds, config=config, stats=stats)
+    return programs, stats, time.perf_counter() - start
+
+
+def _builder_ms(level: int, draws: int) -> float:
+    start = time.perf_counter()
+    for i in range(draws):
+        _draw(level, item_seed(99, level, i), 0)
+    return (time.perf_counter() - start) * 1000 / draws
+
+
+def throughput(levels: list[int], n: int, workers: int | None) -> dict[str, Any]:
+    config = FilterConfig(workers=workers)
+    generate_many(1, [item_seed(1, 1, i) for i in range(8)], config=config)  # warm the sandbox pool
+    out: dict[str, Any] = {}
+    total_programs, total_time = 0, 0.0
+    for level in levels:
+        programs, stats, seconds = _run_level(level, n, 2024, config)
+        total_programs += len(programs)
+        total_time += seconds
+        out[str(level)] = {
+            "programs": len(programs),
+            "seconds": round(seconds, 3),
+            "accepted_per_s": round(len(programs) / seconds, 1),
+            "acceptance_rate": round(stats.acceptance_rate, 4),
+            "builder_failures_per_program": round(stats.build_failures / max(1, len(programs)), 2),
+            "builder_ms_per_draw": round(_builder_ms(level, 100), 3),
+        }
+    return {"levels": out, "overall_accepted_per_s": round(total_programs / total_time, 1)}
+
+
+def baseline(n: int, workers: int | None) -> dict[str, Any]:
+    chunked = _run_level(4, n, 77, FilterConfig(workers=workers))
+    single = _run_level(4, n, 77, FilterConfig(workers=workers, chunk=1))
+    return {
+        "level": 4, "programs": n,
+        "chunked_per_s": round(len(chunked[0]) / chunked[2], 1),
+        "one_call_per_program_per_s": round(len(single[0]) / single[2], 1),
+        "same_programs": [p.to_dict() for p in chunked[0]] == [p.to_dict() for p in single[0]],
+    }
+
+
+def quality(n: int, workers: int | None) -> dict[str, Any]:
+    config = FilterConfig(workers=workers)
+    report: dict[str, Any] = {"n_per_level": n, "levels": {}}
+    means: dict[int, tuple[float, float]] = {}
+    ok = True
+    all_entries = {"/".join(k) for k in ALL_ENTRIES}
+    for level in range(1, 9):
+        programs, stats, seconds = _run_level(level, n, 10_000, config)
+        focus = {"/".join(p.focus) for p in programs}
+        distinct = len({(p.source, p.call) for p in programs}) / max(1, len(programs))
+        trace = sum(p.features["trace_length"] for p in programs) / len(programs)
+        branches = sum(p.features["branches"] for p in programs) / len(programs)
+        means[level] = (trace, branches)
+        row = {"programs": len(programs), "seconds": round(seconds, 1),
+               "acceptance_rate": round(stats.acceptance_rate, 4), "distinct": round(distinct, 4),
+               "focus_covered": len(focus), "focus_missing": sorted(all_entries - focus),
+               "mean_trace_length": round(trace, 2), "mean_branches": round(branches, 2),
+               "rejected": dict(stats.rejected)}
+        row["ok"] = stats.acceptance_rate >= 0.8 and distinct >= 0.99 and not row["focus_missing"]
+        ok &= row["ok"]
+        report["levels"][str(level)] = row
+    traces = [means[level][0] for level in range(1, 7)]
+    branches = [means[level][1] for level in range(1, 7)]
+    report["trace_strictly_increasing_1_to_6"] = all(a < b for a, b in zip(traces, traces[1:]))
+    report["branches_non_decreasing_1_to_6"] = all(a <= b for a, b in zip(branches, branches[1:]))
+    report["ok"] = ok and report["trace_strictly_increasing_1_to_6"] and report["branches_non_decreasing_1_to_6"]
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=200, help="programs per level for throughput")
+    parser.add_argument("--levels", default="1-8")
+    parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
+    parser.add_argument("--baseline-n", type=int, default=80)
+    parser.add_argument("--quality", type=int, default=0, help="also check the quality bars on N per level")
+    args = parser.parse_args(argv)
+    result: dict[str, Any] = {
+        "benchmark": "synth",
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "target_accepted_per_s": TARGET_PER_S,
+    }
+    result["throughput"] = throughput(parse_levels(args.levels), args.n, args.workers)
+    result["baseline_chunk1_vs_chunk16"] = baseline(args.baseline_n, args.workers)
+    rates = [row["accepted_per_s"] for row in result["throughput"]["levels"].values()]
+    result["meets_target_every_level"] = min(rates) >= TARGET_PER_S
+    if args.quality:
+        result["quality"] = quality(args.quality, args.workers)
+    json.dump(result, sys.stdout, indent=2, sort_keys=True)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
