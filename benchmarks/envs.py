@@ -7,8 +7,9 @@ For every environment at levels 1, 4 and 6 (gold answers throughout):
   an exported dataset): task rebuild from the spec, prompt, scoring. Task caches are cleared first (cold).
 - ``score_p50_ms`` / ``score_p99_ms``: ``execgym.score(spec_json, gold)`` latency per call, cold (JSON parse +
   task rebuild + scoring; ``needs_execution`` says whether the family runs the sandbox to score).
-Baselines in the same run: for ExecIO-v0 level 4, the plain replay loop vs ``score_batch`` over the same
-responses vs an async vector env (2 workers, shared_memory=False) vs scoring alone.
+Baselines in the same run, for ExecIO-v0 level 4: the plain replay loop vs ``score_batch`` over the same
+responses vs scoring alone, and the online loop (generation included) vs an async vector env of 2 workers
+(``shared_memory=False``, same-step autoreset) generating in parallel. ``met`` says which targets were reached.
 
 Usage: ``python benchmarks/envs.py [--episodes N] [--generate N] [--levels 1,4,6]``.
 """
@@ -157,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),
+            "load_avg_1m_at_start": round(os.getloadavg()[0], 2),
         },
         "episodes_per_measurement": args.episodes,
         "envs": {},
@@ -187,18 +189,21 @@ def main(argv: list[str] | None = None) -> int:
         batch = batch_eps(specs, golds, rounds=5)
         generate_loop = report["envs"]["ExecIO-v0"]["4"]["generate_eps"]
         vector = vector_eps("ExecIO-v0", 4, num_envs=2, rounds=max(2, args.generate // 2))
+        p99 = report["envs"]["ExecIO-v0"]["4"]["score_p99_ms"]
         report["execio_level4"] = {
-            "plain_loop_eps": plain,
-            "batch_scorer_eps": round(batch, 1),
-            "generate_loop_eps": generate_loop,
-            "generate_vector_async_2_eps": round(vector, 2),
+            "replay_loop_eps": plain,
+            "replay_batch_scorer_eps": round(batch, 1),
+            "online_loop_eps": generate_loop,
+            "online_vector_async_2_eps": round(vector, 2),
             "score_only_per_s": report["envs"]["ExecIO-v0"]["4"]["score_only_per_s"],
-            "score_p99_ms": report["envs"]["ExecIO-v0"]["4"]["score_p99_ms"],
+            "score_p99_ms": p99,
             "targets": {"plain_loop_eps": 200, "batch_or_vector_eps": 500, "score_p99_ms": 20},
             "met": {
-                "plain_loop_eps": plain >= 200,
-                "batch_or_vector_eps": batch >= 500,
-                "score_p99_ms": report["envs"]["ExecIO-v0"]["4"]["score_p99_ms"] < 20,
+                "replay_loop_eps>=200": plain >= 200,
+                "online_loop_eps>=200": generate_loop >= 200,
+                "replay_batch_scorer_eps>=500": batch >= 500,
+                "online_vector_async_2_eps>=500": vector >= 500,
+                "score_p99_ms<20": p99 < 20,
             },
         }
     json.dump(report, sys.stdout)

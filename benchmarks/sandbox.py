@@ -55,6 +55,29 @@ def programs(n: int = 200) -> list[tuple[str, str]]:
     return [(TEMPLATES[i % len(TEMPLATES)][0], TEMPLATES[i % len(TEMPLATES)][1](i)) for i in range(n)]
 
 
+def _worker_cpu_s() -> float:
+    """CPU seconds used so far by every live fork-server (and the children it reaped)."""
+    import psutil
+
+    from execgym.engine.pool import LIVE_WORKERS
+
+    total = 0.0
+    for w in list(LIVE_WORKERS):
+        for pid in w.server_pids():
+            try:
+                c = psutil.Process(pid).cpu_times()
+                total += c.user + c.system + c.children_user + c.children_system
+            except psutil.Error:
+                pass
+    return total
+
+
+def _cpu_now() -> float:
+    """This process + its reaped children + live fork-servers, in CPU seconds."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system + _worker_cpu_s()
+
+
 def bench_exec(progs: list[tuple[str, str]]) -> tuple[float, list]:
     values = []
     t = time.perf_counter()
@@ -114,6 +137,7 @@ def main() -> None:
     }
     floor_s, floor_values = min((bench_exec(progs) for _ in range(3)), key=lambda x: x[0])
     rates: dict[str, float] = {"exec_in_process": len(progs) / floor_s}
+    cpu_ms: dict[str, float] = {}
 
     with Sandbox(workers=cores, max_runs_per_worker=10**9) as sb:
         sb.run_batch([RunRequest("x = 1", "x")] * cores)  # start the workers
@@ -124,7 +148,9 @@ def main() -> None:
             best = float("inf")
             for _ in range(args.rounds):
                 t = time.perf_counter()
+                c0 = _cpu_now()
                 results = [sb.trace(s, c) if mode == "trace" else sb.run(s, c) for s, c in progs]
+                cpu_ms[f"{mode}_one_at_a_time"] = (_cpu_now() - c0) / len(progs) * 1e3
                 best = min(best, time.perf_counter() - t)
             mismatches += sum(1 for r, v in zip(results, floor_values) if r.outcome != "ok" or
                               repr(r.return_value) != repr(v))
@@ -134,15 +160,21 @@ def main() -> None:
             best = float("inf")
             for _ in range(args.rounds):
                 t = time.perf_counter()
+                c0 = _cpu_now()
                 results = sb.run_batch(reqs, workers=cores)
+                cpu_ms[f"{mode}_batch_all_cores"] = (_cpu_now() - c0) / len(progs) * 1e3
                 best = min(best, time.perf_counter() - t)
             mismatches += sum(1 for r in results if r.outcome != "ok")
             rates[f"{mode}_batch_all_cores"] = len(progs) / best
         out["sandbox_mismatches_vs_exec"] = mismatches
 
     sub = progs[: args.subprocess_runs]
+    c0 = _cpu_now()
     rates["fresh_python_c"] = len(sub) / bench_fresh_python(sub)
+    cpu_ms["fresh_python_c"] = (_cpu_now() - c0) / len(sub) * 1e3
+    c0 = _cpu_now()
     rates["multiprocessing_process"] = len(sub) / bench_multiprocessing(sub)
+    cpu_ms["multiprocessing_process"] = (_cpu_now() - c0) / len(sub) * 1e3
 
     # fork-server memory over many runs (one worker, never recycled)
     with Sandbox(workers=1, max_runs_per_worker=10**9, max_rss_growth_mb=10**6) as sb:
@@ -164,6 +196,10 @@ def main() -> None:
                                 "growth_kb": rss_after - rss_before, "runs_per_s": round(done / mem_s, 1)}
 
     out["runs_per_s"] = {k: round(v, 1) for k, v in rates.items()}
+    # CPU time per run (caller + fork-servers + children): robust to other load on the machine;
+    # cores * 1000 / cpu_ms is the rate the machine could sustain if it were otherwise idle.
+    out["cpu_ms_per_run"] = {k: round(v, 3) for k, v in cpu_ms.items()}
+    out["cpu_bound_runs_per_s_if_idle"] = {k: round(cores * 1000 / v, 1) for k, v in cpu_ms.items() if v > 0}
     sp = rates["fresh_python_c"]
     out["ratios"] = {
         "trace_one_at_a_time_vs_fresh_python": round(rates["trace_one_at_a_time"] / sp, 2),

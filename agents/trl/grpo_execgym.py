@@ -79,10 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--use-vllm", action="store_true")
     args = p.parse_args(argv)
 
+    import torch
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
-
-    import torch
 
     rows = build_rows(args.env, parse_levels(args.levels), args.n, args.seed, args.env_options)
     on_gpu = torch.cuda.is_available()

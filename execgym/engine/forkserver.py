@@ -72,7 +72,10 @@ class _Spare:
                 except OSError:
                     pass
         self.req_w = self.out_fd = self.err_fd = self.res_fd = -1
-        _remove_tree(self.workdir)
+        try:
+            os.rmdir(self.workdir)  # the usual case: the run left nothing behind
+        except OSError:
+            _remove_tree(self.workdir)
 
     def discard(self) -> None:
         """Kill an unused spare and release it."""
@@ -137,13 +140,16 @@ class _Server:
         layers["seccomp"] = self.seccomp is not None
         layers["rlimits"] = True
         self._warm_up()
+        import tempfile
+
         if layers["private_tmp"]:
             self.work_root = "/tmp/execgym"
             os.makedirs(self.work_root, mode=0o711, exist_ok=True)
         else:
-            import tempfile
-
             self.work_root = tempfile.mkdtemp(prefix="execgym-work-")
+        # temporary files and HOME of every run point into the (scrubbed) work root
+        os.environ["TMPDIR"] = os.environ["HOME"] = self.work_root
+        tempfile.tempdir = self.work_root
         gc.collect()
         gc.freeze()  # children never touch (and so never copy) the server's heap pages for GC
 
@@ -408,10 +414,11 @@ class _Server:
         limits = dict(DEFAULT_SANDBOX_LIMITS)
         try:
             os.setpgid(0, 0)
-            try:
-                isolation.set_parent_death_signal(signal.SIGKILL)
-            except OSError:
-                pass
+            if not self.pid_ns_init:  # in a PID namespace the kernel kills us with the server
+                try:
+                    isolation.set_parent_death_signal(signal.SIGKILL)
+                except OSError:
+                    pass
             os.dup2(self.devnull, 0)
             os.dup2(out_fd, 1)
             os.dup2(err_fd, 2)
@@ -419,11 +426,6 @@ class _Server:
             os.dup2(req_fd, 4)
             os.closerange(5, 1 << 16)
             os.chdir(workdir)
-            os.environ["TMPDIR"] = workdir
-            os.environ["HOME"] = workdir
-            import tempfile
-
-            tempfile.tempdir = workdir
             isolation.set_process_name(SPARE_NAME)
             try:
                 (length,) = REQUEST_HEAD.unpack(read_exact(4, REQUEST_HEAD.size))

@@ -96,9 +96,14 @@ PR_SET_NAME = 15
 
 
 def set_process_name(name: bytes) -> None:
-    """Set this thread's ``comm`` name (shown by ps / psutil ``name()``), at most 15 bytes."""
-    buf = ctypes.create_string_buffer(name[:15])
-    prctl(PR_SET_NAME, ctypes.addressof(buf))
+    """Set this thread's ``comm`` name (shown by ps / psutil ``name()``), at most 15 bytes.
+
+    Writes ``/proc/self/comm`` (no ctypes: cheap in a freshly forked child)."""
+    fd = os.open("/proc/self/comm", os.O_WRONLY)
+    try:
+        os.write(fd, name[:15])
+    finally:
+        os.close(fd)
 
 
 def set_child_subreaper() -> None:
@@ -391,7 +396,9 @@ class SeccompFilter:
         if not seccomp_supported():
             raise OSError(errno.ENOSYS, "seccomp filter is only built for x86_64 Linux")
         self._program, self._pid_offsets = _build_program()
-        self._buffer = ctypes.create_string_buffer(len(self._program))
+        self._buffer = ctypes.create_string_buffer(self._program, len(self._program))
+        self._fprog = _SockFprog(len(self._program) // 8, ctypes.addressof(self._buffer))
+        self._fprog_address = ctypes.addressof(self._fprog)
         self._prctl = libc().prctl
         self._prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
                                 ctypes.c_ulong]
@@ -401,15 +408,16 @@ class SeccompFilter:
         return len(self._program) // 8
 
     def install(self) -> None:
-        """Load the filter into the current (single-threaded, freshly forked) process."""
-        prog = bytearray(self._program)
-        pid = os.getpid()
+        """Load the filter into the current (single-threaded, freshly forked) process.
+
+        Everything ctypes needs was built in the server; the child only patches its pid into
+        the (copy-on-write) buffer and makes the two prctl calls.
+        """
+        pid = struct.pack("=I", os.getpid())
         for off in self._pid_offsets:
-            struct.pack_into("=I", prog, off, pid)
-        ctypes.memmove(self._buffer, bytes(prog), len(prog))
-        fprog = _SockFprog(len(prog) // 8, ctypes.addressof(self._buffer))
+            self._buffer[off:off + 4] = pid
         _check(self._prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
-        _check(self._prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fprog), 0, 0),
+        _check(self._prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, self._fprog_address, 0, 0),
                "PR_SET_SECCOMP")
 
 

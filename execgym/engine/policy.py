@@ -145,7 +145,7 @@ def _private_owner(obj: Any, name: str) -> str | None:
     builtin class defines (``typing.ForwardRef._evaluate`` evaluates strings) is off limits, even
     through a subclass. Class dictionaries are read through ``type``'s own descriptors.
     """
-    cls = obj if isinstance(obj, type) else type(obj)
+    cls = obj if issubclass(type(obj), type) else type(obj)
     try:
         mro = _type_mro(cls)
     except TypeError:  # pragma: no cover - not a class
@@ -511,10 +511,9 @@ class RestrictedPolicy:
     def _check_value(self, obj: Any, name: str, value: Any) -> Any:
         if type(value) is types.ModuleType and value.__name__ not in ALLOWED_MODULES:
             raise self.violation(f"module {value.__name__} (reached as {name}) is not allowed")
-        if name in ("format", "format_map") and (
-            isinstance(obj, str) or (type(obj) is type and issubclass(obj, str))
-        ):
-            return self._safe_format(name, obj if isinstance(obj, str) else None)
+        is_str = issubclass(type(obj), str)  # type(): a program-defined __class__ cannot fool it
+        if name in ("format", "format_map") and (is_str or (type(obj) is type and issubclass(obj, str))):
+            return self._safe_format(name, obj if is_str else None)
         if obj is functools and name in ("wraps", "update_wrapper"):
             return self._safe_wrapper(name)
         return value

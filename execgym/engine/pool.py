@@ -484,11 +484,15 @@ class Sandbox:
         depth = PIPELINE_DEPTH if len(pending) > len(workers) else 1
 
         def fail_worker(w: Worker, why: str) -> None:
+            """The request being executed fails; those still queued behind it are re-queued."""
             w.kill()
-            for i, req, _ in inflight[w]:
+            if inflight[w]:
+                i, req, _ = inflight[w].popleft()
                 results[i] = failure_result(req.mode, Outcome.SANDBOX_ERROR, "SandboxError",
                                             f"sandbox worker failed: {why}")
+            pending.extendleft(reversed(inflight[w]))
             inflight[w].clear()
+            started.pop(w, None)
             active.remove(w)
 
         def refill(w: Worker) -> None:
@@ -533,6 +537,9 @@ class Sandbox:
                     refill(w)
                 elif time.monotonic() >= deadlines[w]:
                     fail_worker(w, "no answer within the timeout plus grace period; killed")
+            for w in list(active):  # re-queued requests go to idle workers
+                if not inflight[w] and pending:
+                    refill(w)
             if not active and pending:
                 return  # the caller checks out fresh workers for the rest
 

@@ -597,6 +597,7 @@ class _Tracer:
 _YIELD_OPS = frozenset(dis.opmap[n] for n in ("YIELD_VALUE", "YIELD_FROM") if n in dis.opmap)
 # Python 3.10 rewinds f_lasti to the instruction before YIELD_FROM while a ``yield from`` is suspended
 _YIELD_FROM_310 = dis.opmap.get("YIELD_FROM", 0) if sys.version_info < (3, 11) else 0
+_RESUME = dis.opmap.get("RESUME", -2)
 _RETURN_OPS = frozenset(dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in dis.opmap)
 
 
@@ -629,7 +630,9 @@ class SettraceTracer(_Tracer):
                 rec.on_line(frame, frame.f_lineno, frame.f_lasti)
             elif event == "return":
                 op = opcode_at(frame)
-                if op in _YIELD_OPS or (_YIELD_FROM_310 and opcode_at(frame, 2) == _YIELD_FROM_310):
+                if (op in _YIELD_OPS
+                        or (op == _RESUME and opcode_at(frame, -2) in _YIELD_OPS)  # 3.13: after the yield
+                        or (_YIELD_FROM_310 and opcode_at(frame, 2) == _YIELD_FROM_310)):
                     rec.on_return(frame, arg, False)
                 elif op in _RETURN_OPS:
                     rec.on_return(frame, arg, True)

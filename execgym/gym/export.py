@@ -7,7 +7,9 @@ writes ``n`` rows and returns an ``ExportReport``. Row ``i`` is the task (env, l
 arguments give byte-identical files whatever ``workers`` is. Each row carries the full task spec as a JSON string
 (``execgym.score(spec, response)`` needs nothing else) and the gold response. Files are written to a temporary
 name and renamed, so a crash never leaves a half-written dataset under ``path``. Parquet needs ``pyarrow``
-(``pip install 'execgym[parquet]'``), imported only when writing Parquet.
+(``pip install 'execgym[parquet]'``), imported only when writing Parquet. With
+``env_kwargs={"tasks_path": ...}`` (UnitTest-v0 user tasks) row ``i`` is the file's row ``i`` (cycling) and
+``levels``/``seed``/``curriculum`` do not apply.
 """
 
 from __future__ import annotations
@@ -148,7 +150,7 @@ def iter_records(
 ) -> Iterator[tuple[dict[str, Any], int]]:
     """Yield ``(record, replaced_attempts)`` in plan order, generated in ``workers`` processes."""
     env_kwargs = dict(env_kwargs or {})
-    if workers <= 1 or len(plan) <= _CHUNK:
+    if workers <= 1 or len(plan) < 2:
         env_obj = _build_env(env, env_kwargs)
         for item in plan:
             yield _make_record(env_obj, *item)
@@ -156,7 +158,8 @@ def iter_records(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    chunks = [list(plan[i : i + _CHUNK]) for i in range(0, len(plan), _CHUNK)]
+    size = max(1, min(_CHUNK, -(-len(plan) // (4 * workers))))  # >= 4 chunks per worker for balance
+    chunks = [list(plan[i : i + size]) for i in range(0, len(plan), size)]
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, mp_context=ctx, initializer=_init_worker, initargs=(env, env_kwargs)
@@ -264,7 +267,11 @@ def export_dataset(
     if storage == "parquet":
         _require_pyarrow()
     out.parent.mkdir(parents=True, exist_ok=True)
-    plan = plan_rows(definition.name, n, chosen, seed, curriculum)
+    if env_kwargs.get("tasks_path"):
+        # user tasks (UnitTest JSONL): row i is file row i (cycling when n exceeds the file), in file order
+        plan = [(i, chosen[0], i) for i in range(n)]
+    else:
+        plan = plan_rows(definition.name, n, chosen, seed, curriculum)
     build_row = ROW_BUILDERS[format]
     report = ExportReport(path=str(out), format=format, storage=storage, env=definition.name, rows=0)
     level_counts: Counter[int] = Counter()

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from execgym.seeding import derive_seed, rng
-from execgym.synth.builder import Candidate, build_candidate
 from execgym.synth.catalog import ALL_ENTRIES, CATALOG
 from execgym.synth.filters import FilterConfig, Verdict, filter_candidates, program_features
 from execgym.synth.levels import load_levels
 from execgym.synth.program import Program
+from execgym.synth.programs import Candidate, build_candidate
 from execgym.synth.values import draw_of_kind, kind_of, literal
 
 MAX_ATTEMPTS = 400          # candidate draws per (level, seed) before giving up

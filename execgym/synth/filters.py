@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from execgym.synth import ir
-from execgym.synth.builder import Candidate
+from execgym.synth.programs import Candidate
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def accepts(spec: str, value: Any, receiver: Any) -> bool:
         return kind in ("float", "int") and 0 < value <= 50
     if spec == "strs":
         return kind in ("list_str", "tuple_str", "str") and 0 < len(value) <= 12
-    if spec == "bool":
+    if spec in ("bool", "boolvar"):
         return kind == "bool"
     if spec == "same_len_str":
         return isinstance(receiver, str) and kind == "str" and len(value) == len(receiver)
@@ -217,6 +217,8 @@ def fresh(spec: str, rng: random.Random, receiver: Any) -> Any:
         return [draw_word(rng) for _ in range(rng.randint(3, 6))]
     if spec == "bool":
         return rng.random() < 0.5
+    if spec == "boolvar":  # `x and True` is never what a person writes: only variables fill this slot
+        raise NoValue(spec)
     if spec == "same_len_str":
         return "".join(rng.choice(string.ascii_lowercase) for _ in range(len(text)))
     raise NoValue(spec)

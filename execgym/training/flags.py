@@ -2,7 +2,9 @@
 
 OpenRLHF renamed every flag in v0.10.2 (dotted names such as ``--actor.model_name_or_path``); the old
 flat names (``--pretrain``, ``--remote_rm_url``, ...) are rejected by 0.11.2's argparse. Commands are
-generated only through :func:`flag` so a version change is one table edit.
+generated only through :func:`flag` so a version change is one table edit. Both tables were checked
+against the ``add_argument`` calls of the PyPI wheels openrlhf-0.11.2 and openrlhf-0.10.1.post2
+(tests/agents/openrlhf_0_11_2_flags.json holds the extracted names).
 
 Contract: ``flag(version, program, key)`` returns the flag text for a logical ``key`` of ``program``
 (``"sft"`` = ``openrlhf.cli.train_sft``, ``"rl"`` = ``openrlhf.cli.train_ppo_ray``, ``"lora"`` =
@@ -53,6 +55,7 @@ _RL_0_11_2: dict[str, str] = {
     "load_checkpoint": "--ckpt.load_enable",
     "max_ckpt_num": "--ckpt.max_num",
     "lr": "--actor.adam.lr",
+    "lr_scheduler": "--actor.lr_scheduler",
     "lr_warmup_ratio": "--actor.lr_warmup_ratio",
     "max_norm": "--actor.max_norm",
     "zero_stage": "--ds.zero_stage",
@@ -111,6 +114,7 @@ _RL_0_10_1: dict[str, str] = {
     "load_checkpoint": "--load_checkpoint",
     "max_ckpt_num": "--max_ckpt_num",
     "lr": "--actor_learning_rate",
+    "lr_scheduler": "--lr_scheduler",
     "lr_warmup_ratio": "--lr_warmup_ratio",
     "max_norm": "--max_norm",
     "zero_stage": "--zero_stage",

@@ -28,7 +28,14 @@ from typing import TextIO
 
 from execgym.training.commands import Command, StagePaths, eval_command, stage_commands
 from execgym.training.data import build_stage_data, plan_tasks
-from execgym.training.schedule import Schedule, ScheduleError, Stage, load_schedule, resolve_schedule_path
+from execgym.training.schedule import (
+    Schedule,
+    ScheduleError,
+    Stage,
+    load_schedule,
+    resolve_schedule_path,
+    training_state_gb,
+)
 from execgym.training.state import RunState
 
 WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin", "model*.safetensors.index.json", "*.pt")
@@ -80,6 +87,27 @@ def missing_prerequisites(schedule: Schedule, stages: list[Stage]) -> list[str]:
     if any(s.kind == "rl" for s in stages) and schedule.hardware.ray_address and shutil.which("ray") is None:
         missing.append("the `ray` command is not on PATH but hardware.ray_address is set")
     return missing
+
+
+def memory_notes(schedule: Schedule, stages: list[Stage]) -> list[str]:
+    """One line per stage with the estimated per-GPU training state, flagged when it looks too large."""
+    notes = []
+    hw = schedule.hardware
+    for stage in stages:
+        state_gb = training_state_gb(schedule, stage)
+        if state_gb is None:
+            continue
+        line = (
+            f"[train] {stage.name}: ~{state_gb:.0f} GB of training state per GPU "
+            f"({schedule.model.parameters_b:g}B params, {schedule.actor_gpus} x {hw.gpu_memory_gb} GB GPUs; estimate)"
+        )
+        if state_gb > 0.5 * hw.gpu_memory_gb:
+            line += (
+                " -- WARNING: over half the GPU memory before activations and vLLM; use more GPUs "
+                "(7B full-parameter RL needs at least 4 x 80 GB), ZeRO-3 or --ds.adam_offload"
+            )
+        notes.append(line)
+    return notes
 
 
 def _has_rows(path: Path) -> bool:
@@ -206,6 +234,7 @@ def _run_schedule(
     mode = "dry run" if options.dry_run else "run"
     out.write(f"[train] schedule {schedule.name} ({path}), OpenRLHF {schedule.openrlhf_version}, {mode}\n")
     out.write(f"[train] workdir {workdir}\n")
+    out.writelines(line + "\n" for line in memory_notes(schedule, stages))
     if not options.dry_run:
         missing = missing_prerequisites(schedule, stages)
         if missing:

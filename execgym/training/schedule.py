@@ -26,6 +26,8 @@ SFT_ENVIRONMENTS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0")  # tr
 GROUP_ESTIMATORS = ("group_norm", "dr_grpo", "reinforce_baseline", "rloo")
 ESTIMATORS = ("gae", "reinforce", "flash_reinforce", *GROUP_ESTIMATORS)
 LEVELS = tuple(range(1, 9))
+# transformers.get_scheduler names OpenRLHF passes through
+LR_SCHEDULERS = ("constant", "constant_with_warmup", "linear", "cosine", "cosine_with_min_lr", "cosine_warmup_with_min_lr")
 
 
 class ScheduleError(ValueError):
@@ -78,6 +80,7 @@ class RLParams:
     estimator: str = "group_norm"
     n_samples_per_prompt: int = 8
     lr: float = 1e-6
+    lr_scheduler: str = "constant"  # the paper's constant RL learning rate (OpenRLHF's default is cosine)
     lr_warmup_ratio: float = 0.0
     max_norm: float = 1.0
     kl_coef: float = 0.0  # 0 = no reference model
@@ -119,6 +122,7 @@ class ModelSpec:
     name_or_path: str
     chat_template: str = "chatml"  # informational: the markup the agent hook's feedback uses
     attn_implementation: str = "flash_attention_2"
+    parameters_b: float = 0.0  # size in billions of parameters (0 = unknown): drives the memory estimate
 
 
 @dataclass(frozen=True)
@@ -256,6 +260,7 @@ def _validate(schedule: Schedule) -> None:
     _check(hw.nodes >= 1 and hw.gpus_per_node >= 1, "hardware: nodes and gpus_per_node must be >= 1")
     _check(0.05 <= hw.vllm_gpu_memory_utilization <= 0.99, "hardware.vllm_gpu_memory_utilization: 0.05..0.99")
     _check(schedule.model.name_or_path != "", "model.name_or_path: must not be empty")
+    _check(schedule.model.parameters_b >= 0, "model.parameters_b: must be >= 0")
     _check(bool(schedule.stages), "stages: at least one [[stages]] table is needed")
     seen: list[str] = []
     for i, stage in enumerate(schedule.stages):
@@ -284,6 +289,10 @@ def _validate(schedule: Schedule) -> None:
                 stage.sft.lr > 0 and stage.sft.epochs >= 1, f"{where}.sft: lr > 0 and epochs >= 1 required"
             )
             _check(stage.sft.zero_stage in (0, 1, 2, 3), f"{where}.sft.zero_stage: 0..3")
+            _check(
+                stage.sft.lr_scheduler in LR_SCHEDULERS,
+                f"{where}.sft.lr_scheduler: one of {', '.join(LR_SCHEDULERS)}",
+            )
         seen.append(stage.name)
     ev = schedule.eval
     for env in ev.envs:
@@ -338,6 +347,7 @@ def _validate_rl(schedule: Schedule, rl: RLParams, where: str) -> None:
     if rl.estimator in GROUP_ESTIMATORS:
         _check(rl.n_samples_per_prompt > 1, f"{where}.rl.n_samples_per_prompt: {rl.estimator} needs > 1")
     _check(rl.kl_estimator in ("k1", "k2", "k3"), f"{where}.rl.kl_estimator: k1, k2 or k3")
+    _check(rl.lr_scheduler in LR_SCHEDULERS, f"{where}.rl.lr_scheduler: one of {', '.join(LR_SCHEDULERS)}")
     _check(rl.kl_coef >= 0, f"{where}.rl.kl_coef: must be >= 0")
     _check(
         rl.lr > 0 and rl.epochs >= 1 and rl.ppo_epochs >= 1, f"{where}.rl: lr > 0, epochs and ppo_epochs >= 1"
@@ -429,6 +439,28 @@ def load_schedule(path: str | Path) -> Schedule:
         return parse_schedule(data, source_path=str(p.resolve()))
     except ScheduleError as exc:
         raise ScheduleError(f"{p}: {exc}") from None
+
+
+def training_state_gb(schedule: Schedule, stage: Stage) -> float | None:
+    """Estimated per-GPU training state (weights, grads, Adam) in GB; None when the size is unknown.
+
+    Mixed-precision Adam holds ~16 bytes per parameter: 2 (bf16 weights) + 2 (grads) + 12 (fp32 master
+    weights, m, v). ZeRO-3 splits all of it over the GPUs; ZeRO-2 keeps full weights on each; ZeRO-1
+    full weights and grads. Adam offload moves the 12 optimizer bytes to host RAM. LoRA SFT is not
+    estimated. Activations, the KV cache and vLLM's own copy come on top: an arithmetic floor only.
+    """
+    params = schedule.model.parameters_b
+    p = stage.sft if stage.sft is not None else stage.rl
+    if params <= 0 or p is None or (stage.sft is not None and stage.sft.lora_rank > 0):
+        return None
+    gpus = schedule.actor_gpus
+    weights, grads, optimizer = 2.0, 2.0, 0.0 if p.adam_offload else 12.0
+    per_param = {
+        3: (weights + grads + optimizer) / gpus,
+        2: weights + (grads + optimizer) / gpus,
+        1: weights + grads + optimizer / gpus,
+    }.get(p.zero_stage, weights + grads + optimizer)
+    return per_param * params
 
 
 def bundled_schedules_dir() -> Path:

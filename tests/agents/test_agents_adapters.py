@@ -68,3 +68,19 @@ def test_trl_gold_vs_wrong_strings_and_messages(trl, real_task):
         trainer_state=None,  # TRL passes extra kwargs; they must be ignored
     )
     assert rewards[0] == rewards[1] > 0 and rewards[2] == 0.0
+
+
+def test_trl_script_rows_score_with_the_reward(trl, real_task):
+    real_task("ExecIO-v0")
+    script = load_by_path(REPO / "agents" / "trl" / "grpo_execgym.py", "execgym_trl_script")
+    rows = script.build_rows("ExecIO-v0", [1, 2], 3, 0, {"whitebox": False})
+    assert [json.loads(r["spec"])["level"] for r in rows] == [1, 2, 1]
+    assert rows == script.build_rows("ExecIO-v0", [1, 2], 3, 0, {"whitebox": False})  # deterministic
+    import execgym
+
+    golds = [execgym.make_task(r["spec"]).gold_response() for r in rows]
+    rewards = trl.execgym_reward(
+        prompts=[r["prompt"] for r in rows], completions=golds, spec=[r["spec"] for r in rows]
+    )
+    assert rewards == [1.0, 1.0, 1.0]
+    assert script.parse_levels("1-3,5") == [1, 2, 3, 5]

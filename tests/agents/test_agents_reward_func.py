@@ -148,3 +148,20 @@ def test_batched_call_scores_each_sample(reward_module, real_task):
     )
     assert out["scores"] == [1.0, 0.0]
     assert out["extra_logs"]["execgym/outcome_correct"] == 0.5
+
+
+def test_concurrent_calls_from_worker_threads(reward_module, real_task):
+    """OpenRLHF calls reward_func per sample via asyncio.to_thread: many threads at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tasks = [real_task(env, seed=s) for env in ("ExecIO-v0", "ExecOI-v0") for s in (21, 22)]
+    jobs = []
+    for i in range(48):
+        task = tasks[i % len(tasks)]
+        prompt = chatml_prompt(task.prompt)
+        response = task.gold_response() if i % 3 else WRONG_ANSWER
+        jobs.append((decoded_query(prompt, response), prompt, json.dumps(task.spec), 1.0 if i % 3 else 0.0))
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        results = list(pool.map(lambda job: reward_module.reward_func([job[0]], [job[1]], [job[2]]), jobs))
+    assert [r["scores"][0] for r in results] == [job[3] for job in jobs]
+    assert all(r["extra_logs"]["execgym/invalid_score_exception"] == 0.0 for r in results)

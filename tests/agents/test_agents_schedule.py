@@ -181,6 +181,14 @@ def test_lora_sft_adds_a_merge_step(tmp_path):
     assert merge.argv[merge.argv.index("--output_path") + 1].endswith("sft/model")
 
 
+def test_flat_0_10_1_table_matches_the_0_10_1_parsers(flag_names):
+    for program in ("rl", "sft", "lora"):
+        for key, name in FLAG_TABLES["0.10.1"][program].items():
+            assert name in flag_names["v0_10_1"][program], (program, key, name)
+        for key, name in FLAG_TABLES["0.11.2"][program].items():
+            assert name in flag_names[program], (program, key, name)
+
+
 def test_flag_table_versions_are_complete_and_distinct():
     new, old = FLAG_TABLES["0.11.2"], FLAG_TABLES["0.10.1"]
     for program in ("rl", "sft", "lora"):
@@ -199,3 +207,21 @@ def test_eval_command_uses_execgym_eval(tmp_path):
     assert argv[1:4] == ["-m", "execgym", "eval"]
     assert argv[argv.index("--model") + 1] == "vllm:/ckpt/model"
     assert argv[argv.index("--seed") + 1] == str(s.eval.seed)
+
+
+def test_memory_estimate_flags_7b_on_too_few_gpus():
+    from execgym.training.runner import memory_notes
+    from execgym.training.schedule import training_state_gb
+
+    s = load_schedule(SCHEDULES / "execverify-qwen7b.toml")
+    rl = s.stage("rl-whitebox")
+    assert training_state_gb(s, rl) == pytest.approx(16 * 7.6 / 8)  # ZeRO-3 over 8 GPUs
+    assert not any("WARNING" in line for line in memory_notes(s, s.stages))
+    for gpus, warned in ((4, False), (2, True), (1, True)):
+        data = _raw("execverify-qwen7b")
+        data["hardware"].update(gpus_per_node=gpus, vllm_num_engines=gpus)
+        small = parse_schedule(data)
+        notes = memory_notes(small, [small.stage("rl-whitebox")])
+        assert ("WARNING" in notes[0]) is warned, (gpus, notes)
+    smoke = load_schedule(SCHEDULES / "smoke-1gpu.toml")
+    assert not any("WARNING" in line for line in memory_notes(smoke, smoke.stages))

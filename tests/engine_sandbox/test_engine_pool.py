@@ -164,3 +164,20 @@ def test_arbitrary_text_never_raises(sandbox, source, call):
     assert r.outcome in OUTCOMES
     t = sandbox.trace(source, call, timeout=1.0)
     assert t.outcome in OUTCOMES
+
+
+def test_batch_survives_a_worker_crash():
+    """Killing a worker mid-batch fails only the execution it was running; the rest complete."""
+    with Sandbox(workers=2) as sb:
+        sb.run_batch([RunRequest(SQUARE, "f(0)")] * 2)
+        victims = _workers_of(sb)
+        slow = "import time\ndef f(x):\n    time.sleep(0.05)\n    return x * x\n"
+        reqs = [RunRequest(slow, f"f({i})") for i in range(30)]
+        timer = threading.Timer(0.3, lambda: os.kill(victims[0].proc.pid, signal.SIGKILL))
+        timer.start()
+        results = sb.run_batch(reqs, workers=2)
+        timer.join()
+        failed = [i for i, r in enumerate(results) if r.outcome != "ok"]
+        assert len(failed) <= 1, [(i, results[i].outcome) for i in failed]
+        assert all(results[i].return_value == i * i for i in range(30) if i not in failed)
+        assert all(results[i].outcome == "sandbox_error" for i in failed)

@@ -36,16 +36,16 @@ corpus = json.load(sys.stdin)
 out = {}
 for name, (source, call) in corpus.items():
     with contextlib.redirect_stdout(io.StringIO()):
-        frame = execute({"source": source, "call": call, "mode": "trace"})
+        frame = execute({"source": source, "call": call, "mode": "trace", "backend": sys.argv[2]})
     d = result_from_frame("trace", json.loads(json.dumps(frame))).to_dict()
     out[name] = {k: d[k] for k in ("outcome", "return_encoded", "error", "steps", "truncated", "backend")}
 json.dump(out, sys.stdout)
 """
 
 
-def _run(python: str, corpus: dict) -> dict:
+def _run(python: str, corpus: dict, backend: str = "auto") -> dict:
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "0"}
-    proc = subprocess.run(check=False, args=[python, "-c", RUNNER, str(REPO)], input=json.dumps(corpus), capture_output=True,
+    proc = subprocess.run(check=False, args=[python, "-c", RUNNER, str(REPO), backend], input=json.dumps(corpus), capture_output=True,
                           text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)
@@ -78,15 +78,17 @@ def _decoded(d: dict) -> tuple:
     return tr.outcome, tr.return_value, tr.error, tr.truncated, tr.steps
 
 
-@pytest.mark.parametrize("version", sorted(OTHER_PYTHONS))
-def test_traces_identical_across_versions(version, corpus, reference):
+@pytest.mark.parametrize(("version", "backend"), [(v, "auto") for v in sorted(OTHER_PYTHONS)]
+                         + [("3.12", "settrace"), ("3.13", "settrace")])
+def test_traces_identical_across_versions(version, backend, corpus, reference):
+    """``backend="settrace"`` on 3.12+ is the optional non-default backend; it must agree too."""
     python = OTHER_PYTHONS[version]
     if not python.exists():
         pytest.skip(f"python {version} is not installed")
-    if version == f"{sys.version_info[0]}.{sys.version_info[1]}":
+    if version == f"{sys.version_info[0]}.{sys.version_info[1]}" and backend == "auto":
         pytest.skip("same interpreter as the reference")
-    other = _run(str(python), corpus)
-    expected_backend = "monitoring" if version >= "3.12" else "settrace"
+    other = _run(str(python), corpus, backend)
+    expected_backend = "monitoring" if version >= "3.12" and backend == "auto" else "settrace"
     diffs = []
     compared = 0
     for name in corpus:

@@ -51,6 +51,7 @@ def test_adversarial_actions_never_raise(variant):
         reward, _, info = _step_all(env, action)
         if not isinstance(action, (str, bytes, bytearray)) or action == "" or action == b"\xff\xfe\x00binary":
             assert info["outcome"] == "format_error" and reward == 0.0, (action, info["reward_reason"])
+            assert info["score"]["outcome"] == "format_error" and info["score"]["reward"] == 0.0
         if isinstance(action, str) and len(action) > env.action_space.max_length:
             assert info["outcome"] == "format_error" and "characters" in info["reward_reason"]
     env.close()

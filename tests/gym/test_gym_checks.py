@@ -71,6 +71,10 @@ def test_reset_seed_identifies_the_task_and_unseeded_resets_are_deterministic():
     assert obs_a == obs_b and follow_a == follow_b and len(set(follow_a)) == 3
     obs_c, info_c = env.reset(seed=42, options={"level": 5})
     assert info_c["task"]["level"] == 5 and obs_c != obs_a
+    import numpy as np
+
+    _, info_np = env.reset(seed=42, options={"level": np.int64(5)})  # numpy ints (e.g. from a sampler) work
+    assert info_np["task"]["level"] == 5 and type(info_np["task"]["level"]) is int
     obs_d, info_d = env.reset(options={"task": info_a["task"]})
     assert obs_d == obs_a and info_d["task"] == info_a["task"]
     env.close()

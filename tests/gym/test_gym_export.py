@@ -71,8 +71,8 @@ def test_export_all_envs_jsonl_with_text_prompts(tmp_path):
 
 def test_workers_and_reruns_give_identical_bytes(tmp_path):
     a, b = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
-    export_dataset("ExecVar-v0", n=80, path=a, levels="1-2", seed=9, workers=1)
-    export_dataset("ExecVar-v0", n=80, path=b, levels="1-2", seed=9, workers=2)
+    export_dataset("ExecVar-v0", n=24, path=a, levels="1-2", seed=9, workers=1)
+    export_dataset("ExecVar-v0", n=24, path=b, levels="1-2", seed=9, workers=2)
     if a.read_bytes() != b.read_bytes():
         rows_a, rows_b = read_rows(a), read_rows(b)
         diff = [(i, x["id"], y["id"]) for i, (x, y) in enumerate(zip(rows_a, rows_b)) if x != y]
@@ -81,7 +81,7 @@ def test_workers_and_reruns_give_identical_bytes(tmp_path):
         keys = sorted(k for k in spec_a if spec_a[k] != spec_b.get(k))
         pytest.fail(f"{len(diff)} rows differ, first {diff[0]}, spec keys {keys}:\n{spec_a}\n{spec_b}")
     c = tmp_path / "c.jsonl"
-    export_dataset("ExecVar-v0", n=80, path=c, levels="1-2", seed=10)
+    export_dataset("ExecVar-v0", n=24, path=c, levels="1-2", seed=10)
     assert c.read_bytes() != a.read_bytes()
 
 
@@ -154,3 +154,41 @@ def test_cli_reports_errors_with_exit_code_2(tmp_path):
         timeout=60,
     )
     assert proc.returncode == 2 and "not defined" in proc.stderr
+
+
+def test_export_user_unittest_tasks_in_file_order(tmp_path):
+    rows = [
+        {
+            "prompt": "Add.",
+            "entry_point": "add",
+            "tests": ["assert add(1, 2) == 3"],
+            "solution": "def add(a, b):\n    return a + b\n",
+        },
+        {
+            "prompt": "Negate.",
+            "entry_point": "neg",
+            "tests": ["assert neg(2) == -2"],
+            "solution": "def neg(x):\n    return -x\n",
+        },
+    ]
+    src = tmp_path / "user.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    report = export_dataset("UnitTest-v0", n=3, path=out, env_kwargs={"tasks_path": str(src)})
+    assert report.rows == 3
+    entries = [json.loads(r["spec"])["problem"]["entry"] for r in read_rows(out)]
+    assert entries == ["add", "neg", "add"]
+
+
+def test_missing_pyarrow_is_a_clear_error(tmp_path):
+    code = (
+        "import sys; sys.modules['pyarrow'] = None\n"
+        "from execgym.gym.export import export_dataset\n"
+        "try:\n"
+        f"    export_dataset('ExecIO-v0', n=2, path={str(tmp_path / 'x.parquet')!r}, format='parquet')\n"
+        "except RuntimeError as exc:\n"
+        "    print('ERR', exc)\n"
+    )
+    out = run_python(code).stdout
+    assert "ERR writing Parquet needs pyarrow" in out and "execgym[parquet]" in out
+    assert not (tmp_path / "x.parquet").exists()

@@ -14,8 +14,8 @@ import pytest
 
 from execgym.seeding import rng
 from execgym.synth import LEVELS, Program, generate
-from execgym.synth.builder import build_candidate
 from execgym.synth.catalog import ALL_ENTRIES, CATALOG
+from execgym.synth.programs import build_candidate
 
 STDLIB = {"math", "collections", "itertools", "functools", "bisect", "heapq", "string"}
 

@@ -106,3 +106,12 @@ def test_ascore_matches_score(loop_specs):
         return await asyncio.gather(*(ascore(s, make_task(s).gold_response()) for s in specs))
 
     assert [s.outcome for s in asyncio.run(main())] == ["correct", "correct"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(response=responses, args=st.lists(st.one_of(st.integers(), st.text(max_size=5), st.none()), max_size=3))
+def test_random_oi_answers_never_raise(loop_specs, response, args):
+    spec = loop_specs["ExecOI-v0"]
+    _check(score(spec, response))
+    arg_text = ", ".join(repr(a) for a in args)
+    _check(score(spec, f"<answer>\nassert f({arg_text}) == 23\n</answer>"))

@@ -46,7 +46,7 @@ values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(values)
 def test_render_parse_roundtrip(value):
     text = render_literal(value)
@@ -172,7 +172,7 @@ def _has_nan(v) -> bool:
     return False
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(values, values)
 def test_strict_equal_is_symmetric_and_refines_python_eq(a, b):
     assert strict_equal(a, b) == strict_equal(b, a)
