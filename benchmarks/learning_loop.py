@@ -12,8 +12,8 @@ Steps (all in one run, same held-out seeds for every evaluation):
 4. GRPO with execgym rewards (``execgym.score_batch``): G samples per prompt, group-normalised
    advantages, one on-policy update per batch (so the PPO ratio is 1 and no clipping is needed),
    no KL; evaluate again (after RL).
-Prints one JSON object. The plain-torch GRPO loop is used because TRL/vLLM may be absent; the
-TRL route is ``agents/trl/grpo_execgym.py``.
+Prints one JSON object. GRPO runs through TRL's GRPOTrainer with execgym's TRL reward when TRL is
+importable (``--rl-trainer auto``), else through the plain-torch loop here (``--rl-trainer torch``).
 """
 
 from __future__ import annotations
@@ -51,6 +51,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--prompts-per-step", type=int, default=None)
     p.add_argument("--max-new-tokens", type=int, default=None)
     p.add_argument("--no-rationale", action="store_true", help="SFT on the gold answer block only")
+    p.add_argument(
+        "--rl-trainer",
+        choices=["auto", "torch", "trl"],
+        default="auto",
+        help="GRPO implementation: TRL's GRPOTrainer when importable (auto), or the plain-torch loop",
+    )
     p.add_argument("--out", default=None, help="work directory (default: a temporary one)")
     args = p.parse_args(argv)
     tiny = args.tiny
@@ -368,6 +374,70 @@ def grpo(model: Any, tokenizer: Any, prompts: list[dict], args: argparse.Namespa
     }
 
 
+def grpo_trl(sft_dir: Path, out_dir: Path, prompts: list[dict], args: argparse.Namespace) -> dict:
+    """GRPO with TRL's GRPOTrainer and execgym's TRL reward (agents/trl/execgym_reward.py)."""
+    import importlib.util
+
+    import torch
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    reward_path = Path(__file__).resolve().parents[1] / "agents" / "trl" / "execgym_reward.py"
+    spec = importlib.util.spec_from_file_location("execgym_trl_reward", reward_path)
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    rows = [
+        {"prompt": [{"role": "user", "content": p["prompt"]}], "spec": json.dumps(p["spec"], sort_keys=True)}
+        for p in prompts
+    ]
+    on_gpu = torch.cuda.is_available()
+    config = GRPOConfig(
+        output_dir=str(out_dir),
+        learning_rate=1e-4 if args.tiny else 1e-5,
+        per_device_train_batch_size=args.prompts_per_step * args.group,
+        num_generations=args.group,
+        max_completion_length=args.max_new_tokens,
+        max_steps=args.rl_steps,
+        beta=0.0,
+        temperature=1.0,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        seed=args.seed,
+        bf16=on_gpu and torch.cuda.is_bf16_supported(),
+        use_cpu=not on_gpu,
+    )
+    started = time.perf_counter()
+    trainer = GRPOTrainer(
+        model=str(sft_dir),
+        reward_funcs=[module.execgym_reward],
+        args=config,
+        train_dataset=Dataset.from_list(rows),
+    )
+    trainer.train()
+    trainer.save_model(str(out_dir))
+    rewards = [float(h["reward"]) for h in trainer.state.log_history if "reward" in h]
+    window = max(1, len(rewards) // 4)
+    return {
+        "trainer": "trl",
+        "steps": len(rewards),
+        "samples_per_step": args.prompts_per_step * args.group,
+        "mean_reward_first": round(sum(rewards[:window]) / window, 4) if rewards else None,
+        "mean_reward_last": round(sum(rewards[-window:]) / window, 4) if rewards else None,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+
+
+def use_trl(choice: str) -> bool:
+    import importlib.util
+
+    available = all(importlib.util.find_spec(m) is not None for m in ("trl", "datasets"))
+    if choice == "trl" and not available:
+        raise SystemExit("--rl-trainer trl needs trl and datasets: pip install 'execgym[trl]'")
+    return choice == "trl" or (choice == "auto" and available)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
@@ -408,8 +478,11 @@ def main(argv: list[str] | None = None) -> int:
     report["sft"] = sft(model, tokenizer, rows, args, device)
     save(model, tokenizer, work / "model_sft")
     report["eval"]["after_sft"] = run_eval(args, f"hf:{work / 'model_sft'}", work / "eval_after_sft")
-    report["rl"] = grpo(model, tokenizer, rl_prompts, args, device)
-    save(model, tokenizer, work / "model_rl")
+    if use_trl(args.rl_trainer):
+        report["rl"] = grpo_trl(work / "model_sft", work / "model_rl", rl_prompts, args)
+    else:
+        report["rl"] = {"trainer": "torch", **grpo(model, tokenizer, rl_prompts, args, device)}
+        save(model, tokenizer, work / "model_rl")
     report["eval"]["after_rl"] = run_eval(args, f"hf:{work / 'model_rl'}", work / "eval_after_rl")
     report["seconds"] = round(time.perf_counter() - started, 1)
     report["workdir"] = str(work)

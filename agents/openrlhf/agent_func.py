@@ -68,7 +68,7 @@ class AgentInstance(AgentInstanceBase):
         try:
             result = await asyncio.to_thread(driver.step, action)
         except Exception:  # noqa: BLE001 - driver.step never raises; a crash here would kill the rollout
-            result = driver._finish(0.0, "error", "score_exception")
+            result = driver.finish(0.0, "error", "score_exception")
         feedback = "" if result.done else render_feedback(self.template, result.observation)
         return {
             "rewards": _reward_tensor(result.reward),

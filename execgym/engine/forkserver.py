@@ -5,9 +5,11 @@ of the caller) and a scrubbed environment. At start it pre-imports the allowed s
 and ``execgym.engine.child``, enters fresh user + network + PID namespaces and a private mount
 namespace with a read-only file system (where the kernel allows), becomes a child subreaper,
 prebuilds the seccomp filter, freezes its heap for cheap forks, and sends a hello frame listing
-the layers it enabled. Then, for each request read from fd 0 (see ``protocol``), it forks one
-child that sets its own process group, rlimits, private work dir, stdio, seccomp filter and
-recursion limit and calls ``child.execute(request)``; the child writes its JSON result frame to
+the layers it enabled. One child per execution is forked *ahead of time* (right after the
+previous answer, overlapping with the caller's work): it sets its own process group, stdio and
+private work dir and waits for its request on a pipe; for each request read from fd 0 (see
+``protocol``) the server hands the raw request to that child, which sets rlimits, the recursion
+limit and the seccomp filter, calls ``child.execute(request)``, writes its JSON result frame to
 fd 3 and ``os._exit``\\ s. The server enforces a wall-clock deadline (pidfd + select), kills the
 child's process group, reaps it with ``wait4`` (ru_maxrss), kills and reaps every leftover
 descendant (subreaper / PID-namespace init), and answers the caller with the raw frame, the capped
@@ -100,6 +102,7 @@ class _Server:
         self.work_root = ""
         self.counter = 0
         self.execute = None
+        self.child_uid: int | None = None
 
     # -- start-up -------------------------------------------------------------------------
     def setup(self) -> None:
@@ -139,6 +142,18 @@ class _Server:
             layers["notes"].append("seccomp disabled by configuration")
         layers["seccomp"] = self.seccomp is not None
         layers["rlimits"] = True
+        try:  # children cannot open the server's /proc/<pid>/mem, environ or fds
+            isolation.set_dumpable(False)
+            layers["nondumpable_server"] = True
+        except OSError as exc:
+            layers["nondumpable_server"] = False
+            layers["notes"].append(f"PR_SET_DUMPABLE: {exc}")
+        # Without a user namespace, root children would hold every capability (and could open
+        # any process's /proc/<pid>/mem, the caller's included): run them as an unprivileged uid.
+        self.child_uid = None
+        if not layers["user_ns"] and os.geteuid() == 0:
+            self.child_uid = isolation.UNPRIVILEGED_UID
+        layers["unprivileged_uid"] = self.child_uid is not None or layers["user_ns"]
         self._warm_up()
         import tempfile
 
@@ -147,6 +162,8 @@ class _Server:
             os.makedirs(self.work_root, mode=0o711, exist_ok=True)
         else:
             self.work_root = tempfile.mkdtemp(prefix="execgym-work-")
+            if self.child_uid is not None:
+                os.chmod(self.work_root, 0o1777)  # children (another uid) may create temp files
         # temporary files and HOME of every run point into the (scrubbed) work root
         os.environ["TMPDIR"] = os.environ["HOME"] = self.work_root
         tempfile.tempdir = self.work_root
@@ -257,6 +274,8 @@ class _Server:
         self.counter += 1
         workdir = os.path.join(self.work_root, f"r{self.counter}")
         os.mkdir(workdir, 0o700)
+        if self.child_uid is not None:
+            os.chown(workdir, self.child_uid, self.child_uid)
         out_fd = os.memfd_create("stdout")
         err_fd = os.memfd_create("stderr")
         res_fd = os.memfd_create("result")
@@ -329,7 +348,7 @@ class _Server:
         def cleanup() -> None:
             self._sweep()
             spare.release()
-            if self.layers.get("private_tmp"):
+            if self.layers.get("private_tmp") or self.child_uid is not None:
                 self._scrub_tmp()
 
         header = {
@@ -352,7 +371,10 @@ class _Server:
 
     def _scrub_tmp(self) -> None:
         """Remove anything a run left elsewhere on the private /tmp (no state between runs)."""
-        for parent, keep in (("/tmp", {"execgym"}), (self.work_root, set())):
+        places = [(self.work_root, set())]
+        if self.layers.get("private_tmp"):
+            places.append(("/tmp", {"execgym"}))
+        for parent, keep in places:
             try:
                 names = os.listdir(parent)
             except OSError:
@@ -452,6 +474,8 @@ class _Server:
                                     file_bytes=file_bytes, nofile=int(limits["nofile"]),
                                     stack_mb=int(limits["stack_mb"]), nproc=int(limits["nproc"]))
             sys.setrecursionlimit(int(limits["recursion_limit"]))
+            if self.child_uid is not None:
+                isolation.drop_to_unprivileged_uid(self.child_uid)
             if self.seccomp is not None:
                 self.seccomp.install()
             if self.execute is None:

@@ -106,6 +106,23 @@ def set_process_name(name: bytes) -> None:
         os.close(fd)
 
 
+PR_SET_DUMPABLE = 4
+UNPRIVILEGED_UID = 65534  # "nobody": children run as this uid when the worker is real root
+
+
+def set_dumpable(on: bool) -> None:
+    """Non-dumpable: processes without CAP_SYS_PTRACE in the initial user namespace can no longer
+    open our ``/proc/<pid>/mem``, ``environ`` or ``fd/`` (inherited by forked children)."""
+    prctl(PR_SET_DUMPABLE, 1 if on else 0)
+
+
+def drop_to_unprivileged_uid(uid: int = UNPRIVILEGED_UID) -> None:
+    """Become ``uid`` (no supplementary groups): every capability is dropped with root."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
 def set_child_subreaper() -> None:
     prctl(PR_SET_CHILD_SUBREAPER, 1)
 

@@ -286,7 +286,7 @@ class _WorkerSet:
 
     def checkin(self, worker: Worker) -> None:
         sb = self.sandbox
-        retire = worker.dead or worker.runs >= sb.max_runs_per_worker or (
+        retire = worker.dead or sb._closed or worker.runs >= sb.max_runs_per_worker or (
             worker.rss_kb - worker.base_rss_kb > sb.max_rss_growth_mb * 1024)
         if retire:
             if not worker.dead:
@@ -355,6 +355,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._executor = None
         self._closed = False
+        self._pid = os.getpid()
 
     # -- public API -------------------------------------------------------------------------
     def run(self, source: str, call: str, *, policy: str = "trusted", timeout: float = 2.0,
@@ -431,6 +432,11 @@ class Sandbox:
         return await loop.run_in_executor(self._executor, fn)
 
     def _set(self, hash_seed: int) -> _WorkerSet:
+        if self._pid != os.getpid():  # we are a fork of the process that owns these workers
+            self._lock = threading.Lock()
+            self._sets = {}
+            self._executor = None
+            self._pid = os.getpid()
         with self._lock:
             wset = self._sets.get(hash_seed)
             if wset is None:
@@ -507,6 +513,14 @@ class Sandbox:
             if inflight[w] and w not in started:
                 started[w] = time.monotonic()
 
+        try:
+            self._drive_loop(active, inflight, started, pending, results, refill, fail_worker)
+        finally:  # interrupted (e.g. KeyboardInterrupt): a worker with requests in flight is unusable
+            for w in active:
+                if inflight[w]:
+                    w.kill()
+
+    def _drive_loop(self, active, inflight, started, pending, results, refill, fail_worker) -> None:
         for w in list(active):
             refill(w)
         while any(inflight[w] for w in active):

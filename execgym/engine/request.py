@@ -19,6 +19,9 @@ MAX_CALL_CHARS = 64 * 1024
 MAX_STDIN_CHARS = 1024 * 1024
 MAX_TIMEOUT_S = 600.0
 
+MAX_LIMITS = {"output_bytes": 64 << 20, "result_bytes": 64 << 20, "file_bytes": 1 << 30,
+              "nofile": 4096, "stack_mb": 1024, "cpu_s": 3600, "recursion_limit": 1_000_000}
+
 MODES = ("run", "trace")
 POLICIES = ("trusted", "restricted")
 
@@ -69,6 +72,9 @@ class RunRequest:
             value = self.limits[key]
             if value is not None and (not isinstance(value, int) or value < 0):
                 raise ValueError(f"limit {key} must be a non-negative int, not {value!r}")
+            top = MAX_LIMITS.get(key)
+            if value is not None and top is not None and value > top:
+                raise ValueError(f"limit {key} must be at most {top}, not {value!r}")
 
     def rejection(self) -> str | None:
         """Why the supervisor refuses to run this request (size caps), or ``None``."""

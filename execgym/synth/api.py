@@ -19,7 +19,7 @@ from typing import Any
 
 from execgym.seeding import derive_seed, rng
 from execgym.synth.catalog import ALL_ENTRIES, CATALOG
-from execgym.synth.filters import FilterConfig, Verdict, filter_candidates, program_features
+from execgym.synth.filters import FilterConfig, Verdict, filter_candidates, program_features, same_value
 from execgym.synth.levels import load_levels
 from execgym.synth.program import Program
 from execgym.synth.programs import Candidate, build_candidate
@@ -41,6 +41,7 @@ class SynthStats:
     build_failures: int = 0         # builder draws that failed before the sandbox
     accepted: int = 0
     rejected: Counter = field(default_factory=Counter)
+    simulation_mismatches: int = 0  # accepted programs whose sandbox result differs from the builder's IR run
 
     @property
     def acceptance_rate(self) -> float:
@@ -51,10 +52,12 @@ class SynthStats:
         self.build_failures += other.build_failures
         self.accepted += other.accepted
         self.rejected.update(other.rejected)
+        self.simulation_mismatches += other.simulation_mismatches
 
     def to_dict(self) -> dict:
         return {"candidates": self.built, "accepted": self.accepted, "build_failures": self.build_failures,
-                "acceptance_rate": round(self.acceptance_rate, 4), "rejected": dict(self.rejected)}
+                "acceptance_rate": round(self.acceptance_rate, 4), "rejected": dict(self.rejected),
+                "simulation_mismatches": self.simulation_mismatches}
 
 
 def item_seed(base_seed: int, level: int, index: int) -> int:
@@ -111,6 +114,8 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
             if verdict.accepted:
                 results[i] = _program(level, seeds[i], attempt, cand, verdict)
                 stats.accepted += 1
+                if not same_value(cand.simulated, verdict.expected):
+                    stats.simulation_mismatches += 1
                 del next_attempt[i]
                 done += 1
             else:
@@ -339,7 +344,7 @@ def check_program(source: str, call: str, constraints: dict, ops_used: dict,
     from execgym.engine.api import run_batch
     from execgym.engine.codec import is_literal
     from execgym.engine.request import RunRequest
-    from execgym.synth.filters import _failure, _roundtrips, _same
+    from execgym.synth.filters import _failure, _roundtrips
 
     config = config or FilterConfig()
     requests = [RunRequest(source, call, mode="trace", timeout=config.timeout,
@@ -356,7 +361,7 @@ def check_program(source: str, call: str, constraints: dict, ops_used: dict,
         return Verdict(False, "result is not a literal")
     if not _roundtrips(value):
         return Verdict(False, "result does not round-trip through ast.literal_eval")
-    if rerun is not None and not _same(rerun.return_value, value):
+    if rerun is not None and not same_value(rerun.return_value, value):
         return Verdict(False, "result changes with the hash seed")
     lines = [s.line for s in traced.steps if s.event == "line"]
     if len(lines) > config.max_line_steps:

@@ -77,19 +77,19 @@ def _roundtrips(value: Any) -> bool:
         back = ast.literal_eval(repr(value))
     except Exception:
         return False
-    return _same(back, value)
+    return same_value(back, value)
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equality that also requires equal types (so 1 != 1.0 != True) and treats nan as unequal."""
     if type(a) is not type(b):
         return False
     if isinstance(a, float):
         return (a == b and math.copysign(1, a) == math.copysign(1, b)) if not math.isnan(a) else False
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
     if isinstance(a, dict):
-        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+        return list(a) == list(b) and all(same_value(a[k], b[k]) for k in a)
     return a == b
 
 
@@ -214,7 +214,7 @@ def _judge(cand: Candidate, traced: Any, rerun: Any, k: int, span: tuple[int, in
         return Verdict(False, "result is not a literal")
     if not _roundtrips(value):
         return Verdict(False, "result does not round-trip through ast.literal_eval")
-    if rerun is not None and not _same(rerun.return_value[k], value):
+    if rerun is not None and not same_value(rerun.return_value[k], value):
         return Verdict(False, "result changes with the hash seed")
     start, end = span
     offset = start - 1

@@ -16,6 +16,7 @@ Contract:
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,22 +202,21 @@ class EpisodeDriver:
     def step(self, action_text: Any) -> TurnResult:
         """Apply one model turn; never raises."""
         if self.episode is None:
-            return self._finish(0.0, "error", self.problem or "label_bad_spec")
+            return self.finish(0.0, "error", self.problem or "label_bad_spec")
         if self.done:
-            return self._finish(0.0, "error", "step_after_done")
+            return self.finish(0.0, "error", "step_after_done")
         action = strip_end_markers(action_text) if isinstance(action_text, str) else None
         if action is None:
-            return self._finish(0.0, "format_error", "response_not_text")
+            return self.finish(0.0, "format_error", "response_not_text")
         self.turns += 1
         try:
             observation, reward, done, info = self.episode.step(action)
         except Exception as exc:  # noqa: BLE001 - contract: Episode.step never raises; guard anyway
             log.warning("execgym episode step raised %s: %s", type(exc).__name__, exc)
-            return self._finish(0.0, "error", "score_exception")
+            return self.finish(0.0, "error", "score_exception")
         info = info if isinstance(info, dict) else {}
-        try:
-            step_reward = float(reward)
-        except (TypeError, ValueError):
+        step_reward = _number(reward)
+        if step_reward is None or not math.isfinite(step_reward):
             step_reward = 0.0
         outcome = str(info.get("outcome", "error"))
         capped = not done and self.turns >= HARD_TURN_CAP
@@ -236,7 +236,8 @@ class EpisodeDriver:
     def _score(self) -> float:
         return min(1.0, max(0.0, self.folder.value() / self.max_reward)) if self.max_reward > 0 else 0.0
 
-    def _finish(self, reward: float, outcome: str, reason: str) -> TurnResult:
+    def finish(self, reward: float, outcome: str, reason: str) -> TurnResult:
+        """End the episode now with ``reward`` and a counted ``reason`` (a hooks.REASONS entry)."""
         self.done = True
         increment = self.folder.add(reward) if self.episode is not None else reward
         return TurnResult(increment, self._score(), True, "", outcome, reason, self._logs(outcome, reason))

@@ -27,7 +27,14 @@ GROUP_ESTIMATORS = ("group_norm", "dr_grpo", "reinforce_baseline", "rloo")
 ESTIMATORS = ("gae", "reinforce", "flash_reinforce", *GROUP_ESTIMATORS)
 LEVELS = tuple(range(1, 9))
 # transformers.get_scheduler names OpenRLHF passes through
-LR_SCHEDULERS = ("constant", "constant_with_warmup", "linear", "cosine", "cosine_with_min_lr", "cosine_warmup_with_min_lr")
+LR_SCHEDULERS = (
+    "constant",
+    "constant_with_warmup",
+    "linear",
+    "cosine",
+    "cosine_with_min_lr",
+    "cosine_warmup_with_min_lr",
+)
 
 
 class ScheduleError(ValueError):

@@ -62,7 +62,7 @@ def test_step_does_not_block_the_event_loop(agent_module, monkeypatch):
 
     def slow_step(self, action):
         time.sleep(0.3)
-        return self._finish(0.0, "wrong", "ok")
+        return self.finish(0.0, "wrong", "ok")
 
     monkeypatch.setattr(EpisodeDriver, "step", slow_step)
     monkeypatch.setattr(EpisodeDriver, "open", lambda self: "")

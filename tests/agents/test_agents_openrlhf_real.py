@@ -45,7 +45,9 @@ def _openrlhf_src() -> Path | None:
 
 
 SRC = _openrlhf_src()
-pytestmark = pytest.mark.skipif(SRC is None, reason="OpenRLHF source not available (set EXECGYM_OPENRLHF_SRC)")
+pytestmark = pytest.mark.skipif(
+    SRC is None, reason="OpenRLHF source not available (set EXECGYM_OPENRLHF_SRC)"
+)
 
 
 def _real_parse(program_file: str, argv: list[str]) -> SimpleNamespace:
@@ -67,6 +69,8 @@ def _real_parse(program_file: str, argv: list[str]) -> SimpleNamespace:
             "datetime": datetime,
             "__name__": "__main__",
             "train": lambda args: captured.setdefault("args", args),
+            "hierarchize": config.hierarchize,
+            "apply_lora": lambda *a: captured.setdefault("apply_lora", a),
         }
         exec(compile(textwrap.dedent(main_block), program_file, "exec"), scope)  # noqa: S102 - trusted test input
     finally:
@@ -87,10 +91,17 @@ def _module_argv(argv: list[str], module: str) -> list[str]:
 def test_commands_parse_with_the_real_parsers(tmp_path, name):
     s = load_schedule(SCHEDULES / f"{name}.toml")
     for stage in s.stages:
-        paths = StagePaths(tmp_path / stage.name, "init/model", tmp_path / "hooks/reward_func.py", tmp_path / "hooks/agent_func.py")
+        paths = StagePaths(
+            tmp_path / stage.name,
+            "init/model",
+            tmp_path / "hooks/reward_func.py",
+            tmp_path / "hooks/agent_func.py",
+        )
         for command in stage_commands(s, stage, paths, resume=True):
             if command.name == "rl":
-                args = _real_parse("train_ppo_ray.py", _module_argv(command.argv, "openrlhf.cli.train_ppo_ray"))
+                args = _real_parse(
+                    "train_ppo_ray.py", _module_argv(command.argv, "openrlhf.cli.train_ppo_ray")
+                )
                 assert args.actor.model_name_or_path == "init/model"
                 assert args.algo.advantage.estimator == stage.rl.estimator
                 assert args.rollout.n_samples_per_prompt == stage.rl.n_samples_per_prompt
@@ -98,7 +109,9 @@ def test_commands_parse_with_the_real_parsers(tmp_path, name):
                 assert args.train.num_episodes == stage.rl.epochs and args.ckpt.load_enable is True
                 assert args.actor.lr_scheduler == stage.rl.lr_scheduler
                 if stage.rl.hook == "agent":
-                    assert args.train.agent_func_path.endswith("agent_func.py") and args.reward.remote_url == ["agent"]
+                    assert args.train.agent_func_path.endswith(
+                        "agent_func.py"
+                    ) and args.reward.remote_url == ["agent"]
                 else:
                     assert args.reward.remote_url == [str(paths.reward_file)]
             elif command.name == "sft":
@@ -106,14 +119,18 @@ def test_commands_parse_with_the_real_parsers(tmp_path, name):
                 assert args.model.model_name_or_path == "init/model" and args.adam.lr == stage.sft.lr
                 assert args.data.output_key == "output" and args.train.max_epochs == stage.sft.epochs
             else:
-                args = _real_parse("lora_combiner.py", _module_argv(command.argv, "openrlhf.cli.lora_combiner"))
+                args = _real_parse(
+                    "lora_combiner.py", _module_argv(command.argv, "openrlhf.cli.lora_combiner")
+                )
             assert args is not None, command.name
 
 
 @pytest.fixture
 def real_agent_module(monkeypatch):
     """The real openrlhf/utils/agent.py, loaded by path with its logging and aiohttp imports stubbed."""
-    monkeypatch.setitem(sys.modules, "openrlhf.utils.logging_utils", SimpleNamespace(init_logger=logging.getLogger))
+    monkeypatch.setitem(
+        sys.modules, "openrlhf.utils.logging_utils", SimpleNamespace(init_logger=logging.getLogger)
+    )
     if importlib.util.find_spec("aiohttp") is None:
         monkeypatch.setitem(sys.modules, "aiohttp", types.ModuleType("aiohttp"))
     real = load_by_path(SRC / "openrlhf" / "utils" / "agent.py", "openrlhf.utils.agent")
@@ -151,7 +168,9 @@ class RealShapeEngine:
         self.calls += 1
         text = self.policy(self.tokenizer.decode(tokens))
         ids = self.tokenizer.encode(text)[: sampling_params.max_tokens - 1] + [IM_END]
-        output = SimpleNamespace(token_ids=ids, text=self.tokenizer.decode(ids[:-1]), finish_reason="stop", logprobs=None)
+        output = SimpleNamespace(
+            token_ids=ids, text=self.tokenizer.decode(ids[:-1]), finish_reason="stop", logprobs=None
+        )
         return SimpleNamespace(outputs=[output])
 
 
@@ -172,7 +191,9 @@ def test_real_multi_turn_executor_runs_the_agent(real_agent_module, real_task):
     engine = RealShapeEngine(policy, tokenizer)
     params = SimpleNamespace(max_tokens=None, logprobs=None)
     result = asyncio.run(
-        agent.AgentExecutor().execute(chatml_prompt(task.prompt), json.dumps(task.spec), params, 200_000, tokenizer, engine)
+        agent.AgentExecutor().execute(
+            chatml_prompt(task.prompt), json.dumps(task.spec), params, 200_000, tokenizer, engine
+        )
     )
     assert engine.calls == 2 and result["reward"] == pytest.approx(1.0)
     assert float(result["scores"].item()) == pytest.approx(1.0) and result["truncated"] is False
@@ -192,3 +213,27 @@ def test_real_single_turn_executor_loads_and_calls_reward_func(real_agent_module
         out = asyncio.run(executor.execute(prompt, json.dumps(task.spec), params, 100_000, tokenizer, engine))
         assert out["reward"] == [expected] and out["scores"] == [expected]
         assert all(isinstance(v, float) for v in out["extra_logs"].values())
+
+
+def test_lora_sft_and_merge_parse_with_the_real_parsers(tmp_path):
+    import sys as _sys
+
+    if _sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from execgym.training.schedule import parse_schedule
+
+    data = tomllib.loads((SCHEDULES / "smoke-1gpu.toml").read_text())
+    data["stages"][0]["sft"]["lora_rank"] = 32
+    s = parse_schedule(data)
+    paths = StagePaths(tmp_path / "sft", "base", tmp_path / "r.py", tmp_path / "a.py")
+    sft, merge = stage_commands(s, s.stages[0], paths)
+    args = _real_parse("train_sft.py", _module_argv(sft.argv, "openrlhf.cli.train_sft"))
+    assert args.ds.lora.rank == 32 and args.ckpt.output_dir == str(tmp_path / "sft" / "lora")
+    args = _real_parse("lora_combiner.py", _module_argv(merge.argv, "openrlhf.cli.lora_combiner"))
+    assert (args.model_path, args.lora_path, args.output_path) == (
+        "base",
+        str(tmp_path / "sft" / "lora"),
+        str(tmp_path / "sft" / "model"),
+    )

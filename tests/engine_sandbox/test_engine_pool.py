@@ -181,3 +181,39 @@ def test_batch_survives_a_worker_crash():
         assert len(failed) <= 1, [(i, results[i].outcome) for i in failed]
         assert all(results[i].return_value == i * i for i in range(30) if i not in failed)
         assert all(results[i].outcome == "sandbox_error" for i in failed)
+
+
+def test_a_forked_caller_gets_its_own_workers():
+    """A process forked from the caller (e.g. a data-loader worker) must not share worker pipes."""
+    with Sandbox(workers=1) as sb:
+        assert sb.run(SQUARE, "f(2)").return_value == 4
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child process
+            code = 1
+            try:
+                res = sb.run(SQUARE, "f(5)")
+                os.write(w, repr(res.return_value).encode())
+                sb.close()
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(w)
+        assert sb.run(SQUARE, "f(3)").return_value == 9
+        _, status = os.waitpid(pid, 0)
+        assert os.read(r, 100) == b"25" and status == 0
+        os.close(r)
+        assert sb.run(SQUARE, "f(4)").return_value == 16
+
+
+def test_interrupted_batch_does_not_poison_the_worker():
+    """An exception while requests are in flight (Ctrl-C) retires the worker; the next run is exact."""
+    with Sandbox(workers=1) as sb:
+        sb.run(SQUARE, "f(1)")
+        slow = "import time\ndef f(x):\n    time.sleep(0.3)\n    return x\n"
+        timer = threading.Timer(0.1, lambda: signal.raise_signal(signal.SIGINT))
+        timer.start()
+        with pytest.raises(KeyboardInterrupt):
+            sb.run_batch([RunRequest(slow, f"f({i})") for i in range(4)])
+        timer.join()
+        assert [sb.run(SQUARE, f"f({i})").return_value for i in range(3)] == [0, 1, 4]

@@ -151,3 +151,8 @@ def test_every_entry_is_applicable_at_every_level(level):
         else:
             missing.append(key)
     assert not missing
+
+
+def test_unknown_level_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown level"):
+        generate(9, 1)

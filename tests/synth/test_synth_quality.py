@@ -55,3 +55,9 @@ def test_features_match_an_individual_trace(samples):
             assert alone.outcome == "ok"
             assert alone.return_value == program.expected
             assert len(alone.line_steps()) == program.features["trace_length"], program.source
+
+
+def test_builder_ir_agrees_with_the_sandbox(samples, big_sample):
+    """The builder's own run of each program predicted exactly what the sandbox returned."""
+    for level, (_, stats) in list(samples.items()) + list(big_sample.items()):
+        assert stats.simulation_mismatches == 0, (level, stats.to_dict())
