@@ -274,7 +274,7 @@ class _WorkerSet:
             try:
                 w.wait_hello()
                 ok.append(w)
-                _warn_missing_layers(w.layers)
+                _warn_missing_layers(w.layers, self.sandbox.worker_config)
             except WorkerError as exc:
                 self.sandbox.last_start_error = f"worker failed to start: {exc}"
                 w.kill()
@@ -309,13 +309,24 @@ class _WorkerSet:
 
 _warned_layers = False
 ISOLATION_LAYERS = ("user_ns", "net_ns", "pid_ns", "mount_ns", "readonly_root", "private_tmp",
-                    "private_proc", "subreaper", "seccomp", "rlimits")
+                    "private_proc", "subreaper", "seccomp", "rlimits", "nondumpable_server",
+                    "unprivileged_uid")
 
 
-def _warn_missing_layers(layers: dict) -> None:
-    """Say once per process which isolation layers the workers could not enable."""
+_NAMESPACE_LAYERS = ("user_ns", "net_ns", "pid_ns", "mount_ns", "readonly_root", "private_tmp",
+                     "private_proc")
+
+
+def _warn_missing_layers(layers: dict, config: dict) -> None:
+    """Say once per process which isolation layers the workers could not enable (layers
+    switched off on purpose through ``Sandbox(namespaces=False/seccomp=False)`` excepted)."""
     global _warned_layers
-    missing = [name for name in ISOLATION_LAYERS if not layers.get(name)]
+    off = set()
+    if not config.get("namespaces", True):
+        off.update(_NAMESPACE_LAYERS)
+    if not config.get("seccomp", True):
+        off.add("seccomp")
+    missing = [name for name in ISOLATION_LAYERS if not layers.get(name) and name not in off]
     if missing and not _warned_layers:
         _warned_layers = True
         import warnings

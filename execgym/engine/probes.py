@@ -29,7 +29,7 @@ class LayerCheck:
 _PROBE_SOURCE = r'''
 import os, resource, socket
 
-def probe(port, outside_dir, secret_file, env_key, visible_path):
+def probe(port, outside_dir, secret_file, env_key, visible_path, caller_pid):
     out = {}
     try:
         with open(visible_path, "w") as fh:
@@ -90,6 +90,13 @@ def probe(port, outside_dir, secret_file, env_key, visible_path):
         out["raise_rlimit"] = type(e).__name__
     out["rlimits"] = {name: list(resource.getrlimit(getattr(resource, "RLIMIT_" + name)))
                       for name in ("AS", "CPU", "FSIZE", "NOFILE", "CORE", "STACK")}
+    out["proc_mem"] = []
+    for pid in sorted({1, os.getppid(), caller_pid}):
+        try:
+            os.close(os.open("/proc/%d/mem" % pid, os.O_RDWR))
+            out["proc_mem"].append(pid)
+        except OSError:
+            pass
     out["env_leak"] = env_key in os.environ
     out["env_keys"] = sorted(os.environ)
     return out
@@ -146,7 +153,7 @@ def run_probes() -> dict:
         with Sandbox(workers=1) as sb:
             reported = sb.layers()
             r = sb.run(_PROBE_SOURCE, f"probe({listener.getsockname()[1]}, {str(outside)!r}, "
-                       f"{str(secret)!r}, {env_key!r}, {visible!r})", timeout=10.0)
+                       f"{str(secret)!r}, {env_key!r}, {visible!r}, {os.getpid()})", timeout=10.0)
         if r.outcome != "ok":
             return {"reported": reported, "checks": [], "error": f"probe run failed: {r.outcome} {r.error}"}
         raw = r.return_value
@@ -182,6 +189,9 @@ def run_probes() -> dict:
         checks.append(LayerCheck("rlimits", rl_ok,
                                  f"AS {lim['AS'][0] >> 20} MB, CPU {lim['CPU']}, FSIZE {lim['FSIZE'][0]}, "
                                  f"NOFILE {lim['NOFILE'][0]}, CORE {lim['CORE'][0]}; raising: {raw['raise_rlimit']}"))
+        checks.append(LayerCheck("other processes' memory", not raw["proc_mem"],
+                                 "open /proc/<pid>/mem of the server and the caller for writing: "
+                                 + ("denied" if not raw["proc_mem"] else f"ALLOWED for {raw['proc_mem']}")))
         checks.append(LayerCheck("scrubbed environment", not raw["env_leak"],
                                  f"{len(raw['env_keys'])} variables, caller canary "
                                  f"{'LEAKED' if raw['env_leak'] else 'absent'}"))

@@ -117,6 +117,8 @@ def render_template(template: str, parts: Sequence[Expr]) -> tuple[str, bool]:
     def fill(match: re.Match) -> str:
         part = parts[int(match.group(1))]
         after = template[match.end(): match.end() + 1]
+        if after == "." and isinstance(part, Const) and isinstance(part.value, (int, float)):
+            return f"({part.text})"  # `3.bit_length()` is a syntax error
         return part.wrapped() if (binary or after in (".", "[")) else part.text
 
     return _SLOT.sub(fill, template), not binary

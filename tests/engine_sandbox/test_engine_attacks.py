@@ -128,6 +128,12 @@ ATTACKS: list[tuple[str, str, str, dict, object]] = [
     ("setsid_double_fork",
      ("import os, time\ndef f():\n    os.setsid()\n    if os.fork() == 0:\n        if os.fork() == 0:\n"
      "            time.sleep(60)\n        os._exit(0)\n    return 1\n"), "f()", {}, _exc("PermissionError")),
+    ("proc_mem_of_server_and_caller",  # write access would mean code execution outside the child
+     "import os\ndef f(caller):\n    got = []\n    for pid in (1, os.getppid(), caller):\n"
+     "        for name, flags in (('mem', os.O_RDWR), ('environ', os.O_RDONLY), ('fd/0', os.O_RDONLY)):\n"
+     "            try:\n                os.close(os.open('/proc/%d/%s' % (pid, name), flags))\n"
+     "                got.append((pid, name))\n            except OSError:\n                pass\n    return got\n",
+     f"f({os.getpid()})", {}, _returns(lambda v: v == [], "opened another process's /proc files")),
     ("kill_parent_and_everyone",
      ("import os, signal\ndef f():\n    out = []\n    for pid in (os.getppid(), -1, 1):\n        try:\n"
      "            os.kill(pid, signal.SIGKILL); out.append(pid)\n        except OSError:\n            pass\n    return out\n"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -37,6 +38,9 @@ def test_without_namespaces_other_layers_still_hold(no_leftovers):
         assert not layers["user_ns"] and layers["seccomp"] and layers["subreaper"]
         r = sb.run("import os\ndef f():\n    return os.fork()\n", "f()")
         assert r.outcome == "exception" and r.error.type == "PermissionError", r
+        r = sb.run("import os\ndef f(pid):\n    try:\n        os.close(os.open('/proc/%d/mem' % pid, os.O_RDWR))\n"
+                   "        return 'opened'\n    except OSError as e:\n        return e.errno\n", f"f({os.getpid()})")
+        assert r.outcome == "ok" and r.return_value != "opened", r  # the caller's memory is out of reach
         r = sb.run("import os\ndef f():\n    return os.getcwd()\n", "f()")
         assert r.outcome == "ok" and "execgym-work-" in r.return_value
         r = sb.run("while True:\n    pass\n", "0", timeout=0.3)
