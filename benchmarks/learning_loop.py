@@ -19,6 +19,7 @@ importable (``--rl-trainer auto``), else through the plain-torch loop here (``--
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -415,8 +416,9 @@ def grpo_trl(sft_dir: Path, out_dir: Path, prompts: list[dict], args: argparse.N
         args=config,
         train_dataset=Dataset.from_list(rows),
     )
-    trainer.train()
-    trainer.save_model(str(out_dir))
+    with contextlib.redirect_stdout(sys.stderr):  # TRL prints its logs; stdout carries only the JSON report
+        trainer.train()
+        trainer.save_model(str(out_dir))
     rewards = [float(h["reward"]) for h in trainer.state.log_history if "reward" in h]
     window = max(1, len(rewards) // 4)
     return {

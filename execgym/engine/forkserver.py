@@ -8,7 +8,8 @@ prebuilds the seccomp filter, freezes its heap for cheap forks, and sends a hell
 the layers it enabled. One child per execution is forked *ahead of time* (right after the
 previous answer, overlapping with the caller's work): it sets its own process group, stdio and
 private work dir and waits for its request on a pipe; for each request read from fd 0 (see
-``protocol``) the server hands the raw request to that child, which sets rlimits, the recursion
+``protocol``) the server passes the request to that child (``marshal``: trusted to trusted, and
+cheap to decode in a fresh child), which sets rlimits, the recursion
 limit and the seccomp filter, calls ``child.execute(request)``, writes its JSON result frame to
 fd 3 and ``os._exit``\\ s. The server enforces a wall-clock deadline (pidfd + select), kills the
 child's process group, reaps it with ``wait4`` (ru_maxrss), kills and reaps every leftover
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import json
+import marshal
 import math
 import os
 import select
@@ -32,8 +34,8 @@ from execgym.engine.protocol import REQUEST_HEAD, encode_response, read_exact, w
 
 PREIMPORTED_MODULES: tuple[str, ...] = (
     "math", "collections", "itertools", "functools", "bisect", "heapq", "string", "re", "typing",
-    "operator", "copy", "json", "io", "tempfile",
-)
+    "operator", "copy", "json", "io",
+)  # not tempfile: it imports random, whose at-fork reseed hook would run in every child
 
 DEFAULT_SANDBOX_LIMITS: dict = {
     "timeout": 2.0,          # wall-clock seconds
@@ -155,18 +157,17 @@ class _Server:
             self.child_uid = isolation.UNPRIVILEGED_UID
         layers["unprivileged_uid"] = self.child_uid is not None or layers["user_ns"]
         self._warm_up()
-        import tempfile
-
         if layers["private_tmp"]:
             self.work_root = "/tmp/execgym"
             os.makedirs(self.work_root, mode=0o711, exist_ok=True)
         else:
-            self.work_root = tempfile.mkdtemp(prefix="execgym-work-")
+            self.work_root = _make_private_dir(os.environ.get("TMPDIR") or "/tmp")
             if self.child_uid is not None:
                 os.chmod(self.work_root, 0o1777)  # children (another uid) may create temp files
         # temporary files and HOME of every run point into the (scrubbed) work root
         os.environ["TMPDIR"] = os.environ["HOME"] = self.work_root
-        tempfile.tempdir = self.work_root
+        if "tempfile" in sys.modules:
+            sys.modules["tempfile"].tempdir = self.work_root
         gc.collect()
         gc.freeze()  # children never touch (and so never copy) the server's heap pages for GC
 
@@ -199,11 +200,11 @@ class _Server:
     def _enter_namespaces(self) -> None:
         layers = self.layers
         try:
-            isolation.enter_user_net_pid_namespaces(pid_ns=True)
+            ipc_uts = isolation.enter_user_net_pid_namespaces(pid_ns=True)
         except OSError as exc:
             layers["notes"].append(f"user/net/pid namespaces unavailable: {exc}")
             return
-        layers.update(user_ns=True, net_ns=True)
+        layers.update(user_ns=True, net_ns=True, ipc_ns=ipc_uts)
         # The next child becomes PID 1 of the new PID namespace: make it the real server.
         pid = os.fork()
         if pid:
@@ -255,7 +256,10 @@ class _Server:
                     return
                 cleanup = None
                 try:
-                    header, frame, stdout, cleanup = self.run_one(json.loads(body), head + body, spare)
+                    payload = json.loads(body)
+                    blob = marshal.dumps(payload)
+                    header, frame, stdout, cleanup = self.run_one(payload, REQUEST_HEAD.pack(len(blob)) + blob,
+                                                                  spare)
                 except Exception as exc:  # a server-side failure is reported, never fatal
                     header, frame, stdout = {"server_error": f"{type(exc).__name__}: {exc}"[:500]}, b"", b""
                 write_all(self.resp_fd, encode_response(header, frame, stdout))
@@ -304,7 +308,7 @@ class _Server:
             pidfd = -1
         started = time.perf_counter()
         try:
-            write_all(spare.req_w, raw)
+            write_all(spare.req_w, raw)  # marshal: trusted server -> child, cheap to decode
         except OSError:
             pass  # the child is gone: its status says why
         os.close(spare.req_w)
@@ -451,7 +455,7 @@ class _Server:
             isolation.set_process_name(SPARE_NAME)
             try:
                 (length,) = REQUEST_HEAD.unpack(read_exact(4, REQUEST_HEAD.size))
-                payload = json.loads(read_exact(4, length))
+                payload = marshal.loads(read_exact(4, length))
             except (EOFError, OSError, ValueError):
                 os._exit(0)  # discarded spare (server shutting down)
             os.close(4)
@@ -524,6 +528,18 @@ def _paths_to_keep() -> list[str]:
 
     paths += [os.path.realpath(p) for p in getattr(execgym, "__path__", [])]
     return paths
+
+
+def _make_private_dir(parent: str) -> str:
+    """A fresh 0700 directory ``execgym-work-<random>`` under ``parent`` (no tempfile import)."""
+    for _ in range(100):
+        path = os.path.join(parent, "execgym-work-" + os.urandom(6).hex())
+        try:
+            os.mkdir(path, 0o700)
+            return path
+        except FileExistsError:
+            continue
+    raise OSError("could not create a private work directory")
 
 
 def _kill_group(pgid: int) -> None:

@@ -30,6 +30,8 @@ import struct
 from dataclasses import dataclass
 
 CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
@@ -143,21 +145,28 @@ def _write(path: str, text: str) -> None:
 # namespaces
 
 
-def enter_user_net_pid_namespaces(pid_ns: bool = True) -> None:
+def enter_user_net_pid_namespaces(pid_ns: bool = True) -> bool:
     """unshare(USER|NET[|PID]) and map the current uid/gid to root inside the user namespace.
 
     Must be called while single-threaded. With ``pid_ns`` the *next child* forked becomes PID 1
-    of the new PID namespace; the caller must fork before serving.
+    of the new PID namespace; the caller must fork before serving. Returns whether IPC and UTS
+    namespaces were created too.
     """
     uid, gid = os.geteuid(), os.getegid()
     flags = CLONE_NEWUSER | CLONE_NEWNET | (CLONE_NEWPID if pid_ns else 0)
-    unshare(flags)
+    try:  # also private System V IPC objects / POSIX message queues and hostname
+        unshare(flags | CLONE_NEWIPC | CLONE_NEWUTS)
+        ipc_uts = True
+    except OSError:
+        unshare(flags)
+        ipc_uts = False
     try:
         _write("/proc/self/setgroups", "deny")
     except OSError:
         pass
     _write("/proc/self/uid_map", f"0 {uid} 1\n")
     _write("/proc/self/gid_map", f"0 {gid} 1\n")
+    return ipc_uts
 
 
 def _mount_points() -> list[str]:
@@ -204,6 +213,32 @@ HIDDEN_FILES = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/ssh")
 
 def _under(path: str, top: str) -> bool:
     return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+DEV_NODES = ("null", "zero", "full", "random", "urandom")
+
+
+def _minimal_dev() -> bool:
+    """Cover /dev with a read-only tmpfs holding only the harmless character devices."""
+    fds: list[tuple[str, int]] = []
+    try:
+        fds = [(name, os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC)) for name in DEV_NODES
+               if os.path.exists(f"/dev/{name}")]
+        mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
+        for name, fd in fds:
+            open(f"/dev/{name}", "a").close()
+            mount(f"/proc/self/fd/{fd}", f"/dev/{name}", None, MS_BIND)
+        for link, target in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                             ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+            os.symlink(target, f"/dev/{link}")
+        os.mkdir("/dev/shm", 0o755)
+        mount(None, "/dev", None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
+        return True
+    except OSError:
+        return False
+    finally:
+        for _, fd in fds:
+            os.close(fd)
 
 
 def isolate_filesystem(keep: list[str], tmp_size_mb: int = 256) -> FilesystemReport:
@@ -260,6 +295,10 @@ def isolate_filesystem(keep: list[str], tmp_size_mb: int = 256) -> FilesystemRep
         finally:
             for _, fd in fds:
                 os.close(fd)
+    if _minimal_dev():
+        hidden.append("/dev (only null, zero, full, random, urandom remain)")
+    else:
+        failed.append("/dev")
     for path in HIDDEN_FILES:
         if os.path.exists(path):
             try:
@@ -317,7 +356,10 @@ NR = {
     "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
     "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
     "pidfd_open": 434, "clone3": 435, "pidfd_send_signal": 424, "pidfd_getfd": 438,
-    "mount_setattr": 442, "setuid": 105, "setgid": 106, "setreuid": 113, "setregid": 114,
+    "mount_setattr": 442, "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64, "semop": 65,
+    "semctl": 66, "shmdt": 67, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71,
+    "semtimedop": 220, "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242,
+    "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245, "setuid": 105, "setgid": 106, "setreuid": 113, "setregid": 114,
     "setresuid": 117, "setresgid": 119, "setgroups": 116, "capset": 126,
 }
 
@@ -331,6 +373,9 @@ DENIED_EPERM: tuple[str, ...] = (
     "io_uring_enter", "io_uring_register", "open_tree", "move_mount", "fsopen", "fsconfig",
     "fsmount", "fspick", "mount_setattr", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
     "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "capset",
+    "shmget", "shmat", "shmctl", "semget", "semop", "semctl", "shmdt", "msgget", "msgsnd", "msgrcv",
+    "msgctl", "semtimedop", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
+    "mq_getsetattr",
 )
 
 _PID_PLACEHOLDER = 0x7AFEBABE

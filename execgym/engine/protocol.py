@@ -6,7 +6,8 @@ Response (worker -> caller): ``u32 header_len, u32 frame_len, u32 stdout_len`` +
          the child's raw result-frame bytes + the child's raw stdout bytes (already capped).
 Hello    (worker -> caller, once at start): a response whose header has ``"hello": true`` and the
          isolation layers the worker enabled.
-All integers are big-endian. The frame bytes are produced by the untrusted child: the caller
+The server forwards ``{"sandbox", "request"}`` to its pre-forked child as ``u32 length`` +
+``marshal`` bytes (both ends are execgym's own code). All integers are big-endian. The frame bytes are produced by the untrusted child: the caller
 parses them with ``json.loads`` only (never ``pickle``) and treats any defect as a verdict.
 """
 

@@ -547,7 +547,7 @@ class Builder:
             alt_scope = scope.child()
             self.pending.append(lambda: self._fill_alternate(alternate, alt_scope))
             if self.rng.random() < 0.4:
-                self.pending.append(lambda: self._fill_alternate(orelse, alt_scope))
+                self.pending.append(lambda: self._fill_alternate(orelse, alt_scope, after=alternate))
         block.append(stmt)
         if len(kinds) > 1:
             return self.open_nest(kinds[1:], inner_scope, body, loops)
@@ -658,7 +658,8 @@ class Builder:
         self.read[counter] += 1
         return ir.While(cond, body)
 
-    def _fill_alternate(self, block: list[ir.Stmt], scope: Scope) -> None:
+    def _fill_alternate(self, block: list[ir.Stmt], scope: Scope, after: list[ir.Stmt] | None = None) -> None:
+        """Fill an elif (or, with ``after``, an else) body with a simple accumulator update."""
         if self.acc is None:
             raise Failed("no accumulator for the alternate branch")
         name, strategy = self.acc
@@ -667,6 +668,8 @@ class Builder:
             raise Failed("no simple update for the alternate branch")
         stmt = options[self.alternates % len(options)]
         self.alternates += 1
+        if after is not None and any(stmt.render(0) == other.render(0) for other in after):
+            return  # an else doing what the elif does reads badly: leave the else out
         stmt.optional = True
         for var in external_reads(stmt):
             self.read[var] += 1

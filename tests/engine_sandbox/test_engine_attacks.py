@@ -129,10 +129,10 @@ ATTACKS: list[tuple[str, str, str, dict, object]] = [
      ("import os, time\ndef f():\n    os.setsid()\n    if os.fork() == 0:\n        if os.fork() == 0:\n"
      "            time.sleep(60)\n        os._exit(0)\n    return 1\n"), "f()", {}, _exc("PermissionError")),
     ("proc_mem_of_server_and_caller",  # write access would mean code execution outside the child
-     "import os\ndef f(caller):\n    got = []\n    for pid in (1, os.getppid(), caller):\n"
-     "        for name, flags in (('mem', os.O_RDWR), ('environ', os.O_RDONLY), ('fd/0', os.O_RDONLY)):\n"
-     "            try:\n                os.close(os.open('/proc/%d/%s' % (pid, name), flags))\n"
-     "                got.append((pid, name))\n            except OSError:\n                pass\n    return got\n",
+     ("import os\ndef f(caller):\n    got = []\n    for pid in (1, os.getppid(), caller):\n"
+      "        for name, flags in (('mem', os.O_RDWR), ('environ', os.O_RDONLY), ('fd/0', os.O_RDONLY)):\n"
+      "            try:\n                os.close(os.open('/proc/%d/%s' % (pid, name), flags))\n"
+      "                got.append((pid, name))\n            except OSError:\n                pass\n    return got\n"),
      f"f({os.getpid()})", {}, _returns(lambda v: v == [], "opened another process's /proc files")),
     ("kill_parent_and_everyone",
      ("import os, signal\ndef f():\n    out = []\n    for pid in (os.getppid(), -1, 1):\n        try:\n"
@@ -186,11 +186,11 @@ def listener():
     srv.close()
 
 
-def _check_host_paths() -> None:
+def _check_host_paths(clean_only: bool = False) -> None:
     leaked = [p for p in FORBIDDEN_WRITES if os.path.exists(p)]
     for p in leaked:
         os.unlink(p)
-    assert not leaked, f"files written outside the sandbox: {leaked}"
+    assert clean_only or not leaked, f"files written outside the sandbox: {leaked}"
 
 
 @pytest.mark.parametrize("name", [a[0] for a in ATTACKS])
@@ -210,6 +210,9 @@ def test_attack(name, attack_sandbox, listener, layers, no_leftovers):
     elapsed = time.monotonic() - started
     assert elapsed < timeout + 3.0, f"took {elapsed:.2f}s with a {timeout}s limit"
     if name == "write_outside":
+        if not layers.get("readonly_root") and not layers.get("unprivileged_uid"):
+            _check_host_paths(clean_only=True)
+            pytest.xfail("no mount namespace and not root: the program can write where the caller can")
         _check_host_paths()
         if layers.get("readonly_root"):
             assert r.outcome == "ok" and r.return_value == [], r
