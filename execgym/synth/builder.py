@@ -639,6 +639,8 @@ class Builder:
                                                                                  "[index]")))
                 self.note(element_stmt.value)
                 inner.bind(element, scope.values[seq][0])
+                inner.samples[element] = list(scope.values[seq])
+                self._loop_var(element, scope.values[seq][0])
         elif ints:
             limit = self._pick_var(ints, scope)
             self.read[limit] += 1

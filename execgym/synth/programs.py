@@ -209,9 +209,9 @@ class ProgramBuilder(Builder):
         kind = kind_of(value)
         roll = self.rng.random()
         unread = [n for n in self.loop_vars if self.read[n] <= 0 and n not in expr.names()]
-        if len(unread) == 1:
-            expr = ir.TupleExpr([ir.Var(unread[0]), expr])
-            value = (self.loop_probe.get(unread[0]), value)
+        if 0 < len(unread) <= 2:
+            expr = ir.TupleExpr([ir.Var(n) for n in unread] + [expr])
+            value = tuple(self.loop_probe.get(n) for n in unread) + (value,)
             kind = "tuple"
         elif unread:
             raise Failed("loop variables unused")
