@@ -35,7 +35,7 @@ def _run_level(level: int, n: int, base: int, config: FilterConfig) -> tuple[lis
     stats = SynthStats()
     seeds = [item_seed(base, level, i) for i in range(n)]
     start = time.perf_counter()
-    programs = generate_many(level, seeds, config=config, stats=stats)
+    programs = generate_many(level, seeds, config=config, stats=stats, keep_traces=False)
     return programs, stats, time.perf_counter() - start
 
 

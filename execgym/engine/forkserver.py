@@ -19,6 +19,7 @@ stdout and a header describing how the child ended. The server never parses the 
 
 from __future__ import annotations
 
+import _socket
 import gc
 import json
 import marshal
@@ -26,6 +27,7 @@ import math
 import os
 import select
 import signal
+import struct
 import sys
 import time
 
@@ -35,7 +37,7 @@ from execgym.engine.protocol import REQUEST_HEAD, encode_response, read_exact, w
 PREIMPORTED_MODULES: tuple[str, ...] = (
     "math", "collections", "itertools", "functools", "bisect", "heapq", "string", "re", "typing",
     "operator", "copy", "json", "io",
-)  # not tempfile: it imports random, whose at-fork reseed hook would run in every child
+)  # not tempfile: it imports random (see _import_random_without_fork_hook)
 
 DEFAULT_SANDBOX_LIMITS: dict = {
     "timeout": 2.0,          # wall-clock seconds
@@ -51,7 +53,7 @@ DEFAULT_SANDBOX_LIMITS: dict = {
 }
 
 _ERR_TAIL = 2048
-SPARE_NAME = b"execgym-spare"  # comm name of a pre-forked child still waiting for its request
+RUN_NAME = b"execgym-run"  # comm name of a forked child (waiting for its request, or running it)
 _WARM_UP_SOURCE = (
     "def helper(x):\n    return x % 7\n\n"
     "def f(xs):\n    total = 0\n    seen = set()\n    for x in xs:\n        if helper(x) > 3:\n"
@@ -66,6 +68,7 @@ class _Spare:
     def __init__(self, pid: int, req_w: int, workdir: str, out_fd: int, err_fd: int, res_fd: int) -> None:
         self.pid, self.req_w, self.workdir = pid, req_w, workdir
         self.out_fd, self.err_fd, self.res_fd = out_fd, err_fd, res_fd
+        self.reaped = False  # the zygote reported its exit status
 
     def release(self) -> None:
         """Close the server's fds and remove the work dir (the process is already reaped)."""
@@ -81,15 +84,15 @@ class _Spare:
         except OSError:
             _remove_tree(self.workdir)
 
-    def discard(self) -> None:
-        """Kill an unused spare and release it."""
-        _kill_group(self.pid)
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-        except OSError:
-            pass
-        self.release()
+
+# zygote -> server messages (SOCK_SEQPACKET: one message per recv)
+_SPARE_MSG = struct.Struct("=i")       # pid of the new spare (+ its 4 fds as SCM_RIGHTS)
+_STATUS_MSG = struct.Struct("=iiqd")   # pid, wait status, ru_maxrss (KiB), user+system CPU s
+_SPARE_FDS = struct.Struct("=4i")      # req_w, stdout, stderr, result
+
+
+class _ZygoteGone(Exception):
+    """The zygote process died or broke the protocol: the server must exit."""
 
 
 class _Server:
@@ -105,10 +108,13 @@ class _Server:
         self.counter = 0
         self.execute = None
         self.child_uid: int | None = None
+        self.zygote_pid = 0
+        self.zsock = None
 
     # -- start-up -------------------------------------------------------------------------
     def setup(self) -> None:
         layers = self.layers
+        _import_random_without_fork_hook()
         for name in PREIMPORTED_MODULES:
             __import__(name)
         try:
@@ -170,6 +176,7 @@ class _Server:
             sys.modules["tempfile"].tempdir = self.work_root
         gc.collect()
         gc.freeze()  # children never touch (and so never copy) the server's heap pages for GC
+        self._start_zygote()
 
     def _warm_up(self) -> None:
         """Run execgym's own sample program through every mode once, in the server itself.
@@ -245,7 +252,8 @@ class _Server:
         write_all(self.resp_fd, encode_response(header))
 
     def serve(self) -> None:
-        spare = self._prefork()
+        requested = self._request_spare()
+        spare: _Spare | None = None
         try:
             while True:
                 try:
@@ -254,58 +262,181 @@ class _Server:
                     body = read_exact(self.req_fd, length)
                 except (EOFError, OSError):
                     return
-                cleanup = None
+                if spare is None:  # the zygote forked it while we read the request
+                    spare = self._receive_spare(requested)
                 try:
                     payload = json.loads(body)
                     blob = marshal.dumps(payload)
-                    header, frame, stdout, cleanup = self.run_one(payload, REQUEST_HEAD.pack(len(blob)) + blob,
-                                                                  spare)
+                    header, frame, stdout = self.run_one(payload, REQUEST_HEAD.pack(len(blob)) + blob, spare)
+                except _ZygoteGone:
+                    raise
                 except Exception as exc:  # a server-side failure is reported, never fatal
                     header, frame, stdout = {"server_error": f"{type(exc).__name__}: {exc}"[:500]}, b"", b""
+                    self._discard(spare)
                 write_all(self.resp_fd, encode_response(header, frame, stdout))
-                # after answering, while the caller decodes: clean up, fork the next child
-                if cleanup is not None:
-                    cleanup()
-                else:
-                    self._sweep()
-                    spare.release()
-                spare = self._prefork()
+                # after answering, while the caller decodes: clean up, have the next child forked
+                spare.release()
+                spare = None
+                if self.layers.get("private_tmp") or self.child_uid is not None:
+                    self._scrub_tmp()
+                requested = self._request_spare()
+        except _ZygoteGone:
+            return
         finally:
-            spare.discard()
+            if spare is None and requested is not None:
+                try:
+                    spare = self._receive_spare(requested)
+                except (_ZygoteGone, OSError):
+                    spare = None
+            if spare is not None:
+                try:
+                    self._discard(spare)
+                except (_ZygoteGone, OSError):
+                    pass
+                spare.release()
+            self._stop_zygote()
 
-    def _prefork(self) -> _Spare:
-        """Fork the child for the next execution; it waits for its request on a pipe."""
+    # -- the zygote: the process that forks the children ------------------------------------
+    def _start_zygote(self) -> None:
+        """Fork the zygote: a copy of this (warm, frozen) server whose only job is to fork one
+        child per execution, reap it and sweep leftovers, so its own memory is barely written
+        between forks. Every page the forking process writes after a fork costs a copy-on-write
+        fault; the server's per-request bookkeeping (parsing, encoding, reading outputs) now
+        happens here, in a process that is never forked from again."""
+        server_end, zygote_end = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the zygote
+            code = 0
+            try:
+                server_end.close()
+                self._zygote(zygote_end)
+            except BaseException:
+                code = 70
+            os._exit(code)
+        zygote_end.close()
+        self.zygote_pid = pid
+        self.zsock = server_end
+
+    def _zygote(self, sock) -> None:  # pragma: no cover - runs in the zygote
+        os.close(self.req_fd)
+        os.close(self.resp_fd)
+        try:
+            isolation.set_parent_death_signal(signal.SIGKILL)
+        except OSError:
+            pass
+        try:  # orphans of a run are re-parented to the zygote, which sweeps them
+            isolation.set_child_subreaper()
+        except OSError:
+            pass
+        isolation.set_process_name(b"execgym-zygote")
+        if self.seccomp is not None:  # inherited by every child; harmless here (never execs)
+            try:
+                self.seccomp.set_no_new_privs()
+            except OSError:
+                pass
+        recv, send, sendmsg, fork, wait4 = sock.recv, sock.send, sock.sendmsg, os.fork, os.wait4
+        memfd_create, pipe, close, setpgid = os.memfd_create, os.pipe, os.close, os.setpgid
+        rights = [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, b"")]
+        while True:
+            workdir = recv(4096)
+            if not workdir:
+                return
+            out_fd, err_fd, res_fd = memfd_create("stdout"), memfd_create("stderr"), memfd_create("result")
+            req_r, req_w = pipe()
+            pid = fork()
+            if pid == 0:
+                close(req_w)
+                sock.close()
+                self._child(req_r, workdir, out_fd, err_fd, res_fd)
+            close(req_r)
+            try:
+                setpgid(pid, pid)
+            except OSError:
+                pass
+            rights[0] = (_socket.SOL_SOCKET, _socket.SCM_RIGHTS, _SPARE_FDS.pack(req_w, out_fd, err_fd, res_fd))
+            sendmsg([_SPARE_MSG.pack(pid)], rights)
+            close(req_w)
+            close(out_fd)
+            close(err_fd)
+            close(res_fd)
+            _, status, ru = wait4(pid, 0)
+            _kill_group(pid)
+            self._sweep()
+            send(_STATUS_MSG.pack(pid, status, ru.ru_maxrss, ru.ru_utime + ru.ru_stime))
+
+    def _request_spare(self) -> str:
+        """Create the next work dir and ask the zygote to fork a child for it."""
         self.counter += 1
         workdir = os.path.join(self.work_root, f"r{self.counter}")
         os.mkdir(workdir, 0o700)
         if self.child_uid is not None:
             os.chown(workdir, self.child_uid, self.child_uid)
-        out_fd = os.memfd_create("stdout")
-        err_fd = os.memfd_create("stderr")
-        res_fd = os.memfd_create("result")
-        req_r, req_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - runs in the child
-            os.close(req_w)
-            self._child(req_r, workdir, out_fd, err_fd, res_fd)
-        os.close(req_r)
         try:
-            os.setpgid(pid, pid)
-        except OSError:
-            pass
+            self.zsock.send(os.fsencode(workdir))
+        except OSError as exc:
+            os.rmdir(workdir)
+            raise _ZygoteGone(f"zygote unreachable: {exc}") from None
+        return workdir
+
+    def _receive_spare(self, workdir: str) -> _Spare:
+        try:
+            msg, anc, _, _ = self.zsock.recvmsg(_SPARE_MSG.size, _socket.CMSG_SPACE(_SPARE_FDS.size))
+        except OSError as exc:
+            raise _ZygoteGone(f"zygote unreachable: {exc}") from None
+        fds = b"".join(data for level, kind, data in anc
+                       if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS)
+        if len(msg) != _SPARE_MSG.size or len(fds) != _SPARE_FDS.size:
+            raise _ZygoteGone("zygote sent a malformed spare message")
+        (pid,) = _SPARE_MSG.unpack(msg)
+        req_w, out_fd, err_fd, res_fd = _SPARE_FDS.unpack(fds)
         return _Spare(pid, req_w, workdir, out_fd, err_fd, res_fd)
 
-    def run_one(self, payload: dict, raw: bytes, spare: _Spare) -> tuple[dict, bytes, bytes, object]:
-        """Execute one request in ``spare``; returns the response parts and a cleanup callable
-        that kills and reaps leftovers and removes the work dir (call it before the next run)."""
+    def _child_status(self, spare: _Spare) -> tuple[int, int, float]:
+        """Wait for the zygote's report on ``spare``'s child: (wait status, ru_maxrss, CPU s)."""
+        pid = spare.pid
+        try:
+            msg = self.zsock.recv(_STATUS_MSG.size)
+        except OSError as exc:
+            raise _ZygoteGone(f"zygote unreachable: {exc}") from None
+        if len(msg) != _STATUS_MSG.size:
+            raise _ZygoteGone("zygote exited" if not msg else "zygote sent a malformed status")
+        got_pid, status, maxrss, cpu = _STATUS_MSG.unpack(msg)
+        if got_pid != pid:
+            raise _ZygoteGone("zygote reported on the wrong child")
+        spare.reaped = True
+        return status, maxrss, cpu
+
+    def _discard(self, spare: _Spare) -> None:
+        """Kill a spare (or a child whose run failed on the server side) and wait for its reap."""
+        if spare.req_w >= 0:
+            os.close(spare.req_w)
+            spare.req_w = -1
+        if spare.reaped:
+            return
+        _kill_group(spare.pid)
+        try:
+            os.kill(spare.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        self._child_status(spare)
+
+    def _stop_zygote(self) -> None:
+        zsock, self.zsock = self.zsock, None
+        if zsock is None:
+            return
+        zsock.close()  # the zygote reads EOF and exits
+        try:
+            os.waitpid(self.zygote_pid, 0)
+        except OSError:
+            pass
+
+    def run_one(self, payload: dict, raw: bytes, spare: _Spare) -> tuple[dict, bytes, bytes]:
+        """Execute one request in ``spare``; returns the response parts. The zygote has reaped
+        the child, killed its process group and swept every leftover when this returns."""
         limits = dict(DEFAULT_SANDBOX_LIMITS)
         limits.update(payload.get("sandbox") or {})
         timeout = float(limits["timeout"])
         pid = spare.pid
-        try:
-            pidfd = os.pidfd_open(pid)
-        except (AttributeError, OSError):
-            pidfd = -1
         started = time.perf_counter()
         try:
             write_all(spare.req_w, raw)  # marshal: trusted server -> child, cheap to decode
@@ -313,31 +444,16 @@ class _Server:
             pass  # the child is gone: its status says why
         os.close(spare.req_w)
         spare.req_w = -1
-        timed_out = False
-        if pidfd >= 0:
-            try:
-                ready, _, _ = select.select([pidfd], [], [], timeout)
-            finally:
-                os.close(pidfd)
-            timed_out = not ready
-        else:  # pragma: no cover - kernels without pidfd
-            deadline = started + timeout
-            delay = 0.0002
-            while os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is None:
-                if time.perf_counter() >= deadline:
-                    timed_out = True
-                    break
-                time.sleep(delay)
-                delay = min(delay * 2, 0.01)
+        ready, _, _ = select.select([self.zsock], [], [], timeout)
+        timed_out = not ready
         if timed_out:
             _kill_group(pid)
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        _, status, rusage = os.wait4(pid, 0)
+        status, maxrss, cpu = self._child_status(spare)
         wall = time.perf_counter() - started
-        _kill_group(pid)
         out_size = os.fstat(spare.out_fd).st_size
         cap = int(limits["output_bytes"])
         stdout = os.pread(spare.out_fd, min(out_size, cap), 0) if out_size else b""
@@ -348,21 +464,14 @@ class _Server:
         err_tail = b""
         if err_size:
             err_tail = os.pread(spare.err_fd, _ERR_TAIL, max(0, err_size - _ERR_TAIL))
-
-        def cleanup() -> None:
-            self._sweep()
-            spare.release()
-            if self.layers.get("private_tmp") or self.child_uid is not None:
-                self._scrub_tmp()
-
         header = {
             "pid": pid,
             "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             "timed_out": timed_out,
             "wall_s": wall,
-            "maxrss_kb": rusage.ru_maxrss,
-            "cpu_s": rusage.ru_utime + rusage.ru_stime,
+            "maxrss_kb": maxrss,
+            "cpu_s": cpu,
             "stdout_bytes": out_size,
             "frame_bytes": frame_size,
             "frame_truncated": frame_size > frame_cap,
@@ -370,8 +479,8 @@ class _Server:
             "limits": {"timeout": timeout, "memory_mb": limits["memory_mb"], "cpu_s": limits["cpu_s"]},
         }
         if self.counter % 16 == 1:
-            header["server_rss_kb"] = _rss_kb()
-        return header, frame, stdout, cleanup
+            header["server_rss_kb"] = _rss_kb() + _rss_kb(self.zygote_pid)
+        return header, frame, stdout
 
     def _scrub_tmp(self) -> None:
         """Remove anything a run left elsewhere on the private /tmp (no state between runs)."""
@@ -452,16 +561,16 @@ class _Server:
             os.dup2(req_fd, 4)
             os.closerange(5, 1 << 16)
             os.chdir(workdir)
-            isolation.set_process_name(SPARE_NAME)
+            isolation.set_process_name(RUN_NAME)
             try:
                 (length,) = REQUEST_HEAD.unpack(read_exact(4, REQUEST_HEAD.size))
                 payload = marshal.loads(read_exact(4, length))
             except (EOFError, OSError, ValueError):
                 os._exit(0)  # discarded spare (server shutting down)
             os.close(4)
-            isolation.set_process_name(b"execgym-run")
             limits.update(payload.get("sandbox") or {})
             request = payload.get("request") or {}
+            _reseed_random_if_used(request)
             stdin_text = limits.get("stdin")
             if stdin_text:
                 fd = os.memfd_create("stdin")
@@ -519,6 +628,37 @@ class _Server:
         os._exit(code)
 
 
+def _import_random_without_fork_hook() -> None:
+    """Import ``random`` (RestrictedPython imports it) without its at-fork hook.
+
+    ``random`` registers ``_inst.seed`` to run in every forked child: ~40 page faults and
+    ~0.1 ms per execution, although few programs use ``random``. The child reseeds instead only
+    when the request's text mentions ``random`` (see ``_reseed_random_if_used``); a program that
+    reaches the module by other means gets the server's (fixed, harmless) generator state.
+    """
+    if "random" in sys.modules:
+        return
+    hooks: list[dict] = []
+    register = os.register_at_fork
+    os.register_at_fork = lambda **kw: hooks.append(kw)  # type: ignore[assignment]
+    try:
+        import random  # noqa: F401
+    except Exception:
+        pass
+    finally:
+        os.register_at_fork = register
+
+
+def _reseed_random_if_used(request: dict) -> None:
+    """Give the child a fresh ``random`` seed when its program may use the module."""
+    random = sys.modules.get("random")
+    if random is None:
+        return
+    source, call = request.get("source"), request.get("call")
+    if (type(source) is str and "random" in source) or (type(call) is str and "random" in call):
+        random.seed()
+
+
 def _paths_to_keep() -> list[str]:
     """Directories the worker's interpreter and children may need to read."""
     paths = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
@@ -563,9 +703,9 @@ def _remove_tree(path: str) -> None:
     shutil.rmtree(path, onerror=fix)
 
 
-def _rss_kb() -> int:
+def _rss_kb(pid: int | str = "self") -> int:
     try:
-        with open("/proc/self/statm", "rb") as fh:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
             return int(fh.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
     except (OSError, ValueError, IndexError):
         return 0

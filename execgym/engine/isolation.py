@@ -385,12 +385,24 @@ def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
     return struct.pack("=HBBI", code, jt, jf, k & 0xFFFFFFFF)
 
 
+_BUCKET = 4  # syscall numbers compared one by one at a leaf of the search tree
+
+
 def _build_program() -> tuple[bytes, list[int]]:
-    """Assemble the filter; returns (program bytes, byte offsets of the own-pid constants)."""
-    # Blocks are lists of (code, jt, jf, k) with symbolic jumps resolved below. We emit a
-    # linear sequence: check arch, load nr, then for each special syscall a compare that jumps
-    # to its handler block; plain denials share one "ret EPERM" handler.
-    ins: list[list] = []  # [code, jt, jf, k, jt_label, jf_label]
+    """Assemble the filter; returns (program bytes, byte offsets of the own-pid constants).
+
+    After the arch and x32 checks, the syscall number is located by a binary search (``JGE``
+    splits over the sorted special numbers, ``JEQ`` runs of at most ``_BUCKET`` at the leaves)
+    that jumps to one handler block per action; any other number is allowed. A search instead
+    of a linear chain of ~90 compares keeps every path short: the kernel emulates the filter
+    for each syscall number when it is installed (to build its allow-cache), once per execution.
+    """
+    actions: dict[int, str] = {NR["clone"]: "clone", NR["clone3"]: "enosys",
+                               NR["kill"]: "kill_check", NR["tgkill"]: "kill_check",
+                               NR["prlimit64"]: "prlimit_check"}
+    for name in DENIED_EPERM:
+        actions.setdefault(NR[name], "eperm")
+    ins: list[list] = []  # [code, jt, jf, k] with jt/jf an offset or a label
     labels: dict[str, int] = {}
 
     def emit(code: int, k: int = 0, jt: str | int = 0, jf: str | int = 0) -> None:
@@ -399,18 +411,24 @@ def _build_program() -> tuple[bytes, list[int]]:
     def label(name: str) -> None:
         labels[name] = len(ins)
 
+    def search(keys: list[int]) -> None:
+        if len(keys) <= _BUCKET:
+            for nr in keys:
+                emit(_JEQ_K, nr, actions[nr], 0)
+            emit(_RET_K, SECCOMP_RET_ALLOW)
+            return
+        mid = len(keys) // 2
+        upper = f"ge{keys[mid]}"
+        emit(_JGE_K, keys[mid], upper, 0)
+        search(keys[:mid])
+        label(upper)
+        search(keys[mid:])
+
     emit(_LD_W_ABS, 4)  # seccomp_data.arch
     emit(_JEQ_K, AUDIT_ARCH_X86_64, 0, "kill")
     emit(_LD_W_ABS, 0)  # seccomp_data.nr
     emit(_JGE_K, 0x40000000, "eperm", 0)  # x32 ABI
-    emit(_JEQ_K, NR["clone"], "clone", 0)
-    emit(_JEQ_K, NR["clone3"], "enosys", 0)
-    emit(_JEQ_K, NR["kill"], "kill_check", 0)
-    emit(_JEQ_K, NR["tgkill"], "kill_check", 0)
-    emit(_JEQ_K, NR["prlimit64"], "prlimit_check", 0)
-    for name in DENIED_EPERM:
-        emit(_JEQ_K, NR[name], "eperm", 0)
-    emit(_RET_K, SECCOMP_RET_ALLOW)
+    search(sorted(actions))
     label("clone")  # allow only thread creation: flags (args[0], low word) must have CLONE_THREAD
     emit(_LD_W_ABS, 16)
     emit(_JSET_K, CLONE_THREAD, "allow", "eperm")
@@ -464,6 +482,7 @@ class SeccompFilter:
         self._prctl = libc().prctl
         self._prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
                                 ctypes.c_ulong]
+        self._no_new_privs = False  # already set in this process (and so inherited by forks)
 
     @property
     def instructions(self) -> int:
@@ -473,14 +492,22 @@ class SeccompFilter:
         """Load the filter into the current (single-threaded, freshly forked) process.
 
         Everything ctypes needs was built in the server; the child only patches its pid into
-        the (copy-on-write) buffer and makes the two prctl calls.
+        the (copy-on-write) buffer and makes the prctl calls (one when ``set_no_new_privs`` ran
+        in the forking process).
         """
         pid = struct.pack("=I", os.getpid())
         for off in self._pid_offsets:
             self._buffer[off:off + 4] = pid
-        _check(self._prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
+        if not self._no_new_privs:
+            self.set_no_new_privs()
         _check(self._prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, self._fprog_address, 0, 0),
                "PR_SET_SECCOMP")
+
+    def set_no_new_privs(self) -> None:
+        """``PR_SET_NO_NEW_PRIVS`` for this process and its future children (a fork server sets
+        it once, so ``install`` in each child makes one ``prctl`` call instead of two)."""
+        _check(self._prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
+        self._no_new_privs = True
 
 
 def seccomp_supported() -> bool:

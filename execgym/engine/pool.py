@@ -84,6 +84,9 @@ def worker_environment(hash_seed: int, config: dict) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths)),
         "PYTHONIOENCODING": "utf-8",
+        # resolve every symbol at start: otherwise each forked child pays for the lazy binding
+        # (and the copy-on-write of the GOT page) of each C function the server never called
+        "LD_BIND_NOW": "1",
         "EXECGYM_FORKSERVER_CONFIG": json.dumps(config),
     }
     for var in _THREAD_VARS:
@@ -117,7 +120,8 @@ class Worker:
 
     def server_pids(self) -> set[int]:
         """Host pids of this worker's own processes: the server (and the PID-namespace init it
-        runs as) plus its one pre-forked child still waiting for a request, if any."""
+        runs as), its zygote, and the zygote's one pre-forked child still waiting for a request,
+        if any. Children that ran are reaped by the zygote (its ``children_*`` CPU times)."""
         pids = {self.proc.pid}
         try:
             import psutil
@@ -129,7 +133,11 @@ class Worker:
                     return pids
                 server = inner[0]
                 pids.add(server.pid)
-            spares = [c for c in server.children() if c.name() == "execgym-spare"]
+            zygotes = [c for c in server.children() if c.name() == "execgym-zygote"]
+            if len(zygotes) != 1:
+                return pids
+            pids.add(zygotes[0].pid)
+            spares = zygotes[0].children()
             if len(spares) == 1:
                 pids.add(spares[0].pid)
         except Exception:

@@ -7,6 +7,8 @@ Contract (every environment):
   ``reset(seed=s)`` serves task seed ``s``; ``reset()`` draws the next task seed from the env's own
   ``np_random`` (deterministic once the env was seeded). ``options`` may hold ``level`` (this reset only) or
   ``task`` (a task spec of this environment, dict or JSON text; its own ``options`` win over the env's kwargs).
+  Unseeded resets draw ``prefetch_size`` task seeds ahead from ``np_random`` and build those tasks in one batch:
+  the same seeds in the same order, so the same tasks as one at a time (``np_random``'s own state runs ahead).
   ``info["task"]`` is the JSON-able spec and ``execgym.make_task(info["task"]).prompt == prompt``.
 - ``step(action) -> (obs, reward, terminated, truncated, info)`` never raises for any action: non-strings,
   undecodable bytes and over-long text become ``format_error`` with reward 0; a failure inside the task layer
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections import deque
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -66,11 +69,33 @@ def _score_dict(info: dict[str, Any]) -> dict[str, Any]:
     return to_dict() if callable(to_dict) else {}
 
 
+def copy_spec(data: Any) -> Any:
+    """A deep copy of JSON-like data (dict/list/tuple of str/int/float/bool/None); several times faster than
+    ``copy.deepcopy`` on task specs. Anything else is deep-copied by ``copy.deepcopy``."""
+    t = type(data)
+    if t is dict:
+        return {k: copy_spec(v) for k, v in data.items()}
+    if t is list:
+        return [copy_spec(v) for v in data]
+    if t in (str, int, float, bool) or data is None:
+        return data
+    if t is tuple:
+        return tuple(copy_spec(v) for v in data)
+    return copy.deepcopy(data)
+
+
+def _request_key(spec: dict[str, Any]) -> str:
+    return json.dumps(spec, sort_keys=True)
+
+
 class ExecEnv(gym.Env[str, str]):
     """Base class; subclasses only name their definition (``env_name``)."""
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "human"], "render_fps": 1}
     env_name: ClassVar[str] = ""
+    #: unseeded resets draw this many task seeds ahead (same seeds, same order as one at a time) and build their
+    #: tasks in one batch (``execgym.tasks.prefetch``); 1 disables it. Set it on the instance or the class.
+    prefetch_size: int = 32
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
         if not self.env_name:
@@ -92,6 +117,8 @@ class ExecEnv(gym.Env[str, str]):
         self._return = 0.0
         self._outcomes: list[str] = []
         self._last: dict[str, Any] = {}
+        self._upcoming: deque[int] = deque()  # task seeds already drawn from np_random, not yet served
+        self._prefetched: dict[str, Any] = {}  # request JSON -> Task built ahead for an upcoming seed
 
     # -- configuration -------------------------------------------------------------------------------------------
     @property
@@ -125,10 +152,15 @@ class ExecEnv(gym.Env[str, str]):
         super().reset(seed=seed)
         from execgym.tasks.registry import make_task
 
+        if seed is not None:  # np_random was re-seeded: seeds drawn ahead from the old stream are void
+            self._upcoming.clear()
+            self._prefetched.clear()
+
         options = dict(options or {})
         unknown = sorted(set(options) - {"level", "task"})
         if unknown:
             raise ValueError(f"{self.env_name}: unknown reset option(s) {unknown}; allowed: 'level', 'task'")
+        prebuilt = None
         if "task" in options:
             spec = options["task"]
             if isinstance(spec, str):
@@ -142,9 +174,11 @@ class ExecEnv(gym.Env[str, str]):
             level = self.definition.kwargs["level"].check(
                 self.env_name, options.get("level", self.level), self.definition.levels
             )
-            task_seed = int(seed) if seed is not None else draw_task_seed(self.np_random)
-            spec = self.request(level, task_seed)
-        self._task = make_task(spec)
+            if seed is not None:
+                spec = self.request(level, int(seed))
+            else:
+                spec, prebuilt = self._next_unseeded(level)
+        self._task = prebuilt if prebuilt is not None else make_task(spec)
         self._episode = self._task.episode()
         self._done = False
         self._turn = 0
@@ -152,7 +186,7 @@ class ExecEnv(gym.Env[str, str]):
         self._outcomes = []
         observation = str(self._episode.observation)
         info = {
-            "task": copy.deepcopy(self._task.spec),
+            "task": copy_spec(self._task.spec),
             "env": self.env_name,
             "level": self._task.spec.get("level"),
             "seed": self._task.spec.get("seed"),
@@ -162,6 +196,31 @@ class ExecEnv(gym.Env[str, str]):
         }
         self._last = {"observation": observation, "action": None, "reward": None, "info": info}
         return observation, info
+
+    def _next_unseeded(self, level: int) -> tuple[dict[str, Any], Any]:
+        """The next unseeded request and its prebuilt Task (None: build it now). Task seeds come from
+        ``np_random`` in the same order as drawing one per reset, so the tasks are the same."""
+        if not self._upcoming:
+            self._refill(level)
+        spec = self.request(level, self._upcoming.popleft())
+        return spec, self._prefetched.pop(_request_key(spec), None)
+
+    def _refill(self, level: int) -> None:
+        n = max(1, int(self.prefetch_size))
+        seeds = [draw_task_seed(self.np_random) for _ in range(n)]
+        self._upcoming.extend(seeds)
+        self._prefetched.clear()
+        if n == 1:
+            return
+        from execgym.tasks.registry import prefetch
+
+        specs = [self.request(level, s) for s in seeds]
+        try:
+            tasks = prefetch(specs)
+        except Exception:  # noqa: BLE001 - each task is then built (and any error raised) at its own reset
+            return
+        for spec, task in zip(specs, tasks):
+            self._prefetched[_request_key(spec)] = task
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict]:
         if self._episode is None:
@@ -215,7 +274,7 @@ class ExecEnv(gym.Env[str, str]):
         info["outcome"] = outcome
         info["reward_reason"] = str(reason) if reason else f"{outcome} (no reason given by the task layer)"
         info.setdefault("details", score.get("details", []))
-        info["task"] = copy.deepcopy(self._task.spec)  # fresh per call: callers may keep or mutate infos
+        info["task"] = copy_spec(self._task.spec)  # fresh per call: callers may keep or mutate infos
         return info
 
     def _passed(self) -> bool:
@@ -254,6 +313,8 @@ class ExecEnv(gym.Env[str, str]):
         self._episode = None
         self._task = None
         self._done = True
+        self._upcoming.clear()
+        self._prefetched.clear()
 
 
 class ExecNextEnv(ExecEnv):

@@ -19,7 +19,8 @@ from typing import Any
 
 from execgym.seeding import derive_seed, rng
 from execgym.synth.catalog import ALL_ENTRIES, CATALOG
-from execgym.synth.filters import FilterConfig, Verdict, filter_candidates, program_features, same_value
+from execgym.synth.decide import SynthesisError
+from execgym.synth.filters import FilterConfig, Verdict, filter_candidates, same_value
 from execgym.synth.levels import load_levels
 from execgym.synth.program import Program
 from execgym.synth.programs import Candidate, build_candidate
@@ -27,10 +28,7 @@ from execgym.synth.values import draw_of_kind, kind_of, literal
 
 MAX_ATTEMPTS = 400          # candidate draws per (level, seed) before giving up
 REFOCUS_EVERY = 100         # after this many draws without success, the focus operation is redrawn
-
-
-class SynthesisError(RuntimeError):
-    """No program could be generated for a (level, seed)."""
+BATCH_CHUNKS = 4            # chunks per sandbox submission; the next submission is drafted while it runs
 
 
 @dataclass
@@ -88,17 +86,20 @@ def _next_candidate(level: int, seed: int, start: int, stats: SynthStats) -> tup
     raise SynthesisError(f"no program for level {level}, seed {seed} after {MAX_ATTEMPTS} draws")
 
 
-def _program(level: int, seed: int, attempt: int, cand: Candidate, verdict: Verdict) -> Program:
+def _program(level: int, seed: int, attempt: int, cand: Candidate, verdict: Verdict,
+             keep_trace: bool = True) -> Program:
     return Program(source=cand.source, entry=cand.entry, call=cand.call, level=level,
                    constraints={**cand.constraints, "type": cand.focus[0], "operation": cand.focus[1]},
                    features=verdict.features, expected=verdict.expected, focus=cand.focus, seed=seed,
-                   attempt=attempt)
+                   attempt=attempt, trace_steps=verdict.steps if keep_trace else None)
 
 
 def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None,
                   stats: SynthStats | None = None,
-                  progress: Callable[[int], None] | None = None) -> list[Program]:
-    """``[generate(level, s) for s in seeds]``, executing candidates in sandbox batches."""
+                  progress: Callable[[int], None] | None = None, keep_traces: bool = True) -> list[Program]:
+    """``[generate(level, s) for s in seeds]``, executing candidates in sandbox batches.
+
+    ``keep_traces=False`` drops ``Program.trace_steps`` (memory for large runs); nothing else changes."""
     if level not in load_levels():
         raise ValueError(f"unknown level {level!r}; known levels: {sorted(load_levels())}")
     from concurrent.futures import ThreadPoolExecutor
@@ -106,13 +107,13 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
     stats = stats if stats is not None else SynthStats()
     results: list[Program | None] = [None] * len(seeds)
     next_attempt = {i: 0 for i in range(len(seeds))}
-    batch = max(16, (config or FilterConfig()).chunk * 4)
+    batch = max(16, (config or FilterConfig()).chunk * BATCH_CHUNKS)
 
     def settle(drawn: list[tuple[int, int, Candidate]], verdicts: list[Verdict]) -> None:
         done = 0
         for (i, attempt, cand), verdict in zip(drawn, verdicts):
             if verdict.accepted:
-                results[i] = _program(level, seeds[i], attempt, cand, verdict)
+                results[i] = _program(level, seeds[i], attempt, cand, verdict, keep_traces)
                 stats.accepted += 1
                 if not same_value(cand.simulated, verdict.expected):
                     stats.simulation_mismatches += 1
@@ -206,8 +207,9 @@ def input_variants(program: Program, n: int, seed: int) -> list[str]:
     Arguments keep the original kinds (str, int, list of str...). Fewer than ``n`` come back only when the
     program rejects nearly every input (after 4 rounds of 3n draws).
     """
-    from execgym.engine.api import run
     from execgym.engine.codec import is_literal
+    from execgym.engine.request import RunRequest
+    from execgym.synth.decide import run_decided
 
     if n <= 0:
         return []
@@ -227,7 +229,9 @@ def input_variants(program: Program, n: int, seed: int) -> list[str]:
         if not calls:
             continue
         runner, runner_call = _variant_runner(calls)
-        result = run(program.source + "\n\n" + runner, runner_call, timeout=2.0 + 0.05 * len(calls))
+        # a timeout / sandbox error is retried, never taken as "no variants" (that would depend on load)
+        result = run_decided([RunRequest(program.source + "\n\n" + runner, runner_call,
+                                         timeout=2.0 + 0.05 * len(calls))], what="input-variant batch")[0]
         if str(result.outcome) != "ok" or not isinstance(result.return_value, list):
             continue
         for call, (ok, value) in zip(calls, result.return_value):
@@ -340,30 +344,8 @@ def mutate(program: Program, seed: int) -> Program:
 
 def check_program(source: str, call: str, constraints: dict, ops_used: dict,
                   config: FilterConfig | None = None) -> Verdict:
-    """Filter one program given as text (the same checks as ``filter_candidates``)."""
-    from execgym.engine.api import run_batch
-    from execgym.engine.codec import is_literal
-    from execgym.engine.request import RunRequest
-    from execgym.synth.filters import _failure, _roundtrips
+    """Filter one program given as text (the same checks as ``filter_candidates``; a timeout or sandbox error
+    is retried, then ``SynthesisError``)."""
+    from execgym.synth.filters import check_one
 
-    config = config or FilterConfig()
-    requests = [RunRequest(source, call, mode="trace", timeout=config.timeout,
-                           max_steps=config.max_line_steps * 4 + 50)]
-    if config.hash_check:
-        requests.append(RunRequest(source, call, mode="run", timeout=config.timeout, hash_seed=1))
-    results = run_batch(requests, workers=config.workers)
-    traced = results[0]
-    rerun = results[1] if config.hash_check else None
-    if str(traced.outcome) != "ok" or traced.truncated or (rerun is not None and str(rerun.outcome) != "ok"):
-        return _failure(traced, rerun)
-    value = traced.return_value
-    if not is_literal(value):
-        return Verdict(False, "result is not a literal")
-    if not _roundtrips(value):
-        return Verdict(False, "result does not round-trip through ast.literal_eval")
-    if rerun is not None and not same_value(rerun.return_value, value):
-        return Verdict(False, "result changes with the hash seed")
-    lines = [s.line for s in traced.steps if s.event == "line"]
-    if len(lines) > config.max_line_steps:
-        return Verdict(False, "trace over budget")
-    return Verdict(True, "ok", value, program_features(source, lines, constraints, ops_used))
+    return check_one(source, call, constraints, ops_used, config)

@@ -15,12 +15,15 @@ programs by model difficulty, see ``apply_difficulty``.
 from __future__ import annotations
 
 import ast
+import dataclasses
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from execgym.synth import ir
+from execgym.synth.decide import RETRY_TIMEOUTS, run_decided
 from execgym.synth.programs import Candidate
 
 
@@ -30,7 +33,8 @@ class FilterConfig:
     timeout: float = 2.0            # seconds per sandbox call (a chunk gets a proportional budget)
     chunk: int = 16                 # programs per sandbox call
     workers: int | None = None      # sandbox workers (None: one per core)
-    hash_check: bool = True
+    hash_check: bool = True         # re-run hash-sensitive programs (see ``hash_sensitive``) with hash_seed=1
+    retry_timeouts: tuple[float, ...] = RETRY_TIMEOUTS  # a timeout/sandbox_error is retried, never a verdict
 
 
 @dataclass
@@ -39,6 +43,7 @@ class Verdict:
     reason: str                     # "ok" or why it was dropped
     expected: Any = None
     features: dict = field(default_factory=dict)
+    steps: tuple | None = None      # the program's own trace steps, as ``trace(source, call)`` gives them
 
 
 def _combined(cands: Sequence[Candidate]) -> tuple[str, str, list[tuple[int, int]]]:
@@ -129,55 +134,164 @@ def program_features(source: str, line_numbers: Sequence[int], constraints: dict
     }
 
 
-def _requests(sources_calls: Sequence[tuple[str, str, int, int]], config: FilterConfig) -> list:
-    from execgym.engine.request import RunRequest
+_HASH_NAMES = frozenset({"set", "frozenset", "hash", "id", "vars", "dir", "globals", "locals", "eval", "exec",
+                         "getattr", "type", "__import__", "compile", "object"})
+_VIEW_SET_OPS = (ast.BitAnd, ast.BitOr, ast.BitXor, ast.Sub)
 
+
+@functools.lru_cache(maxsize=4096)
+def hash_sensitive(source: str, call: str) -> bool:
+    """Whether the result of ``call`` on ``source`` could depend on ``PYTHONHASHSEED``.
+
+    Sound, from the syntax alone: string/bytes hash randomization changes only the iteration order of sets and
+    frozensets (dicts keep insertion order; ints hash deterministically). A set can only come into being from a
+    set display or comprehension, the names ``set``/``frozenset`` (or reflection that could reach them), a set
+    operator on a dict view (``d.keys() & x``, ``d.items() - y``) or library code. So a program is treated as
+    hash-insensitive only if neither it nor its call has any of these and it imports nothing; everything else
+    keeps the ``hash_seed=1`` re-run.
+    """
+    try:
+        trees = [ast.parse(source), ast.parse(call, mode="eval")]
+    except SyntaxError:
+        return True
+    views = set_ops = False
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Set, ast.SetComp, ast.Import, ast.ImportFrom)):
+                return True
+            if isinstance(node, ast.Name) and node.id in _HASH_NAMES:
+                return True
+            if isinstance(node, ast.Attribute):
+                if node.attr.startswith("__"):
+                    return True
+                if node.attr in ("keys", "items"):
+                    views = True
+            if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, _VIEW_SET_OPS):
+                set_ops = True
+    return views and set_ops
+
+
+def _needs_rerun(cands: Sequence[Candidate], config: FilterConfig) -> bool:
+    return config.hash_check and any(hash_sensitive(c.source, c.call) for c in cands)
+
+
+def _own_steps(cand: Candidate, traced: Any, index: int, span: tuple[int, int]) -> tuple | None:
+    """Candidate ``index``'s steps from a chunk trace, rewritten to what ``trace(cand.source, cand.call)``
+    records: its own line numbers, function names and frame ids (None when that cannot be guaranteed)."""
+    start, end = span
+    shift = (start - 1) - (len(cand.imports_top) + (1 if cand.imports_top else 0))
+    suffix = f"_p{index}"
+    names = {f"{fn.name}{suffix}": fn.name for fn in cand.functions}
     out = []
-    for source, call, steps, count in sources_calls:
-        budget = min(30.0, config.timeout + 0.2 * (count - 1))
-        out.append(RunRequest(source, call, mode="trace", timeout=budget, max_steps=steps))
-        if config.hash_check:
-            out.append(RunRequest(source, call, mode="run", timeout=budget, hash_seed=1))
-    return out
+    base = None
+    for step in traced.steps:
+        if not start <= step.line <= end:
+            continue
+        if base is None:
+            base = step.frame - 1
+        if step.event == "exception" and suffix in repr(step.value):
+            return None
+        out.append(dataclasses.replace(step, line=step.line - shift, frame=step.frame - base,
+                                       function=names.get(step.function, step.function)))
+    if len(out) > TASK_TRACE_STEPS:
+        return None
+    return tuple(out)
+
+
+TASK_TRACE_STEPS = 10_000  # ``execgym.trace``'s default max_steps, which the task layer uses
 
 
 def filter_candidates(candidates: Sequence[Candidate], config: FilterConfig | None = None) -> list[Verdict]:
-    """Execute, trace and check ``candidates`` in the sandbox; one ``Verdict`` per candidate, in order."""
+    """Execute, trace and check ``candidates`` in the sandbox; one ``Verdict`` per candidate, in order.
+
+    Candidates are executed ``config.chunk`` to a sandbox call; a chunk that fails for any reason is re-run
+    candidate by candidate (each as its own module), so one bad program never costs its neighbours. A timeout
+    or sandbox error never rejects a candidate: it is retried with ``config.retry_timeouts`` and raises
+    ``SynthesisError`` if still undecided (``execgym.synth.decide``), so verdicts do not depend on load.
+    """
     from execgym.engine.api import run_batch
+    from execgym.engine.request import RunRequest
 
     config = config or FilterConfig()
     verdicts: list[Verdict | None] = [None] * len(candidates)
     chunks = [list(range(i, min(i + config.chunk, len(candidates)))) for i in range(0, len(candidates),
                                                                                       config.chunk)]
+    singles = [ch[0] for ch in chunks if len(ch) == 1]
     jobs = []
-    for chunk in chunks:
-        source, call, ranges = _combined([candidates[i] for i in chunk])
-        steps = (config.max_line_steps * 4 + 50) * len(chunk)
-        jobs.append((chunk, source, call, ranges, steps))
-    results = run_batch(_requests([(s, c, st, len(ch)) for ch, s, c, _, st in jobs], config),
-                        workers=config.workers)
-    per = 2 if config.hash_check else 1
-    retry: list[int] = []
-    for j, (chunk, source, call, ranges, _) in enumerate(jobs):
-        traced = results[per * j]
-        rerun = results[per * j + 1] if config.hash_check else None
-        if not _chunk_ok(traced, rerun, len(chunk)):
-            if len(chunk) == 1:
-                verdicts[chunk[0]] = _failure(traced, rerun)
-            else:
-                retry.extend(chunk)
+    requests = []
+    for chunk in (ch for ch in chunks if len(ch) > 1):
+        cands = [candidates[i] for i in chunk]
+        source, call, ranges = _combined(cands)
+        budget = min(30.0, config.timeout + 0.2 * (len(chunk) - 1))
+        rerun = _needs_rerun(cands, config)
+        jobs.append((chunk, ranges, len(requests), rerun))
+        requests.append(RunRequest(source, call, mode="trace", timeout=budget,
+                                   max_steps=(config.max_line_steps * 4 + 50) * len(chunk)))
+        if rerun:
+            requests.append(RunRequest(source, call, mode="run", timeout=budget, hash_seed=1))
+    results = run_batch(requests, workers=config.workers) if requests else []
+    for chunk, ranges, at, rerun in jobs:
+        traced = results[at]
+        rerun_result = results[at + 1] if rerun else None
+        if not _chunk_ok(traced, rerun_result, len(chunk)):
+            singles.extend(chunk)
             continue
         for k, index in enumerate(chunk):
-            verdicts[index] = _judge(candidates[index], traced, rerun, k, ranges[k], config)
-    if retry:
-        for index, verdict in zip(retry, filter_candidates([candidates[i] for i in retry],
-                                                           _single(config))):
+            verdicts[index] = _judge(candidates[index], traced, rerun_result, k, ranges[k], config)
+    if singles:
+        singles.sort()
+        for index, verdict in zip(singles, _check_many([(candidates[i].source, candidates[i].call,
+                                                           candidates[i].constraints, candidates[i].ops_used)
+                                                          for i in singles], config)):
             verdicts[index] = verdict
     return [v if v is not None else Verdict(False, "not executed") for v in verdicts]
 
 
-def _single(config: FilterConfig) -> FilterConfig:
-    return FilterConfig(config.max_line_steps, config.timeout, 1, config.workers, config.hash_check)
+def _check_many(programs: Sequence[tuple[str, str, dict, dict]], config: FilterConfig) -> list[Verdict]:
+    """Filter programs one sandbox call each (their own source and call), transient outcomes retried."""
+    from execgym.engine.request import RunRequest
+
+    requests = []
+    plan = []
+    for source, call, _, _ in programs:
+        rerun = config.hash_check and hash_sensitive(source, call)
+        plan.append((len(requests), rerun))
+        requests.append(RunRequest(source, call, mode="trace", timeout=config.timeout,
+                                   max_steps=config.max_line_steps * 4 + 50))
+        if rerun:
+            requests.append(RunRequest(source, call, mode="run", timeout=config.timeout, hash_seed=1))
+    results = run_decided(requests, retry_timeouts=config.retry_timeouts, workers=config.workers)
+    out = []
+    for (source, _call, constraints, ops_used), (at, rerun) in zip(programs, plan):
+        out.append(_judge_own(source, results[at], results[at + 1] if rerun else None, constraints, ops_used,
+                              config))
+    return out
+
+
+def check_one(source: str, call: str, constraints: dict, ops_used: dict,
+              config: FilterConfig | None = None) -> Verdict:
+    """Filter one program given as text (the same checks as ``filter_candidates``)."""
+    return _check_many([(source, call, constraints, ops_used)], config or FilterConfig())[0]
+
+
+def _judge_own(source: str, traced: Any, rerun: Any, constraints: dict, ops_used: dict,
+               config: FilterConfig) -> Verdict:
+    from execgym.engine.codec import is_literal
+
+    if str(traced.outcome) != "ok" or traced.truncated or (rerun is not None and str(rerun.outcome) != "ok"):
+        return _failure(traced, rerun)
+    value = traced.return_value
+    if not is_literal(value):
+        return Verdict(False, "result is not a literal")
+    if not _roundtrips(value):
+        return Verdict(False, "result does not round-trip through ast.literal_eval")
+    if rerun is not None and not same_value(rerun.return_value, value):
+        return Verdict(False, "result changes with the hash seed")
+    lines = [s.line for s in traced.steps if s.event == "line"]
+    if len(lines) > config.max_line_steps:
+        return Verdict(False, "trace over budget")
+    steps = tuple(traced.steps) if len(traced.steps) <= TASK_TRACE_STEPS else None
+    return Verdict(True, "ok", value, program_features(source, lines, constraints, ops_used), steps)
 
 
 def _chunk_ok(traced: Any, rerun: Any, count: int) -> bool:
@@ -193,6 +307,7 @@ def _chunk_ok(traced: Any, rerun: Any, count: int) -> bool:
 
 
 def _failure(traced: Any, rerun: Any) -> Verdict:
+    """The verdict on a failed (decided, never transient) execution."""
     outcome = str(traced.outcome)
     if (outcome == "ok" and traced.truncated) or outcome == "output_limit":
         return Verdict(False, "trace over budget")
@@ -216,14 +331,14 @@ def _judge(cand: Candidate, traced: Any, rerun: Any, k: int, span: tuple[int, in
         return Verdict(False, "result does not round-trip through ast.literal_eval")
     if rerun is not None and not same_value(rerun.return_value[k], value):
         return Verdict(False, "result changes with the hash seed")
-    start, end = span
-    offset = start - 1
-    top = len(cand.imports_top) + (1 if cand.imports_top else 0)
-    lines = [s.line - offset + top for s in traced.steps if s.event == "line" and start <= s.line <= end]
+    steps = _own_steps(cand, traced, k, span)
+    if steps is None:
+        return _check_many([(cand.source, cand.call, cand.constraints, cand.ops_used)], config)[0]
+    lines = [s.line for s in steps if s.event == "line"]
     if len(lines) > config.max_line_steps:
         return Verdict(False, "trace over budget")
     features = program_features(cand.source, lines, cand.constraints, cand.ops_used)
-    return Verdict(True, "ok", value, features)
+    return Verdict(True, "ok", value, features, steps)
 
 
 # ------------------------------------------------------------------------------------ difficulty filtering

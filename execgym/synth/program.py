@@ -38,6 +38,9 @@ class Program:
     focus: tuple[str, str]        # (type, operation) under test
     seed: int | None = None       # generate(level, seed) reproduces this program
     attempt: int = field(default=0, compare=True)  # which candidate draw for (level, seed) was accepted
+    # the sandbox trace steps of ``call`` as ``execgym.trace(source, call)`` records them (the filter's own
+    # trace, so the task layer need not trace again); not serialized, not compared, None after ``from_dict``
+    trace_steps: tuple | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         from execgym.engine.codec import encode

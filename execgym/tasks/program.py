@@ -4,8 +4,11 @@ Contract: ``traced_program(env, level, seed)`` returns a ``TracedProgram`` whose
 and whose return value is a plain literal. It asks ``execgym.synth.api`` for a program with a seed derived
 from ``("execgym.tasks", env, level, seed, attempt)`` and traces it with ``execgym.trace`` (the sandbox); attempts
 whose trace fails or whose output is not a plain literal are skipped (up to ``MAX_ATTEMPTS``), so the result
-depends only on (env, level, seed). Raises ``RuntimeError`` if every attempt fails. The expensive part (generation
-+ trace) is cached in-process (LRU, ``CACHE_SIZE`` entries).
+depends only on (env, level, seed). The trace is the synthesizer's own (``Program.trace_steps``, identical to
+``execgym.trace``'s) whenever the program carries one, so a fresh task costs no second sandbox call. A timeout or
+sandbox error is never a reason to skip an attempt (that would depend on machine load): it is retried with longer
+timeouts and raises ``SynthesisError`` if still undecided. Raises ``RuntimeError`` if every attempt fails. The
+expensive part (generation + trace) is cached in-process (LRU, ``CACHE_SIZE`` entries).
 """
 
 from __future__ import annotations
@@ -77,14 +80,19 @@ def trace_program(source: str, call: str, entry: str = "") -> TracedProgram:
     """Trace a caller-supplied program (for tasks from your own code); ``ValueError`` if it is unusable."""
     import ast as _ast
 
-    from execgym.engine.api import trace
+    from execgym.engine.request import RunRequest
+    from execgym.synth.decide import SynthesisError, run_decided
 
     if not entry:
         node = _ast.parse(call, mode="eval").body
         if not (isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name)):
             raise ValueError("call must be `name(literal arguments)`")
         entry = node.func.id
-    tr = trace(source, call)
+    try:  # a timeout or sandbox error is retried once with a longer timeout before it counts
+        tr = run_decided([RunRequest(source=source, call=call, mode="trace")], retry_timeouts=(8.0,),
+                         what="program trace")[0]
+    except SynthesisError as exc:
+        raise ValueError(f"program unusable for a task: {exc}") from None
     why = _usable(tr)
     if why:
         raise ValueError(f"program unusable for a task: {why}")
@@ -119,29 +127,66 @@ def _from_trace(program: Any, tr: Any, attempt: int) -> TracedProgram | str:
     )
 
 
+@dataclass(frozen=True)
+class _FilterTrace:
+    """The synthesizer's own sandbox trace of a program (``Program.trace_steps``): it ran ``ok`` and was not
+    truncated, and its steps are exactly what ``execgym.trace(source, call)`` records."""
+
+    return_value: Any
+    steps: tuple
+    outcome: str = "ok"
+    truncated: bool = False
+    error: Any = None
+
+
+def _trace_requests(programs: list[Any]) -> list[Any]:
+    from execgym.engine.request import RunRequest
+
+    return [RunRequest(source=p.source, call=p.call, mode="trace") for p in programs]
+
+
+def _traced(programs: list[Any], workers: int | None = None) -> list[Any]:
+    """One trace per program: the synthesizer's (no sandbox call) when it came with one, else a fresh
+    ``execgym.trace`` whose timeouts / sandbox errors are retried, never skipped (``synth.decide``)."""
+    from execgym.synth.decide import run_decided
+
+    out: list[Any] = [None] * len(programs)
+    todo = []
+    for i, program in enumerate(programs):
+        steps = getattr(program, "trace_steps", None)
+        if steps is not None:
+            out[i] = _FilterTrace(program.expected, steps)
+        else:
+            todo.append(i)
+    if todo:
+        traces = run_decided(_trace_requests([programs[i] for i in todo]), workers=workers, what="task trace")
+        for i, tr in zip(todo, traces):
+            out[i] = tr
+    return out
+
+
 def traced_attempt(env: str, level: int, seed: int, attempt: int) -> TracedProgram | str:
     """Attempt ``attempt`` for (env, level, seed): a usable TracedProgram, or the reason it is not usable
-    (cached, LRU ``CACHE_SIZE``)."""
+    (cached, LRU ``CACHE_SIZE``). The reason never depends on machine load: a timeout or sandbox error of the
+    trace is retried and then raised (``SynthesisError``), never turned into "skip this attempt"."""
     key = (env, int(level), int(seed), int(attempt))
     with _attempts_lock:
         if key in _attempts:
             _attempts.move_to_end(key)
             return _attempts[key]
     from execgym import synth
-    from execgym.engine.api import trace
 
     program = synth.generate(level, program_seed(env, level, seed, attempt))
-    value = _from_trace(program, trace(program.source, program.call), attempt)
+    value = _from_trace(program, _traced([program])[0], attempt)
     _remember(key, value)
     return value
 
 
 def prefetch_attempts(env: str, level: int, seeds: list[int], workers: int | None = None) -> None:
-    """Warm the attempt-0 cache for many seeds at once: ``synth.generate_many`` (sandbox batches) and one
-    ``run_batch`` of traces. Results are identical to ``traced_attempt`` one by one."""
+    """Warm the attempt-0 cache for many seeds at once: ``synth.generate_many`` (sandbox batches) and the
+    synthesizer's own traces (a ``run_batch`` of traces only for programs that came without one). Results are
+    identical to ``traced_attempt`` one by one."""
     from execgym import synth
-    from execgym.engine.api import run_batch
-    from execgym.engine.request import RunRequest
 
     check_level(level)
     todo = [s for s in dict.fromkeys(int(s) for s in seeds)
@@ -151,8 +196,7 @@ def prefetch_attempts(env: str, level: int, seeds: list[int], workers: int | Non
     programs = synth.generate_many(level, [program_seed(env, level, s, 0) for s in todo])
     if len(programs) != len(todo):
         return  # let traced_attempt handle them one by one
-    traces = run_batch([RunRequest(source=p.source, call=p.call, mode="trace") for p in programs], workers=workers)
-    for s, program, tr in zip(todo, programs, traces):
+    for s, program, tr in zip(todo, programs, _traced(programs, workers)):
         _remember((env, int(level), s, 0), _from_trace(program, tr, 0))
 
 

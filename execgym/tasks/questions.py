@@ -165,7 +165,7 @@ def changes(tf: TraceFacts, info: SourceInfo) -> list[Change]:
             if not isinstance(name, str) or not name.isidentifier() or name.startswith("__"):
                 continue
             value = after[name]
-            if name in before and strict_equal(before[name], value):
+            if name in before and (before[name] is value or strict_equal(before[name], value)):
                 continue
             if not is_plain(value):
                 continue

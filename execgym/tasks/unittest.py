@@ -114,8 +114,8 @@ def _describe_type(value: Any) -> str:
 def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
     """Synthesize a program and turn it into a unit-test task (see the module docstring)."""
     from execgym import synth
-    from execgym.engine.api import run_batch
     from execgym.engine.request import RunRequest
+    from execgym.synth.decide import run_decided
     from execgym.tasks.literals import is_plain
     from execgym.tasks.program import program_seed
 
@@ -131,8 +131,9 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
             if c not in seen:
                 seen.add(c)
                 unique.append(c)
-        results = run_batch([RunRequest(source=program.source, call=c, mode="run", policy="trusted")
-                             for c in unique])
+        # timeouts / sandbox errors are retried, never dropped as "unusable test" (that would depend on load)
+        results = run_decided([RunRequest(source=program.source, call=c, mode="run", policy="trusted")
+                               for c in unique], what="unit-test expected output")
         tests = []
         for call, res in zip(unique, results):
             if _outcome(res) != "ok" or not is_plain(res.return_value):
