@@ -11,7 +11,8 @@ Headline, ExecIO-v0 level 4 (``online_execio_level4``, ``--online`` episodes eac
 before by the process): the seeded plain loop; the unseeded plain loop with prefetch (``prefetch_size`` task
 seeds drawn ahead and built in one batch) against the same loop with ``prefetch_size=1`` (the baseline, same
 run); a sync and an async vector env (2 sub-envs, ``shared_memory=False``, same-step autoreset, unseeded
-autoresets, so each sub-env prefetches); and, for exported specs, the replay loop and ``score_batch``.
+autoresets, so each sub-env prefetches, ramping up from batches of 4; 2x ``--online`` episodes); and, for
+exported specs, the replay loop and ``score_batch``.
 ``met`` says which targets were reached. The load average is printed at start and end: the numbers mean little
 on a busy machine.
 
@@ -31,7 +32,6 @@ from typing import Any
 import gymnasium as gym
 
 import execgym
-from execgym.gym.env import ExecEnv
 from execgym.gym.requests import export_task_seed
 
 ENVS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0")
@@ -91,6 +91,7 @@ def unseeded_eps(name: str, level: int, n: int, prefetch_size: int, seed: int) -
     included. ``prefetch_size`` > 1 builds the upcoming tasks in batches."""
     env = gym.make(f"execgym/{name}", level=level)
     env.unwrapped.prefetch_size = prefetch_size
+    env.unwrapped._next_batch = prefetch_size  # steady state: full batches from the start (no ramp-up)
     env.reset(seed=seed)
     env.step(env.unwrapped.gold_response())
     cold()
@@ -154,10 +155,9 @@ def vector_eps(name: str, level: int, num_envs: int, episodes: int, mode: str = 
         kwargs["shared_memory"] = False
     venv = gym.make_vec(f"execgym/{name}", num_envs=num_envs, vectorization_mode=mode, vector_kwargs=kwargs,
                         level=level)
-    # a whole number of prefetch batches per sub-env, all built inside the timed window: the seeded reset
-    # below builds only the first task; the first step's autoreset draws and builds the first batch
-    batch = ExecEnv.prefetch_size
-    rounds = max(batch, episodes // num_envs // batch * batch)
+    # every prefetch batch is built inside the timed window (the seeded reset below builds only the first task;
+    # the first step's autoreset draws the first batch), including the ramp-up from small batches
+    rounds = max(2, episodes // num_envs)
     cold()  # forked sub-envs would inherit this process's caches
     try:
         venv.reset(seed=seed)
@@ -221,8 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         plain_1 = unseeded_eps("ExecIO-v0", 4, n, 1, seed=31)
         plain_pf = unseeded_eps("ExecIO-v0", 4, n, 32, seed=32)
         plain_pf64 = unseeded_eps("ExecIO-v0", 4, n, 64, seed=33)
-        sync_vec = vector_eps("ExecIO-v0", 4, 2, n, mode="sync", seed=41)
-        async_vec = vector_eps("ExecIO-v0", 4, 2, n, mode="async", seed=42)
+        sync_vec = vector_eps("ExecIO-v0", 4, 2, 2 * n, mode="sync", seed=41)
+        async_vec = vector_eps("ExecIO-v0", 4, 2, 2 * n, mode="async", seed=42)
         replay = row["replay_eps"]
         batch = batch_eps(specs, golds, rounds=5)
         p99 = row["score_p99_ms"]

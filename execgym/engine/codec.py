@@ -595,6 +595,9 @@ def decode(data: Any, *, max_expanded: int = _DECODE_MAX_EXPANDED) -> Any:
     ``max_expanded`` bounds the value's size with shared references counted as copies: a larger
     container decodes to ``Opaque`` (so ``repr``/``==`` on the result stay bounded).
     """
+    t = _type(data)
+    if t is _str or t is _int or t is _bool or t is _float or data is None:  # atoms: as is
+        return data
     try:
         return _Decoder(max_expanded).run(data)
     except RecursionError:

@@ -4,17 +4,24 @@ A small, clean interpreter started by the caller's pool with ``subprocess`` (exe
 of the caller) and a scrubbed environment. At start it pre-imports the allowed stdlib modules
 and ``execgym.engine.child``, enters fresh user + network + PID namespaces and a private mount
 namespace with a read-only file system (where the kernel allows), becomes a child subreaper,
-prebuilds the seccomp filter, freezes its heap for cheap forks, and sends a hello frame listing
-the layers it enabled. One child per execution is forked *ahead of time* (right after the
-previous answer, overlapping with the caller's work): it sets its own process group, stdio and
-private work dir and waits for its request on a pipe; for each request read from fd 0 (see
-``protocol``) the server passes the request to that child (``marshal``: trusted to trusted, and
-cheap to decode in a fresh child), which sets rlimits, the recursion
-limit and the seccomp filter, calls ``child.execute(request)``, writes its JSON result frame to
-fd 3 and ``os._exit``\\ s. The server enforces a wall-clock deadline (pidfd + select), kills the
-child's process group, reaps it with ``wait4`` (ru_maxrss), kills and reaps every leftover
-descendant (subreaper / PID-namespace init), and answers the caller with the raw frame, the capped
-stdout and a header describing how the child ended. The server never parses the frame.
+prebuilds the seccomp filter, warms up and freezes its heap, forks its **zygote** and sends a
+hello frame listing the layers it enabled.
+
+The zygote is a copy of the warm server whose loop only forks one child per execution, reaps it
+(``wait4``), kills its process group and sweeps leftovers (it is a subreaper too), so it writes
+few of its pages between forks (each page the forking process writes after a fork is a
+copy-on-write fault). The server keeps all per-request bookkeeping out of the forking process.
+A child is forked *ahead of time* (right after the previous answer, overlapping with the
+caller's work): it sets its own process group, stdio and private work dir, loads the seccomp
+filter and waits for its request on a pipe; the zygote hands the server the child's pid and
+the server's ends of its pipe and memfds (``SCM_RIGHTS``). For each request read from fd 0 (see
+``protocol``) the server sets the child's rlimits with ``prlimit`` and passes it the request
+(``marshal``: trusted to trusted, and cheap to decode in a fresh child); the child sets the
+recursion limit, calls ``child.execute(request)``, writes its JSON result frame to fd 3 and
+``os._exit``\\ s. The server enforces a wall-clock deadline (``select`` on the zygote's status
+channel), kills the child's process group at the deadline, and answers the caller with the raw
+frame, the capped stdout and a header describing how the child ended (status and rusage from
+the zygote). The server never parses the frame.
 """
 
 from __future__ import annotations
@@ -176,6 +183,10 @@ class _Server:
             sys.modules["tempfile"].tempdir = self.work_root
         gc.collect()
         gc.freeze()  # children never touch (and so never copy) the server's heap pages for GC
+        try:  # hand free malloc memory back: fewer resident pages for every fork to map
+            isolation.libc().malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
         self._start_zygote()
 
     def _warm_up(self) -> None:
@@ -437,6 +448,8 @@ class _Server:
         limits.update(payload.get("sandbox") or {})
         timeout = float(limits["timeout"])
         pid = spare.pid
+        if self.child_uid is None:  # limits first: a failure raises (the child is discarded)
+            _apply_limits(limits, pid)
         started = time.perf_counter()
         try:
             write_all(spare.req_w, raw)  # marshal: trusted server -> child, cheap to decode
@@ -562,6 +575,13 @@ class _Server:
             os.closerange(5, 1 << 16)
             os.chdir(workdir)
             isolation.set_process_name(RUN_NAME)
+            # Confine before the request exists (off the critical path): the server sets this
+            # child's rlimits with prlimit before it sends the request. A child that must drop to
+            # another uid (no user namespace) cannot be prlimit-ed without CAP_SYS_RESOURCE: it
+            # sets its own limits, drops the uid and loads seccomp after reading the request.
+            early = self.child_uid is None
+            if early and self.seccomp is not None:
+                self.seccomp.install()
             try:
                 (length,) = REQUEST_HEAD.unpack(read_exact(4, REQUEST_HEAD.size))
                 payload = marshal.loads(read_exact(4, length))
@@ -578,19 +598,12 @@ class _Server:
                 os.lseek(fd, 0, os.SEEK_SET)
                 os.dup2(fd, 0)
                 os.close(fd)
-            timeout = float(limits["timeout"])
-            cpu_s = limits["cpu_s"]
-            cpu_s = int(cpu_s) if cpu_s else max(1, math.ceil(timeout))
-            file_bytes = max(int(limits["file_bytes"]), int(limits["output_bytes"]) + 1,
-                             int(limits["result_bytes"]) + 1)
-            isolation.apply_rlimits(memory_mb=int(limits["memory_mb"]), cpu_s=cpu_s,
-                                    file_bytes=file_bytes, nofile=int(limits["nofile"]),
-                                    stack_mb=int(limits["stack_mb"]), nproc=int(limits["nproc"]))
-            sys.setrecursionlimit(int(limits["recursion_limit"]))
-            if self.child_uid is not None:
+            if not early:
+                _apply_limits(limits)
                 isolation.drop_to_unprivileged_uid(self.child_uid)
-            if self.seccomp is not None:
-                self.seccomp.install()
+                if self.seccomp is not None:
+                    self.seccomp.install()
+            sys.setrecursionlimit(int(limits["recursion_limit"]))
             if self.execute is None:
                 raise RuntimeError("execgym.engine.child is not importable in the worker")
             frame = self.execute(request)
@@ -626,6 +639,17 @@ class _Server:
         except BaseException:
             code = 70
         os._exit(code)
+
+
+def _apply_limits(limits: dict, pid: int = 0) -> None:
+    """The request's rlimits, on this process or (``pid``) on a waiting child."""
+    cpu_s = limits["cpu_s"]
+    cpu_s = int(cpu_s) if cpu_s else max(1, math.ceil(float(limits["timeout"])))
+    file_bytes = max(int(limits["file_bytes"]), int(limits["output_bytes"]) + 1,
+                     int(limits["result_bytes"]) + 1)
+    isolation.apply_rlimits(memory_mb=int(limits["memory_mb"]), cpu_s=cpu_s, file_bytes=file_bytes,
+                            nofile=int(limits["nofile"]), stack_mb=int(limits["stack_mb"]),
+                            nproc=int(limits["nproc"]), pid=pid)
 
 
 def _import_random_without_fork_hook() -> None:

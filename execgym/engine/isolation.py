@@ -519,17 +519,26 @@ def seccomp_supported() -> bool:
 
 
 def apply_rlimits(*, memory_mb: int, cpu_s: int, file_bytes: int, nofile: int, stack_mb: int,
-                  nproc: int) -> None:
-    """Set the per-execution resource limits (soft == hard except CPU: hard = soft + 1)."""
+                  nproc: int, pid: int = 0) -> None:
+    """Set the per-execution resource limits (soft == hard except CPU: hard = soft + 1).
+
+    ``pid``: set them on that process with ``prlimit`` (the fork server limits a child that is
+    waiting for its request -- and cannot change its own limits, seccomp denies it); 0: this one.
+    """
+    if pid:
+        def setlimit(res: int, value: tuple[int, int]) -> None:
+            resource.prlimit(pid, res, value)
+    else:
+        setlimit = resource.setrlimit
     mem = int(memory_mb) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    setlimit(resource.RLIMIT_AS, (mem, mem))
+    setlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    setlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+    setlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
+    setlimit(resource.RLIMIT_CORE, (0, 0))
     stack = int(stack_mb) * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_STACK, (stack, stack))
+    setlimit(resource.RLIMIT_STACK, (stack, stack))
     try:
-        resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
+        setlimit(resource.RLIMIT_NPROC, (nproc, nproc))
     except (ValueError, OSError):
         pass

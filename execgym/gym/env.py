@@ -93,9 +93,11 @@ class ExecEnv(gym.Env[str, str]):
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi", "human"], "render_fps": 1}
     env_name: ClassVar[str] = ""
-    #: unseeded resets draw this many task seeds ahead (same seeds, same order as one at a time) and build their
-    #: tasks in one batch (``execgym.tasks.prefetch``); 1 disables it. Set it on the instance or the class.
-    prefetch_size: int = 32
+    #: unseeded resets draw up to this many task seeds ahead (same seeds, same order as one at a time) and build
+    #: their tasks in one batch (``execgym.tasks.prefetch``); 1 disables it. Set it on the instance or the class.
+    #: Batches start at ``PREFETCH_START`` and double, so a short-lived env does not build tasks it never serves.
+    prefetch_size: int = 64
+    PREFETCH_START: ClassVar[int] = 4
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
         if not self.env_name:
@@ -119,6 +121,7 @@ class ExecEnv(gym.Env[str, str]):
         self._last: dict[str, Any] = {}
         self._upcoming: deque[int] = deque()  # task seeds already drawn from np_random, not yet served
         self._prefetched: dict[str, Any] = {}  # request JSON -> Task built ahead for an upcoming seed
+        self._next_batch = self.PREFETCH_START  # size of the next prefetch batch (doubles up to prefetch_size)
 
     # -- configuration -------------------------------------------------------------------------------------------
     @property
@@ -206,7 +209,8 @@ class ExecEnv(gym.Env[str, str]):
         return spec, self._prefetched.pop(_request_key(spec), None)
 
     def _refill(self, level: int) -> None:
-        n = max(1, int(self.prefetch_size))
+        n = max(1, min(int(self.prefetch_size), self._next_batch))
+        self._next_batch = 2 * n
         seeds = [draw_task_seed(self.np_random) for _ in range(n)]
         self._upcoming.extend(seeds)
         self._prefetched.clear()

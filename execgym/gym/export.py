@@ -110,6 +110,7 @@ def _build_env(env: str, env_kwargs: dict[str, Any]) -> Any:
 
 
 def _make_record(env_obj: Any, index: int, level: int, task_seed: int) -> tuple[dict[str, Any], int]:
+    from execgym.synth.decide import SandboxUndecided
     from execgym.tasks.registry import make_task
 
     last_error: Exception | None = None
@@ -130,6 +131,8 @@ def _make_record(env_obj: Any, index: int, level: int, task_seed: int) -> tuple[
                 "prompt": task.prompt,
                 "gold_response": task.gold_response(),
             }, attempt
+        except SandboxUndecided:
+            raise  # machine overload, not a property of the seed: re-deriving would make the dataset load-dependent
         except Exception as exc:  # noqa: BLE001 - generation failure for this seed: re-derive (counted in the report)
             last_error = exc
     raise RuntimeError(
@@ -138,7 +141,19 @@ def _make_record(env_obj: Any, index: int, level: int, task_seed: int) -> tuple[
     ) from last_error
 
 
+def _prefetch(env_obj: Any, plan: Sequence[tuple[int, int, int]]) -> None:
+    """Build the plan's tasks in sandbox batches first (``execgym.tasks.prefetch``; same tasks as one by one).
+    A failure only loses the speed-up: ``_make_record`` then builds (and reports) each task on its own."""
+    from execgym.tasks.registry import prefetch
+
+    try:
+        prefetch([env_obj.request(level, seed) for _, level, seed in plan])
+    except Exception:  # noqa: BLE001, S110
+        pass
+
+
 def _records_chunk(plan: list[tuple[int, int, int]]) -> list[tuple[dict[str, Any], int]]:
+    _prefetch(_WORKER_ENV, plan)
     return [_make_record(_WORKER_ENV, *item) for item in plan]
 
 
@@ -152,8 +167,11 @@ def iter_records(
     env_kwargs = dict(env_kwargs or {})
     if workers <= 1 or len(plan) < 2:
         env_obj = _build_env(env, env_kwargs)
-        for item in plan:
-            yield _make_record(env_obj, *item)
+        for start in range(0, len(plan), _CHUNK):
+            block = plan[start : start + _CHUNK]
+            _prefetch(env_obj, block)
+            for item in block:
+                yield _make_record(env_obj, *item)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor

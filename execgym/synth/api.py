@@ -29,6 +29,7 @@ from execgym.synth.values import draw_of_kind, kind_of, literal
 MAX_ATTEMPTS = 400          # candidate draws per (level, seed) before giving up
 REFOCUS_EVERY = 100         # after this many draws without success, the focus operation is redrawn
 BATCH_CHUNKS = 4            # chunks per sandbox submission; the next submission is drafted while it runs
+SHORT_RUN_CHUNKS = 1        # chunks per submission when there are few seeds (more overlap, fewer idle waits)
 
 
 @dataclass
@@ -107,7 +108,11 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
     stats = stats if stats is not None else SynthStats()
     results: list[Program | None] = [None] * len(seeds)
     next_attempt = {i: 0 for i in range(len(seeds))}
-    batch = max(16, (config or FilterConfig()).chunk * BATCH_CHUNKS)
+    # candidates per sandbox submission: up to BATCH_CHUNKS chunks (both workers busy) for long runs, one chunk
+    # for short ones (a prefetch of a few dozen tasks), so drafting the next submission still overlaps the
+    # sandbox. Batching never changes which program a seed gets.
+    chunk = max(1, (config or FilterConfig()).chunk)
+    batch = max(16, chunk * max(SHORT_RUN_CHUNKS, min(BATCH_CHUNKS, len(seeds) // (chunk * BATCH_CHUNKS * 2))))
 
     def settle(drawn: list[tuple[int, int, Candidate]], verdicts: list[Verdict]) -> None:
         done = 0
@@ -125,10 +130,13 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
         if progress is not None and done:
             progress(done)
 
-    # the sandbox filters one batch (in its worker processes) while this thread builds the next one
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    # the sandbox filters one batch (in its worker processes) while this thread builds the next one; a round
+    # that fits in one batch (a single seed, e.g.) has nothing to overlap and runs inline, without a thread
+    pool = None
+    try:
         while next_attempt:
             order = sorted(next_attempt)
+            inline = len(order) <= batch
             in_flight = None
             for start in range(0, len(order), batch):
                 drawn = []
@@ -137,10 +145,29 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
                     drawn.append((i, attempt, cand))
                 if in_flight is not None:
                     settle(*_result(in_flight))
-                in_flight = (drawn, pool.submit(filter_candidates, [c for _, _, c in drawn], config))
+                cands = [c for _, _, c in drawn]
+                if inline:
+                    in_flight = (drawn, _Done(filter_candidates(cands, config)))
+                else:
+                    if pool is None:
+                        pool = ThreadPoolExecutor(max_workers=1)
+                    in_flight = (drawn, pool.submit(filter_candidates, cands, config))
             if in_flight is not None:
                 settle(*_result(in_flight))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     return [p for p in results if p is not None]
+
+
+class _Done:
+    """An already computed result with the ``Future.result()`` interface."""
+
+    def __init__(self, value: list[Verdict]) -> None:
+        self.value = value
+
+    def result(self) -> list[Verdict]:
+        return self.value
 
 
 def _result(in_flight: tuple) -> tuple[list, list[Verdict]]:

@@ -3,7 +3,7 @@
 Contract: ``run_decided(requests, retry_timeouts=..., workers=None)`` is ``execgym.run_batch(requests)``
 except that a result whose outcome is transient -- ``timeout`` or ``sandbox_error``, which depend on how busy
 the machine is -- is re-run with each longer timeout of ``retry_timeouts`` in turn. If a request is still
-transient after the last retry, ``SynthesisError`` is raised: the caller must not silently fall back to another
+transient after the last retry, ``SandboxUndecided`` (a ``SynthesisError``) is raised: the caller must not silently fall back to another
 candidate, because that would make a task's identity (env, level, seed) depend on machine load. Everything
 that decides acceptance (exceptions, step and snapshot budgets, value caps) is deterministic and is returned
 as is.
@@ -21,6 +21,11 @@ RETRY_TIMEOUTS: tuple[float, ...] = (8.0, 30.0)
 
 class SynthesisError(RuntimeError):
     """No program could be generated for a (level, seed), or the sandbox could not decide a candidate."""
+
+
+class SandboxUndecided(SynthesisError):
+    """The sandbox kept timing out or failing on a run (machine overload or a broken sandbox). Unlike other
+    ``SynthesisError``s this says nothing about the seed: callers must not replace the seed by another one."""
 
 
 def outcome_of(result: Any) -> str:
@@ -52,7 +57,7 @@ def run_decided(requests: Sequence[Any], *, retry_timeouts: Sequence[float] = RE
         first = undecided[0]
         error = getattr(first, "error", None)
         detail = f" ({error.type}: {error.message})" if error is not None else ""
-        raise SynthesisError(
+        raise SandboxUndecided(
             f"the sandbox could not decide a {what}: {outcome_of(first)}{detail} after retries with timeouts "
             f"{list(retry_timeouts)} s; refusing to pick another candidate (results must not depend on load)")
     return results

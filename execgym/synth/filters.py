@@ -15,7 +15,6 @@ programs by model difficulty, see ``apply_difficulty``.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import functools
 import math
 from collections.abc import Callable, Sequence
@@ -98,9 +97,15 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(source: str) -> ast.Module:
+    """``ast.parse(source)``, shared by ``structure`` and ``hash_sensitive`` (callers must not modify it)."""
+    return ast.parse(source)
+
+
 def structure(source: str) -> dict[str, Any]:
     """Line numbers of the program's control structures (1-based, relative to ``source``)."""
-    tree = ast.parse(source)
+    tree = _parsed(source)
     branch_lines: set[int] = set()
     loop_body_lines: set[int] = set()
     loop_lines: set[int] = set()
@@ -151,7 +156,7 @@ def hash_sensitive(source: str, call: str) -> bool:
     keeps the ``hash_seed=1`` re-run.
     """
     try:
-        trees = [ast.parse(source), ast.parse(call, mode="eval")]
+        trees = [_parsed(source), ast.parse(call, mode="eval")]
     except SyntaxError:
         return True
     views = set_ops = False
@@ -184,15 +189,18 @@ def _own_steps(cand: Candidate, traced: Any, index: int, span: tuple[int, int]) 
     names = {f"{fn.name}{suffix}": fn.name for fn in cand.functions}
     out = []
     base = None
+    make = None
     for step in traced.steps:
+        if make is None:
+            make = type(step)  # the engine's Step: (event, function, frame, line, count, locals, value)
         if not start <= step.line <= end:
             continue
         if base is None:
             base = step.frame - 1
         if step.event == "exception" and suffix in repr(step.value):
             return None
-        out.append(dataclasses.replace(step, line=step.line - shift, frame=step.frame - base,
-                                       function=names.get(step.function, step.function)))
+        out.append(make(step.event, names.get(step.function, step.function), step.frame - base,
+                        step.line - shift, step.count, step.locals, step.value))
     if len(out) > TASK_TRACE_STEPS:
         return None
     return tuple(out)

@@ -217,3 +217,59 @@ def test_interrupted_batch_does_not_poison_the_worker():
             sb.run_batch([RunRequest(slow, f"f({i})") for i in range(4)])
         timer.join()
         assert [sb.run(SQUARE, f"f({i})").return_value for i in range(3)] == [0, 1, 4]
+
+
+def _zygote_and_spare(worker) -> tuple[int, int]:
+    """The worker's zygote and its pre-forked child (forked just after the previous answer)."""
+    import psutil
+
+    deadline = time.monotonic() + 5
+    while True:
+        procs = {pid: psutil.Process(pid) for pid in worker.server_pids()}
+        zygotes = [pid for pid, p in procs.items() if p.name() == "execgym-zygote"]
+        spares = [pid for pid, p in procs.items() if zygotes and p.ppid() == zygotes[0]]
+        if (len(zygotes) == 1 and len(spares) == 1) or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    [zygote], [spare] = zygotes, spares
+    return zygote, spare
+
+
+def test_waiting_child_is_confined_before_its_request_arrives():
+    """The pre-forked child loads seccomp (and gets its rlimits from the server) before any
+    request exists; the run child's own view agrees."""
+    with Sandbox(workers=1) as sb:
+        assert sb.run(SQUARE, "f(1)").outcome == "ok"
+        [worker] = _workers_of(sb)
+        if not worker.layers.get("seccomp"):
+            pytest.skip("seccomp unavailable here")
+        _, spare = _zygote_and_spare(worker)
+        deadline = time.monotonic() + 5
+        while True:  # the spare installs the filter right after it is forked
+            with open(f"/proc/{spare}/status") as fh:
+                mode = [ln.split()[1] for ln in fh if ln.startswith("Seccomp:")][0]
+            if mode == "2" or time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
+        assert mode == "2"
+        probe = ("import resource\ndef f():\n    return [resource.getrlimit(r) for r in (resource.RLIMIT_AS,"
+                 " resource.RLIMIT_CPU, resource.RLIMIT_NOFILE)]\n")
+        r = sb.run(probe, "f()", memory_mb=300, timeout=3.0)
+        assert r.outcome == "ok", r
+        assert r.return_value == [(300 << 20, 300 << 20), (3, 4), (64, 64)]
+
+
+def test_dead_zygote_fails_the_worker_cleanly_and_it_is_replaced():
+    with Sandbox(workers=1) as sb:
+        assert sb.run(SQUARE, "f(1)").outcome == "ok"
+        [worker] = _workers_of(sb)
+        zygote, _ = _zygote_and_spare(worker)
+        os.kill(zygote, signal.SIGKILL)
+        first = sb.run(SQUARE, "f(2)")
+        assert first.outcome in ("ok", "sandbox_error"), first
+        for _ in range(3):
+            r = sb.run(SQUARE, "f(3)")
+            if r.outcome == "ok":
+                break
+        assert r.outcome == "ok" and r.return_value == 9, r
+        assert worker.proc.poll() is not None  # the old worker exited

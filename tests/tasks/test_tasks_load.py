@@ -72,3 +72,27 @@ def test_prefetch_equals_one_by_one(env):
     batched = [_fingerprint(t) for t in prefetch(specs)]
     clear_cache()
     assert batched == [_fingerprint(make_task(s)) for s in specs]
+
+
+def test_program_without_its_trace_is_traced_with_retries(monkeypatch):
+    """A program that lost its trace (``from_dict``) is traced again; a transient failure is retried."""
+    from execgym.synth import generate
+    from execgym.synth.program import Program
+    from execgym.tasks.program import _traced
+
+    program = generate(5, 77)
+    bare = Program.from_dict(program.to_dict())
+    assert bare.trace_steps is None and bare == program
+    real = engine_api.run_batch
+    state = {"n": 0}
+
+    def flaky(requests, *, workers=None):
+        requests = list(requests)
+        state["n"] += 1
+        if state["n"] == 1:
+            return [failure_result(r.mode, "sandbox_error", "WorkerDied", "simulated") for r in requests]
+        return real(requests, workers=workers)
+
+    monkeypatch.setattr(engine_api, "run_batch", flaky)
+    (tr,) = _traced([bare])
+    assert state["n"] == 2 and tuple(tr.steps) == program.trace_steps and tr.return_value == program.expected
