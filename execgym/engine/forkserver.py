@@ -11,10 +11,10 @@ The zygote is a copy of the warm server whose loop only forks one child per exec
 (``wait4``), kills its process group and sweeps leftovers (it is a subreaper too), so it writes
 few of its pages between forks (each page the forking process writes after a fork is a
 copy-on-write fault). The server keeps all per-request bookkeeping out of the forking process.
-A child is forked *ahead of time* (right after the previous answer, overlapping with the
-caller's work): it sets its own process group, stdio and private work dir, loads the seccomp
-filter and waits for its request on a pipe; the zygote hands the server the child's pid and
-the server's ends of its pipe and memfds (``SCM_RIGHTS``). For each request read from fd 0 (see
+A child is forked *ahead of time* (as soon as the previous one was reaped, while the server
+answers): it sets its own process group, stdio and private work dir, loads the seccomp
+filter and waits for its request on a pipe; the zygote hands the server the child's pid, work
+dir and the server's ends of its pipe and memfds (``SCM_RIGHTS``). For each request read from fd 0 (see
 ``protocol``) the server sets the child's rlimits with ``prlimit`` and passes it the request
 (``marshal``: trusted to trusted, and cheap to decode in a fresh child); the child sets the
 recursion limit, calls ``child.execute(request)``, writes its JSON result frame to fd 3 and
@@ -259,11 +259,11 @@ class _Server:
     # -- serving --------------------------------------------------------------------------
     def hello(self) -> None:
         header = {"hello": True, "layers": self.layers, "pid": os.getpid(),
-                  "python": f"{sys.version_info[0]}.{sys.version_info[1]}", "rss_kb": _rss_kb()}
+                  "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
+                  "rss_kb": _rss_kb() + _rss_kb(self.zygote_pid)}  # server + zygote
         write_all(self.resp_fd, encode_response(header))
 
     def serve(self) -> None:
-        requested = self._request_spare()
         spare: _Spare | None = None
         try:
             while True:
@@ -273,8 +273,8 @@ class _Server:
                     body = read_exact(self.req_fd, length)
                 except (EOFError, OSError):
                     return
-                if spare is None:  # the zygote forked it while we read the request
-                    spare = self._receive_spare(requested)
+                if spare is None:  # the zygote forked it while we answered the previous request
+                    spare = self._receive_spare()
                 try:
                     payload = json.loads(body)
                     blob = marshal.dumps(payload)
@@ -285,26 +285,17 @@ class _Server:
                     header, frame, stdout = {"server_error": f"{type(exc).__name__}: {exc}"[:500]}, b"", b""
                     self._discard(spare)
                 write_all(self.resp_fd, encode_response(header, frame, stdout))
-                # after answering, while the caller decodes: clean up, have the next child forked
+                # after answering, while the caller decodes (and the zygote forks the next
+                # child): remove this run's work dir and anything else it left on /tmp
                 spare.release()
-                spare = None
                 if self.layers.get("private_tmp") or self.child_uid is not None:
-                    self._scrub_tmp()
-                requested = self._request_spare()
+                    self._scrub_tmp(keep=_next_workdir_name(spare.workdir))
+                spare = None
         except _ZygoteGone:
             return
         finally:
-            if spare is None and requested is not None:
-                try:
-                    spare = self._receive_spare(requested)
-                except (_ZygoteGone, OSError):
-                    spare = None
-            if spare is not None:
-                try:
-                    self._discard(spare)
-                except (_ZygoteGone, OSError):
-                    pass
-                spare.release()
+            if spare is not None and not spare.reaped:
+                _kill_group(spare.pid)
             self._stop_zygote()
 
     # -- the zygote: the process that forks the children ------------------------------------
@@ -312,8 +303,8 @@ class _Server:
         """Fork the zygote: a copy of this (warm, frozen) server whose only job is to fork one
         child per execution, reap it and sweep leftovers, so its own memory is barely written
         between forks. Every page the forking process writes after a fork costs a copy-on-write
-        fault; the server's per-request bookkeeping (parsing, encoding, reading outputs) now
-        happens here, in a process that is never forked from again."""
+        fault; the server's per-request bookkeeping (parsing, encoding, reading outputs) happens
+        here, in a process that is never forked from again."""
         server_end, zygote_end = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the zygote
@@ -329,6 +320,9 @@ class _Server:
         self.zsock = server_end
 
     def _zygote(self, sock) -> None:  # pragma: no cover - runs in the zygote
+        """Fork a child; when it has ended, reap it, kill its group, sweep, report its status
+        and at once fork the next one (it waits for its request): messages alternate spare,
+        status, spare, ... so one execution costs the server a single wake-up from here."""
         os.close(self.req_fd)
         os.close(self.resp_fd)
         try:
@@ -345,13 +339,21 @@ class _Server:
                 self.seccomp.set_no_new_privs()
             except OSError:
                 pass
-        recv, send, sendmsg, fork, wait4 = sock.recv, sock.send, sock.sendmsg, os.fork, os.wait4
-        memfd_create, pipe, close, setpgid = os.memfd_create, os.pipe, os.close, os.setpgid
-        rights = [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, b"")]
+        send, sendmsg, fork, wait4 = sock.send, sock.sendmsg, os.fork, os.wait4
+        memfd_create, pipe, close, setpgid, mkdir = os.memfd_create, os.pipe, os.close, os.setpgid, os.mkdir
+        level, kind = _socket.SOL_SOCKET, _socket.SCM_RIGHTS
+        root, uid = os.fsencode(self.work_root), self.child_uid
+        counter = 0
         while True:
-            workdir = recv(4096)
-            if not workdir:
-                return
+            counter += 1
+            workdir = b"%s/r%d" % (root, counter)
+            try:
+                mkdir(workdir, 0o700)
+            except FileExistsError:  # planted by an earlier run: nothing runs now, replace it
+                _remove_entry(workdir)
+                mkdir(workdir, 0o700)
+            if uid is not None:
+                os.chown(workdir, uid, uid)
             out_fd, err_fd, res_fd = memfd_create("stdout"), memfd_create("stderr"), memfd_create("result")
             req_r, req_w = pipe()
             pid = fork()
@@ -364,8 +366,12 @@ class _Server:
                 setpgid(pid, pid)
             except OSError:
                 pass
-            rights[0] = (_socket.SOL_SOCKET, _socket.SCM_RIGHTS, _SPARE_FDS.pack(req_w, out_fd, err_fd, res_fd))
-            sendmsg([_SPARE_MSG.pack(pid)], rights)
+            try:
+                sendmsg([_SPARE_MSG.pack(pid) + workdir],
+                        [(level, kind, _SPARE_FDS.pack(req_w, out_fd, err_fd, res_fd))])
+            except OSError:  # the server is gone
+                _kill_group(pid)
+                return
             close(req_w)
             close(out_fd)
             close(err_fd)
@@ -373,34 +379,31 @@ class _Server:
             _, status, ru = wait4(pid, 0)
             _kill_group(pid)
             self._sweep()
-            send(_STATUS_MSG.pack(pid, status, ru.ru_maxrss, ru.ru_utime + ru.ru_stime))
+            try:
+                send(_STATUS_MSG.pack(pid, status, ru.ru_maxrss, ru.ru_utime + ru.ru_stime))
+            except OSError:
+                return
 
-    def _request_spare(self) -> str:
-        """Create the next work dir and ask the zygote to fork a child for it."""
-        self.counter += 1
-        workdir = os.path.join(self.work_root, f"r{self.counter}")
-        os.mkdir(workdir, 0o700)
-        if self.child_uid is not None:
-            os.chown(workdir, self.child_uid, self.child_uid)
+    def _receive_spare(self) -> _Spare:
+        """The next pre-forked child: its pid, work dir and the server's ends of its channels."""
         try:
-            self.zsock.send(os.fsencode(workdir))
-        except OSError as exc:
-            os.rmdir(workdir)
-            raise _ZygoteGone(f"zygote unreachable: {exc}") from None
-        return workdir
-
-    def _receive_spare(self, workdir: str) -> _Spare:
-        try:
-            msg, anc, _, _ = self.zsock.recvmsg(_SPARE_MSG.size, _socket.CMSG_SPACE(_SPARE_FDS.size))
+            msg, anc, _, _ = self.zsock.recvmsg(4096, _socket.CMSG_SPACE(_SPARE_FDS.size))
         except OSError as exc:
             raise _ZygoteGone(f"zygote unreachable: {exc}") from None
         fds = b"".join(data for level, kind, data in anc
                        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS)
-        if len(msg) != _SPARE_MSG.size or len(fds) != _SPARE_FDS.size:
+        if len(fds) == _SPARE_FDS.size:
+            req_w, out_fd, err_fd, res_fd = _SPARE_FDS.unpack(fds)
+        else:
+            for (fd,) in struct.iter_unpack("=i", fds[: len(fds) // 4 * 4]):
+                os.close(fd)
+            raise _ZygoteGone("zygote exited" if not msg else "zygote sent a malformed spare message")
+        if len(msg) <= _SPARE_MSG.size:
+            for fd in (req_w, out_fd, err_fd, res_fd):
+                os.close(fd)
             raise _ZygoteGone("zygote sent a malformed spare message")
-        (pid,) = _SPARE_MSG.unpack(msg)
-        req_w, out_fd, err_fd, res_fd = _SPARE_FDS.unpack(fds)
-        return _Spare(pid, req_w, workdir, out_fd, err_fd, res_fd)
+        (pid,) = _SPARE_MSG.unpack_from(msg)
+        return _Spare(pid, req_w, os.fsdecode(msg[_SPARE_MSG.size:]), out_fd, err_fd, res_fd)
 
     def _child_status(self, spare: _Spare) -> tuple[int, int, float]:
         """Wait for the zygote's report on ``spare``'s child: (wait status, ru_maxrss, CPU s)."""
@@ -418,7 +421,7 @@ class _Server:
         return status, maxrss, cpu
 
     def _discard(self, spare: _Spare) -> None:
-        """Kill a spare (or a child whose run failed on the server side) and wait for its reap."""
+        """Kill a child whose run failed on the server side and wait for its reap."""
         if spare.req_w >= 0:
             os.close(spare.req_w)
             spare.req_w = -1
@@ -432,11 +435,13 @@ class _Server:
         self._child_status(spare)
 
     def _stop_zygote(self) -> None:
+        """Kill the zygote (and, through its death signal or the PID namespace, its child)."""
         zsock, self.zsock = self.zsock, None
         if zsock is None:
             return
-        zsock.close()  # the zygote reads EOF and exits
+        zsock.close()
         try:
+            os.kill(self.zygote_pid, signal.SIGKILL)
             os.waitpid(self.zygote_pid, 0)
         except OSError:
             pass
@@ -444,6 +449,7 @@ class _Server:
     def run_one(self, payload: dict, raw: bytes, spare: _Spare) -> tuple[dict, bytes, bytes]:
         """Execute one request in ``spare``; returns the response parts. The zygote has reaped
         the child, killed its process group and swept every leftover when this returns."""
+        self.counter += 1
         limits = dict(DEFAULT_SANDBOX_LIMITS)
         limits.update(payload.get("sandbox") or {})
         timeout = float(limits["timeout"])
@@ -495,9 +501,10 @@ class _Server:
             header["server_rss_kb"] = _rss_kb() + _rss_kb(self.zygote_pid)
         return header, frame, stdout
 
-    def _scrub_tmp(self) -> None:
-        """Remove anything a run left elsewhere on the private /tmp (no state between runs)."""
-        places = [(self.work_root, set())]
+    def _scrub_tmp(self, keep: str = "") -> None:
+        """Remove anything a run left elsewhere on the private /tmp (no state between runs);
+        ``keep``: the next child's work dir (the zygote creates it while this runs)."""
+        places = [(self.work_root, {keep})]
         if self.layers.get("private_tmp"):
             places.append(("/tmp", {"execgym"}))
         for parent, keep in places:
@@ -641,6 +648,15 @@ class _Server:
         os._exit(code)
 
 
+def _next_workdir_name(workdir: str) -> str:
+    """The name the zygote gives the work dir after ``workdir`` (``r<n>`` -> ``r<n+1>``)."""
+    name = os.path.basename(workdir)
+    try:
+        return f"r{int(name[1:]) + 1}"
+    except ValueError:
+        return ""
+
+
 def _apply_limits(limits: dict, pid: int = 0) -> None:
     """The request's rlimits, on this process or (``pid``) on a waiting child."""
     cpu_s = limits["cpu_s"]
@@ -725,6 +741,17 @@ def _remove_tree(path: str) -> None:
             pass
 
     shutil.rmtree(path, onerror=fix)
+
+
+def _remove_entry(path: str | bytes) -> None:
+    """Remove a file, link or directory tree (never following a link)."""
+    if os.path.isdir(path) and not os.path.islink(path):
+        _remove_tree(path)
+    else:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def _rss_kb(pid: int | str = "self") -> int:
