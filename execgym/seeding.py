@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import random
-
 from typing import Union
 
 _Part = Union[str, int, float, bool, None]

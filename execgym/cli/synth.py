@@ -91,7 +91,7 @@ def _difficulty(programs: list, args: argparse.Namespace) -> list:
     try:
         from execgym.evaluation.difficulty import filter_programs
     except ImportError as exc:
-        raise SystemExit(f"execgym synth: --difficulty-model needs execgym.evaluation.difficulty ({exc})")
+        raise SystemExit(f"execgym synth: --difficulty-model needs execgym.evaluation.difficulty ({exc})") from exc
     results = filter_programs(programs, model=args.difficulty_model, samples=args.difficulty_samples,
                               max_pass=args.max_pass)
     return [r.program.with_features(pass_count=r.passes) for r in results if r.kept]

@@ -251,6 +251,35 @@ def render_literal(value: Any) -> str:
     raise ValueError(f"not a literal value: {t.__name__}")
 
 
+def literal_call_text(node: ast.AST, entry: str | None) -> tuple[str | None, str]:
+    """Render a call whose arguments are all literals as canonical text; ``(None, reason)`` otherwise.
+
+    Only ``entry(<literals>, name=<literal>)`` is accepted (any callee name when ``entry`` is None):
+    no names, no expressions, no ``*args`` or ``**kwargs``. Nothing is evaluated.
+    """
+    if not isinstance(node, ast.Call):
+        return None, "not a function call"
+    if not isinstance(node.func, ast.Name) or (entry is not None and node.func.id != entry):
+        want = f"`{entry}`" if entry else "the function"
+        return None, f"the call must be to {want} directly"
+    parts = []
+    for arg in node.args:
+        if isinstance(arg, ast.Starred):
+            return None, "starred arguments are not literals"
+        parsed = literal_from_node(arg)
+        if not parsed.ok:
+            return None, f"argument is not a literal ({parsed.reason})"
+        parts.append(render_literal(parsed.value))
+    for kw in node.keywords:
+        if kw.arg is None:
+            return None, "** arguments are not literals"
+        parsed = literal_from_node(kw.value)
+        if not parsed.ok:
+            return None, f"argument {kw.arg!r} is not a literal ({parsed.reason})"
+        parts.append(f"{kw.arg}={render_literal(parsed.value)}")
+    return f"{node.func.id}({', '.join(parts)})", ""
+
+
 def _ordered(items: Any) -> list:
     """Set elements in a deterministic, readable order: natural order when all are ints/floats (no NaN) or
     all strings or all bytes, else by their rendered text."""

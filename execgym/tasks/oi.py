@@ -15,12 +15,10 @@ Contract:
 
 from __future__ import annotations
 
-import ast
-
 from execgym.tasks import prompts
 from execgym.tasks.answers import answer_block, answer_lines, parse_assertion
 from execgym.tasks.base import Pending, Score, error_score, format_error, make_score
-from execgym.tasks.literals import literal_from_node, parse_trusted, render_literal, strict_equal
+from execgym.tasks.literals import literal_call_text, parse_trusted, render_literal, strict_equal
 from execgym.tasks.options import Opt
 from execgym.tasks.program import traced_program
 from execgym.tasks.tracetask import TraceTask, base_spec, require
@@ -105,29 +103,13 @@ class OITask(TraceTask):
         a = parse_assertion(line)
         if not a.ok:
             return None, a.reason
-        call = a.call
-        if not (isinstance(call.func, ast.Name) and call.func.id == self.entry):
-            return None, f"the assertion must call `{self.entry}` directly"
-        parts = []
-        for arg in call.args:
-            if isinstance(arg, ast.Starred):
-                return None, "starred arguments are not literals"
-            lit = literal_from_node(arg)
-            if not lit.ok:
-                return None, f"argument is not a literal ({lit.reason})"
-            parts.append(render_literal(lit.value))
-        for kw in call.keywords:
-            if kw.arg is None:
-                return None, "** arguments are not literals"
-            lit = literal_from_node(kw.value)
-            if not lit.ok:
-                return None, f"argument {kw.arg!r} is not a literal ({lit.reason})"
-            parts.append(f"{kw.arg}={render_literal(lit.value)}")
+        text, why = literal_call_text(a.call, self.entry)
+        if text is None:
+            return None, why
         if not a.rhs.ok:
             return None, f"the right side is not a literal ({a.rhs.reason})"
         if not strict_equal(a.rhs.value, self.output):
             return None, "the right side must be the given output, unchanged"
-        text = f"{self.entry}(" + ", ".join(parts) + ")"
         if len(text) > MAX_CALL_CHARS:
             return None, "arguments too large"
         return text, ""

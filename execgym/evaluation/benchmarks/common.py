@@ -117,33 +117,10 @@ def sandbox_call(source: str, call: str, timeout: float = OFFICIAL_TIMEOUT_S) ->
 
 
 def literal_call(node: ast.AST, entry: str | None) -> tuple[str | None, str]:
-    """Render a call node whose arguments are all literals as canonical text; (None, reason) otherwise.
+    """Canonical text of a call whose arguments are all literals (see ``literal_call_text``)."""
+    from execgym.tasks.literals import literal_call_text
 
-    Only ``entry(<literals>, name=<literal>)`` is accepted: no names, no expressions, no ``*args``.
-    """
-    from execgym.tasks.literals import literal_from_node, render_literal
-
-    if not isinstance(node, ast.Call):
-        return None, "not a function call"
-    if not isinstance(node.func, ast.Name) or (entry is not None and node.func.id != entry):
-        want = entry or "the function"
-        return None, f"the call must be to {want}(...)"
-    parts = []
-    for arg in node.args:
-        if isinstance(arg, ast.Starred):
-            return None, "starred arguments are not literals"
-        parsed = literal_from_node(arg)
-        if not parsed.ok:
-            return None, f"argument is not a literal: {parsed.reason}"
-        parts.append(render_literal(parsed.value))
-    for kw in node.keywords:
-        if kw.arg is None:
-            return None, "**kwargs is not a literal"
-        parsed = literal_from_node(kw.value)
-        if not parsed.ok:
-            return None, f"argument {kw.arg} is not a literal: {parsed.reason}"
-        parts.append(f"{kw.arg}={render_literal(parsed.value)}")
-    return f"{node.func.id}({', '.join(parts)})", ""
+    return literal_call_text(node, entry)
 
 
 def parse_call_text(text: str) -> ast.AST | None:
