@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import math
+from collections import Counter
 from typing import Any
 
 from execgym.tasks.answers import answer_block, code_block
@@ -47,6 +48,10 @@ OPTIONS = {
 MAX_CODE_CHARS = 100_000
 CHECKS = ("eq", "close", "truthy", "falsy", "stdout")
 SPEC_VERSION = 1
+# built-in tasks: at most this share of the hidden tests may expect the same output (else a constant
+# function would earn the reward), and this many candidate programs are tried per (level, seed)
+MAX_SHARED_OUTPUT = 0.5
+MAX_BUILD_ATTEMPTS = 40
 
 
 def _clip(text: str, n: int = 300) -> str:
@@ -111,6 +116,21 @@ def _describe_type(value: Any) -> str:
     return t
 
 
+
+def _diverse_selection(tests: list[dict], n: int) -> list[dict]:
+    """Up to ``n`` tests taken round-robin over their expected outputs (first-seen order), so that no
+    single output dominates the hidden set; deterministic for a given list."""
+    groups: dict[str, list[dict]] = {}
+    for t in tests:
+        groups.setdefault(t["expected"], []).append(t)
+    picked: list[dict] = []
+    queues = list(groups.values())
+    while len(picked) < n and any(queues):
+        for queue in queues:
+            if queue and len(picked) < n:
+                picked.append(queue.pop(0))
+    return picked
+
 def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
     """Synthesize a program and turn it into a unit-test task (see the module docstring)."""
     from execgym import synth
@@ -121,10 +141,10 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
 
     n_vis, n_hid = options["n_visible"], options["n_hidden"]
     problems = []
-    for attempt in range(8):
+    for attempt in range(MAX_BUILD_ATTEMPTS):
         program = synth.generate(level, program_seed(env, level, seed, attempt))
         calls = [program.call] + list(
-            synth.input_variants(program, n_vis + n_hid + 4, program_seed(env, level, seed, attempt, "inputs"))
+            synth.input_variants(program, n_vis + n_hid + 12, program_seed(env, level, seed, attempt, "inputs"))
         )
         seen, unique = set(), []
         for c in calls:
@@ -152,7 +172,12 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
             seen_out.add(t["expected"])
         ordered = distinct + rest
         visible = ordered[:n_vis]
-        hidden = [t for t in tests if t not in visible][:n_hid]
+        hidden = _diverse_selection([t for t in tests if t not in visible], n_hid)
+        top = max(Counter(t["expected"] for t in hidden).values())
+        if len(hidden) < 2 or top > len(hidden) * MAX_SHARED_OUTPUT:
+            # a function returning that one constant would pass: such a task rewards nothing real
+            problems.append(f"attempt {attempt}: {top} of {len(hidden)} hidden tests share one output")
+            continue
         names, signature = _signature(program.source, program.entry)
         args = _arg_values(program.call)
         ret = parse_literal(tests[0]["expected"]).value

@@ -146,3 +146,20 @@ def test_builtin_task_from_synth():
 def test_adversarial_code_responses_never_raise(user_specs, response):
     s = score(user_specs[0], response)
     assert s.reward == 0.0 and s.reason and s.outcome in ("wrong", "format_error", "error", "timeout")
+
+
+@pytest.mark.parametrize("level", [1, 2, 4, 7])
+def test_builtin_tasks_do_not_reward_a_constant_function(level):
+    """A function that returns the hidden tests' most common output must not earn the task: built-in
+    tasks keep at most half of the hidden tests on one output."""
+    from collections import Counter
+
+    for seed in range(4):
+        task = make_task({"env": "UnitTest-v0", "level": level, "seed": seed})
+        problem = task.spec["problem"]
+        common, _ = Counter(t["expected"] for t in problem["tests"]).most_common(1)[0]
+        response = (f"<answer>\n```python\ndef {problem['entry']}(*args):\n    return {common}\n```\n</answer>")
+        result = score(task.spec, response)
+        assert result.reward <= 0.5, (level, seed, result.reason)
+        assert result.outcome != "correct"
+        assert score(task.spec, task.gold_response()).outcome == "correct"
