@@ -8,7 +8,38 @@ from __future__ import annotations
 from execgym.synth import ir
 
 
+def _no_children(expr: ir.Expr) -> list[ir.Expr]:
+    return []
+
+
+def _comprehension_children(expr: ir.Comprehension) -> list[ir.Expr]:
+    out = [expr.elt, expr.source]
+    if isinstance(expr.cond, ir.Expr):
+        out.append(expr.cond)
+    return out
+
+
+# the children of the IR's own expression classes, in the order ``_generic_children`` gives them
+_CHILDREN = {
+    ir.Var: _no_children,
+    ir.Const: _no_children,
+    ir.Raw: _no_children,
+    ir.Op: lambda expr: list(expr.parts or ()),
+    ir.BoolOp: lambda expr: [sub for sub in (expr.left, expr.right) if isinstance(sub, ir.Expr)],
+    ir.Comprehension: _comprehension_children,
+    ir.Call: lambda expr: list(expr.args),
+    ir.TupleExpr: lambda expr: list(expr.items or ()),
+}
+
+
 def expr_children(expr: ir.Expr) -> list[ir.Expr]:
+    children = _CHILDREN.get(type(expr))
+    if children is not None:
+        return children(expr)
+    return _generic_children(expr)
+
+
+def _generic_children(expr: ir.Expr) -> list[ir.Expr]:
     out: list[ir.Expr] = []
     out.extend(getattr(expr, "parts", None) or [])
     for attr in ("left", "right", "elt", "source", "cond"):

@@ -26,8 +26,19 @@ class BudgetExceeded(Exception):
 MAX_SIM_LEN = 2000
 
 
+_SIZED = (str, bytes, list, tuple, set, dict)
+_UNSIZED_ATOMS = frozenset({bool, float, type(None)})
+
+
 def _guard(value: Any) -> Any:
-    if isinstance(value, (str, bytes, list, tuple, set, dict)) and len(value) > MAX_SIM_LEN:
+    cls = type(value)
+    if cls in _UNSIZED_ATOMS:
+        return value
+    if cls is int:
+        if value.bit_length() > 256:
+            raise BudgetExceeded()
+        return value
+    if isinstance(value, _SIZED) and len(value) > MAX_SIM_LEN:
         raise BudgetExceeded()
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
         raise BudgetExceeded()

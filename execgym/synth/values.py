@@ -33,8 +33,26 @@ def _elem_kind(values: Any) -> str | None:
     return None
 
 
+_SCALAR_KINDS: dict[type, str] = {bool: "bool", int: "int", float: "float", str: "str", type(None): "none"}
+_SEQ_PREFIX: dict[type, str] = {list: "list", tuple: "tuple", set: "set"}
+_ELEM_KINDS: dict[frozenset, str] = {frozenset({bool}): "bool", frozenset({int}): "int", frozenset({str}): "str"}
+
+
 def kind_of(value: Any) -> str:
     """The generator's kind for ``value`` (``"other"`` when it has none)."""
+    cls = type(value)
+    kind = _SCALAR_KINDS.get(cls)
+    if kind is not None:  # exact built-in types: dispatch on the type (the hot path)
+        return kind
+    prefix = _SEQ_PREFIX.get(cls)
+    if prefix is not None:
+        if not value:
+            return f"{prefix}_empty"
+        return f"{prefix}_{_ELEM_KINDS.get(frozenset(map(type, value)), 'mixed')}"
+    return _kind_of_slow(value)
+
+
+def _kind_of_slow(value: Any) -> str:
     if isinstance(value, bool):
         return "bool"
     if isinstance(value, int):
@@ -50,8 +68,8 @@ def kind_of(value: Any) -> str:
         elem = _elem_kind(value)
         return f"{prefix}_{elem}" if elem else f"{prefix}_mixed"
     if isinstance(value, dict):
-        if all(isinstance(k, str) for k in value) and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in value.values()
+        if all(type(k) is str or isinstance(k, str) for k in value) and all(
+            type(v) is int or (isinstance(v, int) and not isinstance(v, bool)) for v in value.values()
         ):
             return "dict"
         return "dict_other"
@@ -65,6 +83,27 @@ _ATOMS = (str, int, float, bool, bytes, type(None))
 
 def fast_copy(value: Any) -> Any:
     """A copy that is independent of ``value`` for the generator's values (cheaper than deepcopy)."""
+    cls = type(value)
+    if cls in _ATOM_TYPES:
+        return value
+    if cls is list:
+        return [v if type(v) in _ATOM_TYPES else fast_copy(v) for v in value]
+    if cls is dict:
+        return {k: (v if type(v) in _ATOM_TYPES else fast_copy(v)) for k, v in value.items()}
+    if cls is set:
+        return set(value)
+    if cls is tuple:
+        for v in value:
+            if type(v) not in _ATOM_TYPES:
+                return _fast_copy_slow(value)
+        return value
+    return _fast_copy_slow(value)
+
+
+_ATOM_TYPES = frozenset(_ATOMS)
+
+
+def _fast_copy_slow(value: Any) -> Any:
     if isinstance(value, _ATOMS):
         return value
     if isinstance(value, list):
@@ -108,6 +147,28 @@ def literal(value: Any) -> str:
 
 def size_of(value: Any) -> int:
     """A rough size (characters or elements, recursively) used to keep values small."""
+    cls = type(value)
+    if cls is str:
+        return len(value)
+    if cls is int:
+        return len(str(abs(value))) // 4
+    if cls is bool or cls is float or value is None:
+        return 1
+    if cls is list or cls is tuple or cls is set or cls is frozenset:
+        total = len(value)
+        for v in value:
+            t = type(v)
+            if t is str:
+                total += len(v)
+            elif t in _ATOM_TYPES:
+                continue
+            elif isinstance(v, (str, list, tuple, set, dict)):
+                total += size_of(v)
+        return total
+    return _size_of_slow(value)
+
+
+def _size_of_slow(value: Any) -> int:
     if isinstance(value, str):
         return len(value)
     if isinstance(value, (list, tuple, set, frozenset)):
