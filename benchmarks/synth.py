@@ -1,7 +1,9 @@
 """Program-synthesis throughput (and, with ``--quality N``, the 10,000-program quality bars); prints ONE JSON object.
 
 Per level: ``accepted_per_s`` = programs generated, executed, traced and filtered per second by
-``generate_many`` (the ``execgym synth`` path: chunked sandbox calls over ``--workers`` workers), plus the
+``generate_many`` (the ``execgym synth`` path: chunked sandbox calls over ``--workers`` workers, up to
+``execgym.synth.api.IN_FLIGHT`` submissions filtered at once while the main process drafts the next; one
+generating process, so on 2 cores the main process's drafting and trace decoding is the limit), plus the
 acceptance rate, builder failures per accepted program and the builder's own time per candidate.
 Baseline in the same run: level 4 with one sandbox call per program (``chunk=1``) instead of chunks of 16.
 
@@ -23,7 +25,7 @@ import sys
 import time
 from typing import Any
 
-from execgym.synth.api import SynthStats, _draw, generate_many, item_seed
+from execgym.synth.api import IN_FLIGHT, SynthStats, _draw, generate_many, item_seed
 from execgym.synth.catalog import ALL_ENTRIES
 from execgym.synth.filters import FilterConfig
 from execgym.synth.levels import parse_levels
@@ -48,7 +50,8 @@ def _builder_ms(level: int, draws: int) -> float:
 
 def throughput(levels: list[int], n: int, workers: int | None) -> dict[str, Any]:
     config = FilterConfig(workers=workers)
-    generate_many(1, [item_seed(1, 1, i) for i in range(8)], config=config)  # warm the sandbox pool
+    # warm the sandbox pool: enough seeds for several submissions in flight, so every worker has started
+    generate_many(1, [item_seed(1, 1, i) for i in range(64)], config=config)
     out: dict[str, Any] = {}
     total_programs, total_time = 0, 0.0
     for level in levels:
@@ -118,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "synth",
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "target_accepted_per_s": TARGET_PER_S,
+        "generating_processes": 1, "submissions_in_flight": IN_FLIGHT,
     }
     result["throughput"] = throughput(parse_levels(args.levels), args.n, args.workers)
     result["baseline_chunk1_vs_chunk16"] = baseline(args.baseline_n, args.workers)

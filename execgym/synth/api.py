@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,7 @@ MAX_ATTEMPTS = 400          # candidate draws per (level, seed) before giving up
 REFOCUS_EVERY = 100         # after this many draws without success, the focus operation is redrawn
 BATCH_CHUNKS = 4            # chunks per sandbox submission; the next submission is drafted while it runs
 SHORT_RUN_CHUNKS = 1        # chunks per submission when there are few seeds (more overlap, fewer idle waits)
+IN_FLIGHT = 2               # sandbox submissions filtered at once (keeps every sandbox worker busy)
 
 
 @dataclass
@@ -130,30 +131,32 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
         if progress is not None and done:
             progress(done)
 
-    # the sandbox filters one batch (in its worker processes) while this thread builds the next one; a round
-    # that fits in one batch (a single seed, e.g.) has nothing to overlap and runs inline, without a thread
+    # the sandbox filters up to IN_FLIGHT batches (in its worker processes, one helper thread each) while this
+    # thread builds the next one; a round that fits in one batch (a single seed, e.g.) has nothing to overlap
+    # and runs inline, without a thread. Batches are settled in submission order, and a round's batches hold
+    # disjoint seeds, so how many are in flight never changes which program a seed gets.
     pool = None
     try:
         while next_attempt:
             order = sorted(next_attempt)
             inline = len(order) <= batch
-            in_flight = None
+            in_flight: deque = deque()
             for start in range(0, len(order), batch):
                 drawn = []
                 for i in order[start:start + batch]:
                     attempt, cand = _next_candidate(level, seeds[i], next_attempt[i], stats)
                     drawn.append((i, attempt, cand))
-                if in_flight is not None:
-                    settle(*_result(in_flight))
+                while len(in_flight) >= IN_FLIGHT:
+                    settle(*_result(in_flight.popleft()))
                 cands = [c for _, _, c in drawn]
                 if inline:
-                    in_flight = (drawn, _Done(filter_candidates(cands, config)))
+                    in_flight.append((drawn, _Done(filter_candidates(cands, config))))
                 else:
                     if pool is None:
-                        pool = ThreadPoolExecutor(max_workers=1)
-                    in_flight = (drawn, pool.submit(filter_candidates, cands, config))
-            if in_flight is not None:
-                settle(*_result(in_flight))
+                        pool = ThreadPoolExecutor(max_workers=IN_FLIGHT)
+                    in_flight.append((drawn, pool.submit(filter_candidates, cands, config)))
+            while in_flight:
+                settle(*_result(in_flight.popleft()))
     finally:
         if pool is not None:
             pool.shutdown(wait=True)

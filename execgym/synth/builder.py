@@ -121,13 +121,16 @@ class Builder:
         return name
 
     def _pick_var(self, names: list[str], scope: Scope) -> str:
-        order = list(scope.values)
+        position = {name: i for i, name in enumerate(scope.values)}
+        scale = max(1, len(position))
+        read = self.read
         weights = []
         for name in names:
-            weight = 1.0 + order.index(name) / max(1, len(order))
-            if self.read[name] < 0:
+            weight = 1.0 + position[name] / scale
+            count = read[name]
+            if count < 0:
                 weight += 20.0
-            elif self.read[name] == 0:
+            elif count == 0:
                 weight += 3.0
             weights.append(weight)
         return self.rng.choices(names, weights=weights)[0]

@@ -15,6 +15,7 @@ programs by model difficulty, see ``apply_difficulty``.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import math
 from collections.abc import Callable, Sequence
@@ -99,25 +100,73 @@ def same_value(a: Any, b: Any) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _parsed(source: str) -> ast.Module:
-    """``ast.parse(source)``, shared by ``structure`` and ``hash_sensitive`` (callers must not modify it)."""
+    """``ast.parse(source)`` (callers must not modify it)."""
     return ast.parse(source)
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What one walk over a module's syntax tree finds (shared by ``structure`` and ``hash_sensitive``)."""
+
+    branch_lines: frozenset[int]
+    loop_lines: frozenset[int]
+    loop_body_lines: frozenset[int]
+    sensitive: bool     # a set display/comprehension, an import, a reflective name or a dunder attribute
+    views: bool         # a ``.keys`` / ``.items`` attribute
+    set_ops: bool       # a ``& | ^ -`` operator (binary or augmented)
+
+
+_NAME, _ATTR, _SET_NODES = ast.Name, ast.Attribute, (ast.Set, ast.SetComp, ast.Import, ast.ImportFrom)
+_BIN_NODES = (ast.BinOp, ast.AugAssign)
+
+
+@functools.lru_cache(maxsize=512)
+def _scan(source: str) -> _Scan:
+    """One pass over every node of ``source``'s tree (``ast.walk`` order does not matter here)."""
+    branch_lines: set[int] = set()
+    loop_lines: set[int] = set()
+    loop_body_lines: set[int] = set()
+    sensitive = views = set_ops = False
+    stack: list[ast.AST] = [_parsed(source)]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    AST, If, loops = ast.AST, ast.If, (ast.For, ast.While)
+    while stack:
+        node = pop()
+        cls = type(node)
+        if cls is _NAME:
+            if node.id in _HASH_NAMES:
+                sensitive = True
+            continue  # a Name's only child is its context
+        if cls is _ATTR:
+            if node.attr.startswith("__"):
+                sensitive = True
+            elif node.attr in ("keys", "items"):
+                views = True
+        elif cls is If:
+            branch_lines.add(node.lineno)
+        elif cls in loops:
+            loop_lines.add(node.lineno)
+            loop_body_lines.add(node.body[0].lineno)
+        elif isinstance(node, _SET_NODES):
+            sensitive = True
+        elif isinstance(node, _BIN_NODES) and isinstance(node.op, _VIEW_SET_OPS):
+            set_ops = True
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                extend([v for v in value if isinstance(v, AST) and v._fields])
+            elif isinstance(value, AST) and value._fields:  # leaves (Load, Add, Eq...) hold nothing we look for
+                push(value)
+    return _Scan(frozenset(branch_lines), frozenset(loop_lines), frozenset(loop_body_lines), sensitive, views,
+                 set_ops)
 
 
 def structure(source: str) -> dict[str, Any]:
     """Line numbers of the program's control structures (1-based, relative to ``source``)."""
-    tree = _parsed(source)
-    branch_lines: set[int] = set()
-    loop_body_lines: set[int] = set()
-    loop_lines: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If):
-            branch_lines.add(node.lineno)
-        elif isinstance(node, (ast.For, ast.While)):
-            loop_lines.add(node.lineno)
-            loop_body_lines.add(node.body[0].lineno)
+    scan = _scan(source)
     lines = [ln for ln in source.splitlines() if ln.strip()]
-    return {"branch_lines": branch_lines, "loop_lines": loop_lines, "loop_body_lines": loop_body_lines,
-            "lines": len(lines)}
+    return {"branch_lines": set(scan.branch_lines), "loop_lines": set(scan.loop_lines),
+            "loop_body_lines": set(scan.loop_body_lines), "lines": len(lines)}
 
 
 def program_features(source: str, line_numbers: Sequence[int], constraints: dict,
@@ -156,23 +205,25 @@ def hash_sensitive(source: str, call: str) -> bool:
     keeps the ``hash_seed=1`` re-run.
     """
     try:
-        trees = [_parsed(source), ast.parse(call, mode="eval")]
+        program = _scan(source)
+        call_tree = ast.parse(call, mode="eval")
     except SyntaxError:
         return True
-    views = set_ops = False
-    for tree in trees:
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.Set, ast.SetComp, ast.Import, ast.ImportFrom)):
+    if program.sensitive:
+        return True
+    views, set_ops = program.views, program.set_ops
+    for node in ast.walk(call_tree):
+        if isinstance(node, (ast.Set, ast.SetComp, ast.Import, ast.ImportFrom)):
+            return True
+        if isinstance(node, ast.Name) and node.id in _HASH_NAMES:
+            return True
+        if isinstance(node, ast.Attribute):
+            if node.attr.startswith("__"):
                 return True
-            if isinstance(node, ast.Name) and node.id in _HASH_NAMES:
-                return True
-            if isinstance(node, ast.Attribute):
-                if node.attr.startswith("__"):
-                    return True
-                if node.attr in ("keys", "items"):
-                    views = True
-            if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, _VIEW_SET_OPS):
-                set_ops = True
+            if node.attr in ("keys", "items"):
+                views = True
+        if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, _VIEW_SET_OPS):
+            set_ops = True
     return views and set_ops
 
 
@@ -180,7 +231,20 @@ def _needs_rerun(cands: Sequence[Candidate], config: FilterConfig) -> bool:
     return config.hash_check and any(hash_sensitive(c.source, c.call) for c in cands)
 
 
-def _own_steps(cand: Candidate, traced: Any, index: int, span: tuple[int, int]) -> tuple | None:
+def _steps_by_range(steps: Sequence[Any], ranges: Sequence[tuple[int, int]]) -> list[list[Any]]:
+    """The steps whose line lies in each of the (disjoint, ascending) ``ranges``, in trace order."""
+    starts = [start for start, _ in ranges]
+    buckets: list[list[Any]] = [[] for _ in ranges]
+    for step in steps:
+        line = step.line
+        k = bisect.bisect_right(starts, line) - 1
+        if k >= 0 and line <= ranges[k][1]:
+            buckets[k].append(step)
+    return buckets
+
+
+def _own_steps(cand: Candidate, traced: Any, index: int, span: tuple[int, int],
+               steps: Sequence[Any] | None = None) -> tuple | None:
     """Candidate ``index``'s steps from a chunk trace, rewritten to what ``trace(cand.source, cand.call)``
     records: its own line numbers, function names and frame ids (None when that cannot be guaranteed)."""
     start, end = span
@@ -190,7 +254,7 @@ def _own_steps(cand: Candidate, traced: Any, index: int, span: tuple[int, int]) 
     out = []
     base = None
     make = None
-    for step in traced.steps:
+    for step in (traced.steps if steps is None else steps):
         if make is None:
             make = type(step)  # the engine's Step: (event, function, frame, line, count, locals, value)
         if not start <= step.line <= end:
@@ -244,8 +308,9 @@ def filter_candidates(candidates: Sequence[Candidate], config: FilterConfig | No
         if not _chunk_ok(traced, rerun_result, len(chunk)):
             singles.extend(chunk)
             continue
+        buckets = _steps_by_range(traced.steps, ranges)
         for k, index in enumerate(chunk):
-            verdicts[index] = _judge(candidates[index], traced, rerun_result, k, ranges[k], config)
+            verdicts[index] = _judge(candidates[index], traced, rerun_result, k, ranges[k], config, buckets[k])
     if singles:
         singles.sort()
         for index, verdict in zip(singles, _check_many([(candidates[i].source, candidates[i].call,
@@ -329,7 +394,7 @@ def _failure(traced: Any, rerun: Any) -> Verdict:
 
 
 def _judge(cand: Candidate, traced: Any, rerun: Any, k: int, span: tuple[int, int],
-           config: FilterConfig) -> Verdict:
+           config: FilterConfig, own: Sequence[Any] | None = None) -> Verdict:
     from execgym.engine.codec import is_literal
 
     value = traced.return_value[k]
@@ -339,7 +404,7 @@ def _judge(cand: Candidate, traced: Any, rerun: Any, k: int, span: tuple[int, in
         return Verdict(False, "result does not round-trip through ast.literal_eval")
     if rerun is not None and not same_value(rerun.return_value[k], value):
         return Verdict(False, "result changes with the hash seed")
-    steps = _own_steps(cand, traced, k, span)
+    steps = _own_steps(cand, traced, k, span, own)
     if steps is None:
         return _check_many([(cand.source, cand.call, cand.constraints, cand.ops_used)], config)[0]
     lines = [s.line for s in steps if s.event == "line"]

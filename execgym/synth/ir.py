@@ -170,7 +170,13 @@ class Op(Expr):
         return render_template(self.template, self.parts)[0]
 
     def eval(self, env: dict[str, Any], ctx: Context) -> Any:
-        return self.fn(*[p.eval(env, ctx) for p in self.parts])
+        parts = self.parts
+        if len(parts) == 1:
+            return self.fn(parts[0].eval(env, ctx))
+        if len(parts) == 2:
+            first = parts[0].eval(env, ctx)  # operands are evaluated left to right, as before
+            return self.fn(first, parts[1].eval(env, ctx))
+        return self.fn(*[p.eval(env, ctx) for p in parts])
 
     def names(self) -> set[str]:
         out: set[str] = set()
@@ -603,7 +609,9 @@ def render_block(stmts: Sequence[Stmt], indent: int) -> list[str]:
 
 def run_block(stmts: Sequence[Stmt], env: dict[str, Any], ctx: Context) -> None:
     for stmt in stmts:
-        ctx.tick()
+        ctx.steps += 1  # ``ctx.tick()``, inlined (the simulator's hottest loop)
+        if ctx.steps > ctx.budget:
+            raise BudgetExceeded()
         stmt.run(env, ctx)
 
 
