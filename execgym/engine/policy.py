@@ -44,6 +44,8 @@ from typing import Any
 from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
 
+from execgym import astparse
+
 __all__ = [
     "ALLOWED_MODULES",
     "Compiled",
@@ -447,7 +449,7 @@ class RestrictedPolicy:
     # -- compile ----------------------------------------------------------------------------
     def _compile(self, text: str, filename: str, mode: str) -> Compiled:
         try:
-            tree = ast.parse(text, filename, mode)
+            tree = astparse.parse(text, filename, mode)
         except (SyntaxError, ValueError) as exc:
             from execgym.engine.child import error_info
 

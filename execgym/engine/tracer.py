@@ -38,6 +38,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from execgym import astparse
 from execgym.engine.codec import SNAPSHOT_CAPS, Caps, _encode_flat, encode_sized, safe_type_name
 
 __all__ = ["LineTable", "Recorder", "TraceLimit", "default_backend", "make_tracer"]
@@ -82,7 +83,7 @@ class LineTable:
         self.with_keys: set[int] = set()
         self.return_keys: set[int] = set()
         try:
-            tree = ast.parse(source)
+            tree = astparse.parse(source)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return
         try:

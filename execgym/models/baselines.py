@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from execgym import astparse
 from execgym.models.base import Completion, Model, Prompt, SamplingParams
 from execgym.seeding import rng
 
@@ -128,7 +129,7 @@ def _call_args(call: str | None) -> tuple[list[str], dict[str, str]]:
     if not call:
         return [], {}
     try:
-        node = ast.parse(call.strip(), mode="eval").body
+        node = astparse.parse(call.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return [], {}
     if not isinstance(node, ast.Call):

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from execgym import astparse
 from execgym.seeding import derive_seed, rng
 from execgym.synth.catalog import ALL_ENTRIES, CATALOG
 from execgym.synth.decide import SynthesisError
@@ -185,7 +186,7 @@ def generate(level: int, seed: int) -> Program:
 
 # ------------------------------------------------------------------------------------------ input variants
 def _call_args(program: Program) -> list[Any]:
-    node = ast.parse(program.call, mode="eval").body
+    node = astparse.parse(program.call, mode="eval").body
     if not isinstance(node, ast.Call):
         raise ValueError(f"not a call: {program.call!r}")
     return [ast.literal_eval(arg) for arg in node.args]
@@ -346,7 +347,7 @@ def mutate(program: Program, seed: int) -> Program:
     args = _call_args(program)
     for attempt in range(40):
         r = rng("synth-mutate", program.source, program.call, seed, attempt)
-        tree = ast.parse(program.source)
+        tree = astparse.parse(program.source)
         sites = _mutation_sites(tree)
         kinds = [k for k, v in sites.items() if v]
         changes: list[str] = []

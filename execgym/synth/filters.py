@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from execgym import astparse
 from execgym.synth import ir
 from execgym.synth.decide import RETRY_TIMEOUTS, run_decided
 from execgym.synth.programs import Candidate
@@ -79,7 +80,7 @@ def _combined(cands: Sequence[Candidate]) -> tuple[str, str, list[tuple[int, int
 
 def _roundtrips(value: Any) -> bool:
     try:
-        back = ast.literal_eval(repr(value))
+        back = astparse.literal_eval(repr(value))
     except Exception:
         return False
     return same_value(back, value)
@@ -100,8 +101,8 @@ def same_value(a: Any, b: Any) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _parsed(source: str) -> ast.Module:
-    """``ast.parse(source)`` (callers must not modify it)."""
-    return ast.parse(source)
+    """``astparse.parse(source)`` (callers must not modify it)."""
+    return astparse.parse(source)
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def hash_sensitive(source: str, call: str) -> bool:
     """
     try:
         program = _scan(source)
-        call_tree = ast.parse(call, mode="eval")
+        call_tree = astparse.parse(call, mode="eval")
     except SyntaxError:
         return True
     if program.sensitive:

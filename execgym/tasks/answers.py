@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from execgym import astparse
 from execgym.tasks.literals import MAX_TEXT, Parsed, literal_from_node, parse_literal
 from execgym.tasks.source import SourceInfo
 
@@ -185,7 +186,7 @@ def parse_assertion(text: str) -> Assertion:
     if _bracket_depth(raw) > MAX_BRACKET_DEPTH:
         return Assertion(False, reason="assertion nested too deeply")
     try:
-        tree = ast.parse(raw, mode="exec")
+        tree = astparse.parse(raw, mode="exec")
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as exc:
         return Assertion(False, reason=f"assertion does not parse ({type(exc).__name__})")
     if len(tree.body) != 1 or not isinstance(tree.body[0], ast.Assert):
@@ -205,7 +206,7 @@ def parse_assertion(text: str) -> Assertion:
 @functools.lru_cache(maxsize=16384)
 def _call_dump(call_text: str) -> str | None:
     try:
-        return ast.dump(ast.parse(call_text, mode="eval").body, annotate_fields=False)
+        return ast.dump(astparse.parse(call_text, mode="eval").body, annotate_fields=False)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
 

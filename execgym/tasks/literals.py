@@ -26,6 +26,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from execgym import astparse
+
 MAX_TEXT = 100_000  # characters of one literal
 MAX_NODES = 20_000  # AST nodes of one literal
 MAX_DEPTH = 60  # container nesting of one literal
@@ -78,7 +80,7 @@ def parse_literal(text: str, *, max_text: int = MAX_TEXT) -> Parsed:
     if _bracket_depth(text) > MAX_BRACKET_DEPTH:
         return Parsed(False, reason="literal nested too deeply")
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = astparse.parse(text, mode="eval")
     except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError) as exc:
         return Parsed(False, reason=f"not a Python literal ({type(exc).__name__})")
     return literal_from_node(tree.body)

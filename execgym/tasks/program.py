@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from execgym import astparse
 from execgym.seeding import derive_seed
 from execgym.tasks.literals import is_plain, render_literal
 
@@ -84,7 +85,7 @@ def trace_program(source: str, call: str, entry: str = "") -> TracedProgram:
     from execgym.synth.decide import SynthesisError, run_decided
 
     if not entry:
-        node = _ast.parse(call, mode="eval").body
+        node = astparse.parse(call, mode="eval").body
         if not (isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name)):
             raise ValueError("call must be `name(literal arguments)`")
         entry = node.func.id

@@ -18,6 +18,8 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+from execgym import astparse
+
 _STEP_STMTS = (
     ast.Assign,
     ast.AugAssign,
@@ -103,7 +105,7 @@ def _target_names(target: ast.AST) -> list[str]:
 def _analyse(source: str) -> SourceInfo:
     lines = tuple(source.split("\n"))
     try:
-        tree = ast.parse(source)
+        tree = astparse.parse(source)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return SourceInfo(lines=lines)
     stmt_lines: set[int] = set()

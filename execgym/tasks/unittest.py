@@ -25,6 +25,7 @@ import math
 from collections import Counter
 from typing import Any
 
+from execgym import astparse
 from execgym.tasks.answers import answer_block, code_block
 from execgym.tasks.base import Episode, Pending, Score, Task, error_score, format_error, make_score, step_info
 from execgym.tasks.literals import (
@@ -86,7 +87,7 @@ def _norm_stdout(text: str) -> list[str]:
 
 
 def _signature(source: str, entry: str) -> tuple[list[str], str]:
-    tree = ast.parse(source)
+    tree = astparse.parse(source)
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == entry:
             names = [a.arg for a in node.args.args]
@@ -95,7 +96,7 @@ def _signature(source: str, entry: str) -> tuple[list[str], str]:
 
 
 def _arg_values(call: str) -> list[Any]:
-    node = ast.parse(call, mode="eval").body
+    node = astparse.parse(call, mode="eval").body
     out = []
     if isinstance(node, ast.Call):
         for a in node.args:
@@ -214,7 +215,7 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
 
 def _function_names(source: str) -> list[str]:
     try:
-        return [n.name for n in ast.parse(source).body if isinstance(n, ast.FunctionDef)]
+        return [n.name for n in astparse.parse(source).body if isinstance(n, ast.FunctionDef)]
     except SyntaxError:
         return []
 
@@ -312,7 +313,7 @@ class UnitTestTask(Task):
         if len(code) > MAX_CODE_CHARS:
             return None, make_score(0.0, 1.0, f"code longer than {MAX_CODE_CHARS} characters", [])
         try:
-            tree = ast.parse(code)
+            tree = astparse.parse(code)
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             return None, make_score(0.0, 1.0, f"the code does not parse ({type(exc).__name__})", [])
         if not self.stdio and not any(

@@ -25,6 +25,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from execgym import astparse
 from execgym.tasks import options as _options
 from execgym.tasks.literals import literal_from_node, render_literal
 
@@ -110,7 +111,7 @@ def test_from_expr(expr: ast.AST, names: set[str], entry: str) -> dict | None:
 def tests_from_code(code: str, names: set[str], entry: str) -> tuple[list[dict], int]:
     """(tests, skipped) from the assert statements anywhere in ``code`` (never executed)."""
     try:
-        tree = ast.parse(code)
+        tree = astparse.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return [], 1
     tests, skipped = [], 0
@@ -126,7 +127,7 @@ def tests_from_code(code: str, names: set[str], entry: str) -> tuple[list[dict],
 
 def _called_name(assert_text: str) -> str | None:
     try:
-        tree = ast.parse(assert_text)
+        tree = astparse.parse(assert_text)
     except SyntaxError:
         return None
     for node in ast.walk(tree):

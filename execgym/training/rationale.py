@@ -19,6 +19,8 @@ import ast
 import re
 from typing import Any
 
+from execgym import astparse
+
 MAX_SHOWN_STEPS = 40  # line steps shown in full; longer traces keep the first and last ones
 HEAD_STEPS = 28
 VALUE_CHARS = 80
@@ -49,7 +51,7 @@ def program_of(task: Any) -> tuple[str, str]:
 def _assigned_names(statement: str) -> list[str]:
     """Plain names a one-line assignment statement binds (``x = ...``, ``x += ...``, ``a, b = ...``)."""
     try:
-        tree = ast.parse(statement)
+        tree = astparse.parse(statement)
     except SyntaxError:
         return []
     if len(tree.body) != 1:

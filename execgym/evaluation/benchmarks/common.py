@@ -15,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from execgym import astparse
+
 OFFICIAL_TIMEOUT_S = 3.0  # CRUXEval's and LiveCodeBench's check_correctness timeout
 
 
@@ -125,7 +127,7 @@ def literal_call(node: ast.AST, entry: str | None) -> tuple[str | None, str]:
 
 def parse_call_text(text: str) -> ast.AST | None:
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        return astparse.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
 

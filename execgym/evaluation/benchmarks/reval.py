@@ -32,6 +32,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from execgym import astparse
 from execgym.evaluation.benchmarks.common import (
     block_or_text,
     first_answer_line,
@@ -103,7 +104,7 @@ class Truth:
         if not self.covered(line):
             return Nil
         try:
-            node = ast.parse(var, mode="eval").body
+            node = astparse.parse(var, mode="eval").body
             return self._node(node, line)
         except Exception:  # noqa: BLE001 - REval returns Nil for anything it cannot interpret
             return Nil
