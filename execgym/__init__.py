@@ -7,12 +7,11 @@ so ``import execgym`` never imports torch or any optional extra.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from execgym.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
-# public name -> "module:attribute"
+# public name -> "module:attribute" ("module:" = the module itself); see execgym.lazy
 _LAZY: dict[str, str] = {
     # execution engine
     "run": "execgym.engine.api:run",
@@ -31,26 +30,14 @@ _LAZY: dict[str, str] = {
     "Score": "execgym.tasks.base:Score",
     "Curriculum": "execgym.gym.curriculum:Curriculum",
     # sub-packages
-    "synth": "execgym.synth",
-    "models": "execgym.models",
+    "synth": "execgym.synth:",
+    "models": "execgym.models:",
 }
 
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'execgym' has no attribute {name!r}")
-    module_name, _, attr = target.partition(":")
-    module = importlib.import_module(module_name)
-    value = getattr(module, attr) if attr else module
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 
 def _register() -> None:

@@ -8,8 +8,7 @@ Public names are imported lazily (``import execgym.engine`` starts nothing):
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from execgym.lazy import lazy_exports
 
 _LAZY: dict[str, str] = {
     "run": "execgym.engine.api",
@@ -29,15 +28,4 @@ _LAZY: dict[str, str] = {
 
 __all__ = list(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'execgym.engine' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -14,8 +14,7 @@ Nothing here imports httpx, tqdm, matplotlib or torch at import time.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from execgym.lazy import lazy_exports
 
 _LAZY = {
     "evaluate": "execgym.evaluation.harness:evaluate",
@@ -29,10 +28,4 @@ _LAZY = {
 
 __all__ = ["EvalConfig", "env_items", "evaluate", "filter_programs", "load_benchmark", "pass_at_k", "summarize"]
 
-
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'execgym.evaluation' has no attribute {name!r}")
-    module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -5,8 +5,7 @@ Importing this package imports nothing heavy; the names below load on first use.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from execgym.lazy import lazy_exports
 
 _LAZY: dict[str, str] = {
     "ExecEnv": "execgym.gym.env:ExecEnv",
@@ -27,16 +26,4 @@ _LAZY: dict[str, str] = {
 
 __all__ = list(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'execgym.gym' has no attribute {name!r}")
-    module_name, _, attr = target.partition(":")
-    value = getattr(importlib.import_module(module_name), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

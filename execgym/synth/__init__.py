@@ -13,8 +13,9 @@ Public API (docs/architecture.md §2; names load lazily, ``import execgym.synth`
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from execgym.lazy import lazy_exports
 
 _LAZY: dict[str, str] = {
     "generate": "execgym.synth.api:generate",
@@ -33,20 +34,12 @@ _LAZY: dict[str, str] = {
 
 __all__ = ["LEVELS", *_LAZY]
 
+_lazy_getattr, __dir__ = lazy_exports(__name__, _LAZY)
+
 
 def __getattr__(name: str) -> Any:
-    if name == "LEVELS":
+    if name == "LEVELS":  # not cached here: load_levels() caches the parsed envs/levels.toml itself
         from execgym.synth.levels import load_levels
 
         return load_levels()
-    target = _LAZY.get(name)
-    if target is None:
-        raise AttributeError(f"module 'execgym.synth' has no attribute {name!r}")
-    module_name, _, attr = target.partition(":")
-    value = getattr(importlib.import_module(module_name), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+    return _lazy_getattr(name)

@@ -229,3 +229,8 @@ class SingleTurnEpisode(Episode):
 
     def gold_response(self) -> str:
         return self.task.gold_response()
+
+
+def clip_text(text: str, n: int = 300) -> str:
+    """``text`` cut to ``n`` characters, saying how long it was (for reasons and feedback)."""
+    return text if len(text) <= n else text[:n] + f"... [{len(text)} chars]"

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 from execgym.tasks import prompts
 from execgym.tasks.answers import answer_block, answer_lines, parse_assertion, same_call
-from execgym.tasks.base import Pending, Score, format_error, make_score
+from execgym.tasks.base import Pending, Score, clip_text, format_error, make_score
 from execgym.tasks.literals import parse_trusted, strict_equal
 from execgym.tasks.options import Opt
-from execgym.tasks.program import traced_program
 from execgym.tasks.questions import facts, gold_answer, grade_all, order_questions, select_next, select_var
 from execgym.tasks.tracetask import TraceTask, base_spec, question_rng, read_questions, require
 
@@ -33,17 +32,9 @@ OPTIONS = {
 }
 
 
-def _clip(text: str, n: int = 300) -> str:
-    return text if len(text) <= n else text[:n] + f"... [{len(text)} chars]"
-
-
 class IOTask(TraceTask):
     env = "ExecIO-v0"
     OPTIONS = OPTIONS
-
-    @classmethod
-    def build(cls, env: str, level: int, seed: int, options: dict) -> dict:
-        return cls.build_from(traced_program(env, level, seed), env, level, seed, options)
 
     @classmethod
     def build_from(cls, tp, env: str, level: int, seed: int, options: dict) -> dict:
@@ -109,7 +100,7 @@ class IOTask(TraceTask):
         detail = {
             "question": self.assertion_stub,
             "expected": f"assert {self.program['call']} == {self.spec['expected']}",
-            "parsed": _clip(line),
+            "parsed": clip_text(line),
             "correct": False,
             "reason": "",
         }

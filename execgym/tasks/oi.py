@@ -17,10 +17,9 @@ from __future__ import annotations
 
 from execgym.tasks import prompts
 from execgym.tasks.answers import answer_block, answer_lines, parse_assertion
-from execgym.tasks.base import Pending, Score, error_score, format_error, make_score
+from execgym.tasks.base import Pending, Score, clip_text, error_score, format_error, make_score
 from execgym.tasks.literals import literal_call_text, parse_trusted, render_literal, strict_equal
 from execgym.tasks.options import Opt
-from execgym.tasks.program import traced_program
 from execgym.tasks.tracetask import TraceTask, base_spec, require
 
 OPTIONS = {
@@ -36,17 +35,9 @@ def outcome_name(result) -> str:
     return str(getattr(out, "value", out))
 
 
-def _clip(text: str, n: int = 300) -> str:
-    return text if len(text) <= n else text[:n] + f"... [{len(text)} chars]"
-
-
 class OITask(TraceTask):
     env = "ExecOI-v0"
     OPTIONS = OPTIONS
-
-    @classmethod
-    def build(cls, env: str, level: int, seed: int, options: dict) -> dict:
-        return cls.build_from(traced_program(env, level, seed), env, level, seed, options)
 
     @classmethod
     def build_from(cls, tp, env: str, level: int, seed: int, options: dict) -> dict:
@@ -90,7 +81,7 @@ class OITask(TraceTask):
         return {
             "question": f"assert {self.entry}(??) == {self.spec['output']}",
             "expected": f"arguments for which {self.entry} returns {self.spec['output']}",
-            "parsed": _clip(parsed),
+            "parsed": clip_text(parsed),
             "correct": False,
             "reason": "",
         }
@@ -133,7 +124,7 @@ class OITask(TraceTask):
         if call is None:
             detail["reason"] = why
             return Pending.done(make_score(0.0, mr, why, [detail]))
-        detail["parsed"] = _clip(call)
+        detail["parsed"] = clip_text(call)
         from execgym.engine.request import RunRequest
 
         request = RunRequest(source=self.program["source"], call=call, mode="run", policy="trusted",
@@ -155,11 +146,11 @@ class OITask(TraceTask):
                 got = render_literal(result.return_value)
             except (ValueError, RecursionError):
                 got = repr(result.return_value)
-            detail["reason"] = f"the program returns {_clip(got, 200)} on these arguments"
+            detail["reason"] = f"the program returns {clip_text(got, 200)} on these arguments"
             return make_score(0.0, mr, detail["reason"], [detail])
         err = getattr(result, "error", None)
         what = f"{getattr(err, 'type', '')}: {getattr(err, 'message', '')}".strip(": ") if err else outcome
-        detail["reason"] = f"running the program on these arguments: {outcome} ({_clip(what, 200)})"
+        detail["reason"] = f"running the program on these arguments: {outcome} ({clip_text(what, 200)})"
         if outcome == "timeout":
             return make_score(0.0, mr, detail["reason"], [detail], outcome="timeout")
         if outcome == "sandbox_error":

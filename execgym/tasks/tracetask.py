@@ -64,6 +64,13 @@ def question_rng(env: str, level: int, seed: int, options: dict, purpose: str):
 class TraceTask(Task):
     """Base of the families whose ground truth comes from one trace of the program."""
 
+    @classmethod
+    def build(cls, env: str, level: int, seed: int, options: dict) -> dict:
+        """The spec for (env, level, seed): the cached traced program, turned into this family's task."""
+        from execgym.tasks.program import traced_program
+
+        return cls.build_from(traced_program(env, level, seed), env, level, seed, options)
+
     def __init__(self, spec: dict):
         super().__init__(spec)
         self.program = read_program(spec)

@@ -27,7 +27,17 @@ from typing import Any
 
 from execgym import astparse
 from execgym.tasks.answers import answer_block, code_block
-from execgym.tasks.base import Episode, Pending, Score, Task, error_score, format_error, make_score, step_info
+from execgym.tasks.base import (
+    Episode,
+    Pending,
+    Score,
+    Task,
+    clip_text,
+    error_score,
+    format_error,
+    make_score,
+    step_info,
+)
 from execgym.tasks.literals import (
     literal_from_node,
     parse_literal,
@@ -53,10 +63,6 @@ SPEC_VERSION = 1
 # function would earn the reward), and this many candidate programs are tried per (level, seed)
 MAX_SHARED_OUTPUT = 0.5
 MAX_BUILD_ATTEMPTS = 40
-
-
-def _clip(text: str, n: int = 300) -> str:
-    return text if len(text) <= n else text[:n] + f"... [{len(text)} chars]"
 
 
 def _outcome(result: Any) -> str:
@@ -365,21 +371,21 @@ class UnitTestTask(Task):
         if outcome != "ok":
             err = getattr(result, "error", None)
             what = f"{getattr(err, 'type', '')}: {getattr(err, 'message', '')}".strip(": ") if err else ""
-            detail["reason"] = f"{outcome}" + (f" ({_clip(what, 200)})" if what else "")
+            detail["reason"] = f"{outcome}" + (f" ({clip_text(what, 200)})" if what else "")
             detail["outcome"] = outcome
             return detail
         check = test.get("check", "eq")
         if check == "stdout":
             got = getattr(result, "stdout", "")
-            detail["parsed"] = _clip(got)
+            detail["parsed"] = clip_text(got)
             detail["correct"] = _norm_stdout(got) == _norm_stdout(test["stdout"])
             detail["reason"] = "right output" if detail["correct"] else "wrong output"
             return detail
         value = result.return_value
         try:
-            detail["parsed"] = _clip(render_literal(value))
+            detail["parsed"] = clip_text(render_literal(value))
         except (ValueError, RecursionError):
-            detail["parsed"] = _clip(repr(value))
+            detail["parsed"] = clip_text(repr(value))
         if check in ("truthy", "falsy"):
             from execgym.tasks.literals import is_plain
 
