@@ -273,3 +273,110 @@ def test_cli_eval_on_reval_with_the_heuristic(tmp_path):
     assert tasks["reval-coverage"]["accuracy"] == pytest.approx(2 / 3)
     assert summary["skipped"] == 1
     assert not (tmp_path / "out" / "accuracy_by_level.png").exists()  # no levels on benchmarks
+
+
+# ------------------------------------------------------------------------- REval, ClassEval half
+
+CLASSEVAL_CODE = (
+    "class Counter:\n"                      # 1
+    "    def __init__(self, start):\n"      # 2
+    "        self.value = start\n"          # 3
+    "\n"                                    # 4
+    "    def add(self, items):\n"           # 5
+    "        total = 0\n"                   # 6
+    "        for x in items:\n"             # 7
+    "            if x > 0:\n"               # 8
+    "                total += x\n"          # 9
+    "        self.value += total\n"         # 10
+    "        return self.value\n"           # 11
+    "\n"                                    # 12
+    "    def reset(self):\n"                # 13
+    "        old = self.value\n"            # 14
+    "        self.value = 0\n"              # 15
+    "        return [old, self.value]\n"    # 16
+)
+
+CLASSEVAL_TEST = (
+    "import unittest\n\n"
+    "class Helper:\n    pass\n\n"
+    "class CounterTestAdd(unittest.TestCase):\n"
+    "    def test_add(self):\n"
+    "        c = Counter(1)\n"
+    "        self.assertEqual(c.add([2, -3, 4]), 7)\n"
+    "    def test_add_2(self):\n"
+    "        self.assertEqual(Counter(0).add([]), 0)\n\n"
+    "class CounterBase(unittest.TestCase):\n"
+    "    def setUp(self):\n"
+    "        self.c = Counter(5)\n\n"
+    "class CounterTestReset(CounterBase):\n"
+    "    def test_reset(self):\n"
+    "        r = self.c.reset()\n"
+    "        self.assertEqual(r, [5, 0])\n"
+    "        self.assertTrue(self.c.value == 0)\n\n"
+    "if __name__ == '__main__':\n"
+    "    unittest.main()\n"
+)
+
+
+def classeval_files(tmp_path: Path) -> list[str]:
+    data = [{"task_id": "DREval/90", "entry_point": "Counter", "code": CLASSEVAL_CODE,
+             "inputs": ["c = Counter(1)\nassertEqual(c.add([2, -3, 4]), 7)\n",
+                        "r = self.c.reset()\nassertEqual(r, [5, 0])\nassertTrue(self.c.value == 0)\n"],
+             "outputs": [], "test": CLASSEVAL_TEST}]
+    tasks = [{"task_id": "DREval/90", "idx": 90, "tasks": [
+        {"input_idx": 0, "task": [{"lineno": 9, "var": "total"}, {"lineno": 10, "var": "self.value"}],
+         "output_pred": "c = Counter(1)\nassertEqual(c.add([2, -3, 4]), ??)"},
+        {"input_idx": 1, "task": [{"lineno": 14, "var": "old"}, {"lineno": 3, "var": "start"}],
+         "output_pred": "r = self.c.reset()\nassertEqual(r, ??)\nassertTrue(??)"}]}]
+    return [str(write_jsonl(tmp_path / "DREval_data.jsonl", data)),
+            str(write_jsonl(tmp_path / "DREval_tasks.jsonl", tasks))]
+
+
+def test_classeval_cases_follow_reval_test_class_rules():
+    from execgym.evaluation.benchmarks.reval_classeval import classeval_cases
+
+    cases = classeval_cases("Counter", CLASSEVAL_TEST)
+    # only {entry}Test* TestCase subclasses, in order, each with its first test method; the
+    # setUp comes from a base class defined in the module
+    assert [(c.test_class, c.method) for c in cases] == [("CounterTestAdd", "test_add"),
+                                                        ("CounterTestReset", "test_reset")]
+    assert cases[0].setup == "" and cases[1].setup == "self.c = Counter(5)"
+
+
+def test_reval_classeval_items_truth_and_scores(tmp_path):
+    bench = load_benchmark("reval", classeval_files(tmp_path))
+    items = {i.item_id: i for i in bench.items()}
+    assert bench.skipped == 0
+    assert bench.skipped_questions == 1  # the State question about self.value
+    assert "DREval/90/in0/q1/state" not in items
+    assert {"DREval/90/in0/q1/coverage", "DREval/90/in0/q1/path", "DREval/90/in1/output"} <= set(items)
+    prompt = items["DREval/90/in1/q0/coverage"].prompt
+    assert "self.c = Counter(5)" in prompt and "r = self.c.reset()" in prompt
+    assert "when the test code runs" in prompt
+    gold = {
+        # Counter(1).add([2, -3, 4]): lines 6, 7, 8, 9, 7, 8, 7, 8, 9, 7, 10, 11 (setUp is not traced)
+        "DREval/90/in0/q0/coverage": "YES", "DREval/90/in0/q0/state": "6; int", "DREval/90/in0/q0/path": "for x in items:",
+        "DREval/90/in0/q1/coverage": "YES", "DREval/90/in0/q1/path": "return self.value",
+        "DREval/90/in0/output": "c = Counter(1)\nassertEqual(c.add([2, -3, 4]), 7)",
+        "DREval/90/in1/q0/coverage": "YES", "DREval/90/in1/q0/state": "5; int", "DREval/90/in1/q0/path": "self.value = 0",
+        "DREval/90/in1/output": "r = self.c.reset()\nassertEqual(r, [5, 0])\nassertTrue(True)",
+        # __init__ ran in setUp, before tracing starts (as in REval): not covered by the test itself
+        "DREval/90/in1/q1/coverage": "NO", "DREval/90/in1/q1/state": "Nil", "DREval/90/in1/q1/path": "-1",
+    }
+    for item_id, text in gold.items():
+        info = score_item(items[item_id], answer(text))
+        assert info["correct"], (item_id, info)
+    assert score_item(items["DREval/90/in0/output"], answer("c = Counter(1)\nassertEqual(c.add([2, -3, 4]), 7)"))["official"]
+    # REval's own penalty: assertTrue(True) counts as trivial for its official score
+    assert score_item(items["DREval/90/in1/output"], answer(gold["DREval/90/in1/output"]))["official"] is False
+    # a wrong literal, a changed test and a non-literal
+    wrong = score_item(items["DREval/90/in0/output"], answer("c = Counter(1)\nassertEqual(c.add([2, -3, 4]), 9)"))
+    assert not wrong["correct"] and wrong["official"] is False
+    changed = score_item(items["DREval/90/in0/output"], answer("c = Counter(2)\nassertEqual(c.add([2, -3, 4]), 8)"))
+    assert changed["outcome"] == "format_error"
+    expr = score_item(items["DREval/90/in0/output"], answer("c = Counter(1)\nassertEqual(c.add([2, -3, 4]), 3 + 4)"))
+    assert not expr["correct"] and "not a literal" in expr["reward_reason"]
+    # only the last line given: REval pads it with the question's first lines
+    short = score_item(items["DREval/90/in0/output"], answer("assertEqual(c.add([2, -3, 4]), 7)"))
+    assert short["correct"] and short["official"] is True
+    assert not score_item(items["DREval/90/in1/q0/state"], answer("0; int"))["correct"]

@@ -19,7 +19,12 @@ for [ANSWER]; REval ``eval``s state values, execgym parses them as literals inst
 an expression counts as unparseable; REval's Output check ``exec``s the completed test in-process,
 execgym runs it in the sandbox). Incremental Consistency is computed from both.
 
-Limits: the ClassEval part (records with a ``test``) is counted as skipped, not evaluated.
+The ClassEval part (records with a ``test``; see :mod:`reval_classeval`): the test class of each
+input runs its ``setUp`` untraced, then its first test method, and only the class's own lines are
+traced, as in REval. Its State questions about an attribute (``self.x``, 568 of 1,995) are skipped
+(counted in ``skipped_state_questions``): execgym's trace keeps objects of program-defined classes
+as opaque markers. Its Output questions mask the checked argument of each assertion; the strict
+score compares each literal with the value of the masked expression in a real run of the test.
 """
 
 from __future__ import annotations
@@ -33,12 +38,14 @@ from pathlib import Path
 from typing import Any
 
 from execgym import astparse
+from execgym.evaluation.benchmarks import reval_classeval as classeval
 from execgym.evaluation.benchmarks.common import (
     block_or_text,
     first_answer_line,
     load_rows,
     numbered,
     result,
+    sandbox_call,
     sandbox_passes,
 )
 from execgym.evaluation.items import BenchItem
@@ -330,8 +337,11 @@ class REval:
                              "(pass --data twice, comma-separated, or the data directory)")
         self.data = {str(r["task_id"]): r for r in data_rows}
         self.tasks = task_rows
-        self.skipped = 0
+        self.skipped = 0  # programs (ClassEval records without a usable test class)
+        self.skipped_questions = 0  # ClassEval State questions about attributes
         self._truth: dict[tuple[str, int], Truth | str] = {}
+        self._outputs: dict[tuple[str, int], dict | str] = {}
+        self._cases: dict[str, list[classeval.ClassEvalCase]] = {}
         self._lock = threading.Lock()
 
     # -- ground truth, computed once per (program, input) in the sandbox --------------------------
@@ -343,8 +353,12 @@ class REval:
         from execgym.engine.api import trace
 
         row = self.data[task_id]
-        call = f"{row['entry_point']}{row['inputs'][input_idx]}"
-        tr = trace(row["code"], call, timeout=TRACE_TIMEOUT_S, max_steps=TRACE_MAX_STEPS)
+        if row.get("test"):
+            case = self.classeval_cases(task_id)[input_idx]
+            source, call = classeval.truth_program(row["code"], row["test"], case)
+        else:
+            source, call = row["code"], f"{row['entry_point']}{row['inputs'][input_idx]}"
+        tr = trace(source, call, timeout=TRACE_TIMEOUT_S, max_steps=TRACE_MAX_STEPS)
         outcome = getattr(tr.outcome, "value", tr.outcome)
         value: Truth | str
         if outcome != "ok":
@@ -354,6 +368,46 @@ class REval:
             value = Truth(list(tr.line_steps()), tr.return_value)
         with self._lock:
             self._truth[key] = value
+        return value
+
+    def classeval_cases(self, task_id: str) -> list[classeval.ClassEvalCase]:
+        """REval's test classes of a ClassEval record, in input order ([] when none parse)."""
+        with self._lock:
+            if task_id in self._cases:
+                return self._cases[task_id]
+        row = self.data[task_id]
+        try:
+            cases = classeval.classeval_cases(str(row["entry_point"]), str(row["test"]))
+        except (SyntaxError, ValueError):
+            cases = []
+        with self._lock:
+            self._cases[task_id] = cases
+        return cases
+
+    def masked_values(self, task_id: str, input_idx: int, given: str) -> dict | str:
+        """ClassEval Output truth: ``{i: value}`` of each expression the question masks, from a
+        real run of the test in the sandbox (a str: why there is none)."""
+        key = (task_id, input_idx)
+        with self._lock:
+            if key in self._outputs:
+                return self._outputs[key]
+        row = self.data[task_id]
+        case = self.classeval_cases(task_id)[input_idx]
+        built = classeval.capture_program(row["code"], row["test"], case, row["inputs"][input_idx], given)
+        value: dict | str
+        if built is None:
+            value = "the Output question does not line up with the test code"
+        else:
+            source, call, n = built
+            ok, got, why = sandbox_call(source, call, timeout=TRACE_TIMEOUT_S)
+            if not ok:
+                value = why
+            elif type(got) is not dict or sorted(got) != list(range(n)):
+                value = "a masked expression never ran"
+            else:
+                value = got
+        with self._lock:
+            self._outputs[key] = value
         return value
 
     # -- items ----------------------------------------------------------------------------------
@@ -366,7 +420,7 @@ class REval:
             if row is None:
                 raise ValueError(f"DREval_tasks names {task_id}, which DREval_data lacks")
             if row.get("test"):
-                self.skipped += 1  # ClassEval part: not supported
+                out += self._classeval_items(task_id, row, trow)
                 continue
             code, entry = row["code"], row["entry_point"]
             listing = numbered(code)
@@ -382,8 +436,9 @@ class REval:
                     group = f"{base}/q{q}"
                     spec = {"benchmark": "reval", "task_id": task_id, "input_idx": input_idx, "lineno": line,
                             "var": var, "call": shown}
+                    head, when = _head(listing, shown), f"when `{shown}` is called"
                     for kind in ("coverage", "state", "path"):
-                        prompt = _PROMPTS[kind](listing, shown, line, codeline, var)
+                        prompt = _PROMPTS[kind](head, when, line, codeline, var)
                         scorer = partial(getattr(self, f"_score_{kind}"), task_id, input_idx, line, var)
                         out.append(BenchItem(f"reval-{kind}", f"{group}/{kind}", prompt,
                                              dict(spec, kind=kind), scorer, group=group))
@@ -393,6 +448,46 @@ class REval:
                 out.append(BenchItem("reval-output", f"{base}/output", prompt,
                                      {"benchmark": "reval", "task_id": task_id, "input_idx": input_idx,
                                       "kind": "output", "output_pred": given}, scorer, group=base))
+        return out
+
+    def _classeval_items(self, task_id: str, row: dict, trow: dict) -> list[BenchItem]:
+        cases = self.classeval_cases(task_id)
+        if not cases:
+            self.skipped += 1
+            return []
+        out: list[BenchItem] = []
+        code = row["code"]
+        listing, codelines = numbered(code), code.split("\n")
+        for pair in trow["tasks"]:
+            input_idx = int(pair["input_idx"])
+            if input_idx >= len(cases) or input_idx >= len(row["inputs"]):
+                self.skipped_questions += len(pair["task"])
+                continue
+            case = cases[input_idx]
+            test_text = str(row["inputs"][input_idx]).rstrip()
+            head = _classeval_head(listing, case.setup, test_text)
+            base = f"{task_id}/in{input_idx}"
+            for q, t in enumerate(pair["task"]):
+                line, var = int(t["lineno"]), str(t["var"])
+                codeline = codelines[line - 1].strip() if 0 < line <= len(codelines) else ""
+                group = f"{base}/q{q}"
+                spec = {"benchmark": "reval", "part": "classeval", "task_id": task_id, "input_idx": input_idx,
+                        "lineno": line, "var": var, "test_class": case.test_class}
+                for kind in ("coverage", "state", "path"):
+                    if kind == "state" and classeval.has_attribute(var):
+                        self.skipped_questions += 1
+                        continue
+                    prompt = _PROMPTS[kind](head, "when the test code runs", line, codeline, var)
+                    scorer = partial(getattr(self, f"_score_{kind}"), task_id, input_idx, line, var)
+                    out.append(BenchItem(f"reval-{kind}", f"{group}/{kind}", prompt,
+                                         dict(spec, kind=kind), scorer, group=group))
+            given = str(pair["output_pred"])
+            prompt = _classeval_output_prompt(listing, case.setup, given)
+            scorer = partial(self._score_classeval_output, task_id, input_idx, given)
+            out.append(BenchItem("reval-output", f"{base}/output", prompt,
+                                 {"benchmark": "reval", "part": "classeval", "task_id": task_id,
+                                  "input_idx": input_idx, "kind": "output", "output_pred": given,
+                                  "test_class": case.test_class}, scorer, group=base))
         return out
 
     # -- scorers (blocking; run on the harness's thread pool) ------------------------------------
@@ -470,6 +565,41 @@ class REval:
         return result(ok, "the literal equals the return value" if ok else "the literal differs from the return value",
                       official=official, details=details)
 
+    def _score_classeval_output(self, task_id: str, input_idx: int, given: str, response: str) -> dict:
+        from execgym.tasks.literals import parse_literal, strict_equal
+
+        row = self.data[task_id]
+        case = self.classeval_cases(task_id)[input_idx]
+        completed = official_output_program(response, given)
+        if completed is None:
+            official, official_reason = False, "REval penalty pattern"
+        else:
+            official, official_reason = sandbox_passes(
+                classeval.official_output_program(row["code"], row["test"], case, completed))
+        details = {"official_reason": official_reason}
+        expected = self.masked_values(task_id, input_idx, given)
+        if isinstance(expected, str):
+            return result(False, f"no ground truth: {expected}", official=official, outcome="error", details=details)
+        details["expected"] = _short([expected[i] for i in range(len(expected))])
+        line, why = first_answer_line(response)
+        if line is None:
+            return result(False, why, official=official, outcome="format_error", details=details)
+        text, _ = block_or_text(response)
+        texts = classeval.answer_values(_pad_lines(text, given), given)
+        if texts is None:
+            return result(False, "the answer must be the given test code with each ?? replaced by a literal",
+                          official=official, outcome="format_error", details=details)
+        for i, value_text in enumerate(texts):
+            parsed = parse_literal(value_text)
+            if not parsed.ok:
+                return result(False, f"?? number {i + 1} is not a literal: {parsed.reason}", official=official,
+                              details=details)
+            if not strict_equal(parsed.value, expected[i]):
+                return result(False, f"?? number {i + 1} differs from the value of the masked expression",
+                              official=official, details=details)
+        return result(True, "every literal equals the value of the expression it replaces", official=official,
+                      details=details)
+
     # -- REval's aggregate metrics -----------------------------------------------------------------
     def extra_rows(self, records: list[dict]) -> list[dict]:
         by_key = {(r["item"], r["sample"]): r for r in records if r.get("outcome") != "model_error"}
@@ -518,7 +648,8 @@ class REval:
                          "mean_reward": None, "accuracy": sum(ic["strict"]) / len(ic["strict"]),
                          "format_error_rate": None,
                          "official_accuracy": sum(ic["official"]) / len(ic["official"]) if ic["official"] else None,
-                         "skipped_programs": self.skipped})
+                         "skipped_programs": self.skipped,
+                         "skipped_state_questions": self.skipped_questions})
         return rows
 
 
@@ -540,27 +671,46 @@ def _short(value: Any) -> Any:
     return text if len(text) <= 300 else text[:300] + "..."
 
 
+def _pad_lines(text: str, given: str) -> str:
+    """REval's Output padding: an answer with fewer lines than the question gets its first lines."""
+    in_lines, res_lines = given.strip().split("\n"), text.strip().split("\n")
+    if len(res_lines) < len(in_lines):
+        return "\n".join(in_lines[: len(in_lines) - len(res_lines)] + res_lines)
+    return text.strip()
+
+
 def _head(listing: str, call: str) -> str:
     return f"Here is a Python program (with line numbers):\n\n```python\n{listing}\n```\n\nIt is called as `{call}`.\n\n"
 
 
-def _coverage_prompt(listing: str, call: str, line: int, codeline: str, var: str) -> str:
-    return _head(listing, call) + (
-        f"Is line {line} (`{codeline}`) executed when `{call}` is called? Reason step by step, then answer "
+def _setup_text(setup: str) -> str:
+    if not setup:
+        return ""
+    return f"Before the test code runs, the test fixture's setUp ran (`self` is the test case):\n\n```python\n{setup}\n```\n\n"
+
+
+def _classeval_head(listing: str, setup: str, test: str) -> str:
+    return (f"Here is a Python program (with line numbers):\n\n```python\n{listing}\n```\n\n{_setup_text(setup)}"
+            f"This test code runs against it (`assert...` are the unittest assertions):\n\n```python\n{test}\n```\n\n")
+
+
+def _coverage_prompt(head: str, when: str, line: int, codeline: str, var: str) -> str:
+    return head + (
+        f"Is line {line} (`{codeline}`) executed {when}? Reason step by step, then answer "
         "YES or NO inside <answer> and </answer>, e.g. <answer>YES</answer>."
     )
 
 
-def _state_prompt(listing: str, call: str, line: int, codeline: str, var: str) -> str:
-    return _head(listing, call) + (
+def _state_prompt(head: str, when: str, line: int, codeline: str, var: str) -> str:
+    return head + (
         f"What are the value and the type of `{var}` right after line {line} (`{codeline}`) executes? If the line "
         "executes several times, any one of its executions counts. If it never executes, answer Nil. Reason step "
         "by step, then answer `value; type` inside <answer> and </answer>, e.g. <answer>[1, 2]; list</answer>."
     )
 
 
-def _path_prompt(listing: str, call: str, line: int, codeline: str, var: str) -> str:
-    return _head(listing, call) + (
+def _path_prompt(head: str, when: str, line: int, codeline: str, var: str) -> str:
+    return head + (
         f"Which line executes right after line {line} (`{codeline}`)? If it executes several times, any one of "
         f"its executions counts. Answer -1 if line {line} never executes or the program ends right after it. "
         "Reason step by step, then give the text of that line inside <answer> and </answer>, e.g. "
@@ -574,6 +724,16 @@ def _output_prompt(listing: str, given: str) -> str:
         "Complete the assertion with a literal (no unsimplified expressions, no function calls) containing the "
         "output of the call. Reason step by step, then give the completed assertion inside <answer> and "
         "</answer>."
+    )
+
+
+def _classeval_output_prompt(listing: str, setup: str, given: str) -> str:
+    return (
+        f"Here is a Python program (with line numbers):\n\n```python\n{listing}\n```\n\n{_setup_text(setup)}"
+        f"Here is test code for it (`assert...` are the unittest assertions):\n\n```python\n{given}\n```\n\n"
+        "Replace each ?? with a literal (no unsimplified expressions, no function calls) equal to the value the "
+        "expression in its place has when the test runs. Reason step by step, then give the completed test code "
+        "inside <answer> and </answer>."
     )
 
 
