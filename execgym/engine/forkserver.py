@@ -521,14 +521,7 @@ class _Server:
             for name in names:
                 if name in keep:
                     continue
-                path = os.path.join(parent, name)
-                if os.path.isdir(path) and not os.path.islink(path):
-                    _remove_tree(path)
-                else:
-                    try:
-                        os.unlink(path)
-                    except OSError:
-                        pass
+                _remove_entry(os.path.join(parent, name))
 
     def _sweep(self) -> int:
         """Kill and reap every remaining descendant (orphans are re-parented to us)."""
