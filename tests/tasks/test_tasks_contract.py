@@ -73,8 +73,9 @@ def test_score_and_info_are_json(tasks, env):
     for response in (task.gold_response(), _wrong_response(task), "junk"):
         ep = task.episode()
         _obs, _reward, _done, info = ep.step(response)
-        json.dumps(info)
-        json.dumps(score(task.spec, response).to_dict())
+        assert json.loads(json.dumps(info))["reward_reason"] == info["reward_reason"]
+        scored = score(task.spec, response).to_dict()
+        assert json.loads(json.dumps(scored)) == scored
 
 
 def test_unknown_spec_version_is_rejected(tasks):
