@@ -185,10 +185,10 @@ def generate(level: int, seed: int) -> Program:
 
 
 # ------------------------------------------------------------------------------------------ input variants
-def _call_args(program: Program) -> list[Any]:
-    node = astparse.parse(program.call, mode="eval").body
+def _call_args(call: str) -> list[Any]:
+    node = astparse.parse(call, mode="eval").body
     if not isinstance(node, ast.Call):
-        raise ValueError(f"not a call: {program.call!r}")
+        raise ValueError(f"not a call: {call!r}")
     return [ast.literal_eval(arg) for arg in node.args]
 
 
@@ -238,39 +238,69 @@ def input_variants(program: Program, n: int, seed: int) -> list[str]:
     Arguments keep the original kinds (str, int, list of str...). Fewer than ``n`` come back only when the
     program rejects nearly every input (after 4 rounds of 3n draws).
     """
+    return variant_calls(program.source, program.entry, program.call, n, seed)
+
+
+def variant_calls(source: str, entry: str, call: str, n: int, seed: int, *,
+                  exclude: Sequence[str] = (), strict: bool = True) -> list[str]:
+    """``input_variants`` for any program: up to ``n`` calls of ``entry`` whose literal arguments vary those of
+    ``call`` (which must be ``entry(literal, ...)``, else ``ValueError``), that run ok in the sandbox, that
+    differ from ``call`` and from every call in ``exclude``, and whose results are literals.
+
+    ``strict`` (execgym's own programs): a call the sandbox cannot decide within the retried wall-clock limits
+    raises ``SynthesisError``, so the result never depends on load. ``strict=False`` (programs from users and
+    corpora, which may square an int forever): such a call just does not count as a variant."""
     from execgym.engine.codec import is_literal
-    from execgym.engine.request import RunRequest
-    from execgym.synth.decide import run_decided
 
     if n <= 0:
         return []
-    args = _call_args(program)
+    args = _call_args(call)
     found: list[str] = []
-    seen = {program.call}
+    seen = {call, *exclude}
     draw = 0
     for _ in range(4):
         calls: list[str] = []
         for _ in range(3 * n):
-            r = rng("synth-variant", program.source, program.call, seed, draw)
+            r = rng("synth-variant", source, call, seed, draw)
             draw += 1
-            call = f"{program.entry}({', '.join(literal(_vary(a, r)) for a in args)})"
-            if call not in seen:
-                seen.add(call)
-                calls.append(call)
+            text = f"{entry}({', '.join(literal(_vary(a, r)) for a in args)})"
+            if text not in seen:
+                seen.add(text)
+                calls.append(text)
         if not calls:
             continue
-        runner, runner_call = _variant_runner(calls)
-        # a timeout / sandbox error is retried, never taken as "no variants" (that would depend on load)
-        result = run_decided([RunRequest(program.source + "\n\n" + runner, runner_call,
-                                         timeout=2.0 + 0.05 * len(calls))], what="input-variant batch")[0]
-        if str(result.outcome) != "ok" or not isinstance(result.return_value, list):
-            continue
-        for call, (ok, value) in zip(calls, result.return_value):
+        for text, ok, value in _run_variants(source, calls, strict):
             if ok and is_literal(value) and len(repr(value)) <= 400:
-                found.append(call)
+                found.append(text)
                 if len(found) == n:
                     return found
     return found
+
+
+VARIANT_MAX_STEPS = 10_000  # line steps one variant call may take when calls are judged one by one
+
+
+def _run_variants(source: str, calls: Sequence[str], strict: bool = True) -> list[tuple[str, bool, Any]]:
+    """``(call, ran_ok, value)`` for each call. All calls first run in one child; when that child does not
+    finish ``ok`` (a call that loops forever, a crash), each call is traced on its own under a line-step
+    bound, so a call that never ends is judged by a deterministic bound, not by the wall clock."""
+    from execgym.engine.api import run_batch
+    from execgym.engine.request import RunRequest
+    from execgym.synth.decide import run_decided
+
+    runner, runner_call = _variant_runner(calls)
+    result = run_batch([RunRequest(source + "\n\n" + runner, runner_call,
+                                   timeout=2.0 + 0.05 * len(calls))])[0]
+    if str(result.outcome) == "ok" and isinstance(result.return_value, list) and \
+            len(result.return_value) == len(calls):
+        return [(text, bool(ok), value) for text, (ok, value) in zip(calls, result.return_value)]
+    requests = [RunRequest(source, text, mode="trace", max_steps=VARIANT_MAX_STEPS) for text in calls]
+    if strict:  # a timeout / sandbox error of a single call is retried, never taken as "no variant" (load)
+        traces = run_decided(requests, what="input-variant trace")
+    else:
+        traces = run_batch(requests)
+    return [(text, str(getattr(t.outcome, "value", t.outcome)) == "ok" and not t.truncated, t.return_value)
+            for text, t in zip(calls, traces)]
 
 
 # ---------------------------------------------------------------------------------------------- mutation
@@ -344,7 +374,7 @@ def mutate(program: Program, seed: int) -> Program:
     """A variant of ``program`` (ExecVerify's "mutated" half): new inputs, and/or a swapped operator,
     constant or operation. The variant passed the same sandbox filter; ``constraints["mutation"]`` lists
     what changed. Raises ``SynthesisError`` if no variant passes within 40 draws."""
-    args = _call_args(program)
+    args = _call_args(program.call)
     for attempt in range(40):
         r = rng("synth-mutate", program.source, program.call, seed, attempt)
         tree = astparse.parse(program.source)

@@ -38,6 +38,13 @@ class Program:
     focus: tuple[str, str]        # (type, operation) under test
     seed: int | None = None       # generate(level, seed) reproduces this program
     attempt: int = field(default=0, compare=True)  # which candidate draw for (level, seed) was accepted
+    # further literal calls of ``entry`` the program ships with (input variants chosen by the source, e.g. for
+    # statement coverage); the quality measures run ``call`` and these together
+    variants: tuple[str, ...] = ()
+    # where the program came from: "synth" (the generator), "teacher:MODEL", "corpus:NAME"
+    origin: str = "synth"
+    # source-specific JSON-able facts (a corpus row's id and description, a teacher's token counts...)
+    meta: dict = field(default_factory=dict)
     # the sandbox trace steps of ``call`` as ``execgym.trace(source, call)`` records them (the filter's own
     # trace, so the task layer need not trace again); not serialized, not compared, None after ``from_dict``
     trace_steps: tuple | None = field(default=None, compare=False, repr=False)
@@ -49,6 +56,7 @@ class Program:
             "source": self.source, "entry": self.entry, "call": self.call, "level": self.level,
             "constraints": self.constraints, "features": self.features, "expected": canonical(encode(self.expected)),
             "focus": list(self.focus), "seed": self.seed, "attempt": self.attempt,
+            "variants": list(self.variants), "origin": self.origin, "meta": self.meta,
         }
 
     @classmethod
@@ -60,7 +68,14 @@ class Program:
             constraints=dict(data.get("constraints") or {}), features=dict(data.get("features") or {}),
             expected=decode(data.get("expected")), focus=tuple(data["focus"]),  # type: ignore[arg-type]
             seed=data.get("seed"), attempt=int(data.get("attempt", 0)),
+            variants=tuple(data.get("variants") or ()), origin=str(data.get("origin") or "synth"),
+            meta=dict(data.get("meta") or {}),
         )
+
+    @property
+    def calls(self) -> tuple[str, ...]:
+        """``call`` followed by ``variants``: every input the program ships with."""
+        return (self.call, *self.variants)
 
     def with_features(self, **extra: Any) -> Program:
         """A copy with ``extra`` merged into ``features``."""

@@ -1,0 +1,222 @@
+"""The quality measures (execgym.synth.quality), the program-row reader and the program-source contract."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+import execgym
+from execgym.synth.program import Program
+from execgym.synth.quality import (
+    CONSTRUCTS,
+    PROBLEMS,
+    assess,
+    format_summary,
+    judge,
+    static_quality,
+    summarize_by_level,
+    trivial_container,
+)
+from execgym.synth.rows import ProgramRow, read_program_rows
+from execgym.synth.sources import ProgramSource, register_source, resolve_source
+
+
+@pytest.mark.parametrize("code, kind", [
+    ("def f(x):\n    return str(str(x.isascii()).isascii())\n", "(a)"),
+    ("def f(x):\n    return float(len(x)).as_integer_ratio()\n", "(a)"),
+    ("def f(xs, x):\n    return xs.count(xs.count(x))\n", "(a)"),
+    ("def f(s):\n    return s.casefold().casefold()\n", "(b)"),
+    ("def f(x):\n    return sorted(sorted(x))\n", "(b)"),
+    ("def f(x):\n    return int(float(int(x)))\n", "(b)"),
+    ("def f(x):\n    x.append(1)\n    x.append(1)\n    return x\n", "(b)"),
+    ("def f(a):\n    return '{} {}'.format(a, '<{}>'.format(a))\n", "(c)"),
+    ("def f(xs, a):\n    return [xs.count(a), 21, 8].count(3)\n", "(d)"),
+])
+def test_each_idiom_is_found(code, kind):
+    idioms = static_quality(code).idioms
+    assert any(kind in i for i in idioms), idioms
+
+
+@pytest.mark.parametrize("code", [
+    "def f(s):\n    return s.strip().lower().split(',')\n",
+    "def f(s):\n    return s.rindex('h', s.rindex('i'))\n",          # a count as a position is natural
+    "def f(xs):\n    return str(len(xs))\n",                          # converted, not fed on
+    "def f(xs):\n    return sorted(xs, key=lambda x: -x)[:2]\n",
+    "def f(x):\n    x.append(1)\n    x.append(2)\n    return x\n",
+])
+def test_natural_code_has_no_idiom(code):
+    assert static_quality(code).idioms == ()
+
+
+def test_constructs_are_recognised():
+    code = (
+        "def f(items, limit):\n"
+        "    seen = {}\n"
+        "    for i, item in enumerate(items[::-1]):\n"
+        "        key = item if item is not None else -1\n"
+        "        seen[key] = seen.get(key, 0) + 1\n"
+        "    first, *rest = sorted(seen, key=lambda k: (-seen[k], k))\n"
+        "    a, b = limit, limit ** 2 + items[-1]\n"
+        "    a, b = b, a\n"
+        "    try:\n"
+        "        pos = rest.index(limit)\n"
+        "    except ValueError:\n"
+        "        pos = -1\n"
+        "    for x in items[:]:\n"
+        "        if x == limit:\n"
+        "            items.remove(x)\n"
+        "            break\n"
+        "    else:\n"
+        "        pass\n"
+        "    return f'{first}:{pos}', {k: v for k, v in seen.items() if v > 1}, a - b\n"
+    )
+    found = static_quality(code).constructs
+    for name in ("enumerate", "slice_step", "conditional_expression", "is_none", "starred", "lambda", "power",
+                 "tuple_swap", "try_except", "for_else", "pass", "break", "f_string", "dict_comprehension",
+                 "mutate_while_iterating_copy", "negative_index", "negative_number", "for_loop", "if"):
+        assert name in found, name
+    assert set(found) <= set(CONSTRUCTS)
+
+
+def test_trivial_container():
+    assert trivial_container([False, False, False])
+    assert trivial_container(("", ""))
+    assert not trivial_container([False, True])
+    assert not trivial_container([3, 3])
+    assert not trivial_container([False])
+
+
+def _traces(source, calls):
+    return [execgym.trace(source, c) for c in calls]
+
+
+def test_judge_dead_statement_constant_test_and_constant_output():
+    source = (
+        "def f(xs):\n"
+        "    out = []\n"
+        "    for x in xs:\n"
+        "        if len(xs) > 100:\n"
+        "            out.append(x)\n"
+        "    return out\n"
+    )
+    q = judge(source, _traces(source, ["f([1, 2])", "f([3])", "f([])"]))
+    assert q.runs == 3
+    assert q.dead_lines == (5,)
+    assert q.constant_tests == (4,)
+    assert q.constant_output
+    assert set(q.problems()) == {"dead_statement", "constant_test", "constant_output"}
+
+
+def test_judge_a_natural_program_has_no_problem():
+    source = (
+        "def f(xs):\n"
+        "    total = 0\n"
+        "    for x in xs:\n"
+        "        if x % 2 == 0:\n"
+        "            total += x\n"
+        "        else:\n"
+        "            total -= 1\n"
+        "    return total\n"
+    )
+    q = judge(source, _traces(source, ["f([1, 2, 4])", "f([3])"]))
+    assert q.problems() == [], q
+    assert q.line_steps > 0 and q.lines == 8 and q.variables == 3
+
+
+def test_judge_failed_main_call_is_unmeasured():
+    source = "def f(x):\n    return 1 // x\n"
+    q = judge(source, _traces(source, ["f(0)", "f(1)"]))
+    assert q.problems() == ["unmeasured"] and "did not run ok" in q.error
+
+
+def test_assess_tops_up_variants_and_is_deterministic():
+    rows = [ProgramRow("def f(s):\n    return s.upper()\n", "f", ("f('ab')",), level=1),
+            ProgramRow("def f(n):\n    return n > 1000\n", "f", ("f(3)",), level=1)]
+    first = assess(rows, variants=4, seed=0)
+    second = assess(rows, variants=4, seed=0)
+    assert first == second
+    assert first[0].runs == 5 and not first[0].constant_output
+    assert first[1].constant_output  # n > 1000 is False for every drawn input
+    summary = summarize_by_level(first)
+    assert summary["1"]["rates"]["constant_output"] == 0.5
+    table = format_summary(summary, against=summary, against_name="ref")
+    assert "constant_output" in table and "ref" in table
+    assert set(summary["1"]["rates"]) == set(PROBLEMS)
+
+
+def test_assess_survives_a_variant_that_never_ends():
+    source = "def f(d):\n    while d:\n        k, v = d.popitem()\n        d[k] = v ** 2\n    return d\n"
+    q = assess([ProgramRow(source, "f", ("f({})",))], variants=2, timeout=2.0)[0]
+    assert q.measured  # the main call ran; the endless variants just do not count
+
+
+def test_read_program_rows_formats(tmp_path):
+    program = Program(source="def g(x):\n    return x + 1\n", entry="g", call="g(1)", level=2, constraints={},
+                      features={}, expected=2, focus=("int", "+"), variants=("g(5)",))
+    lines = [
+        json.dumps(program.to_dict()),
+        json.dumps({"code": "def f(a, b):\n    return a * b\n", "input": "2, 3", "output": "6", "id": "s0"}),
+        json.dumps({"code": "def helper(x):\n    return x\ndef main(x):\n    return helper(x)\n",
+                    "inputs": ["1", "main(2)"]}),
+    ]
+    path = tmp_path / "rows.jsonl.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write("\n".join(lines) + "\n")
+    rows = read_program_rows(path)
+    assert rows[0].entry == "g" and rows[0].calls == ("g(1)", "g(5)") and rows[0].level == 2
+    assert rows[1].entry == "f" and rows[1].call == "f(2, 3)" and rows[1].row_id == "s0"
+    assert rows[2].entry == "main" and rows[2].calls == ("main(1)", "main(2)")
+
+
+@pytest.mark.parametrize("line, message", [
+    ("not json", "not JSON"),
+    ('{"code": "x = 1", "input": "1"}', "no top-level function"),
+    ('{"code": "def f(:", "input": "1"}', "does not parse"),
+    ('{"text": "hello"}', "a row needs"),
+])
+def test_read_program_rows_errors_name_the_line(tmp_path, line, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(line + "\n")
+    with pytest.raises(ValueError, match=message) as info:
+        read_program_rows(path)
+    assert "bad.jsonl:1" in str(info.value)
+
+
+def test_program_round_trip_keeps_variants_origin_meta():
+    program = Program(source="def g(x):\n    return x\n", entry="g", call="g(1)", level=1, constraints={},
+                      features={}, expected=1, focus=("int", "+"), variants=("g(2)",), origin="corpus:x",
+                      meta={"id": "r1"})
+    again = Program.from_dict(json.loads(json.dumps(program.to_dict())))
+    assert again == program and again.calls == ("g(1)", "g(2)")
+
+
+def test_sources_resolve_and_reject_unknown_names():
+    synth = resolve_source("synth")
+    assert isinstance(synth, ProgramSource)
+    program = synth.program(1, 5)
+    assert program == execgym.synth.generate(1, 5)
+    assert synth.programs(1, [5]) == [program]
+    with pytest.raises(ValueError, match="unknown program source"):
+        resolve_source("synthh")
+    with pytest.raises(ValueError, match="not defined"):
+        synth.program(99, 0)
+
+    class Fixed:
+        name = "fixed:x"
+        fingerprint = "fixed"
+
+        def levels(self):
+            return (1,)
+
+        def program(self, level, seed):
+            return program
+
+        def programs(self, level, seeds):
+            return [program for _ in seeds]
+
+    register_source("fixed", lambda rest: Fixed())
+    assert resolve_source("fixed:anything").program(1, 0) is program
+    with pytest.raises(ValueError, match="needs something after"):
+        resolve_source("fixed:")
