@@ -145,6 +145,10 @@ def main(args: argparse.Namespace) -> int:
         from execgym.models import ModelError, load_model
         from execgym.validation import UsageError, check_model_name
 
+        try:
+            import execgym.evaluation.difficulty  # noqa: F401
+        except ImportError as exc:
+            raise UsageError(f"--difficulty-model needs execgym.evaluation.difficulty ({exc})") from None
         if args.difficulty_samples < 1 or not 0 <= args.max_pass <= args.difficulty_samples:
             raise UsageError("need --difficulty-samples >= 1 and 0 <= --max-pass <= --difficulty-samples")
         try:

@@ -114,7 +114,7 @@ def build_figure(series: dict[str, dict[str, list]], title: str) -> Any:
             ax.set_xticks(levels)
         ax.grid(True, alpha=0.3)
     if series:
-        ax_acc.legend(loc="best", fontsize="small")
+        ax_reward.legend(loc="best", fontsize="small")
     fig.suptitle(title)
     fig.tight_layout()
     return fig

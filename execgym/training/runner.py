@@ -57,8 +57,10 @@ class TrainOptions:
 
 
 def hooks_dir() -> Path:
-    """``agents/openrlhf`` of the source checkout."""
-    return Path(__file__).resolve().parents[2] / "agents" / "openrlhf"
+    """The installed OpenRLHF hook files (``execgym/training/hookfiles``; part of every install)."""
+    from execgym.training.hookfiles import hooks_dir as installed
+
+    return installed()
 
 
 def check_checkpoint(path: str | Path) -> list[str]:
@@ -139,9 +141,7 @@ def _install_hooks(workdir: Path) -> Path:
     for name in ("reward_func.py", "agent_func.py"):
         src = source / name
         if not src.is_file():
-            raise TrainError(
-                f"hook file {src} is missing: execgym train needs the source checkout's agents/ folder"
-            )
+            raise TrainError(f"hook file {src} is missing: this execgym install is incomplete; reinstall it")
         shutil.copyfile(src, target / name)
     return target
 

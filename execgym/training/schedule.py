@@ -1,4 +1,4 @@
-"""Typed training schedules loaded from TOML (``agents/schedules/*.toml``).
+"""Typed training schedules loaded from TOML (bundled: ``execgym/training/schedules/*.toml``).
 
 Contract: :func:`load_schedule(path)` / :func:`parse_schedule(data)` return a :class:`Schedule` or
 raise :class:`ScheduleError` whose message names the offending key path (``stages[1].rl.lr``) and
@@ -471,8 +471,14 @@ def training_state_gb(schedule: Schedule, stage: Stage) -> float | None:
 
 
 def bundled_schedules_dir() -> Path:
-    """``agents/schedules`` of the source checkout (not part of a wheel)."""
-    return Path(__file__).resolve().parents[2] / "agents" / "schedules"
+    """The bundled schedules, installed with execgym (``execgym/training/schedules``; ``agents/schedules`` of a
+    checkout links there)."""
+    return Path(__file__).resolve().with_name("schedules")
+
+
+def bundled_schedules() -> list[str]:
+    """Names of the bundled schedules (``smoke-1gpu``, ``execverify-qwen7b``)."""
+    return sorted(p.stem for p in bundled_schedules_dir().glob("*.toml"))
 
 
 def resolve_schedule_path(name_or_path: str) -> Path:
@@ -485,4 +491,7 @@ def resolve_schedule_path(name_or_path: str) -> Path:
     )
     if candidate.exists():
         return candidate
-    raise ScheduleError(f"no schedule file {name_or_path!r} (and no bundled schedule of that name)")
+    raise ScheduleError(
+        f"no schedule file {name_or_path!r} and no bundled schedule of that name; bundled: "
+        f"{', '.join(bundled_schedules())}"
+    )
