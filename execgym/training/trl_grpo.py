@@ -18,7 +18,6 @@ import importlib.util
 import json
 import sys
 
-
 INSTALL_HINT = 'pip install ".[trl]" from an execgym checkout (torch, transformers, trl, datasets)'
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import sys
 
-import pytest
-
 from execgym.cli import main
 from execgym.synth import Program
 
