@@ -34,11 +34,12 @@ class UsageError(ValueError):
 def suggestion(word: str, candidates: Iterable[str]) -> str:
     """``" (did you mean 'x'?)"`` for the closest candidate, or ``""`` when none is close."""
     pool = list(candidates)
-    match = difflib.get_close_matches(word, pool, n=1, cutoff=0.6)
-    if not match:  # case slips ("execio-v0") and missing suffixes ("ExecIO") are typos too
-        lowered = {c.lower(): c for c in pool}
-        hit = lowered.get(word.lower()) or lowered.get(word.lower() + "-v0")
-        match = [hit] if hit else []
+    lowered = {c.lower(): c for c in pool}
+    key = word.lower()
+    # case slips ("execio-v0") and a missing version suffix ("ExecIO") first, then spelling
+    hit = lowered.get(key) or lowered.get(key + "-v0")
+    close = difflib.get_close_matches(key, list(lowered), n=1, cutoff=0.6)
+    match = [hit] if hit else [lowered[close[0]]] if close else []
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 

@@ -313,6 +313,16 @@ def _validate(schedule: Schedule) -> None:
     _check(ev.max_tokens >= 1, "eval.max_tokens: must be >= 1")
 
 
+def _check_options(env: str, options: dict, where: str) -> None:
+    """The task options of a mix entry, checked like ``execgym eval --env-options`` (a typo is an error)."""
+    from execgym.validation import UsageError, check_task_options
+
+    try:
+        check_task_options(env, options)
+    except UsageError as exc:
+        raise ScheduleError(f"{where}: {exc}") from None
+
+
 def _validate_data(stage: Stage, where: str) -> None:
     data = stage.data
     _check(data.samples >= 1, f"{where}.data.samples: must be >= 1")
@@ -323,6 +333,7 @@ def _validate_data(stage: Stage, where: str) -> None:
             entry.env in ENVIRONMENTS,
             f"{w}.env: unknown environment {entry.env!r}; known: {', '.join(ENVIRONMENTS)}",
         )
+        _check_options(entry.env, entry.options, f"{w}.options")
         if stage.kind == "sft":
             _check(
                 entry.env in SFT_ENVIRONMENTS,
