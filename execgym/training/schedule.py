@@ -502,7 +502,9 @@ def resolve_schedule_path(name_or_path: str) -> Path:
     )
     if candidate.exists():
         return candidate
+    from execgym.validation import suggestion
+
     raise ScheduleError(
-        f"no schedule file {name_or_path!r} and no bundled schedule of that name; bundled: "
-        f"{', '.join(bundled_schedules())}"
+        f"no schedule file {name_or_path!r} and no bundled schedule of that name"
+        f"{suggestion(Path(name_or_path).stem, bundled_schedules())}; bundled: {', '.join(bundled_schedules())}"
     )
