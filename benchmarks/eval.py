@@ -9,7 +9,10 @@ ExecNext-v0 at levels 1-6 by default):
    asyncio, answers at once with the task's gold response, so every answer is fully scored) at
    concurrency 64;
 3. ``http_only``: the same requests without the harness (``model.agenerate`` alone): the HTTP floor;
-4. ``openai`` again with ``transport="httpx"`` (what https:// endpoints use), for comparison.
+4. ``openai`` and ``http_only`` again for every client, on the same server in the same run: execgym's own
+   asyncio client (``transport="fast"``, what plain http:// uses), aiohttp's client (``transport="aiohttp"``)
+   and httpx (``transport="httpx"``, what https:// endpoints use); each client's runs alternate over
+   ``--rounds`` rounds and the best round counts, so a burst of load from other jobs hits all of them alike.
 
 Prints one JSON object: episodes/s for each, per-episode wall time, the per-episode overhead of the
 HTTP path over the baseline, and whether the >= 200 episodes/s target is met. Task generation
@@ -126,6 +129,7 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=900)
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--envs", default="ExecIO-v0,ExecVar-v0,ExecNext-v0")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per client; the best one counts")
     ap.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
@@ -146,28 +150,40 @@ def main() -> None:
     base_s, base_records = timed_eval(gold_model(gold), items, args.concurrency)
     heur_s, heur_records = timed_eval(load_model("heuristic"), items, args.concurrency)
 
+    transports = ["fast", "aiohttp", "httpx"]
+    best: dict[str, dict[str, float]] = {t: {"eval_s": float("inf"), "http_s": float("inf")} for t in transports}
+    cpu: dict[str, float] = {t: float("inf") for t in transports}
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start_server(gold, Path(tmp))
         try:
-            model = load_model("openai:loopback", base_url=url, concurrency=args.concurrency, max_retries=2)
-            timed_eval(model, items[:50], args.concurrency)  # warm-up
-            http_s, records = timed_eval(model, items, args.concurrency)
-            prompts = [[{"role": "user", "content": r["prompt"]}] for r in records]
+            prompts = [[{"role": "user", "content": item.start().observation}] for item in items]
 
-            async def http_only():
+            def client(transport: str):
+                return load_model("openai:loopback", base_url=url, concurrency=args.concurrency, max_retries=2,
+                                  transport=transport)
+
+            async def http_only(model):
                 t = time.perf_counter()
                 await model.agenerate(prompts, SamplingParams(max_tokens=16))
                 await model.aclose()
                 return time.perf_counter() - t
 
-            raw_s = asyncio.run(http_only())
-            slow = load_model("openai:loopback", base_url=url, concurrency=args.concurrency, max_retries=2,
-                              transport="httpx")
-            timed_eval(slow, items[:50], args.concurrency)  # warm-up
-            httpx_s, _ = timed_eval(slow, items, args.concurrency)
+            for transport in transports:  # warm-up, not timed
+                timed_eval(client(transport), items[:50], args.concurrency)
+            for _ in range(args.rounds):
+                for transport in transports:
+                    eval_s, got = timed_eval(client(transport), items, args.concurrency)
+                    if transport == "fast":
+                        records = got
+                    c0 = time.process_time()
+                    raw_s = asyncio.run(http_only(client(transport)))
+                    cpu[transport] = min(cpu[transport], time.process_time() - c0)
+                    best[transport]["eval_s"] = min(best[transport]["eval_s"], eval_s)
+                    best[transport]["http_s"] = min(best[transport]["http_s"], raw_s)
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+    http_s, raw_s, httpx_s = best["fast"]["eval_s"], best["fast"]["http_s"], best["httpx"]["eval_s"]
 
     correct = sum(bool(r.get("correct")) for r in records)
     rate = n / http_s
@@ -184,6 +200,12 @@ def main() -> None:
         "openai_loopback_eps_per_s": round(rate, 1),
         "http_only_requests_per_s": round(n / raw_s, 1),
         "openai_loopback_httpx_transport_eps_per_s": round(n / httpx_s, 1),
+        "clients": {t: {"eval_eps_per_s": round(n / best[t]["eval_s"], 1),
+                        "http_only_requests_per_s": round(n / best[t]["http_s"], 1),
+                        "http_only_client_cpu_ms_per_request": round(1000 * cpu[t] / n, 3)}
+                    for t in transports},
+        "rounds": args.rounds,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "per_episode_ms": {"baseline": round(1000 * base_s / n, 3), "heuristic": round(1000 * heur_s / n, 3),
                            "openai": round(1000 * http_s / n, 3),
                            "http_only": round(1000 * raw_s / n, 3)},

@@ -1,54 +1,8 @@
-"""execgym's single-turn reward hook for OpenRLHF 0.11.2: ``--reward.remote_url path/to/reward_func.py``.
+"""Thin loader: execgym's OpenRLHF reward hook is installed with execgym.
 
-OpenRLHF imports this file by path inside each vLLM rollout actor and calls
-``reward_func(queries, prompts, labels)`` once per generated sample (lists of length 1, in a worker
-thread). ``queries[i]`` is the decoded prompt + response with special tokens, ``prompts[i]`` the
-prompt as the dataset built it, ``labels[i]`` the ``--data.label_key`` column: execgym's task spec
-as JSON text (what ``execgym dataset --format openrlhf`` writes).
-
-Returns ``{"rewards": [...], "scores": [...], "extra_logs": {...}}``: rewards on the environment's
-scale, scores in [0, 1] (for dynamic filtering), extra_logs numbers only, the same keys every call.
-It never raises: anything odd scores 0 and is counted under ``execgym/invalid_<reason>``.
-
-Pure duck typing: no torch or openrlhf import (OpenRLHF wraps the lists with ``torch.tensor``).
+The hook itself is ``execgym/training/hookfiles/reward_func.py`` (``python -m execgym.training.hookfiles``
+prints its path; ``execgym train`` copies that file, not this one). This file lets a checkout keep pointing
+``--reward.remote_url`` at ``agents/openrlhf/reward_func.py``.
 """
 
-from __future__ import annotations
-
-from typing import Any
-
-
-def reward_func(queries: list[str], prompts: list[str], labels: list[Any], **kwargs: Any) -> dict:
-    """Score each query's response against its label's task; see the module docstring."""
-    try:
-        from execgym.training.hooks import HookScore, as_list, extract_response, log_counts, score_response
-    except Exception as exc:  # noqa: BLE001 - execgym missing in the rollout actor's environment
-        n = len(queries) if isinstance(queries, (list, tuple)) else 1
-        import logging
-
-        logging.getLogger("execgym.reward_func").error("cannot import execgym: %s", exc)
-        return {
-            "rewards": [0.0] * n,
-            "scores": [0.0] * n,
-            "extra_logs": {"execgym/invalid_import_error": 1.0},
-        }
-
-    query_list = list(queries) if isinstance(queries, (list, tuple)) else [queries]
-    n = len(query_list)
-    prompt_list = as_list(prompts, n)
-    label_list = as_list(labels, n)
-    results: list[HookScore] = []
-    for query, prompt, label in zip(query_list, prompt_list, label_list):
-        if not isinstance(query, str):
-            results.append(HookScore(0.0, 0.0, "format_error", "response_not_text", "query is not text"))
-            continue
-        response, cut_reason = extract_response(query, prompt)
-        scored = score_response(label, response)
-        if scored.reason == "ok" and cut_reason != "ok":
-            scored = HookScore(scored.reward, scored.score, scored.outcome, cut_reason, scored.detail)
-        results.append(scored)
-    return {
-        "rewards": [s.reward for s in results],
-        "scores": [s.score for s in results],
-        "extra_logs": log_counts(results),
-    }
+from execgym.training.hookfiles.reward_func import reward_func  # noqa: F401

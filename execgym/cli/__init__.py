@@ -2,8 +2,9 @@
 
 Each subcommand lives in its own module ``execgym.cli.<name>`` exposing
 ``register(subparsers) -> argparse.ArgumentParser``; the parser it returns must set a ``handler``
-default: ``handler(args) -> int`` (the exit code). Subcommand modules import heavy dependencies
-only inside their handlers, so ``execgym --help`` stays fast.
+default: ``handler(args) -> int`` (the exit code). A handler that raises
+:class:`execgym.validation.UsageError` (before doing any work) exits 2 with the message on one line.
+Subcommand modules import heavy dependencies only inside their handlers, so ``execgym --help`` stays fast.
 """
 
 from __future__ import annotations
@@ -14,6 +15,32 @@ import sys
 from collections.abc import Sequence
 
 SUBCOMMANDS: tuple[str, ...] = ("trace", "doctor", "synth", "dataset", "eval", "distill", "train")
+
+
+class _ShowDefaults(argparse.HelpFormatter):
+    """Appends ``(default: X)`` to an option's help unless the help already names its default or there is
+    nothing to show (no default, a flag). Mixed into every subcommand's own formatter class."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if ("default" in text or default is None or default is False or default == []
+                or default is argparse.SUPPRESS or not action.option_strings or action.nargs == 0):
+            return text
+        return text + " (default: %(default)s)"
+
+
+def with_defaults(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Make ``parser`` (and its sub-parsers) show option defaults in ``--help``."""
+    base = parser.formatter_class
+    if not (isinstance(base, type) and issubclass(base, _ShowDefaults)):
+        parser.formatter_class = type(f"Defaults{getattr(base, '__name__', 'Formatter')}",
+                                      (_ShowDefaults, base), {})
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                with_defaults(child)
+    return parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
-    return parser
+    return with_defaults(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,8 +70,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help()
         return 2
+    from execgym.validation import UsageError
+
     try:
         return int(handler(args) or 0)
+    except UsageError as exc:  # a user's mistake found before any work: one line, exit 2
+        print(f"execgym {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

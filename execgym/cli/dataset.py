@@ -53,21 +53,33 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="environment kwarg (JSON value), e.g. --env-arg whitebox=false; repeatable",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     parser.set_defaults(handler=run)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     from execgym.gym.export import export_dataset
+    from execgym.progress import progress_bar
+    from execgym.validation import UsageError, check_env_kwargs, check_levels, resolve_env
 
-    def progress(done: int, total: int) -> None:
-        if done == total or done % 1000 == 0:
-            print(f"\r{done}/{total} rows", end="\n" if done == total else "", file=sys.stderr, flush=True)
+    env = resolve_env(args.env)
+    env_kwargs = check_env_kwargs(env, dict(args.env_arg))
+    if args.levels is not None:
+        check_levels(env, args.levels)
+    if args.n < 0:
+        raise UsageError("-n must be >= 0")
+    bar = progress_bar(args.n, f"dataset {env}", unit="row", enabled=not args.quiet)
+    done = 0
+
+    def progress(rows: int, total: int) -> None:
+        nonlocal done
+        bar.update(rows - done)
+        done = rows
 
     try:
         report = export_dataset(
-            args.env,
+            env,
             n=args.n,
             path=args.output,
             format=args.format,
@@ -75,12 +87,14 @@ def run(args: argparse.Namespace) -> int:
             seed=args.seed,
             workers=args.workers,
             curriculum=args.curriculum,
-            env_kwargs=dict(args.env_arg),
+            env_kwargs=env_kwargs,
             chat=not args.text,
-            progress=None if args.quiet else progress,
+            progress=progress,
         )
-    except (TypeError, ValueError, RuntimeError) as exc:
+    except (TypeError, ValueError, RuntimeError, OSError) as exc:
         print(f"execgym dataset: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        bar.close()
     print(json.dumps(report.to_dict()))
     return 0

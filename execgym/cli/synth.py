@@ -23,21 +23,23 @@ from typing import Any
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("synth", help="generate filtered programs (levels 1-8) as JSONL",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--level", default="1", help="level, range or list: 4, 1-6, 1,3 (default 1)")
-    parser.add_argument("-n", type=int, default=100, help="programs per level (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    parser.add_argument("--level", default="1", help="level, range or list: 4, 1-6, 1,3")
+    parser.add_argument("-n", type=int, default=100, help="programs per level")
+    parser.add_argument("--seed", type=int, default=0, help="base seed")
     parser.add_argument("-o", "--output", default="-", help="output JSONL path ('-' = stdout)")
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
     parser.add_argument("--shard", default=None, help="i/N: write only the i-th of N contiguous slices")
-    parser.add_argument("--chunk", type=int, default=16, help="programs per sandbox call (default 16)")
+    parser.add_argument("--chunk", type=int, default=16, help="programs per sandbox call")
     parser.add_argument("--block", type=int, default=256, help="items generated per progress step")
     parser.add_argument("--max-line-steps", type=int, default=1000, help="trace budget in line steps")
     parser.add_argument("--summary-json", default=None, help="also write the summary as JSON here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     parser.add_argument("--difficulty-model", default=None,
                         help="keep only programs MODEL solves at most --max-pass of --difficulty-samples times")
-    parser.add_argument("--difficulty-samples", type=int, default=10)
-    parser.add_argument("--max-pass", type=int, default=3)
+    parser.add_argument("--difficulty-samples", type=int, default=10,
+                        help="times --difficulty-model answers each program's input-to-output question")
+    parser.add_argument("--max-pass", type=int, default=3,
+                        help="keep a program only when --difficulty-model solves it at most this many times")
     parser.set_defaults(handler=main)
     return parser
 
@@ -62,38 +64,10 @@ def shard_items(levels: list[int], n: int, shard: tuple[int, int]) -> list[tuple
     return items[start:end]
 
 
-class _Progress:
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.total, self.done, self.quiet, self.bar = total, 0, quiet, None
-        if quiet:
-            return
-        try:
-            from tqdm import tqdm
-        except ImportError:
-            return
-        self.bar = tqdm(total=total, unit="prog", file=sys.stderr, dynamic_ncols=True)
+def _difficulty(programs: list, args: argparse.Namespace, model: Any) -> list:
+    from execgym.evaluation.difficulty import filter_programs
 
-    def update(self, count: int) -> None:
-        self.done += count
-        if self.bar is not None:
-            self.bar.update(count)
-        elif not self.quiet:
-            print(f"\rsynth: {self.done}/{self.total}", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-        elif not self.quiet:
-            print(file=sys.stderr)
-
-
-def _difficulty(programs: list, args: argparse.Namespace) -> list:
-    try:
-        from execgym.evaluation.difficulty import filter_programs
-    except ImportError as exc:
-        raise SystemExit(f"execgym synth: --difficulty-model needs execgym.evaluation.difficulty ({exc})") from exc
-    results = filter_programs(programs, model=args.difficulty_model, samples=args.difficulty_samples,
-                              max_pass=args.max_pass)
+    results = filter_programs(programs, model=model, samples=args.difficulty_samples, max_pass=args.max_pass)
     return [r.program.with_features(pass_count=r.passes) for r in results if r.kept]
 
 
@@ -152,6 +126,7 @@ def _print_summary(summary: dict) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from execgym.progress import progress_bar
     from execgym.synth.api import SynthStats, generate_many, item_seed
     from execgym.synth.filters import FilterConfig
     from execgym.synth.levels import parse_levels
@@ -165,11 +140,26 @@ def main(args: argparse.Namespace) -> int:
     if args.n < 0:
         print("execgym synth: -n must be >= 0", file=sys.stderr)
         return 2
+    model = None
+    if args.difficulty_model:
+        from execgym.models import ModelError, load_model
+        from execgym.validation import UsageError, check_model_name
+
+        try:
+            import execgym.evaluation.difficulty  # noqa: F401
+        except ImportError as exc:
+            raise UsageError(f"--difficulty-model needs execgym.evaluation.difficulty ({exc})") from None
+        if args.difficulty_samples < 1 or not 0 <= args.max_pass <= args.difficulty_samples:
+            raise UsageError("need --difficulty-samples >= 1 and 0 <= --max-pass <= --difficulty-samples")
+        try:
+            model = load_model(check_model_name(args.difficulty_model))
+        except (ModelError, TypeError) as exc:
+            raise UsageError(str(exc)) from None
     items = shard_items(levels, args.n, shard)
     config = FilterConfig(max_line_steps=args.max_line_steps, chunk=max(1, args.chunk), workers=args.workers)
     stats_by_level: dict[int, SynthStats] = {}
     kept: list = []
-    progress = _Progress(len(items), args.quiet)
+    progress = progress_bar(len(items), "synth", unit="prog", enabled=not args.quiet)
     out = sys.stdout if args.output == "-" else open(Path(args.output), "w", encoding="utf-8")
     try:
         position = 0
@@ -184,7 +174,7 @@ def main(args: argparse.Namespace) -> int:
             seeds = [item_seed(args.seed, level, index) for _, index in block]
             programs = generate_many(level, seeds, config=config, stats=stats, progress=progress.update)
             if args.difficulty_model:
-                programs = _difficulty(programs, args)
+                programs = _difficulty(programs, args, model)
             for program in programs:
                 out.write(json.dumps(program.to_dict(), sort_keys=True) + "\n")
             out.flush()

@@ -3,8 +3,11 @@
 The default output is a table with one row per step: step number, event, function and frame,
 line, count, the source text of the line and the variables the step changed (the difference
 between the frame's variables before this step and before its next step), or the returned
-value / raised exception. ``--json`` prints ``ExecutionTrace.to_dict()`` instead.
-Exit status: 0 when the traced call ended ``ok``, 1 otherwise, 2 for a usage error.
+value / raised exception. A long trace (a call that never ends stops at ``--max-steps``) shows its first
+``--head`` and last ``--tail`` rows with the number of steps left out between them; ``--all`` shows every
+row. ``--json`` prints ``ExecutionTrace.to_dict()`` instead.
+Exit status: 0 when the traced call ended ``ok``, 1 otherwise, 2 for a usage error (an unreadable file, a
+``--call`` that is not a Python expression).
 """
 
 from __future__ import annotations
@@ -24,10 +27,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("file", help="Python source file ('-' reads stdin)")
     p.add_argument("--call", required=True, help="call expression, e.g. \"f(1, 'a')\"")
     p.add_argument("--json", action="store_true", help="print the trace as JSON")
-    p.add_argument("--policy", choices=("trusted", "restricted"), default="trusted")
-    p.add_argument("--max-steps", type=int, default=10_000)
-    p.add_argument("--timeout", type=float, default=5.0, help="wall-clock seconds (default 5)")
-    p.add_argument("--width", type=int, default=40, help="source column width (default 40)")
+    p.add_argument("--policy", choices=("trusted", "restricted"), default="trusted",
+                   help="'restricted' also applies the restricted-execution policy (docs/restricted-policy.md)")
+    p.add_argument("--max-steps", type=int, default=10_000,
+                   help="stop the trace after this many steps (outcome output_limit)")
+    p.add_argument("--timeout", type=float, default=5.0, help="wall-clock seconds")
+    p.add_argument("--width", type=int, default=40, help="source column width")
+    p.add_argument("--head", type=int, default=20, help="rows shown from the start of a long trace")
+    p.add_argument("--tail", type=int, default=10, help="rows shown from the end of a long trace")
+    p.add_argument("--all", action="store_true", help="show every row of a long trace")
     p.set_defaults(handler=_handle)
     return p
 
@@ -57,13 +65,33 @@ def _changes(steps: list[Any], i: int) -> dict[str, Any] | None:
     return None
 
 
-def format_table(trace: Any, source: str, width: int = 40) -> str:
-    """The readable step table for ``trace`` of ``source``."""
+def format_table(trace: Any, source: str, width: int = 40, head: int | None = None, tail: int = 0) -> str:
+    """The readable step table for ``trace`` of ``source``.
+
+    With ``head`` set and more than ``head + tail`` steps, only the first ``head`` and the last ``tail`` rows
+    are shown, with a line counting the steps left out. Columns keep their alignment at any step count.
+    """
     lines = source.splitlines()
     short = _short()
-    rows = [f"{'#':>4}  {'event':6} {'function':16} {'line':>4} {'count':>5}  {'source':{width}}  changes"]
     steps = list(trace.steps)
-    for i, s in enumerate(steps):
+    w_num = max(4, len(str(len(steps))))
+    w_line = max(4, *(len(str(s.line)) for s in steps)) if steps else 4
+    w_count = max(5, *(len(str(s.count)) for s in steps)) if steps else 5
+    shown: list[int | None] = list(range(len(steps)))
+    if head is not None and len(steps) > head + tail:
+        head, tail = max(0, head), max(0, tail)
+        shown = [*range(head), None, *range(len(steps) - tail, len(steps))]
+    rows = []
+    if steps:
+        rows.append(f"{'#':>{w_num}}  {'event':6} {'function':16} {'line':>{w_line}} {'count':>{w_count}}  "
+                    f"{'source':{width}}  changes")
+    for i in shown:
+        if i is None:
+            left_out = len(steps) - head - tail
+            rows.append(f"{'...':>{w_num}}  {left_out:,} steps not shown (--all shows every step, "
+                        "--head/--tail set how many)")
+            continue
+        s = steps[i]
         text = lines[s.line - 1].strip() if 0 < s.line <= len(lines) else ""
         if len(text) > width:
             text = text[: width - 3] + "..."
@@ -79,8 +107,8 @@ def format_table(trace: Any, source: str, width: int = 40) -> str:
             detail = "" if not ch else ", ".join(
                 f"{k}={v if v == '<deleted>' else short.repr(v)}" for k, v in ch.items())
         fn = f"{s.function}#{s.frame}"
-        rows.append(f"{i + 1:>4}  {_EVENT_MARK[s.event]:6} {fn[:16]:16} {s.line:>4} {s.count:>5}  "
-                    f"{text:{width}}  {detail}")
+        rows.append(f"{i + 1:>{w_num}}  {_EVENT_MARK[s.event]:6} {fn[:16]:16} {s.line:>{w_line}} "
+                    f"{s.count:>{w_count}}  {text:{width}}  {detail}")
     status = f"outcome: {trace.outcome.value}"
     if trace.outcome.value == "ok":
         status += f"  return: {short.repr(trace.return_value)}"
@@ -89,9 +117,23 @@ def format_table(trace: Any, source: str, width: int = 40) -> str:
         status += f"  {trace.error.type}: {trace.error.message}{where}"
     if trace.truncated:
         status += "  [truncated]"
-    status += f"  steps: {len(steps)}  backend: {trace.backend} {trace.python}"
+    backend = f"{trace.backend} {trace.python}".strip() if trace.backend else "none (the call never ran)"
+    status += f"  steps: {len(steps):,}  backend: {backend}"
     rows.append(status)
     return "\n".join(rows)
+
+
+def check_call(call: str) -> None:
+    """Raise ``UsageError`` unless ``call`` parses as one Python expression."""
+    import ast
+
+    from execgym.validation import UsageError
+
+    try:
+        ast.parse(call, mode="eval")
+    except SyntaxError as exc:
+        col = f" at column {exc.offset}" if exc.offset else ""
+        raise UsageError(f"--call {call!r} is not a Python expression: {exc.msg}{col}") from None
 
 
 def _handle(args: argparse.Namespace) -> int:
@@ -104,6 +146,7 @@ def _handle(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"execgym trace: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
+    check_call(args.call)
     import execgym
 
     kwargs: dict[str, Any] = {"timeout": args.timeout, "max_steps": args.max_steps}
@@ -113,7 +156,7 @@ def _handle(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(trace.to_dict(), indent=1))
     else:
-        print(format_table(trace, source, args.width))
+        print(format_table(trace, source, args.width, head=None if args.all else args.head, tail=args.tail))
         if trace.stdout:
             print("stdout:")
             print(trace.stdout, end="" if trace.stdout.endswith("\n") else "\n")

@@ -11,7 +11,6 @@ Sampling seeds are derived per (task, item, sample, turn) with :func:`execgym.se
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -200,10 +199,9 @@ async def run_episode(model: Model, item: Item, sample: int, config: EvalConfig,
 
 
 def _progress(total: int, enabled: bool, desc: str) -> Any:
+    """A tqdm bar, or execgym's plain stderr counter when tqdm (the eval extra) is missing; None if disabled."""
     if not enabled or total == 0:
         return None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # progress is a nicety; the eval extra brings tqdm
-        return None
-    return tqdm(total=total, unit="ep", desc=desc, file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
+    from execgym.progress import progress_bar
+
+    return progress_bar(total, desc, unit="ep")

@@ -186,7 +186,8 @@ def spec_items(specs: list[Any]) -> list[SpecItem]:
 
 
 def load_task_file(path: str) -> list[SpecItem]:
-    """Specs from JSONL: each line a spec, or a row whose ``task``/``label``/``spec`` field holds one."""
+    """Specs from JSONL: each line a spec, or a row whose ``spec``/``label``/``task`` field (or verl's
+    ``reward_model.ground_truth``) holds one: every format ``execgym dataset`` writes."""
     import json
     from pathlib import Path
 
@@ -196,11 +197,16 @@ def load_task_file(path: str) -> list[SpecItem]:
             continue
         row = json.loads(line)
         if isinstance(row, dict) and "env" not in row:
+            reward_model = row.get("reward_model")
             for key in ("task", "label", "spec"):
                 if key in row:
                     row = row[key]
                     break
             else:
-                raise ValueError(f"{path}:{lineno}: no task spec (expected 'env', or a task/label/spec field)")
+                if isinstance(reward_model, dict) and "ground_truth" in reward_model:
+                    row = reward_model["ground_truth"]
+                else:
+                    raise ValueError(f"{path}:{lineno}: no task spec (expected 'env', a spec/label/task field or "
+                                     "reward_model.ground_truth)")
         specs.append(row)
     return spec_items(specs)

@@ -2,8 +2,10 @@
 
 ``summary.json``: ``{"model": str, "results": [row, ...]}`` with the rows of
 :func:`execgym.evaluation.metrics.summarize` (``accuracy`` in 0..1; ``level`` null for benchmarks).
-The plot (``accuracy_by_level.png``, matplotlib's Agg backend) has one line per environment (tasks
-with numeric levels); its data is also written to ``accuracy_by_level.json`` so tools can check it.
+The plot (``accuracy_by_level.png``, matplotlib's Agg backend) has two panels, mean reward and accuracy by
+level, with one line per environment (tasks with numeric levels); lines that coincide stay visible (each
+series has its own marker and line style and a small horizontal offset). Its data is also written to
+``accuracy_by_level.json`` (``series[env] = {"levels", "accuracy", "mean_reward"}``) so tools can check it.
 """
 
 from __future__ import annotations
@@ -54,41 +56,66 @@ def write_summary(out_dir: str | Path, model_name: str, rows: list[dict[str, Any
 
 
 def plot_series(rows: list[dict[str, Any]]) -> dict[str, dict[str, list]]:
-    """Environment -> {"levels": [...], "accuracy": [...]} from rows with a numeric level."""
+    """Environment -> {"levels": [...], "accuracy": [...], "mean_reward": [...]} from rows with a level."""
     series: dict[str, dict[str, list]] = {}
     for r in rows:
         if r.get("level") is None or r.get("accuracy") is None:
             continue
-        s = series.setdefault(r["task"], {"levels": [], "accuracy": []})
+        s = series.setdefault(r["task"], {"levels": [], "accuracy": [], "mean_reward": []})
         s["levels"].append(int(r["level"]))
         s["accuracy"].append(float(r["accuracy"]))
+        s["mean_reward"].append(float(r.get("mean_reward") or 0.0))
     for s in series.values():
-        pairs = sorted(zip(s["levels"], s["accuracy"]))
-        s["levels"] = [p[0] for p in pairs]
-        s["accuracy"] = [p[1] for p in pairs]
+        triples = sorted(zip(s["levels"], s["accuracy"], s["mean_reward"]))
+        s["levels"] = [t[0] for t in triples]
+        s["accuracy"] = [t[1] for t in triples]
+        s["mean_reward"] = [t[2] for t in triples]
     return series
 
 
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+LINESTYLES = ("-", "--", "-.", ":")
+
+
+def series_offsets(count: int, spread: float = 0.24) -> list[float]:
+    """Horizontal offsets (in levels) that keep ``count`` coinciding series apart; centred on 0."""
+    if count <= 1:
+        return [0.0] * count
+    step = spread / (count - 1)
+    return [-spread / 2 + i * step for i in range(count)]
+
+
 def build_figure(series: dict[str, dict[str, list]], title: str) -> Any:
-    """A matplotlib Figure (Agg canvas, no pyplot state) with one line per environment."""
+    """A matplotlib Figure (Agg canvas, no pyplot state): mean reward and accuracy by level, side by side."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 4.5), dpi=100)
+    fig = Figure(figsize=(12, 4.8), dpi=100)
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
-    for name, s in series.items():
-        ax.plot(s["levels"], [100 * a for a in s["accuracy"]], marker="o", label=name)
-    ax.set_xlabel("level")
-    ax.set_ylabel("accuracy (%)")
-    ax.set_ylim(-2, 102)
+    ax_reward, ax_acc = fig.subplots(1, 2)
+    offsets = series_offsets(len(series))
+    top_reward = max([1.0, *(v for s in series.values() for v in s["mean_reward"])])
+    for k, (name, s) in enumerate(series.items()):
+        xs = [lv + offsets[k] for lv in s["levels"]]
+        style = {"marker": MARKERS[k % len(MARKERS)], "linestyle": LINESTYLES[k % len(LINESTYLES)],
+                 "markersize": 6, "linewidth": 1.6, "alpha": 0.9, "label": name}
+        ax_reward.plot(xs, s["mean_reward"], **style)
+        ax_acc.plot(xs, [100 * a for a in s["accuracy"]], **style)
+    ax_reward.set_ylabel("mean reward")
+    ax_reward.set_ylim(-0.03 * top_reward, 1.03 * top_reward)
+    ax_reward.set_title("mean reward (partial credit counts)")
+    ax_acc.set_ylabel("accuracy (% all correct)")
+    ax_acc.set_ylim(-3, 103)
+    ax_acc.set_title("accuracy")
     levels = sorted({lv for s in series.values() for lv in s["levels"]})
-    if levels:
-        ax.set_xticks(levels)
-    ax.set_title(title)
-    ax.grid(True, alpha=0.3)
+    for ax in (ax_reward, ax_acc):
+        ax.set_xlabel("level")
+        if levels:
+            ax.set_xticks(levels)
+        ax.grid(True, alpha=0.3)
     if series:
-        ax.legend(loc="best", fontsize="small")
+        ax_reward.legend(loc="best", fontsize="small")
+    fig.suptitle(title)
     fig.tight_layout()
     return fig
 
@@ -101,7 +128,7 @@ def write_plot(out_dir: str | Path, model_name: str, rows: list[dict[str, Any]])
     out_dir = Path(out_dir)
     (out_dir / PLOT_DATA_NAME).write_text(
         json.dumps({"model": model_name, "series": series}, indent=2) + "\n", encoding="utf-8")
-    fig = build_figure(series, f"execgym accuracy by level: {model_name}")
+    fig = build_figure(series, f"execgym mean reward and accuracy by level: {model_name}")
     path = out_dir / PLOT_NAME
     fig.savefig(path, format="png")
     return path

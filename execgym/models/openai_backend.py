@@ -87,8 +87,8 @@ class OpenAIModel(Model):
         self.retry_after_max = retry_after_max
         self.extra_body = dict(extra_body or {})
         self.send_seed = send_seed
-        if transport not in ("auto", "httpx", "fast"):
-            raise ValueError("transport must be 'auto', 'httpx' or 'fast'")
+        if transport not in ("auto", "httpx", "fast", "aiohttp"):
+            raise ValueError("transport must be 'auto', 'httpx', 'fast' or 'aiohttp'")
         if transport == "fast" and not self.base_url.startswith("http://"):
             raise ValueError("transport='fast' needs a plain http:// base URL")
         self.transport = "fast" if transport == "auto" and self.base_url.startswith("http://") else (
@@ -109,6 +109,11 @@ class OpenAIModel(Model):
                 if self._api_key:
                     headers["Authorization"] = f"Bearer {self._api_key}"
                 self._client = FastHTTPClient(self.base_url, headers, self.timeout, max_idle=self.concurrency)
+                self._client_loop = loop
+                self._semaphore = asyncio.Semaphore(self.concurrency)
+                return self._client
+            if self.transport == "aiohttp":
+                self._client = _AiohttpClient(self.base_url, self._api_key, self.timeout, self.concurrency)
                 self._client_loop = loop
                 self._semaphore = asyncio.Semaphore(self.concurrency)
                 return self._client
@@ -171,6 +176,15 @@ class OpenAIModel(Model):
                 raise _Retryable(f"timeout after {self.timeout}s") from exc
             except TransportFailure as exc:
                 raise _Retryable(str(exc)) from exc
+        if self.transport == "aiohttp":
+            import aiohttp
+
+            try:
+                return await client.post_json("/chat/completions", body)
+            except asyncio.TimeoutError as exc:
+                raise _Retryable(f"timeout after {self.timeout}s") from exc
+            except aiohttp.ClientError as exc:
+                raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
         import httpx
 
         try:
@@ -239,3 +253,29 @@ class OpenAIModel(Model):
                 finish_reason="stop" if cut else str(choice.get("finish_reason") or "stop"),
             ))
         return out
+
+
+class _AiohttpClient:
+    """``post_json(path, payload) -> (status, lower-case headers, body)`` over one aiohttp session."""
+
+    def __init__(self, base_url: str, api_key: str, timeout: float, concurrency: int) -> None:
+        import aiohttp
+
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self.base_url = base_url
+        self._session = aiohttp.ClientSession(
+            headers=headers,
+            connector=aiohttp.TCPConnector(limit=concurrency),
+            timeout=aiohttp.ClientTimeout(total=timeout, connect=min(timeout, 10.0)),
+        )
+
+    async def post_json(self, path: str, payload: Any) -> tuple[int, dict[str, str], bytes]:
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        async with self._session.post(self.base_url + path, data=data) as response:
+            body = await response.read()
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, body
+
+    async def aclose(self) -> None:
+        await self._session.close()

@@ -1,6 +1,9 @@
 """Reward adapters for verl and TRL, sharing :func:`execgym.training.hooks.score_response`.
 
-Contract (neither function raises; anything odd scores 0 with a counted reason):
+Contract: neither function raises for anything a model wrote (an odd completion scores 0 with a counted
+reason). A missing or malformed label in the first batch a process scores raises
+:class:`~execgym.training.hooks.LabelError` naming the column (see :func:`execgym.training.hooks.check_first_batch`);
+after that, odd labels score 0 with a counted reason.
 
 * :func:`verl_compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs)` —
   verl's custom reward function (``reward.custom_reward_function.path/name``). ``ground_truth`` is
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from execgym.training.hooks import OUTCOMES, HookScore, score_response, strip_end_markers
+from execgym.training.hooks import OUTCOMES, HookScore, check_first_batch, score_response, strip_end_markers
 
 SPEC_COLUMNS = ("spec", "label", "task")
 
@@ -43,6 +46,7 @@ def verl_compute_score(
             if extra_info.get(key) not in (None, ""):
                 label = extra_info[key]
                 break
+    check_first_batch("verl", [label])
     response = strip_end_markers(solution_str) if isinstance(solution_str, str) else solution_str
     return _verl_dict(score_response(label, response))
 
@@ -67,11 +71,14 @@ def trl_scores(prompts: Any, completions: Any, **kwargs: Any) -> list[HookScore]
     """Score every completion against its row's spec column; never raises."""
     items = list(completions) if isinstance(completions, (list, tuple)) else []
     specs: list[Any] = [None] * len(items)
+    found = False
     for key in SPEC_COLUMNS:
         column = kwargs.get(key)
         if isinstance(column, (list, tuple)) and len(column) == len(items):
-            specs = list(column)
+            specs, found = list(column), True
             break
+    given = sorted(k for k in kwargs if k not in ("completion_ids", "trainer_state"))
+    check_first_batch("trl", specs, column_given=found, columns=given)
     out = []
     for completion, spec in zip(items, specs):
         text = completion_text(completion)

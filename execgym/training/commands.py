@@ -2,10 +2,12 @@
 
 Contract: :func:`stage_commands(schedule, stage, paths)` returns the :class:`Command` list that runs
 one stage: SFT through the DeepSpeed launcher (``deepspeed --module openrlhf.cli.train_sft``), plus
-``openrlhf.cli.lora_combiner`` when the SFT uses LoRA; RL through ``python3 -m
+``openrlhf.cli.lora_combiner`` when the SFT uses LoRA; RL through ``<python> -m
 openrlhf.cli.train_ppo_ray`` (or ``ray job submit`` when the schedule names a Ray address, which is how
-RL spans nodes). :func:`eval_command(...)` runs ``execgym eval`` on a checkpoint. Commands are data
-(argv + env), rendered for a shell by :meth:`Command.shell`.
+RL spans nodes). :func:`eval_command(...)` runs ``execgym eval`` on a checkpoint. Every Python command runs
+with :data:`PYTHON` (the interpreter running execgym, i.e. its venv), so OpenRLHF, the hooks and the
+evaluation all see the same installed packages. Commands are data (argv + env), rendered for a shell by
+:meth:`Command.shell`.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 
 from execgym.training.flags import MODULES, flag
 from execgym.training.schedule import Schedule, Stage
+
+PYTHON = sys.executable or "python3"  # one interpreter for every command (eval, LoRA merge, RL)
 
 
 @dataclass(frozen=True)
@@ -146,7 +150,7 @@ def sft_commands(schedule: Schedule, stage: Stage, paths: StagePaths) -> list[Co
         merge.add("model_path", paths.init_model).add("lora_path", paths.lora_adapter)
         merge.add("output_path", paths.checkpoint).add("param_dtype", p.param_dtype)
         commands.append(
-            Command("lora_merge", ["python3", "-m", MODULES["lora"], *merge.argv], _env(schedule))
+            Command("lora_merge", [PYTHON, "-m", MODULES["lora"], *merge.argv], _env(schedule))
         )
     return commands
 
@@ -200,7 +204,7 @@ def rl_commands(
     args.switch("load_checkpoint", resume)
     args.add("tensorboard_dir", paths.logs / "tensorboard")
 
-    python = ["python3", "-m", MODULES["rl"]]
+    python = [PYTHON, "-m", MODULES["rl"]]
     if hw.ray_address:
         launcher = ["ray", "job", "submit", "--address", hw.ray_address, "--", *python]
     else:
@@ -221,7 +225,7 @@ def eval_command(schedule: Schedule, model_path: str, out_dir: Path) -> Command:
     ev = schedule.eval
     backend = "vllm" if ev.backend == "vllm" else "hf"
     argv = [
-        sys.executable,
+        PYTHON,
         "-m",
         "execgym",
         "eval",

@@ -13,7 +13,9 @@ Contract:
 * RL rows: ``{"prompt": prompt, "label": spec_json, "datasource": "execgym/<env>"}`` (``--data.input_key prompt
   --data.label_key label``): the label is the self-contained task spec the hooks score against.
 * :func:`build_stage_data(...)` writes ``<dir>/train.jsonl`` (and ``eval.jsonl`` for RL when asked)
-  and returns a :class:`DataReport` with counts and every skip reason.
+  and returns a :class:`DataReport` with counts and every skip reason. With ``limit`` (a dry-run preview) it
+  writes exactly the first ``limit`` rows the full build writes: the plan never depends on ``limit``.
+* :func:`stage_plan(schedule, stage)` is the task plan :func:`build_stage_data` draws the training rows from.
 """
 
 from __future__ import annotations
@@ -213,18 +215,38 @@ def _write_jsonl(path: Path, rows: Iterator[dict], limit: int, on_row: Callable[
     tmp = path.with_suffix(path.suffix + ".part")
     written = 0
     with open(tmp, "w", encoding="utf-8") as handle:
-        for row in rows:
-            if written >= limit:
-                break
+        for row in rows if limit > 0 else ():
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             on_row(row)
             written += 1
+            if written >= limit:  # stop before the generator builds a row nobody writes
+                break
     tmp.replace(path)
     return written
 
 
+def sft_targets(stage: Stage) -> tuple[int, int]:
+    """(teacher rows, trace rows) of a full SFT build."""
+    target = stage.data.samples
+    teacher_target = round(target * stage.data.teacher_fraction) if stage.data.teacher else 0
+    return teacher_target, target - teacher_target
+
+
+def stage_plan(schedule: Schedule, stage: Stage) -> list[PlannedTask]:
+    """The planned tasks the stage's training rows come from, in row order (SFT over-draws up to 2x)."""
+    if stage.kind == "sft":
+        trace_target = sft_targets(stage)[1]
+        return plan_tasks(schedule, stage, count=max(trace_target * 2, trace_target + 8))
+    return plan_tasks(schedule, stage, count=stage.data.samples)
+
+
 def build_stage_data(
-    schedule: Schedule, stage: Stage, out_dir: str | Path, *, limit: int | None = None
+    schedule: Schedule,
+    stage: Stage,
+    out_dir: str | Path,
+    *,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> DataReport:
     """Write the stage's JSONL (``limit`` rows at most, e.g. a dry-run preview); returns the report.
 
@@ -240,11 +262,12 @@ def build_stage_data(
     def count(row: dict) -> None:
         by_env[row.get("datasource", "")] += 1
         by_source[row.get("source", "task")] += 1
+        if progress is not None:
+            progress(1)
 
+    planned = stage_plan(schedule, stage)
     if stage.kind == "sft":
-        teacher_target = round(target * stage.data.teacher_fraction) if stage.data.teacher else 0
-        trace_target = target - teacher_target
-        planned = plan_tasks(schedule, stage, count=max(trace_target * 2, trace_target + 8))
+        teacher_target, trace_target = sft_targets(stage)
 
         def rows() -> Iterator[dict]:
             produced = 0
@@ -255,17 +278,16 @@ def build_stage_data(
                     produced += 1
                     yield row
             for trace_produced, row in enumerate(iter_sft_rows(planned, skipped)):
-                if trace_produced >= target - produced:
+                if trace_produced >= stage.data.samples - produced:
                     break
                 yield row
 
         report.rows = _write_jsonl(out / "train.jsonl", rows(), target, count)
     else:
-        planned = plan_tasks(schedule, stage, count=target)
         report.rows = _write_jsonl(out / "train.jsonl", iter_rl_rows(planned, skipped), target, count)
         if stage.data.eval_samples > 0:
             eval_n = stage.data.eval_samples if limit is None else min(limit, stage.data.eval_samples)
-            eval_planned = plan_tasks(schedule, stage, count=eval_n, namespace="eval")
+            eval_planned = plan_tasks(schedule, stage, count=stage.data.eval_samples, namespace="eval")
             report.eval_path = str(out / "eval.jsonl")
             report.eval_rows = _write_jsonl(
                 out / "eval.jsonl", iter_rl_rows(eval_planned, skipped), eval_n, lambda r: None

@@ -11,6 +11,10 @@ Contract:
   scores 0 with a reason from :data:`REASONS`.
 * :func:`log_counts(hook_scores)` turns scores into a fixed-key dict of floats (fractions per outcome
   and per reason), the same keys on every call so trainers can stack them.
+* :func:`check_first_batch(trainer, labels)` raises :class:`LabelError` (logged at ERROR too) when any label of
+  the first batch a process sees is missing or is not a task spec, naming the column the export wrote
+  (:data:`LABEL_COLUMNS`): a wrong column mapping fails at once instead of training on silent zeros. Once a
+  first batch passed, later odd labels score 0 with a counted reason as above. Model responses never raise.
 """
 
 from __future__ import annotations
@@ -64,6 +68,56 @@ REASONS: tuple[str, ...] = (
     "turn_cap",  # a multi-turn episode never said done and was stopped (episodes.HARD_TURN_CAP)
     "step_after_done",  # a trainer stepped an episode that had already ended
 )
+
+
+# trainer -> (the column execgym's export writes the task spec to, the export command that writes it)
+LABEL_COLUMNS: dict[str, tuple[str, str]] = {
+    "openrlhf": ("label", "execgym dataset --format openrlhf (run OpenRLHF with --data.label_key label)"),
+    "verl": ("reward_model.ground_truth", "execgym dataset --format verl"),
+    "trl": ("spec", "execgym dataset --format trl"),
+}
+
+
+class LabelError(ValueError):
+    """The trainer passed no usable task spec: the data or its column mapping is wrong (not the model)."""
+
+
+_first_batch_passed: set[str] = set()
+
+
+def check_first_batch(
+    trainer: str, labels: Sequence[Any], *, column_given: bool = True, columns: Sequence[str] | None = None
+) -> None:
+    """Raise :class:`LabelError` unless every label of this process's first ``trainer`` batch is a task spec.
+
+    ``column_given=False`` says the trainer passed no label column at all (``columns``: the ones it did pass,
+    for the message). After one batch passed, it returns
+    at once (odd labels later score 0 and are counted, so one bad row cannot end a long run).
+    """
+    if trainer in _first_batch_passed:
+        return
+    column, writer = LABEL_COLUMNS[trainer]
+    if not column_given:
+        problem = f"the trainer passed no {column!r} column"
+        if columns is not None:
+            problem += f" (it passed: {', '.join(columns) or 'none'})"
+    else:
+        problem = ""
+        for index, label in enumerate(labels):
+            spec, reason, detail = parse_label(label)
+            if spec is None:
+                problem = f"row {index} of the first batch has no task spec in the {column!r} column ({reason}: {detail})"
+                break
+    if problem:
+        message = f"execgym {trainer} reward: {problem}; {writer} writes each task's spec JSON there"
+        log.error(message)
+        raise LabelError(message)
+    _first_batch_passed.add(trainer)
+
+
+def reset_first_batch_checks() -> None:
+    """Forget which trainers passed their first-batch check (tests)."""
+    _first_batch_passed.clear()
 
 
 @dataclass(frozen=True)

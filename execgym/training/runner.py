@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TextIO
 
 from execgym.training.commands import Command, StagePaths, eval_command, stage_commands
-from execgym.training.data import build_stage_data, plan_tasks
+from execgym.training.data import build_stage_data, stage_plan
 from execgym.training.schedule import (
     Schedule,
     ScheduleError,
@@ -57,8 +57,10 @@ class TrainOptions:
 
 
 def hooks_dir() -> Path:
-    """``agents/openrlhf`` of the source checkout."""
-    return Path(__file__).resolve().parents[2] / "agents" / "openrlhf"
+    """The installed OpenRLHF hook files (``execgym/training/hookfiles``; part of every install)."""
+    from execgym.training.hookfiles import hooks_dir as installed
+
+    return installed()
 
 
 def check_checkpoint(path: str | Path) -> list[str]:
@@ -79,7 +81,7 @@ def missing_prerequisites(schedule: Schedule, stages: list[Stage]) -> list[str]:
     missing = []
     if importlib.util.find_spec("openrlhf") is None:
         missing.append(
-            "OpenRLHF is not installed: on a CUDA machine run  pip install 'execgym[train]'  "
+            "OpenRLHF is not installed: on a CUDA machine run  pip install \".[train]\"  in the execgym checkout "
             "(openrlhf==0.11.2 with vLLM, DeepSpeed, Ray; see docs/training.md), or use --dry-run"
         )
     if any(s.kind == "sft" for s in stages) and shutil.which("deepspeed") is None:
@@ -139,9 +141,7 @@ def _install_hooks(workdir: Path) -> Path:
     for name in ("reward_func.py", "agent_func.py"):
         src = source / name
         if not src.is_file():
-            raise TrainError(
-                f"hook file {src} is missing: execgym train needs the source checkout's agents/ folder"
-            )
+            raise TrainError(f"hook file {src} is missing: this execgym install is incomplete; reinstall it")
         shutil.copyfile(src, target / name)
     return target
 
@@ -285,7 +285,7 @@ def _run_schedule(
 def _dry_run_stage(
     schedule: Schedule, stage: Stage, paths: StagePaths, evaluate: bool, options: TrainOptions, out: TextIO
 ) -> None:
-    planned = plan_tasks(schedule, stage, count=min(stage.data.samples, 8))
+    planned = stage_plan(schedule, stage)  # the real run's plan (SFT rows skip tasks whose rationale fails)
     out.write(
         "   first planned tasks: " + ", ".join(f"{p.env}/L{p.level}/s{p.seed}" for p in planned[:4]) + "\n"
     )
@@ -328,7 +328,11 @@ def _real_stage(
     data_ok = status in ("data_built", "training", "trained", "done", "failed") and _has_rows(paths.data)
     if not data_ok:
         out.write("   building data ...\n")
-        report = build_stage_data(schedule, stage, paths.data.parent)
+        out.flush()
+        from execgym.progress import progress_bar
+
+        with progress_bar(stage.data.samples, f"data {stage.name}", unit="row") as bar:
+            report = build_stage_data(schedule, stage, paths.data.parent, progress=bar.update)
         out.write(
             f"   data: {report.rows}/{report.requested} rows, by env {report.by_env}, skipped {report.skipped or 'none'}\n"
         )

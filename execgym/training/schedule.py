@@ -1,4 +1,4 @@
-"""Typed training schedules loaded from TOML (``agents/schedules/*.toml``).
+"""Typed training schedules loaded from TOML (bundled: ``execgym/training/schedules/*.toml``).
 
 Contract: :func:`load_schedule(path)` / :func:`parse_schedule(data)` return a :class:`Schedule` or
 raise :class:`ScheduleError` whose message names the offending key path (``stages[1].rl.lr``) and
@@ -313,6 +313,16 @@ def _validate(schedule: Schedule) -> None:
     _check(ev.max_tokens >= 1, "eval.max_tokens: must be >= 1")
 
 
+def _check_options(env: str, options: dict, where: str) -> None:
+    """The task options of a mix entry, checked like ``execgym eval --env-options`` (a typo is an error)."""
+    from execgym.validation import UsageError, check_task_options
+
+    try:
+        check_task_options(env, options)
+    except UsageError as exc:
+        raise ScheduleError(f"{where}: {exc}") from None
+
+
 def _validate_data(stage: Stage, where: str) -> None:
     data = stage.data
     _check(data.samples >= 1, f"{where}.data.samples: must be >= 1")
@@ -323,6 +333,7 @@ def _validate_data(stage: Stage, where: str) -> None:
             entry.env in ENVIRONMENTS,
             f"{w}.env: unknown environment {entry.env!r}; known: {', '.join(ENVIRONMENTS)}",
         )
+        _check_options(entry.env, entry.options, f"{w}.options")
         if stage.kind == "sft":
             _check(
                 entry.env in SFT_ENVIRONMENTS,
@@ -471,8 +482,14 @@ def training_state_gb(schedule: Schedule, stage: Stage) -> float | None:
 
 
 def bundled_schedules_dir() -> Path:
-    """``agents/schedules`` of the source checkout (not part of a wheel)."""
-    return Path(__file__).resolve().parents[2] / "agents" / "schedules"
+    """The bundled schedules, installed with execgym (``execgym/training/schedules``; ``agents/schedules`` of a
+    checkout links there)."""
+    return Path(__file__).resolve().with_name("schedules")
+
+
+def bundled_schedules() -> list[str]:
+    """Names of the bundled schedules (``smoke-1gpu``, ``execverify-qwen7b``)."""
+    return sorted(p.stem for p in bundled_schedules_dir().glob("*.toml"))
 
 
 def resolve_schedule_path(name_or_path: str) -> Path:
@@ -485,4 +502,9 @@ def resolve_schedule_path(name_or_path: str) -> Path:
     )
     if candidate.exists():
         return candidate
-    raise ScheduleError(f"no schedule file {name_or_path!r} (and no bundled schedule of that name)")
+    from execgym.validation import suggestion
+
+    raise ScheduleError(
+        f"no schedule file {name_or_path!r} and no bundled schedule of that name"
+        f"{suggestion(Path(name_or_path).stem, bundled_schedules())}; bundled: {', '.join(bundled_schedules())}"
+    )

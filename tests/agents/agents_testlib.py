@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-HOOKS = REPO / "agents" / "openrlhf"
-SCHEDULES = REPO / "agents" / "schedules"
+HOOKS = REPO / "execgym" / "training" / "hookfiles"  # the installed hook files (agents/openrlhf/ has thin loaders)
+SCHEDULES = REPO / "execgym" / "training" / "schedules"
 FLAGS_FIXTURE = Path(__file__).with_name("openrlhf_0_11_2_flags.json")
 
 IM_START, IM_END = "<|im_start|>", "<|im_end|>"

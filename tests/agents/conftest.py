@@ -14,9 +14,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from agents_testlib import FLAGS_FIXTURE, HOOKS, load_by_path, make_openrlhf_standins
 
 
+@pytest.fixture(autouse=True)
+def first_batch_passed():
+    """Most hook tests feed odd labels on purpose: treat the first-batch label check as passed (the tests of
+    that check, test_agents_first_batch.py, reset it themselves)."""
+    from execgym.training import hooks
+
+    hooks._first_batch_passed.update(hooks.LABEL_COLUMNS)
+    yield
+    hooks.reset_first_batch_checks()
+
+
 @pytest.fixture
 def agent_module(monkeypatch):
-    """agents/openrlhf/agent_func.py loaded by path against the OpenRLHF stand-ins."""
+    """The installed agent_func.py loaded by path against the OpenRLHF stand-ins."""
     for name, module in make_openrlhf_standins().items():
         monkeypatch.setitem(sys.modules, name, module)
     module = load_by_path(HOOKS / "agent_func.py", "agent_module")

@@ -1,4 +1,6 @@
-"""verl and TRL adapters (loaded by path, as those trainers do) share execgym's scorer."""
+"""verl and TRL adapters (loaded by path, as those trainers do) share execgym's scorer.
+
+The installed hook files are loaded (execgym/training/hookfiles); agents/ has thin loaders for them."""
 
 from __future__ import annotations
 
@@ -12,12 +14,12 @@ WRONG = "<answer>\nassert f(0) == 'definitely not it'\n</answer>"
 
 @pytest.fixture(scope="module")
 def verl():
-    return load_by_path(REPO / "agents" / "verl" / "execgym_reward.py", "execgym_verl_reward")
+    return load_by_path(REPO / "execgym" / "training" / "hookfiles" / "verl_reward.py", "execgym_verl_reward")
 
 
 @pytest.fixture(scope="module")
 def trl():
-    return load_by_path(REPO / "agents" / "trl" / "execgym_reward.py", "execgym_trl_reward")
+    return load_by_path(REPO / "execgym" / "training" / "hookfiles" / "trl_reward.py", "execgym_trl_reward")
 
 
 def test_verl_odd_inputs_score_zero_with_same_keys(verl):

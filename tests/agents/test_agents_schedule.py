@@ -18,7 +18,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-SCHEDULES = Path(__file__).resolve().parents[2] / "agents" / "schedules"
+SCHEDULES = Path(__file__).resolve().parents[2] / "execgym" / "training" / "schedules"
 FLAG = re.compile(r"^--[A-Za-z]")
 
 

@@ -224,7 +224,7 @@ def test_real_run_without_openrlhf_fails_clearly(tmp_path, capsys):
     code = cli_main(["train", "--schedule", "smoke-1gpu", "-o", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 1
-    assert "OpenRLHF is not installed" in out and "pip install 'execgym[train]'" in out and "--dry-run" in out
+    assert "OpenRLHF is not installed" in out and 'pip install ".[train]"' in out and "--dry-run" in out
 
 
 def test_bad_schedule_exits_2(tmp_path, capsys):
@@ -292,3 +292,21 @@ def test_a_stage_whose_init_checkpoint_is_missing_is_refused(tmp_path, fake_open
     code = run_schedule(TrainOptions(str(schedule), str(tmp_path / "w"), stage="rl", evaluate=False), out)
     assert code == 1 and "checkpoint is not usable" in out.getvalue()
     assert _calls(fake_openrlhf) == []
+
+
+def test_every_python_command_uses_one_interpreter(tmp_path):
+    """RL, LoRA merge and eval all run with the interpreter running execgym (its venv), never a bare python3."""
+    import dataclasses
+
+    from execgym.training.commands import StagePaths, eval_command, stage_commands
+    from execgym.training.schedule import load_schedule
+
+    schedule = load_schedule(SCHEDULES / "execverify-qwen7b.toml")
+    sft = next(s for s in schedule.stages if s.kind == "sft")
+    lora_sft = dataclasses.replace(sft, sft=dataclasses.replace(sft.sft, lora_rank=8))
+    paths = StagePaths(tmp_path, "model", tmp_path / "r.py", tmp_path / "a.py")
+    commands = [c for s in schedule.stages for c in stage_commands(schedule, s, paths)]
+    commands += stage_commands(schedule, lora_sft, paths) + [eval_command(schedule, "m", tmp_path)]
+    pythons = {c.argv[c.argv.index("-m") - 1] for c in commands if "-m" in c.argv and c.argv[0] != "deepspeed"}
+    assert pythons == {sys.executable}
+    assert {c.name for c in commands} >= {"rl", "lora_merge", "eval"}

@@ -133,3 +133,30 @@ def test_rl_stage_rows_carry_the_spec_label(tmp_path, real_task):
         task = execgym.make_task(row["label"])
         assert task.prompt == row["prompt"] and row["datasource"] == f"execgym/{task.spec['env']}"
         assert execgym.score(row["label"], task.gold_response()).outcome == "correct"
+
+
+def test_dry_run_preview_is_exactly_the_real_runs_first_rows(tmp_path, real_task):
+    """A preview (``limit``) writes the first rows of the full build, and the dry run's "first planned tasks"
+    are the plan those rows come from (the plan never depends on the preview size)."""
+    import dataclasses
+
+    from execgym.training.data import stage_plan
+
+    real_task("ExecIO-v0")
+    schedule = load_schedule(SCHEDULES / "smoke-1gpu.toml")
+    stages = [dataclasses.replace(s, data=dataclasses.replace(s.data, samples=4, eval_samples=2))
+              for s in schedule.stages]
+    small = dataclasses.replace(schedule, stages=type(schedule.stages)(stages))
+
+    def read(path):
+        return [json.loads(line) for line in Path(path).read_text().splitlines()]
+
+    for stage in small.stages:
+        full = build_stage_data(small, stage, tmp_path / stage.name / "full")
+        preview = build_stage_data(small, stage, tmp_path / stage.name / "preview", limit=2)
+        assert read(preview.path) == read(full.path)[:2], stage.name
+        if stage.kind == "rl":
+            assert read(preview.eval_path) == read(full.eval_path)[:2]
+            firsts = [(p.env, p.level, p.seed) for p in stage_plan(small, stage)[:2]]
+            labels = [json.loads(r["label"]) for r in read(preview.path)]
+            assert [(lb["env"], lb["level"], lb["seed"]) for lb in labels] == firsts

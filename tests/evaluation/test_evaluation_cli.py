@@ -178,3 +178,27 @@ def test_same_seed_same_tasks_and_heuristic_never_sees_the_spec(tmp_path):
     b = env_items(["execgym/ExecIO-v0"], [1, 2], 4, seed=7)
     assert [i.seed for i in a] == [i.seed for i in b] and len({i.seed for i in a}) == 8
     assert [i.seed for i in env_items(["ExecIO-v0"], [1, 2], 4, seed=8)] != [i.seed for i in a]
+
+
+def test_plot_has_mean_reward_beside_accuracy_and_keeps_coinciding_lines_apart(tmp_path):
+    """ExecVar earns partial credit (mean reward > 0) at 0% accuracy: the reward panel shows it; two series at 0
+    everywhere stay visible (own marker and line style, horizontally offset)."""
+    pytest.importorskip("matplotlib")
+    from execgym.evaluation.report import build_figure, plot_series, write_plot
+
+    rows = [{"task": t, "level": lv, "accuracy": acc, "mean_reward": rew}
+            for t, acc, rew in (("ExecVar-v0", 0.0, 0.24), ("ExecIO-v0", 0.0, 0.0), ("ExecOI-v0", 0.0, 0.0))
+            for lv in (1, 2, 3)]
+    series = plot_series(rows)
+    assert series["ExecVar-v0"]["mean_reward"] == [0.24, 0.24, 0.24]
+    fig = build_figure(series, "t")
+    reward_ax, acc_ax = fig.axes
+    assert "reward" in reward_ax.get_ylabel() and "accuracy" in acc_ax.get_ylabel()
+    lines = reward_ax.get_lines()
+    assert [list(line.get_ydata()) for line in lines][0] == [0.24, 0.24, 0.24]
+    io, oi = lines[1], lines[2]  # both all-zero
+    assert list(io.get_xdata()) != list(oi.get_xdata())
+    assert io.get_marker() != oi.get_marker() and io.get_linestyle() != oi.get_linestyle()
+    path = write_plot(tmp_path, "m", rows)
+    sidecar = json.loads((tmp_path / "accuracy_by_level.json").read_text())
+    assert path.exists() and sidecar["series"]["ExecVar-v0"]["mean_reward"] == [0.24, 0.24, 0.24]

@@ -13,9 +13,12 @@ from execgym.models.openai_backend import parse_retry_after
 PROMPT = [{"role": "user", "content": "say something please"}]
 
 
-@pytest.fixture(params=["fast", "httpx"])
+@pytest.fixture(params=["fast", "httpx", "aiohttp"])
 def transport(request):
-    """Every behaviour is checked on both transports: execgym's asyncio client and httpx."""
+    """Every behaviour is checked on every transport: execgym's asyncio client, httpx and aiohttp's client
+    (the one benchmarks/eval.py compares it with; skipped where aiohttp is not installed)."""
+    if request.param == "aiohttp":
+        pytest.importorskip("aiohttp")
     return request.param
 
 
