@@ -129,6 +129,19 @@ class Progress:
         self.quiet = True
 
 
+def assess_rows(rows: list, args: argparse.Namespace, *, strict: bool, progress: Progress) -> list:
+    """``quality.assess`` over ``rows`` in slices of 16, so the progress bar moves for long files (the measures
+    of a row do not depend on the rows measured with it)."""
+    from execgym.synth.quality import assess
+
+    out: list = []
+    for start in range(0, len(rows), 16):
+        out.extend(assess(rows[start:start + 16], variants=args.variants, seed=args.seed, workers=args.workers,
+                          strict=strict))
+        progress.update(len(rows[start:start + 16]))
+    return out
+
+
 def first_per_level(rows: list, k: int) -> list:
     """The first ``k`` rows of each level, in order."""
     taken: dict[Any, int] = {}
@@ -148,7 +161,7 @@ def quality_summary(programs: Any, args: argparse.Namespace, *, strict: bool) ->
     measure is reported in the dict's ``error``.
     """
     from execgym.synth.decide import SynthesisError
-    from execgym.synth.quality import assess, summarize_by_level
+    from execgym.synth.quality import summarize_by_level
 
     k = max(0, args.quality_sample)
     if isinstance(programs, Path):
@@ -161,8 +174,7 @@ def quality_summary(programs: Any, args: argparse.Namespace, *, strict: bool) ->
         return {"note": note, "programs": 0, "levels": {}}
     progress = Progress(len(sample), args.quiet, label="quality", unit="prog")
     try:
-        qualities = assess(sample, variants=args.variants, seed=args.seed, workers=args.workers, strict=strict,
-                           progress=progress.update)
+        qualities = assess_rows(sample, args, strict=strict, progress=progress)
     except SynthesisError as exc:
         return {"note": note, "programs": len(sample), "levels": {}, "error": str(exc)}
     finally:

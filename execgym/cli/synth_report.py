@@ -85,10 +85,10 @@ def own_programs(rows: list) -> bool:
 
 
 def main(args: argparse.Namespace) -> int:
-    from execgym.cli.synth import Progress
+    from execgym.cli.synth import Progress, assess_rows
     from execgym.synth.decide import SynthesisError
     from execgym.synth.levels import parse_levels
-    from execgym.synth.quality import assess, format_summary, summarize_by_level
+    from execgym.synth.quality import format_summary, summarize_by_level
 
     for flag, value in (("--teacher", args.teacher), ("--shard", args.shard),
                         ("--difficulty-model", args.difficulty_model)):
@@ -119,10 +119,8 @@ def main(args: argparse.Namespace) -> int:
     progress = Progress(len(rows) + len(ref_rows), args.quiet, label="report", unit="row")
     started = time.perf_counter()
     try:
-        qualities = assess(rows, variants=args.variants, seed=args.seed, workers=args.workers,
-                           strict=own_programs(rows), progress=progress.update)
-        ref_qualities = assess(ref_rows, variants=args.variants, seed=args.seed, workers=args.workers,
-                               strict=own_programs(ref_rows), progress=progress.update) if ref_rows else []
+        qualities = assess_rows(rows, args, strict=own_programs(rows), progress=progress)
+        ref_qualities = assess_rows(ref_rows, args, strict=own_programs(ref_rows), progress=progress)
     except SynthesisError as exc:
         progress.close()
         print(f"execgym synth: the sandbox could not measure the file: {exc}", file=sys.stderr)
