@@ -77,6 +77,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     teacher.add_argument("--timeout", type=float, default=None, help="per-request timeout in seconds (openai:)")
     teacher.add_argument("--max-retries", type=int, default=None, help="retries on 429/5xx/timeouts (openai:)")
     parser.set_defaults(handler=main)
+
+    def one_line_error(message: str) -> None:  # a mistake in the command: one line, exit 2
+        print(f"execgym synth: {message} (execgym synth --help lists the options)", file=sys.stderr)
+        raise SystemExit(2)
+
+    parser.error = one_line_error  # type: ignore[method-assign]
     return parser
 
 

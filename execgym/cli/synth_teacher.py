@@ -113,4 +113,4 @@ def main(args: argparse.Namespace) -> int:
             print(format_summary(summary["quality"]["levels"]), file=sys.stderr)
     if args.summary_json:
         Path(args.summary_json).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return 1 if summary["failed"]["requests"] or summary["failed"]["sandbox"] else 0
+    return 1 if any(summary["failed"].values()) else 0

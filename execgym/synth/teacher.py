@@ -326,7 +326,7 @@ async def run_teacher(model: Any, run: TeacherRun, output: str | Path, *, concur
             variants=run.variants, seed=derive_seed("teacher-variants", run.seed), max_line_steps=run.max_line_steps,
             allow=run.allow, workers=workers, blueprint=blueprint)
         if not verdict.finished:
-            failed["sandbox"] += 1
+            failed["sandbox" if verdict.reason == "sandbox_error" else "internal"] += 1
             failures.append(f"{item.key} {kind}: {verdict.detail}"[:300])
             return
         record(item, kind, verdict, completion, code)
@@ -368,7 +368,8 @@ async def run_teacher(model: Any, run: TeacherRun, output: str | Path, *, concur
     usage = model.usage.to_dict() if hasattr(model, "usage") else {}
     summary.update({
         "output": str(output), "ledger": str(ledger_path(output)), "origin": origin, "complete": complete,
-        "resumed": state.resumed, "failed": {"requests": failed["requests"], "sandbox": failed["sandbox"]},
+        "resumed": state.resumed, "failed": {"requests": failed["requests"], "sandbox": failed["sandbox"],
+                   "internal": failed["internal"]},
         "failures": failures[:20], "usage": usage, "wall_s": round(time.perf_counter() - started, 2),
     })
     summary["tokens"]["this_run"] = {"prompt": usage.get("prompt_tokens", 0),
@@ -423,9 +424,10 @@ def format_teacher_summary(summary: dict) -> str:
                  + (f" (this run: prompt {this.get('prompt', 0):,}, completion {this.get('completion', 0):,})"
                     if this else ""))
     failed = summary.get("failed") or {}
-    if failed.get("requests") or failed.get("sandbox"):
+    if any(failed.values()):
         lines.append(f"not finished: {failed.get('requests', 0)} failed requests, {failed.get('sandbox', 0)} "
-                     "sandbox errors (run the same command again to retry them)")
+                     f"sandbox errors, {failed.get('internal', 0)} check errors (run the same command again to "
+                     "retry them)")
     columns = [(lvl, kind) for lvl in levels for kind in KINDS]
     headers = [f"L{lvl} {kind[:3]}" for lvl, kind in columns] + ["all raw", "all mut"]
     reasons = [r for r in REASONS if any(summary["reasons"][k].get(r) for k in KINDS)]

@@ -21,8 +21,9 @@ Contract: ``check_code(code, *, level, focus, config, ...) -> TeacherVerdict`` n
 - quality (``execgym.synth.quality.judge`` over the call plus up to ``variants`` input variants from
   ``variant_calls``): each of ``quality.PROBLEMS`` unless listed in ``allow``.
 
-``sandbox_error`` (the sandbox itself failed, even after retries) is a reason too, but it says nothing about
-the answer: the teacher route does not record it as finished.
+``sandbox_error`` (the sandbox itself failed, even after retries) and ``internal_error`` (the checks themselves
+failed) are reasons too, but they say nothing about the answer: the teacher route does not record them as
+finished, so the next run judges the answer again.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ from execgym.synth.teacher_prompts import Configuration
 STATIC_REASONS = ("no_code_block", "syntax_error", "comment", "no_function", "prints", "print_call",
                   "call_not_literal", "signature", "call_chain", "nondeterministic")
 EXECUTION_REASONS = ("crash", "timeout", "too_long", "policy_violation", "prints", "not_literal",
-                     "nondeterministic", "sandbox_error")
+                     "nondeterministic", "sandbox_error", "internal_error")
 REASONS: tuple[str, ...] = tuple(dict.fromkeys(("accepted", *STATIC_REASONS, *EXECUTION_REASONS, *PROBLEMS)))
 NONDETERMINISTIC_MODULES = frozenset({"random", "time", "datetime", "uuid", "secrets", "os"})
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -70,7 +71,7 @@ class TeacherVerdict:
     @property
     def finished(self) -> bool:
         """Whether the verdict is about the answer (``sandbox_error`` is about the machine)."""
-        return self.reason != "sandbox_error"
+        return self.reason not in ("sandbox_error", "internal_error")
 
 
 def _reject(reason: str, detail: str = "") -> TeacherVerdict:
@@ -247,7 +248,18 @@ def _failed(result: Any, what: str, limit: float) -> TeacherVerdict | None:
     return _reject("too_long", f"{what}: {outcome}" + (" (trace bound)" if outcome == "ok" else ""))
 
 
-def check_code(code: str | None, *, level: int, focus: tuple[str, str], config: Configuration,
+def check_code(code: str | None, **kwargs: Any) -> TeacherVerdict:
+    """Judge one teacher answer's code block (see the module contract and ``_check_code``'s arguments).
+
+    Never raises: a failure of the checks themselves (a bug, not the answer's fault) is reason
+    ``internal_error``, which, like ``sandbox_error``, is not a finished verdict."""
+    try:
+        return _check_code(code, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - one odd answer must not end a long run
+        return _reject("internal_error", f"{type(exc).__name__}: {exc}")
+
+
+def _check_code(code: str | None, *, level: int, focus: tuple[str, str], config: Configuration,
                origin: str, meta: dict | None = None, variants: int = 5, seed: int = 0,
                max_line_steps: int = 1000, allow: Sequence[str] = (), workers: int | None = None,
                blueprint: Sequence[str] = (), timeout: float = 2.0,

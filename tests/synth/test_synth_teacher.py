@@ -106,7 +106,7 @@ def test_every_answer_ends_with_its_counted_reason_and_the_run_resumes(teacher_s
         expected[reason] = expected.get(reason, 0) + 1
     assert summary["reasons"]["raw"] == expected
     assert summary["accepted"] == {"raw": 1, "mutated": 1, "total": 2}
-    assert summary["complete"] and summary["failed"] == {"requests": 0, "sandbox": 0}
+    assert summary["complete"] and summary["failed"] == {"requests": 0, "sandbox": 0, "internal": 0}
     requests = teacher_server.state.requests
     asked = len(requests)
     assert asked == 2 * len(ANSWERS) - 1
@@ -228,6 +228,25 @@ def test_teacher_mistakes_are_one_line_and_exit_2(tmp_path, capsys, args, messag
     assert main(["synth", *args, "-o", str(tmp_path / "t.jsonl")]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_a_bad_option_value_is_one_line_and_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["synth", "--teacher", "openai:m", "--concurrency", "many"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--concurrency" in err and "invalid int value" in err
+
+
+def test_a_check_that_fails_is_not_a_verdict(monkeypatch):
+    from execgym.synth import teacher_checks
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the checks")
+
+    monkeypatch.setattr(teacher_checks, "_check_code", broken)
+    verdict = check_code(GOOD, level=1, focus=("str", "upper"), config=Configuration.for_level(1), origin="t")
+    assert verdict.reason == "internal_error" and not verdict.finished and "a bug" in verdict.detail
 
 
 def test_teacher_needs_an_output_file_and_refuses_another_configuration(teacher_server, tmp_path, capsys):
