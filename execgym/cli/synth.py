@@ -2,12 +2,17 @@
 
     execgym synth --level 4 -n 10000 --seed 0 -o programs.jsonl [--workers N] [--shard i/N]
     execgym synth --level 1-6 -n 1000 -o all.jsonl --difficulty-model heuristic --max-pass 3
+    execgym synth --report programs.jsonl [--against cruxeval.jsonl] [--json]
+    execgym synth --teacher openai:MODEL --base-url URL -o teacher.jsonl [--level 1-6] [--concurrency 16]
 
 Items are the flattened list of (level, index) pairs, level-major; item (level, i) is
 ``generate(level, item_seed(seed, level, i))``. ``--shard i/N`` writes the i-th of N contiguous slices of
 that list, so the N shard files concatenated in order equal the unsharded output byte for byte. A summary
-(acceptance rate, per-operation coverage, feature distributions per level) goes to stderr and, with
-``--summary-json``, to a file.
+(acceptance rate, per-operation coverage, feature distributions per level, and the quality report of the
+first ``--quality-sample`` programs of each level) goes to stderr and, with ``--summary-json``, to a file.
+
+``--report FILE`` measures any program file instead (``execgym.cli.synth_report``); ``--teacher NAME`` asks
+a model for the programs with the reference's prompts (``execgym.cli.synth_teacher``).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import json
 import sys
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +29,12 @@ from typing import Any
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("synth", help="generate filtered programs (levels 1-8) as JSONL",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--level", default="1", help="level, range or list: 4, 1-6, 1,3")
-    parser.add_argument("-n", type=int, default=100, help="programs per level")
-    parser.add_argument("--seed", type=int, default=0, help="base seed")
+    parser.add_argument("--level", default=None,
+                        help="level, range or list: 4, 1-6, 1,3 (default 1; 1-6 with --teacher)")
+    parser.add_argument("-n", type=int, default=None,
+                        help="programs per level (default 100); with --teacher prompts per level (default one "
+                             "per catalog entry); with --report the first N rows of each level")
+    parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     parser.add_argument("-o", "--output", default="-", help="output JSONL path ('-' = stdout)")
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
     parser.add_argument("--shard", default=None, help="i/N: write only the i-th of N contiguous slices")
@@ -34,13 +43,48 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--max-line-steps", type=int, default=1000, help="trace budget in line steps")
     parser.add_argument("--summary-json", default=None, help="also write the summary as JSON here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
+    parser.add_argument("--quality-sample", type=int, default=200,
+                        help="programs per level the end-of-run quality report measures (default 200; 0: none)")
+    parser.add_argument("--variants", type=int, default=5,
+                        help="input variants per program for the quality measures (default 5)")
     parser.add_argument("--difficulty-model", default=None,
                         help="keep only programs MODEL solves at most --max-pass of --difficulty-samples times")
     parser.add_argument("--difficulty-samples", type=int, default=10,
                         help="times --difficulty-model answers each program's input-to-output question")
     parser.add_argument("--max-pass", type=int, default=3,
                         help="keep a program only when --difficulty-model solves it at most this many times")
+    report = parser.add_argument_group("quality report (--report)")
+    report.add_argument("--report", metavar="FILE", default=None,
+                        help="measure FILE (Program JSONL, {code, input} or {code, inputs} rows) and print the "
+                             "quality report")
+    report.add_argument("--against", metavar="FILE", default=None, help="a reference file shown beside it")
+    report.add_argument("--json", action="store_true", help="print the report as JSON")
+    report.add_argument("--details", metavar="FILE", default=None, help="also write each row's measures (JSONL)")
+    teacher = parser.add_argument_group("teacher route (--teacher)")
+    teacher.add_argument("--teacher", metavar="NAME", default=None,
+                         help="openai:MODEL (or vllm:PATH, hf:PATH): the model that writes the programs")
+    teacher.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1")
+    teacher.add_argument("--api-key-env", default=None,
+                         help="environment variable holding the API key (default OPENAI_API_KEY)")
+    teacher.add_argument("--concurrency", type=int, default=16, help="prompts in flight (default 16)")
+    teacher.add_argument("--entries", default=None,
+                         help="catalog entries: reference (default, the paper's 186), all, or type/method,...")
+    teacher.add_argument("--no-mutate", action="store_true", help="skip the input-rewrite mutation")
+    teacher.add_argument("--temperature", type=float, default=None, help="default 0.8 (the reference's)")
+    teacher.add_argument("--top-p", type=float, default=None, help="default 0.9")
+    teacher.add_argument("--max-tokens", type=int, default=None, help="default 4096")
+    teacher.add_argument("--mutate-temperature", type=float, default=None, help="default 0.4")
+    teacher.add_argument("--allow-problems", default=None, metavar="LIST",
+                         help="quality problems that do not reject a program (e.g. constant_test,dead_statement)")
+    teacher.add_argument("--timeout", type=float, default=None, help="per-request timeout in seconds (openai:)")
+    teacher.add_argument("--max-retries", type=int, default=None, help="retries on 429/5xx/timeouts (openai:)")
     parser.set_defaults(handler=main)
+
+    def one_line_error(message: str) -> None:  # a mistake in the command: one line, exit 2
+        print(f"execgym synth: {message} (execgym synth --help lists the options)", file=sys.stderr)
+        raise SystemExit(2)
+
+    parser.error = one_line_error  # type: ignore[method-assign]
     return parser
 
 
@@ -62,6 +106,66 @@ def shard_items(levels: list[int], n: int, shard: tuple[int, int]) -> list[tuple
     index, count = shard
     start, end = len(items) * index // count, len(items) * (index + 1) // count
     return items[start:end]
+
+
+def Progress(total: int, quiet: bool, label: str = "synth", unit: str = "prog") -> Any:
+    """The progress bar of the synth commands (``execgym.progress.progress_bar``; off when ``quiet``)."""
+    from execgym.progress import progress_bar
+
+    return progress_bar(total, label, unit=unit, enabled=not quiet)
+
+
+def assess_rows(rows: list, args: argparse.Namespace, *, strict: bool, progress: Progress) -> list:
+    """``quality.assess`` over ``rows`` in slices of 16, so the progress bar moves for long files (the measures
+    of a row do not depend on the rows measured with it)."""
+    from execgym.synth.quality import assess
+
+    out: list = []
+    for start in range(0, len(rows), 16):
+        out.extend(assess(rows[start:start + 16], variants=args.variants, seed=args.seed, workers=args.workers,
+                          strict=strict))
+        progress.update(len(rows[start:start + 16]))
+    return out
+
+
+def first_per_level(rows: list, k: int) -> list:
+    """The first ``k`` rows of each level, in order."""
+    taken: dict[Any, int] = {}
+    out = []
+    for row in rows:
+        level = getattr(row, "level", None)
+        if taken.get(level, 0) < k:
+            taken[level] = taken.get(level, 0) + 1
+            out.append(row)
+    return out
+
+
+def quality_summary(programs: Any, args: argparse.Namespace, *, strict: bool) -> dict:
+    """The quality report (``summarize_by_level``) of the first ``--quality-sample`` programs of each level.
+
+    ``programs`` is a list of Programs/ProgramRows or the path of a program file. Never raises: a failure to
+    measure is reported in the dict's ``error``.
+    """
+    from execgym.synth.decide import SynthesisError
+    from execgym.synth.quality import summarize_by_level
+
+    k = max(0, args.quality_sample)
+    if isinstance(programs, Path):
+        from execgym.synth.rows import read_program_rows
+
+        programs = read_program_rows(programs) if programs.exists() else []
+    sample = first_per_level(list(programs), k) if k else []
+    note = f"the first {k} programs of each level, 1 + {args.variants} calls each"
+    if not sample:
+        return {"note": note, "programs": 0, "levels": {}}
+    progress = Progress(len(sample), args.quiet, label="quality", unit="prog")
+    try:
+        qualities = assess_rows(sample, args, strict=strict, progress=progress)
+    except SynthesisError as exc:
+        return {"note": note, "programs": len(sample), "levels": {}, "error": str(exc)}
+    finally:
+        progress.close()
+    return {"note": note, "programs": len(sample), "levels": summarize_by_level(qualities)}
 
 
 def _difficulty(programs: list, args: argparse.Namespace, model: Any) -> list:
@@ -125,21 +229,63 @@ def _print_summary(summary: dict) -> None:
               f"{mean('trace_length'):>5}  {mean('branches'):>8}  {mean('loop_iterations'):>5}", file=sys.stderr)
 
 
+def _print_quality(quality: dict | None) -> None:
+    if not quality:
+        return
+    if quality.get("error"):
+        print(f"quality not measured: {quality['error']}", file=sys.stderr)
+    elif quality.get("levels"):
+        from execgym.synth.quality import format_summary
+
+        print(f"quality ({quality['note']}):", file=sys.stderr)
+        print(format_summary(quality["levels"]), file=sys.stderr)
+
+
 def main(args: argparse.Namespace) -> int:
-    from execgym.progress import progress_bar
+    if args.report:
+        from execgym.cli import synth_report
+
+        return synth_report.main(args)
+    if args.teacher:
+        from execgym.cli import synth_teacher
+
+        return synth_teacher.main(args)
+    return generate_main(args)
+
+
+def _generation_flag_errors(args: argparse.Namespace) -> str:
+    for flag, value in (("--against", args.against), ("--json", args.json), ("--details", args.details)):
+        if value:
+            return f"{flag} belongs to --report FILE"
+    for flag, value in (("--base-url", args.base_url), ("--api-key-env", args.api_key_env),
+                        ("--entries", args.entries), ("--no-mutate", args.no_mutate),
+                        ("--allow-problems", args.allow_problems), ("--temperature", args.temperature),
+                        ("--mutate-temperature", args.mutate_temperature)):
+        if value:
+            return f"{flag} belongs to --teacher NAME"
+    if args.n is not None and args.n < 0:
+        return "-n must be >= 0"
+    if args.quality_sample < 0 or args.variants < 0:
+        return "--quality-sample and --variants must be >= 0"
+    return ""
+
+
+def generate_main(args: argparse.Namespace) -> int:
     from execgym.synth.api import SynthStats, generate_many, item_seed
     from execgym.synth.filters import FilterConfig
     from execgym.synth.levels import parse_levels
 
+    problem = _generation_flag_errors(args)
+    if problem:
+        print(f"execgym synth: {problem}", file=sys.stderr)
+        return 2
     try:
-        levels = parse_levels(args.level)
+        levels = parse_levels(args.level or "1")
         shard = parse_shard(args.shard)
     except ValueError as exc:
         print(f"execgym synth: {exc}", file=sys.stderr)
         return 2
-    if args.n < 0:
-        print("execgym synth: -n must be >= 0", file=sys.stderr)
-        return 2
+    args.n = 100 if args.n is None else args.n
     model = None
     if args.difficulty_model:
         from execgym.models import ModelError, load_model
@@ -159,7 +305,9 @@ def main(args: argparse.Namespace) -> int:
     config = FilterConfig(max_line_steps=args.max_line_steps, chunk=max(1, args.chunk), workers=args.workers)
     stats_by_level: dict[int, SynthStats] = {}
     kept: list = []
-    progress = progress_bar(len(items), "synth", unit="prog", enabled=not args.quiet)
+    measure = bool(args.quality_sample) and (args.summary_json or not args.quiet)
+    to_measure: dict[int, list] = defaultdict(list)
+    progress = Progress(len(items), args.quiet)
     out = sys.stdout if args.output == "-" else open(Path(args.output), "w", encoding="utf-8")
     try:
         position = 0
@@ -179,6 +327,9 @@ def main(args: argparse.Namespace) -> int:
                 out.write(json.dumps(program.to_dict(), sort_keys=True) + "\n")
             out.flush()
             kept.extend(summary_row(p) for p in programs)
+            if measure:
+                room = args.quality_sample - len(to_measure[level])
+                to_measure[level].extend(replace(p, trace_steps=None) for p in programs[:max(0, room)])
     finally:
         progress.close()
         if out is not sys.stdout:
@@ -186,8 +337,11 @@ def main(args: argparse.Namespace) -> int:
     summary = summarize(kept, stats_by_level)
     summary["items"] = len(items)
     summary["shard"] = list(shard)
+    if measure:
+        summary["quality"] = quality_summary([p for level in levels for p in to_measure[level]], args, strict=True)
     if not args.quiet:
         _print_summary(summary)
+        _print_quality(summary.get("quality"))
     if args.summary_json:
         Path(args.summary_json).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     return 0

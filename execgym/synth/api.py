@@ -269,11 +269,14 @@ def variant_calls(source: str, entry: str, call: str, n: int, seed: int, *,
                 calls.append(text)
         if not calls:
             continue
-        for text, ok, value in _run_variants(source, calls, strict):
+        results = _run_variants(source, calls, strict)
+        for text, ok, value in results:
             if ok and is_literal(value) and len(repr(value)) <= 400:
                 found.append(text)
                 if len(found) == n:
                     return found
+        if not strict and any(value is _WALL_CLOCK for _, _, value in results):
+            break  # a user's program whose varied inputs run past the wall clock: more rounds only cost time
     return found
 
 
@@ -299,8 +302,15 @@ def _run_variants(source: str, calls: Sequence[str], strict: bool = True) -> lis
         traces = run_decided(requests, what="input-variant trace")
     else:
         traces = run_batch(requests)
-    return [(text, str(getattr(t.outcome, "value", t.outcome)) == "ok" and not t.truncated, t.return_value)
-            for text, t in zip(calls, traces)]
+    out = []
+    for text, t in zip(calls, traces):
+        outcome = str(getattr(t.outcome, "value", t.outcome))
+        value = _WALL_CLOCK if outcome in ("timeout", "sandbox_error") else t.return_value
+        out.append((text, outcome == "ok" and not t.truncated, value))
+    return out
+
+
+_WALL_CLOCK = object()  # marks a variant call that the wall clock stopped (only possible when not strict)
 
 
 # ---------------------------------------------------------------------------------------------- mutation

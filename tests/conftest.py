@@ -1,4 +1,4 @@
-"""Fixtures for the evaluation tests: a real OpenAI-compatible chat-completions server on loopback.
+"""Shared fixtures: a real OpenAI-compatible chat-completions server on loopback (evaluation and synth tests).
 
 ``openai_server`` starts ``http.server.ThreadingHTTPServer`` on 127.0.0.1 (a free port) in a thread.
 Its behaviour is scripted per test through ``server.state``:
