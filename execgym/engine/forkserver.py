@@ -38,7 +38,7 @@ import struct
 import sys
 import time
 
-from execgym.engine import isolation
+from execgym.engine import isolation, seccomp
 from execgym.engine.protocol import REQUEST_HEAD, encode_response, read_exact, write_all
 
 PREIMPORTED_MODULES: tuple[str, ...] = (
@@ -60,6 +60,18 @@ DEFAULT_SANDBOX_LIMITS: dict = {
 }
 
 _ERR_TAIL = 2048
+# Signals the server and zygote block (inherited by the zygote; each child restores its mask):
+# none can be sent by a child (seccomp: kill/tgkill only to itself, no F_SETOWN/O_ASYNC, no
+# signalling ioctl), so this is the second line -- a stray SIGINT, SIGIO, SIGTSTP... cannot
+# stop, interrupt or kill the worker. SIGKILL and SIGSTOP cannot be blocked; SIGTERM stays for
+# the pool. The server is also PID 1 of its PID namespace (signals without handler ignored).
+WORKER_BLOCKED_SIGNALS = frozenset({
+    signal.SIGINT, signal.SIGQUIT, signal.SIGHUP, signal.SIGIO, signal.SIGURG, signal.SIGTSTP,
+    signal.SIGTTIN, signal.SIGTTOU, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM,
+    signal.SIGVTALRM, signal.SIGPROF, signal.SIGWINCH, signal.SIGXCPU, signal.SIGXFSZ,
+    signal.SIGPIPE})
+ZYGOTE_REPORT_S = 2.0  # after a kill, the most the server waits for the zygote's status report
+SPARE_WAIT_S = 5.0     # the most the server waits for the zygote's next pre-forked child
 RUN_NAME = b"execgym-run"  # comm name of a forked child (waiting for its request, or running it)
 _WARM_UP_SOURCE = (
     "def helper(x):\n    return x % 7\n\n"
@@ -109,7 +121,9 @@ class _Server:
         self.devnull = devnull
         self.config = config
         self.layers: dict = {"notes": []}
-        self.seccomp: isolation.SeccompFilter | None = None
+        self.seccomp: seccomp.SeccompFilter | None = None
+        self.identity: isolation.ChildIdentity | None = None  # children's ids in the user namespace
+        self.workdir_owner: int | None = None  # the children's uid when it differs from ours
         self.pid_ns_init = False
         self.work_root = ""
         self.counter = 0
@@ -149,13 +163,11 @@ class _Server:
             layers["subreaper"] = self.pid_ns_init
             layers["notes"].append(f"subreaper: {exc}")
         if self.config.get("seccomp", True):
-            try:
-                self.seccomp = isolation.SeccompFilter()
-            except OSError as exc:
-                layers["notes"].append(f"seccomp: {exc}")
+            self._prepare_seccomp()
         else:
             layers["notes"].append("seccomp disabled by configuration")
         layers["seccomp"] = self.seccomp is not None
+        layers["seccomp_backend"] = self.seccomp.backend if self.seccomp is not None else None
         layers["rlimits"] = True
         try:  # children cannot open the server's /proc/<pid>/mem, environ or fds
             isolation.set_dumpable(False)
@@ -168,11 +180,21 @@ class _Server:
         self.child_uid = None
         if not layers["user_ns"] and os.geteuid() == 0:
             self.child_uid = isolation.UNPRIVILEGED_UID
+            self.workdir_owner = self.child_uid
+            layers["identity"] = {"child_host_uid": self.child_uid, "child_host_gid": self.child_uid,
+                                  "child_uid": self.child_uid, "worker_host_uid": 0,
+                                  "mapping": "no user namespace: children setuid to nobody"}
+        elif not layers["user_ns"]:
+            layers["identity"] = {"child_host_uid": os.geteuid(), "child_host_gid": os.getegid(),
+                                  "child_uid": os.geteuid(), "worker_host_uid": os.geteuid(),
+                                  "mapping": "no user namespace: the caller's own ids"}
         layers["unprivileged_uid"] = self.child_uid is not None or layers["user_ns"]
         self._warm_up()
         if layers["private_tmp"]:
             self.work_root = "/tmp/execgym"
             os.makedirs(self.work_root, mode=0o711, exist_ok=True)
+            if self.workdir_owner is not None:
+                os.chmod(self.work_root, 0o1777)  # children (another uid) may create temp files
         else:
             self.work_root = _make_private_dir(os.environ.get("TMPDIR") or "/tmp")
             if self.child_uid is not None:
@@ -190,7 +212,27 @@ class _Server:
             isolation.libc().malloc_trim(0)
         except (OSError, AttributeError):
             pass
+        # block what no child can send anyway (see WORKER_BLOCKED_SIGNALS); the zygote inherits it
+        signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_BLOCKED_SIGNALS)
         self._start_zygote()
+
+    def _prepare_seccomp(self) -> None:
+        """The children's seccomp filter: the program the caller compiled with libseccomp
+        (``seccomp_bpf``), or the built-in one (``seccomp_backend="builtin"`` or the fallback)."""
+        layers = self.layers
+        if self.config.get("seccomp_note"):
+            layers["notes"].append(str(self.config["seccomp_note"]))
+        program = self.config.get("seccomp_bpf")
+        if program and self.config.get("seccomp_backend") == "libseccomp":
+            try:
+                self.seccomp = seccomp.SeccompFilter(bytes.fromhex(program), backend="libseccomp")
+                return
+            except (OSError, ValueError) as exc:
+                layers["notes"].append(f"libseccomp program rejected ({exc}); built-in filter")
+        try:
+            self.seccomp = seccomp.SeccompFilter(None, backend="builtin")
+        except OSError as exc:
+            layers["notes"].append(f"seccomp: {exc}")
 
     def _warm_up(self) -> None:
         """Run execgym's own sample program through every mode once, in the server itself.
@@ -221,14 +263,31 @@ class _Server:
     def _enter_namespaces(self) -> None:
         layers = self.layers
         try:
-            ipc_uts = isolation.enter_user_net_pid_namespaces(pid_ns=True)
+            userns = isolation.enter_user_net_pid_namespaces(pid_ns=True)
         except OSError as exc:
             layers["notes"].append(f"user/net/pid namespaces unavailable: {exc}")
             return
-        layers.update(user_ns=True, net_ns=True, ipc_ns=ipc_uts)
+        layers.update(user_ns=True, net_ns=True, ipc_ns=userns.ipc_uts)
+        ns_id = userns.child_ns_id
+        layers["identity"] = {
+            "child_uid": ns_id, "child_host_uid": userns.host_id(ns_id, "uid"),
+            "child_host_gid": userns.host_id(ns_id, "gid"), "worker_host_uid": userns.host_id(0, "uid"),
+            "mapping": "privileged map (root caller)" if userns.privileged_map else "own id only",
+            "uid_map": userns.uid_map.strip()}
+        self.identity = isolation.ChildIdentity(ns_id)
+        if userns.privileged_map:
+            self.workdir_owner = ns_id
+        switched = []
+
+        def switch_identity() -> None:
+            if userns.privileged_map and not switched:
+                isolation.become_namespace_root()  # host root no more: WORKER_HOST_ID
+                switched.append(True)
+
         # The next child becomes PID 1 of the new PID namespace: make it the real server.
         pid = os.fork()
         if pid:
+            switch_identity()
             os.close(self.req_fd)
             os.close(self.resp_fd)
             signal.signal(signal.SIGTERM, lambda *_: os.kill(pid, signal.SIGKILL))
@@ -250,14 +309,16 @@ class _Server:
             pass
         try:
             report = isolation.isolate_filesystem(_paths_to_keep(),
-                                                  int(self.config.get("tmp_size_mb", 256)))
+                                                  int(self.config.get("tmp_size_mb", 256)),
+                                                  switch_identity=switch_identity)
             layers.update(mount_ns=True, readonly_root=report.readonly_root,
                           private_tmp=report.private_tmp, private_proc=report.private_proc,
-                          hidden_paths=report.hidden)
+                          hidden_paths=report.hidden, proc_mode=report.proc_mode)
             if report.failed_mounts:
                 layers["notes"].append("could not remount read-only: " + ", ".join(report.failed_mounts))
         except OSError as exc:
             layers["notes"].append(f"mount namespace unavailable: {exc}")
+        switch_identity()  # whatever happened above
 
     # -- serving --------------------------------------------------------------------------
     def hello(self) -> None:
@@ -347,7 +408,7 @@ class _Server:
         fork = isolation.raw_fork() or os.fork
         memfd_create, pipe, close, setpgid, mkdir = os.memfd_create, os.pipe, os.close, os.setpgid, os.mkdir
         level, kind = _socket.SOL_SOCKET, _socket.SCM_RIGHTS
-        root, uid = os.fsencode(self.work_root), self.child_uid
+        root, uid = os.fsencode(self.work_root), self.workdir_owner
         counter = 0
         while True:
             counter += 1
@@ -391,7 +452,10 @@ class _Server:
                 return
 
     def _receive_spare(self) -> _Spare:
-        """The next pre-forked child: its pid, work dir and the server's ends of its channels."""
+        """The next pre-forked child: its pid, work dir and the server's ends of its channels.
+        A zygote that does not send one within ``SPARE_WAIT_S`` (stopped, wedged) is gone."""
+        if not select.select([self.zsock], [], [], SPARE_WAIT_S)[0]:
+            raise _ZygoteGone(f"zygote sent no child within {SPARE_WAIT_S} s")
         try:
             msg, anc, _, _ = self.zsock.recvmsg(4096, _socket.CMSG_SPACE(_SPARE_FDS.size))
         except OSError as exc:
@@ -412,8 +476,12 @@ class _Server:
         return _Spare(pid, req_w, os.fsdecode(msg[_SPARE_MSG.size:]), out_fd, err_fd, res_fd)
 
     def _child_status(self, spare: _Spare) -> tuple[int, int, float]:
-        """Wait for the zygote's report on ``spare``'s child: (wait status, ru_maxrss, CPU s)."""
+        """Wait for the zygote's report on ``spare``'s child: (wait status, ru_maxrss, CPU s).
+        The child has ended or been killed: a zygote silent for ``ZYGOTE_REPORT_S`` is gone (so
+        no run costs the caller more than its timeout plus that)."""
         pid = spare.pid
+        if not select.select([self.zsock], [], [], ZYGOTE_REPORT_S)[0]:
+            raise _ZygoteGone(f"zygote did not report within {ZYGOTE_REPORT_S} s")
         try:
             msg = self.zsock.recv(_STATUS_MSG.size)
         except OSError as exc:
@@ -581,6 +649,9 @@ class _Server:
             os.closerange(5, 1 << 16)
             os.chdir(workdir)
             isolation.set_process_name(RUN_NAME)
+            signal.pthread_sigmask(signal.SIG_SETMASK, ())  # the server's blocked set is not the program's
+            if self.identity is not None:  # the children's own ids, no capability left
+                self.identity.apply()
             # Confine before the request exists (off the critical path): the server sets this
             # child's rlimits with prlimit before it sends the request. A child that must drop to
             # another uid (no user namespace) cannot be prlimit-ed without CAP_SYS_RESOURCE: it

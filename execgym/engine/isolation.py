@@ -11,10 +11,10 @@ Layers, outside to inside:
 * ``isolate_filesystem`` -- (inside the PID namespace) a private mount namespace where every
   mount is remounted read-only, a size-capped tmpfs covers ``/tmp`` (the work dirs live there),
   and ``/proc`` is a fresh procfs of the sandbox's own PID namespace (host processes invisible).
-* ``SeccompFilter`` -- a hand-built classic-BPF seccomp filter (x86_64 only) installed in every
-  per-execution child: no new processes (clone without CLONE_THREAD, fork, vfork), no exec, no
-  sockets, no signals to other processes, no ptrace, no raising rlimits, no namespace or mount
-  changes, plus a list of kernel-attack-surface syscalls.
+* identities -- a root caller's namespace maps only to unprivileged host ids
+  (``WORKER_HOST_ID`` for the server, ``CHILD_HOST_ID`` for the children); every child becomes
+  ``CHILD_NS_ID`` and drops all capabilities (``ChildIdentity``).
+* the seccomp filter lives in ``execgym.engine.seccomp``.
 * ``apply_rlimits`` -- per-child address space, CPU seconds, file size, open files, core, stack,
   process count.
 """
@@ -22,11 +22,8 @@ Layers, outside to inside:
 from __future__ import annotations
 
 import ctypes
-import errno
 import os
-import platform
 import resource
-import struct
 import sys
 from dataclasses import dataclass
 
@@ -153,12 +150,16 @@ class QuietCalls:
 def set_process_name(name: bytes) -> None:
     """Set this thread's ``comm`` name (shown by ps / psutil ``name()``), at most 15 bytes.
 
-    Writes ``/proc/self/comm`` (no ctypes: cheap in a freshly forked child)."""
-    fd = os.open("/proc/self/comm", os.O_WRONLY)
-    try:
-        os.write(fd, name[:15])
-    finally:
-        os.close(fd)
+    ``prctl(PR_SET_NAME)``: needs no write access to ``/proc/self/comm`` (a non-dumpable
+    process's ``/proc`` files belong to host root, out of reach of the namespace's ids)."""
+    global _name_buffer
+    if _name_buffer is None:
+        _name_buffer = ctypes.create_string_buffer(16)
+    _name_buffer.value = name[:15]
+    prctl(PR_SET_NAME, ctypes.addressof(_name_buffer))
+
+
+_name_buffer = None
 
 
 PR_SET_DUMPABLE = 4
@@ -195,31 +196,162 @@ def _write(path: str, text: str) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# namespaces
+# namespaces and identities
+#
+# Ids inside the worker's user namespace and the host ids they map to. A root caller maps the
+# namespace's root (the server and zygote) and the children's id to two *unprivileged* host ids,
+# so nothing in the worker ever holds host root for a permission check; an unprivileged caller
+# can map only its own id, to the children's id (the server keeps the namespace's capabilities
+# and every child drops them).
+WORKER_HOST_ID = 65533    # host uid/gid of the namespace's root (server, zygote); root callers
+CHILD_HOST_ID = UNPRIVILEGED_UID  # host uid/gid of every execution child; root callers
+CHILD_NS_ID = 1000        # uid/gid of every execution child inside the user namespace
 
 
-def enter_user_net_pid_namespaces(pid_ns: bool = True) -> bool:
-    """unshare(USER|NET[|PID]) and map the current uid/gid to root inside the user namespace.
+@dataclass
+class UserNamespace:
+    """What ``enter_user_net_pid_namespaces`` set up (reported by ``execgym doctor``)."""
+
+    ipc_uts: bool            # private System V IPC / message queues and hostname too
+    privileged_map: bool     # root caller: ids mapped by a helper outside the namespace
+    uid_map: str
+    gid_map: str
+    child_ns_id: int = CHILD_NS_ID
+
+    def host_id(self, ns_id: int, which: str = "uid") -> int | None:
+        """The host id ``ns_id`` maps to, or ``None`` if unmapped."""
+        for line in (self.uid_map if which == "uid" else self.gid_map).splitlines():
+            inside, outside, count = (int(x) for x in line.split())
+            if inside <= ns_id < inside + count:
+                return outside + ns_id - inside
+        return None
+
+
+def _fork_id_map_writer(uid_map: str, gid_map: str) -> tuple[int, int]:
+    """Fork a helper that stays in the caller's user namespace (with its CAP_SETUID) and, once
+    told (one byte on the returned pipe), writes ``uid_map``/``gid_map`` of this process.
+    Returns (helper pid, write end of its pipe). Only a process outside a user namespace with
+    capabilities over its parent may map ids other than its own."""
+    target = os.getpid()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the helper
+        code = 1
+        try:
+            os.close(w)
+            if os.read(r, 1) == b"1":
+                _write(f"/proc/{target}/uid_map", uid_map)
+                _write(f"/proc/{target}/gid_map", gid_map)
+                code = 0
+        except BaseException:
+            pass
+        os._exit(code)
+    os.close(r)
+    return pid, w
+
+
+def _wait_exit_code(pid: int) -> int:
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            return os.waitstatus_to_exitcode(status)
+        except InterruptedError:
+            continue
+        except ChildProcessError:
+            return -1
+
+
+def enter_user_net_pid_namespaces(pid_ns: bool = True) -> UserNamespace:
+    """unshare(USER|NET[|PID]) and map ids so that nothing maps to host root.
+
+    A root caller: the namespace's uid/gid 0 maps to ``WORKER_HOST_ID`` and ``CHILD_NS_ID`` to
+    ``CHILD_HOST_ID`` (written by a helper forked before the unshare); the process keeps its
+    host-root credentials until ``become_namespace_root`` (call it once the file system is
+    prepared: only host root can traverse directories such as a 0700 ``/root``). An
+    unprivileged caller maps its own uid/gid to ``CHILD_NS_ID`` (no other id exists).
 
     Must be called while single-threaded. With ``pid_ns`` the *next child* forked becomes PID 1
-    of the new PID namespace; the caller must fork before serving. Returns whether IPC and UTS
-    namespaces were created too.
+    of the new PID namespace; the caller must fork before serving. Raises ``OSError`` when the
+    namespaces cannot be created (nothing changed) and ``RuntimeError`` when the namespaces
+    exist but the ids could not be mapped (the process must not go on).
     """
     uid, gid = os.geteuid(), os.getegid()
+    privileged = uid == 0
+    if privileged:
+        uid_map = f"0 {WORKER_HOST_ID} 1\n{CHILD_NS_ID} {CHILD_HOST_ID} 1\n"
+        gid_map = f"0 {WORKER_HOST_ID} 1\n{CHILD_NS_ID} {CHILD_HOST_ID} 1\n"
+        helper, go = _fork_id_map_writer(uid_map, gid_map)
+    else:
+        uid_map, gid_map = f"{CHILD_NS_ID} {uid} 1\n", f"{CHILD_NS_ID} {gid} 1\n"
     flags = CLONE_NEWUSER | CLONE_NEWNET | (CLONE_NEWPID if pid_ns else 0)
-    try:  # also private System V IPC objects / POSIX message queues and hostname
-        unshare(flags | CLONE_NEWIPC | CLONE_NEWUTS)
-        ipc_uts = True
-    except OSError:
-        unshare(flags)
-        ipc_uts = False
     try:
-        _write("/proc/self/setgroups", "deny")
+        try:  # also private System V IPC objects / POSIX message queues and hostname
+            unshare(flags | CLONE_NEWIPC | CLONE_NEWUTS)
+            ipc_uts = True
+        except OSError:
+            unshare(flags)
+            ipc_uts = False
     except OSError:
-        pass
-    _write("/proc/self/uid_map", f"0 {uid} 1\n")
-    _write("/proc/self/gid_map", f"0 {gid} 1\n")
-    return ipc_uts
+        if privileged:
+            os.close(go)
+            _wait_exit_code(helper)
+        raise
+    if privileged:
+        os.write(go, b"1")
+        os.close(go)
+        if _wait_exit_code(helper) != 0:
+            raise RuntimeError("could not map the user namespace to unprivileged host ids")
+    else:
+        try:
+            _write("/proc/self/setgroups", "deny")
+        except OSError:
+            pass
+        try:
+            _write("/proc/self/uid_map", uid_map)
+            _write("/proc/self/gid_map", gid_map)
+        except OSError as exc:
+            raise RuntimeError(f"could not map the user namespace: {exc}") from None
+    return UserNamespace(ipc_uts, privileged, uid_map, gid_map)
+
+
+def become_namespace_root() -> None:
+    """Root callers, after the maps are written: drop the host's supplementary groups and take
+    the namespace's root ids (host ``WORKER_HOST_ID``); the namespace's capabilities stay."""
+    os.setgroups([])
+    os.setresgid(0, 0, 0)
+    os.setresuid(0, 0, 0)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class ChildIdentity:
+    """Prepared in the server; ``apply()`` in each freshly forked child: become ``ns_id``
+    (uid and gid) inside the user namespace and drop every capability (a few syscalls)."""
+
+    def __init__(self, ns_id: int = CHILD_NS_ID) -> None:
+        self.ns_id = ns_id
+        self._header = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0)
+        self._data = (_CapData * 2)()
+        self._capset = libc().capset
+        self._capset.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
+        self._capset.restype = ctypes.c_int
+        self._args = (ctypes.addressof(self._header), ctypes.addressof(self._data))
+
+    def apply(self) -> None:
+        i = self.ns_id
+        os.setresgid(i, i, i)
+        os.setresuid(i, i, i)
+        _check(self._capset(*self._args), "capset")
 
 
 def _mount_points() -> list[str]:
@@ -255,6 +387,7 @@ class FilesystemReport:
     private_proc: bool
     hidden: list[str]
     failed_mounts: list[str]
+    proc_mode: str = ""  # how /proc hides what is not the sandbox's own (see _mount_proc)
 
 
 # Top-level directories that stay visible (read-only); every other one is covered by an empty
@@ -271,12 +404,10 @@ def _under(path: str, top: str) -> bool:
 DEV_NODES = ("null", "zero", "full", "random", "urandom")
 
 
-def _minimal_dev() -> bool:
-    """Cover /dev with a read-only tmpfs holding only the harmless character devices."""
-    fds: list[tuple[str, int]] = []
+def _minimal_dev(fds: list[tuple[str, int]]) -> bool:
+    """Cover /dev with a read-only tmpfs holding only the harmless character devices
+    (``fds``: O_PATH descriptors of those nodes, opened beforehand)."""
     try:
-        fds = [(name, os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC)) for name in DEV_NODES
-               if os.path.exists(f"/dev/{name}")]
         mount("tmpfs", "/dev", "tmpfs", MS_NOSUID | MS_NOEXEC, "size=64k,mode=755")
         for name, fd in fds:
             open(f"/dev/{name}", "a").close()
@@ -289,17 +420,58 @@ def _minimal_dev() -> bool:
         return True
     except OSError:
         return False
-    finally:
-        for _, fd in fds:
-            os.close(fd)
 
 
-def isolate_filesystem(keep: list[str], tmp_size_mb: int = 256) -> FilesystemReport:
+# With a plain procfs (no ``subset=pid``): read-only binds over these directories and files,
+# /dev/null over these files, an empty read-only tmpfs over these directories.
+PROC_READ_ONLY = ("sys", "sysrq-trigger", "bus", "fs", "irq")
+PROC_MASKED_FILES = ("kcore", "kmsg", "keys", "timer_list", "sched_debug", "latency_stats",
+                     "kallsyms", "kpagecount", "kpageflags", "kpagecgroup")
+PROC_MASKED_DIRS = ("acpi", "scsi", "asound", "driver")
+_PROC_FLAGS = MS_NOSUID | MS_NODEV | MS_NOEXEC
+
+
+def _mount_proc() -> str:
+    """A fresh procfs of the sandbox's PID namespace on /proc; returns how it is restricted.
+
+    ``"subset=pid"`` (Linux >= 5.8): only process directories exist (no ``/proc/sys``,
+    ``/proc/sysrq-trigger``, ``kcore``...); the sandbox's PID namespace holds only the server,
+    the zygote and the child, and the first two are non-dumpable: their ``/proc`` entries belong
+    to host root and are read-only for the child (no ``hidepid``: the server reads the zygote's
+    ``statm`` for its memory report). Otherwise ``"masked"``: a plain procfs
+    with ``PROC_READ_ONLY`` bound read-only and ``PROC_MASKED_*`` covered. Raises ``OSError``
+    when no procfs can be mounted or masked.
+    """
+    try:
+        mount("proc", "/proc", "proc", _PROC_FLAGS, "subset=pid")
+        return "subset=pid"
+    except OSError:
+        pass
+    mount("proc", "/proc", "proc", _PROC_FLAGS)
+    mode = "masked"
+    for name in PROC_READ_ONLY:
+        path = f"/proc/{name}"
+        if os.path.exists(path):
+            mount(path, path, None, MS_BIND | MS_REC)
+            mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _PROC_FLAGS)
+    for name in PROC_MASKED_FILES:
+        if os.path.exists(f"/proc/{name}"):
+            mount("/dev/null", f"/proc/{name}", None, MS_BIND)
+    for name in PROC_MASKED_DIRS:
+        if os.path.isdir(f"/proc/{name}"):
+            mount("tmpfs", f"/proc/{name}", "tmpfs", _PROC_FLAGS | MS_RDONLY, "size=4k")
+    return mode
+
+
+def isolate_filesystem(keep: list[str], tmp_size_mb: int = 256,
+                       switch_identity=None) -> FilesystemReport:
     """Private mount namespace: everything read-only, caller data hidden, tmpfs /tmp, fresh /proc.
 
     ``keep``: absolute paths the worker needs (Python prefix, package dirs); they stay visible
     read-only even inside hidden top-level directories. Call inside the user namespace (and, for
-    ``/proc``, as a member of the new PID namespace).
+    ``/proc``, as a member of the new PID namespace). ``switch_identity``: called once every path
+    has been looked up (with the caller's host credentials) and before anything is created (the
+    new identity must own the new mounts' files): ``become_namespace_root`` for a root caller.
     """
     unshare(CLONE_NEWNS)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
@@ -322,46 +494,64 @@ def isolate_filesystem(keep: list[str], tmp_size_mb: int = 256) -> FilesystemRep
         tops = sorted(os.listdir("/"))
     except OSError:
         tops = []
-    for name in tops:
-        top = "/" + name
-        if name in VISIBLE_TOP_LEVEL or not os.path.isdir(top) or os.path.islink(top):
-            continue
-        inner = [p for p in keep if _under(p, top)]
-        if any(p == top for p in inner):
-            continue
-        fds = []
-        try:
-            fds = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in inner]
-            mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
-            for p, fd in fds:
-                if os.path.isdir(f"/proc/self/fd/{fd}"):
-                    os.makedirs(p, exist_ok=True)
-                else:
-                    os.makedirs(os.path.dirname(p), exist_ok=True)
-                    open(p, "a").close()
-                mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
-                mount(None, p, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _statvfs_flags(p))
-            mount(None, top, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-            hidden.append(top)
-        except OSError:
-            failed.append(top)
-        finally:
-            for _, fd in fds:
-                os.close(fd)
-    if _minimal_dev():
-        hidden.append("/dev (only null, zero, full, random, urandom remain)")
-    else:
-        failed.append("/dev")
-    for path in HIDDEN_FILES:
-        if os.path.exists(path):
+    # every lookup first: the identity switch may lose access to (say) a 0700 /root
+    plan: list[tuple[str, list[tuple[str, int, bool]]]] = []
+    dev_fds: list[tuple[str, int]] = []
+    hidden_files = [(p, os.path.isdir(p)) for p in HIDDEN_FILES if os.path.exists(p)]
+    try:
+        for name in tops:
+            top = "/" + name
+            if name in VISIBLE_TOP_LEVEL or not os.path.isdir(top) or os.path.islink(top):
+                continue
+            inner = [p for p in keep if _under(p, top)]
+            if any(p == top for p in inner):
+                continue
+            entry: list[tuple[str, int, bool]] = []
+            plan.append((top, entry))
+            for p in inner:
+                try:
+                    entry.append((p, os.open(p, os.O_PATH | os.O_CLOEXEC), os.path.isdir(p)))
+                except OSError:
+                    failed.append(p)
+        for name in DEV_NODES:
+            if os.path.exists(f"/dev/{name}"):
+                dev_fds.append((name, os.open(f"/dev/{name}", os.O_PATH | os.O_CLOEXEC)))
+        if switch_identity is not None:
+            switch_identity()
+        for top, entry in plan:
             try:
-                if os.path.isdir(path):
-                    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k")
-                else:
-                    mount("/dev/null", path, None, MS_BIND)
-                hidden.append(path)
+                mount("tmpfs", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=755")
+                for p, fd, is_dir in entry:
+                    if is_dir:
+                        os.makedirs(p, exist_ok=True)
+                    else:
+                        os.makedirs(os.path.dirname(p), exist_ok=True)
+                        open(p, "a").close()
+                    mount(f"/proc/self/fd/{fd}", p, None, MS_BIND | MS_REC)
+                    mount(None, p, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _statvfs_flags(p))
+                mount(None, top, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+                hidden.append(top)
             except OSError:
-                failed.append(path)
+                failed.append(top)
+        if _minimal_dev(dev_fds):
+            hidden.append("/dev (only null, zero, full, random, urandom remain)")
+        else:
+            failed.append("/dev")
+    finally:
+        for _, entry in plan:
+            for _, fd, _ in entry:
+                os.close(fd)
+        for _, fd in dev_fds:
+            os.close(fd)
+    for path, is_dir in hidden_files:
+        try:
+            if is_dir:
+                mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_RDONLY, "size=4k")
+            else:
+                mount("/dev/null", path, None, MS_BIND)
+            hidden.append(path)
+        except OSError:
+            failed.append(path)
     private_tmp = False
     try:
         mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={int(tmp_size_mb)}m,mode=1777")
@@ -369,202 +559,17 @@ def isolate_filesystem(keep: list[str], tmp_size_mb: int = 256) -> FilesystemRep
     except OSError:
         failed.append("/tmp")
     private_proc = False
+    proc_mode = ""
     try:
-        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        proc_mode = _mount_proc()
         private_proc = True
     except OSError:
         try:  # cannot show our own PID namespace: hide the host's processes instead
             mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k")
+            proc_mode = "empty tmpfs"
         except OSError:
             failed.append("/proc")
-    return FilesystemReport(root_ok, private_tmp, private_proc, hidden, failed)
-
-
-# --------------------------------------------------------------------------------------------
-# seccomp
-
-AUDIT_ARCH_X86_64 = 0xC000003E
-SECCOMP_RET_KILL_PROCESS = 0x80000000
-SECCOMP_RET_ERRNO = 0x00050000
-SECCOMP_RET_ALLOW = 0x7FFF0000
-
-# classic BPF opcodes
-_LD_W_ABS = 0x20
-_JEQ_K = 0x15
-_JGE_K = 0x35
-_JSET_K = 0x45
-_RET_K = 0x06
-
-# x86_64 syscall numbers
-NR = {
-    "socket": 41, "connect": 42, "accept": 43, "bind": 49, "listen": 50, "socketpair": 53,
-    "clone": 56, "fork": 57, "vfork": 58, "execve": 59, "kill": 62, "ptrace": 101,
-    "setrlimit": 160, "chroot": 161, "mount": 165, "umount2": 166, "swapon": 167, "swapoff": 168,
-    "reboot": 169, "pivot_root": 155, "init_module": 175, "delete_module": 176, "tkill": 200,
-    "tgkill": 234, "kexec_load": 246, "add_key": 248, "request_key": 249, "keyctl": 250,
-    "unshare": 272, "perf_event_open": 298, "prlimit64": 302, "name_to_handle_at": 303,
-    "open_by_handle_at": 304, "setns": 308, "process_vm_readv": 310, "process_vm_writev": 311,
-    "kcmp": 312, "finit_module": 313, "kexec_file_load": 320, "bpf": 321, "execveat": 322,
-    "userfaultfd": 323, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297,
-    "io_uring_setup": 425, "io_uring_enter": 426, "io_uring_register": 427, "open_tree": 428,
-    "move_mount": 429, "fsopen": 430, "fsconfig": 431, "fsmount": 432, "fspick": 433,
-    "pidfd_open": 434, "clone3": 435, "pidfd_send_signal": 424, "pidfd_getfd": 438,
-    "mount_setattr": 442, "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64, "semop": 65,
-    "semctl": 66, "shmdt": 67, "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71,
-    "semtimedop": 220, "mq_open": 240, "mq_unlink": 241, "mq_timedsend": 242,
-    "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245, "setuid": 105, "setgid": 106, "setreuid": 113, "setregid": 114,
-    "setresuid": 117, "setresgid": 119, "setgroups": 116, "capset": 126,
-}
-
-DENIED_EPERM: tuple[str, ...] = (
-    "socket", "connect", "accept", "bind", "listen", "socketpair", "fork", "vfork", "execve",
-    "execveat", "ptrace", "setrlimit", "chroot", "mount", "umount2", "swapon", "swapoff", "reboot",
-    "pivot_root", "init_module", "delete_module", "finit_module", "kexec_load", "kexec_file_load",
-    "tkill", "add_key", "request_key", "keyctl", "unshare", "setns", "perf_event_open",
-    "name_to_handle_at", "open_by_handle_at", "process_vm_readv", "process_vm_writev", "kcmp",
-    "bpf", "userfaultfd", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "io_uring_setup",
-    "io_uring_enter", "io_uring_register", "open_tree", "move_mount", "fsopen", "fsconfig",
-    "fsmount", "fspick", "mount_setattr", "pidfd_open", "pidfd_send_signal", "pidfd_getfd",
-    "setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid", "setgroups", "capset",
-    "shmget", "shmat", "shmctl", "semget", "semop", "semctl", "shmdt", "msgget", "msgsnd", "msgrcv",
-    "msgctl", "semtimedop", "mq_open", "mq_unlink", "mq_timedsend", "mq_timedreceive", "mq_notify",
-    "mq_getsetattr",
-)
-
-_PID_PLACEHOLDER = 0x7AFEBABE
-
-
-def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
-    return struct.pack("=HBBI", code, jt, jf, k & 0xFFFFFFFF)
-
-
-_BUCKET = 4  # syscall numbers compared one by one at a leaf of the search tree
-
-
-def _build_program() -> tuple[bytes, list[int]]:
-    """Assemble the filter; returns (program bytes, byte offsets of the own-pid constants).
-
-    After the arch and x32 checks, the syscall number is located by a binary search (``JGE``
-    splits over the sorted special numbers, ``JEQ`` runs of at most ``_BUCKET`` at the leaves)
-    that jumps to one handler block per action; any other number is allowed. A search instead
-    of a linear chain of ~90 compares keeps every path short: the kernel emulates the filter
-    for each syscall number when it is installed (to build its allow-cache), once per execution.
-    """
-    actions: dict[int, str] = {NR["clone"]: "clone", NR["clone3"]: "enosys",
-                               NR["kill"]: "kill_check", NR["tgkill"]: "kill_check",
-                               NR["prlimit64"]: "prlimit_check"}
-    for name in DENIED_EPERM:
-        actions.setdefault(NR[name], "eperm")
-    ins: list[list] = []  # [code, jt, jf, k] with jt/jf an offset or a label
-    labels: dict[str, int] = {}
-
-    def emit(code: int, k: int = 0, jt: str | int = 0, jf: str | int = 0) -> None:
-        ins.append([code, jt, jf, k])
-
-    def label(name: str) -> None:
-        labels[name] = len(ins)
-
-    def search(keys: list[int]) -> None:
-        if len(keys) <= _BUCKET:
-            for nr in keys:
-                emit(_JEQ_K, nr, actions[nr], 0)
-            emit(_RET_K, SECCOMP_RET_ALLOW)
-            return
-        mid = len(keys) // 2
-        upper = f"ge{keys[mid]}"
-        emit(_JGE_K, keys[mid], upper, 0)
-        search(keys[:mid])
-        label(upper)
-        search(keys[mid:])
-
-    emit(_LD_W_ABS, 4)  # seccomp_data.arch
-    emit(_JEQ_K, AUDIT_ARCH_X86_64, 0, "kill")
-    emit(_LD_W_ABS, 0)  # seccomp_data.nr
-    emit(_JGE_K, 0x40000000, "eperm", 0)  # x32 ABI
-    search(sorted(actions))
-    label("clone")  # allow only thread creation: flags (args[0], low word) must have CLONE_THREAD
-    emit(_LD_W_ABS, 16)
-    emit(_JSET_K, CLONE_THREAD, "allow", "eperm")
-    label("kill_check")  # kill(pid, sig) / tgkill(tgid, tid, sig): only ourselves (or 0 = own group)
-    emit(_LD_W_ABS, 16)
-    emit(_JEQ_K, 0, "allow", 0)
-    pid_index = len(ins)
-    emit(_JEQ_K, _PID_PLACEHOLDER, "allow", "eperm")
-    label("prlimit_check")  # prlimit64(pid, res, new, old): reading (new == NULL) only
-    emit(_LD_W_ABS, 32)
-    emit(_JEQ_K, 0, 0, "eperm")
-    emit(_LD_W_ABS, 36)
-    emit(_JEQ_K, 0, "allow", "eperm")
-    label("eperm")
-    emit(_RET_K, SECCOMP_RET_ERRNO | errno.EPERM)
-    label("enosys")
-    emit(_RET_K, SECCOMP_RET_ERRNO | errno.ENOSYS)
-    label("kill")
-    emit(_RET_K, SECCOMP_RET_KILL_PROCESS)
-    label("allow")
-    emit(_RET_K, SECCOMP_RET_ALLOW)
-
-    def rel(target: str | int, at: int) -> int:
-        if isinstance(target, str):
-            off = labels[target] - at - 1
-            if not 0 <= off <= 255:
-                raise ValueError("seccomp jump out of range")
-            return off
-        return target
-
-    out = bytearray()
-    for i, (code, jt, jf, k) in enumerate(ins):
-        out += _insn(code, rel(jt, i), rel(jf, i), k)
-    return bytes(out), [pid_index * 8 + 4]
-
-
-class _SockFprog(ctypes.Structure):
-    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
-
-
-class SeccompFilter:
-    """A prebuilt filter; ``install()`` patches in the calling process's pid and loads it."""
-
-    def __init__(self) -> None:
-        if not seccomp_supported():
-            raise OSError(errno.ENOSYS, "seccomp filter is only built for x86_64 Linux")
-        self._program, self._pid_offsets = _build_program()
-        self._buffer = ctypes.create_string_buffer(self._program, len(self._program))
-        self._fprog = _SockFprog(len(self._program) // 8, ctypes.addressof(self._buffer))
-        self._fprog_address = ctypes.addressof(self._fprog)
-        self._prctl = libc().prctl
-        self._prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
-                                ctypes.c_ulong]
-        self._no_new_privs = False  # already set in this process (and so inherited by forks)
-
-    @property
-    def instructions(self) -> int:
-        return len(self._program) // 8
-
-    def install(self) -> None:
-        """Load the filter into the current (single-threaded, freshly forked) process.
-
-        Everything ctypes needs was built in the server; the child only patches its pid into
-        the (copy-on-write) buffer and makes the prctl calls (one when ``set_no_new_privs`` ran
-        in the forking process).
-        """
-        pid = struct.pack("=I", os.getpid())
-        for off in self._pid_offsets:
-            self._buffer[off:off + 4] = pid
-        if not self._no_new_privs:
-            self.set_no_new_privs()
-        _check(self._prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, self._fprog_address, 0, 0),
-               "PR_SET_SECCOMP")
-
-    def set_no_new_privs(self) -> None:
-        """``PR_SET_NO_NEW_PRIVS`` for this process and its future children (a fork server sets
-        it once, so ``install`` in each child makes one ``prctl`` call instead of two)."""
-        _check(self._prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
-        self._no_new_privs = True
-
-
-def seccomp_supported() -> bool:
-    return platform.system() == "Linux" and platform.machine() in ("x86_64", "AMD64")
+    return FilesystemReport(root_ok, private_tmp, private_proc, hidden, failed, proc_mode)
 
 
 # --------------------------------------------------------------------------------------------

@@ -356,11 +356,13 @@ class Sandbox:
 
     ``workers``: workers per hash seed (default: one per available core). ``namespaces`` /
     ``seccomp``: enable those layers where the kernel allows (both default on; turning them off
-    is for diagnosis only). Use as a context manager or call ``close()``.
+    is for diagnosis only). ``seccomp`` may also name the filter's backend, ``"libseccomp"`` or
+    ``"builtin"`` (``True``: libseccomp where pyseccomp is installed; see docs/sandbox.md). Use
+    as a context manager or call ``close()``.
     """
 
     def __init__(self, workers: int | None = None, *, max_runs_per_worker: int = 20_000,
-                 max_rss_growth_mb: int = 64, namespaces: bool = True, seccomp: bool = True,
+                 max_rss_growth_mb: int = 64, namespaces: bool = True, seccomp: bool | str = True,
                  tmp_size_mb: int = 256, response_grace_s: float = RESPONSE_GRACE_S) -> None:
         self.workers = int(workers) if workers else _default_workers()
         if self.workers < 1:
@@ -368,7 +370,10 @@ class Sandbox:
         self.max_runs_per_worker = max_runs_per_worker
         self.max_rss_growth_mb = max_rss_growth_mb
         self.response_grace_s = float(response_grace_s)
-        self.worker_config = {"namespaces": namespaces, "seccomp": seccomp, "tmp_size_mb": tmp_size_mb}
+        from execgym.engine.seccomp import worker_config as seccomp_config
+
+        self.worker_config = {"namespaces": namespaces, "tmp_size_mb": tmp_size_mb,
+                              **seccomp_config(seccomp)}
         self.last_start_error: str | None = None
         self._sets: dict[int, _WorkerSet] = {}
         self._lock = threading.Lock()
