@@ -319,6 +319,10 @@ class _Server:
         except OSError as exc:
             layers["notes"].append(f"mount namespace unavailable: {exc}")
         switch_identity()  # whatever happened above
+        try:  # a change of credentials clears the parent-death signal: set it (again)
+            isolation.set_parent_death_signal(signal.SIGKILL)
+        except OSError:
+            pass
 
     # -- serving --------------------------------------------------------------------------
     def hello(self) -> None:
