@@ -652,10 +652,10 @@ class _Server:
             os.dup2(req_fd, 4)
             os.closerange(5, 1 << 16)
             os.chdir(workdir)
-            isolation.set_process_name(RUN_NAME)
             signal.pthread_sigmask(signal.SIG_SETMASK, ())  # the server's blocked set is not the program's
             if self.identity is not None:  # the children's own ids, no capability left
                 self.identity.apply()
+            isolation.set_process_name(RUN_NAME)  # (after the switch: an execgym-run is never root)
             # Confine before the request exists (off the critical path): the server sets this
             # child's rlimits with prlimit before it sends the request. A child that must drop to
             # another uid (no user namespace) cannot be prlimit-ed without CAP_SYS_RESOURCE: it

@@ -332,3 +332,294 @@ def test_no_file_state_between_runs():
         assert r.outcome == "ok", r
         tmp, root, cwd = r.return_value
         assert tmp == ["execgym"] and len(root) == 1 and cwd == [], r.return_value
+
+
+# --------------------------------------------------------------------------------------------
+# issue 10 item 1: the child never holds host root; /proc/sys, /proc/sysrq-trigger and the rest
+# of /proc that is not the child's own are read-only or absent.
+
+HOST_SETTINGS = ("/proc/sys/kernel/core_pattern", "/proc/sys/vm/drop_caches", "/proc/sys/kernel/panic",
+                 "/proc/sysrq-trigger", "/proc/sys/kernel/modprobe", "/proc/sys/fs/suid_dumpable",
+                 "/proc/sys/kernel/sysrq")
+# open for writing only (never write: on a broken sandbox this would change the host)
+PROC_WRITE_SOURCE = ("import os\ndef f(paths):\n    out = {}\n    for p in paths:\n"
+                     "        for v in (p, '/proc/self/root' + p, '/proc/1/root' + p):\n"
+                     "            try:\n                os.close(os.open(v, os.O_WRONLY))\n"
+                     "                out[v] = 'opened'\n            except OSError as e:\n"
+                     "                out[v] = e.errno\n"
+                     "    for pid in os.listdir('/proc'):\n        if pid.isdigit() and int(pid) != os.getpid():\n"
+                     "            for name in ('comm', 'oom_score_adj', 'coredump_filter', 'mem', 'clear_refs'):\n"
+                     "                p = '/proc/%s/%s' % (pid, name)\n                try:\n"
+                     "                    os.close(os.open(p, os.O_WRONLY))\n                    out[p] = 'opened'\n"
+                     "                except OSError as e:\n                    out[p] = e.errno\n    return out\n")
+IDENTITY_SOURCE = ("import os\ndef f():\n"
+                   "    st = dict(l.split(':', 1) for l in open('/proc/self/status').read().splitlines() if ':' in l)\n"
+                   "    try:\n        m = open('/proc/self/uid_map').read().split()\n    except OSError:\n        m = []\n"
+                   "    return [os.getuid(), os.geteuid(), os.getgid(), os.getgroups(), m, st['CapEff'].strip(),"
+                   " st['CapPrm'].strip(), st['CapAmb'].strip()]\n")
+
+
+def _host_values(paths=HOST_SETTINGS) -> dict:
+    out = {}
+    for p in paths:
+        try:
+            with open(p, "rb") as fh:
+                out[p] = fh.read()
+        except OSError as exc:  # write-only (drop_caches) or absent (sysrq-trigger on this kernel)
+            out[p] = (type(exc).__name__, os.stat(p).st_mtime_ns if os.path.exists(p) else None)
+    return out
+
+
+def _host_id(uid_map: list[str], ns_id: int) -> int | None:
+    nums = [int(x) for x in uid_map]
+    for inside, outside, count in zip(nums[0::3], nums[1::3], nums[2::3]):
+        if inside <= ns_id < inside + count:
+            return outside + ns_id - inside
+    return None
+
+
+def _check_identity(value: list) -> None:
+    uid, euid, gid, groups, uid_map, cap_eff, cap_prm, cap_amb = value
+    assert cap_eff == cap_prm == cap_amb == "0000000000000000", value  # no capability at all
+    if uid_map and uid_map != ["0", "0", "4294967295"]:  # a user namespace: the id it maps to on the host
+        assert uid == euid != 0 and gid != 0, value
+        host = _host_id(uid_map, uid)
+        assert host is not None and host != 0, value
+        assert _host_id(uid_map, 0) != 0, f"the namespace's root maps to host root: {uid_map}"
+    else:
+        assert os.geteuid() != 0 or uid == euid == 65534, value
+    assert 0 not in groups, value
+
+
+@pytest.fixture(scope="module", params=["default", "no_namespaces", "no_seccomp"])
+def config_sandbox(request):
+    kwargs = {"default": {}, "no_namespaces": {"namespaces": False}, "no_seccomp": {"seccomp": False}}
+    with Sandbox(workers=1, **kwargs[request.param]) as sb:
+        yield sb
+
+
+def test_child_cannot_open_host_kernel_settings_for_writing(config_sandbox, no_leftovers):
+    before = _host_values()
+    r = config_sandbox.run(PROC_WRITE_SOURCE, f"f({list(HOST_SETTINGS)!r})")
+    assert r.outcome == "ok", (r.outcome, r.error)
+    opened = [p for p, v in r.return_value.items() if v == "opened"]
+    assert not opened, f"opened for writing: {opened}"
+    assert _host_values() == before
+    no_leftovers(config_sandbox)
+
+
+def test_child_runs_without_host_root_or_capabilities(config_sandbox):
+    r = config_sandbox.run(IDENTITY_SOURCE, "f()")
+    assert r.outcome == "ok", (r.outcome, r.error)
+    _check_identity(r.return_value)
+    layers = config_sandbox.layers()
+    ident = layers["identity"]
+    assert ident["child_host_uid"] != 0 or os.geteuid() != 0, ident
+    if layers["user_ns"]:
+        assert ident["child_uid"] == r.return_value[0] and ident["worker_host_uid"] != 0, ident
+
+
+def test_no_worker_process_holds_host_root_and_children_run_unprivileged(attack_sandbox):
+    """Seen from the host: the worker's own processes and a running child have no root ids."""
+    import threading
+
+    from execgym.engine.pool import LIVE_WORKERS
+
+    if not attack_sandbox.layers().get("user_ns") or os.geteuid() != 0:
+        pytest.skip("needs a root caller and user namespaces (the ids are then remapped)")
+    done = []
+    t = threading.Thread(target=lambda: done.append(
+        attack_sandbox.run("import time\ndef f():\n    time.sleep(1.5)\n    return 1\n", "f()", timeout=5.0)))
+    t.start()
+    seen: dict[int, tuple] = {}
+    deadline = time.monotonic() + 5
+    while t.is_alive() and time.monotonic() < deadline:
+        for p in psutil.Process().children(recursive=True):
+            try:
+                if p.name() == "execgym-run":
+                    seen[p.pid] = (tuple(p.uids()), tuple(p.gids()))
+            except psutil.Error:
+                pass
+        time.sleep(0.02)
+    t.join()
+    assert done and done[0].outcome == "ok", done
+    assert seen, "no running child was seen"
+    for pid, (uids, gids) in seen.items():
+        assert 0 not in uids and 0 not in gids, (pid, uids, gids)
+    for w in list(LIVE_WORKERS):
+        for pid in w.server_pids():
+            try:
+                uids = psutil.Process(pid).uids()
+            except psutil.Error:
+                continue
+            assert 0 not in uids, f"worker process {pid} runs with host uids {uids}"
+
+
+_UNPRIVILEGED_SCRIPT = r'''
+import json, os, sys
+from execgym.engine import isolation
+
+UID = 65534
+# A private mount namespace where the interpreter and the checkout are reachable for UID: every
+# ancestor it cannot search (a 0700 /root) is covered by a 0755 tmpfs with the paths bound back.
+need = sorted({os.path.realpath(p) for p in [sys.base_prefix, sys.prefix] + sys.path if p and os.path.isdir(p)})
+isolation.unshare(isolation.CLONE_NEWNS)
+isolation.mount(None, "/", None, isolation.MS_REC | isolation.MS_PRIVATE)
+covers = {}
+for path in need:
+    parts = path.split("/")
+    for i in range(2, len(parts)):
+        anc = "/".join(parts[:i])
+        if not os.stat(anc).st_mode & 0o001:
+            covers.setdefault(anc, []).append(path)
+            break
+for anc, paths in covers.items():
+    fds = [(p, os.open(p, os.O_PATH)) for p in paths]
+    isolation.mount("tmpfs", anc, "tmpfs", 0, "mode=755")
+    for p, fd in fds:
+        os.makedirs(p, exist_ok=True)
+        isolation.mount("/proc/self/fd/%d" % fd, p, None, isolation.MS_BIND | isolation.MS_REC)
+os.setgroups([])
+os.setgid(UID)
+os.setuid(UID)
+os.environ.update(HOME="/tmp", TMPDIR="/tmp")
+pid = os.fork()
+if pid == 0:
+    try:
+        isolation.unshare(isolation.CLONE_NEWUSER)
+        os._exit(0)
+    except OSError:
+        os._exit(1)
+if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) != 0:
+    print(json.dumps({"skip": "unprivileged user namespaces are disabled on this kernel"}))
+    sys.exit(0)
+from execgym.engine.pool import Sandbox
+settings = json.loads(sys.argv[1])
+with Sandbox(workers=1) as sb:
+    layers = sb.layers()
+    w = sb.run(sys.argv[2], "f(%r)" % settings)
+    i = sb.run(sys.argv[3], "f()")
+print(json.dumps({"uid": os.getuid(), "layers": {k: v for k, v in layers.items() if k != "notes"},
+                  "notes": layers.get("notes"), "writes": [w.outcome, w.return_value],
+                  "identity": [i.outcome, i.return_value]}))
+'''
+
+
+def test_unprivileged_caller_child_cannot_write_host_settings():
+    """The same checks with the engine running as an unprivileged user (uid 65534)."""
+    import json
+    import subprocess
+    import sys
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root to become uid 65534 (the suite already runs unprivileged)")
+    before = _host_values()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(Path(EXECGYM_DIR).parent)]
+                                                       + os.environ.get("PYTHONPATH", "").split(os.pathsep)))
+    out = subprocess.run([sys.executable, "-c", _UNPRIVILEGED_SCRIPT, json.dumps(list(HOST_SETTINGS)),
+                          PROC_WRITE_SOURCE, IDENTITY_SOURCE],
+                         capture_output=True, text=True, timeout=300, env=env, cwd="/")
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    if "skip" in report:
+        pytest.skip(report["skip"])
+    assert report["uid"] == 65534
+    assert report["layers"]["user_ns"] and report["layers"]["pid_ns"], report
+    assert report["layers"]["identity"]["mapping"] == "own id only", report
+    outcome, writes = report["writes"]
+    assert outcome == "ok", report
+    assert not [p for p, v in writes.items() if v == "opened"], writes
+    outcome, ident = report["identity"]
+    assert outcome == "ok", report
+    _check_identity(ident)
+    assert _host_id(ident[4], ident[0]) == 65534
+    assert _host_values() == before
+
+
+# --------------------------------------------------------------------------------------------
+# issue 10 item 3: no signal to the server or zygote through an fd's owner (F_SETOWN & co.)
+
+SIGNAL_OWNER_SOURCE = r'''
+import ctypes, fcntl, os, struct
+
+def _raw(nr, *args):
+    libc = ctypes.CDLL(None, use_errno=True)
+    res = libc.syscall(ctypes.c_long(nr), *[ctypes.c_long(a) for a in args])
+    if res == -1:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return res
+
+def f(which, sig):
+    zygote = os.getppid()
+    server = int(open("/proc/%d/stat" % zygote).read().rsplit(")", 1)[1].split()[1])
+    target = zygote if which == "zygote" else server
+    r, w = os.pipe()
+    tries = [
+        ("F_SETOWN", lambda: fcntl.fcntl(r, fcntl.F_SETOWN, target)),
+        ("F_SETOWN_group", lambda: fcntl.fcntl(r, fcntl.F_SETOWN, -target)),
+        ("F_SETOWN_high_bits", lambda: _raw(72, r, 8 | (1 << 32), target)),
+        ("F_SETOWN_EX", lambda: fcntl.fcntl(r, 15, struct.pack("ii", 1, target))),
+        ("F_SETSIG", lambda: fcntl.fcntl(r, 10, sig)),
+        ("O_ASYNC", lambda: fcntl.fcntl(r, fcntl.F_SETFL, fcntl.fcntl(r, fcntl.F_GETFL) | os.O_ASYNC)),
+        ("FIOSETOWN", lambda: fcntl.ioctl(r, 0x8901, struct.pack("i", target))),
+        ("SIOCSPGRP", lambda: fcntl.ioctl(r, 0x8902, struct.pack("i", target))),
+        ("FIOASYNC", lambda: fcntl.ioctl(r, 0x5452, struct.pack("i", 1))),
+        ("F_SETLEASE", lambda: fcntl.fcntl(os.open("lease", os.O_RDONLY | os.O_CREAT), 1024, 0)),
+        ("F_NOTIFY", lambda: fcntl.fcntl(os.open(".", os.O_RDONLY), 1026, 0x80000001)),
+    ]
+    out = {}
+    for name, fn in tries:
+        try:
+            fn()
+            out[name] = "allowed"
+        except OSError as e:
+            out[name] = e.errno
+    os.write(w, b"x" * 8)  # SIGIO (or F_SETSIG's signal) to the owner, if any was set
+    os.read(r, 8)
+    open("touch", "w").close()  # a dnotify event, if F_NOTIFY was set
+    return out
+'''
+SIGNAL_TARGETS = [("zygote", "SIGKILL"), ("server", "SIGINT"), ("zygote", "SIGSTOP"), ("server", "SIGSTOP"),
+                  ("zygote", "SIGINT"), ("server", "SIGKILL")]
+
+
+@pytest.mark.parametrize("which,sig", SIGNAL_TARGETS, ids=[f"{w}-{s}" for w, s in SIGNAL_TARGETS])
+def test_fd_owner_signals_cannot_reach_the_worker(attack_sandbox, which, sig, no_leftovers):
+    import signal as _signal
+
+    timeout = 2.0
+    started = time.monotonic()
+    r = attack_sandbox.run(SIGNAL_OWNER_SOURCE, f"f({which!r}, {int(getattr(_signal, sig))})", timeout=timeout)
+    elapsed = time.monotonic() - started
+    assert elapsed < timeout + 5.0, f"the attacking run took {elapsed:.1f} s"
+    assert r.outcome == "ok", (r.outcome, r.error)
+    allowed = {k: v for k, v in r.return_value.items() if v != 1}  # 1: EPERM
+    if attack_sandbox.layers().get("seccomp"):
+        assert not allowed, f"not refused with EPERM: {allowed}"
+    for _ in range(3):  # the next, innocent runs
+        t = time.monotonic()
+        after = attack_sandbox.run("def f():\n    return sorted({3, 1, 2})\n", "f()")
+        assert after.outcome == "ok" and after.return_value == [1, 2, 3], after
+        assert time.monotonic() - t < 5.0
+    no_leftovers(attack_sandbox)
+
+
+@pytest.mark.parametrize("which,sig", SIGNAL_TARGETS, ids=[f"{w}-{s}" for w, s in SIGNAL_TARGETS])
+def test_fd_owner_signals_without_seccomp_still_cannot_hurt_the_worker(which, sig, no_leftovers):
+    """Second line: with the filter off, the owner's signal is refused by the kernel (the child
+    runs as another uid than the worker) and the worker blocks the stray ones it could get."""
+    import signal as _signal
+
+    with Sandbox(workers=1, seccomp=False) as sb:
+        timeout = 1.0
+        started = time.monotonic()
+        r = sb.run(SIGNAL_OWNER_SOURCE, f"f({which!r}, {int(getattr(_signal, sig))})", timeout=timeout)
+        assert time.monotonic() - started < timeout + 5.0
+        assert r.outcome == "ok", (r.outcome, r.error)
+        for _ in range(3):
+            t = time.monotonic()
+            after = sb.run("def f():\n    return 7\n", "f()")
+            assert after.outcome == "ok" and after.return_value == 7, after
+            assert time.monotonic() - t < 5.0
+        no_leftovers(sb)
