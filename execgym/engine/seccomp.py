@@ -125,7 +125,8 @@ def builtin_program() -> bytes:
     that jumps to one handler block per action; any other number is allowed. A search instead
     of a linear chain of ~95 compares keeps every path short: the kernel emulates the filter
     for each syscall number when it is installed (to build its allow-cache), once per execution.
-    Integer arguments (``int``/``unsigned int`` in the kernel) are compared on their low word.
+    Integer arguments (``int``/``unsigned int`` in the kernel) are compared on their low word,
+    except the pid of ``kill``/``tgkill`` (all 64 bits, as libseccomp does: stricter).
     """
     actions: dict[int, str] = {NR["clone"]: "clone", NR["prlimit64"]: "prlimit_check",
                                NR["fcntl"]: "fcntl_check", NR["ioctl"]: "ioctl_check"}
@@ -165,7 +166,9 @@ def builtin_program() -> bytes:
     label("clone")  # allow only thread creation: flags (args[0], low word) must have CLONE_THREAD
     emit(_LD_W_ABS, _arg_low(0))
     emit(_JSET_K, CLONE_THREAD, "allow", "eperm")
-    label("pid_check")  # kill(pid, sig) / tgkill(tgid, tid, sig): only ourselves
+    label("pid_check")  # kill(pid, sig) / tgkill(tgid, tid, sig): only ourselves (all 64 bits)
+    emit(_LD_W_ABS, _arg_low(0) + 4)
+    emit(_JEQ_K, 0, 0, "eperm")
     emit(_LD_W_ABS, _arg_low(0))
     emit(_JEQ_K, PID_PLACEHOLDER, "allow", "eperm")
     label("prlimit_check")  # prlimit64(pid, res, new, old): reading (new == NULL) only
