@@ -34,7 +34,15 @@ def run(args: argparse.Namespace) -> int:
     for c in report["checks"]:
         mark = "active " if c["active"] else "MISSING"
         print(f"  {c['layer']:<{width}}  {mark}  {c['evidence']}")
-    notes = report.get("reported", {}).get("notes") or []
+    reported = report.get("reported", {})
+    ident = reported.get("identity") or {}
+    if ident:
+        print(f"  identity: children run as uid {ident.get('child_uid')} -> host uid "
+              f"{ident.get('child_host_uid')} gid {ident.get('child_host_gid')}; worker -> host uid "
+              f"{ident.get('worker_host_uid')} ({ident.get('mapping')})")
+    if reported.get("seccomp"):
+        print(f"  seccomp backend: {reported.get('seccomp_backend')}")
+    notes = reported.get("notes") or []
     for note in notes:
         print(f"  note: {note}")
     missing = [c["layer"] for c in report["checks"] if not c["active"]]

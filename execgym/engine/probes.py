@@ -99,6 +99,16 @@ def probe(port, outside_dir, secret_file, env_key, visible_path, caller_pid):
             pass
     out["env_leak"] = env_key in os.environ
     out["env_keys"] = sorted(os.environ)
+    out["ids"] = [os.getuid(), os.getgid(), os.getgroups()]
+    out["caps"] = next((l.split()[1] for l in status.splitlines() if l.startswith("CapEff:")), "?")
+    out["proc_sys"] = {}
+    for p in ("/proc/sys/kernel/core_pattern", "/proc/sys/vm/drop_caches", "/proc/sys/kernel/panic",
+              "/proc/sysrq-trigger"):
+        try:  # open for writing only: never write
+            os.close(os.open(p, os.O_WRONLY))
+            out["proc_sys"][p] = "WRITABLE"
+        except OSError as e:
+            out["proc_sys"][p] = "absent" if e.errno == 2 else "denied (%s)" % e.errno
     return out
 '''
 
@@ -133,6 +143,29 @@ def _worker_pids() -> set[int]:
     for w in list(LIVE_WORKERS):
         pids |= w.server_pids()
     return pids
+
+
+def _host_id(uid_map: list[str], ns_id: int) -> int | None:
+    nums = [int(x) for x in uid_map if x.lstrip("-").isdigit()]
+    for inside, outside, count in zip(nums[0::3], nums[1::3], nums[2::3]):
+        if inside <= ns_id < inside + count:
+            return outside + ns_id - inside
+    return None
+
+
+def _identity_check(raw: dict, reported: dict) -> LayerCheck:
+    """The child's ids inside its user namespace, the host ids they map to, its capabilities."""
+    uid, gid, groups = raw["ids"]
+    host_uid = _host_id(raw["uid_map"], uid)
+    ident = reported.get("identity") or {}
+    host_gid = ident.get("child_host_gid", "?")
+    worker = ident.get("worker_host_uid", "?")
+    no_caps = raw["caps"] == "0000000000000000"
+    ok = host_uid not in (None, 0) and no_caps and 0 not in groups
+    return LayerCheck("unprivileged identity", ok,
+                      f"child uid {uid} gid {gid} in the sandbox -> host uid {host_uid} gid {host_gid}; "
+                      f"worker -> host uid {worker}; capabilities {'none' if no_caps else raw['caps']}; "
+                      f"{ident.get('mapping', 'mapping unknown')}")
 
 
 def run_probes() -> dict:
@@ -182,7 +215,13 @@ def run_probes() -> dict:
         checks.append(LayerCheck("host files hidden", raw["read_outside"] != "doctor-canary",
                                  f"read of a caller file: {raw['read_outside']}"))
         checks.append(LayerCheck("seccomp filter", raw["seccomp_mode"] == "2" and raw["fork"] != "forked",
-                                 f"Seccomp mode {raw['seccomp_mode']}; fork(): {raw['fork']}"))
+                                 f"Seccomp mode {raw['seccomp_mode']} ({reported.get('seccomp_backend')} "
+                                 f"program); fork(): {raw['fork']}"))
+        checks.append(_identity_check(raw, reported))
+        writable = [p for p, v in raw["proc_sys"].items() if v == "WRITABLE"]
+        checks.append(LayerCheck("/proc/sys read-only", not writable,
+                                 f"/proc is {reported.get('proc_mode') or 'the host view'}; open for writing: "
+                                 + ", ".join(f"{p.rsplit('/', 1)[1]} {v}" for p, v in raw["proc_sys"].items())))
         lim = raw["rlimits"]
         rl_ok = (lim["AS"][0] > 0 and lim["CPU"][0] > 0 and lim["CORE"] == [0, 0]
                  and raw["raise_rlimit"] != "raised")

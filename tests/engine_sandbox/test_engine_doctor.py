@@ -16,7 +16,7 @@ def test_probes_agree_with_reported_layers():
     checks = {c["layer"]: c for c in report["checks"]}
     reported = report["reported"]
     for layer in ("seccomp filter", "rlimits", "scrubbed environment", "subreaper / orphan sweep",
-                  "no network"):
+                  "no network", "unprivileged identity", "/proc/sys read-only"):
         assert checks[layer]["active"], checks[layer]
     # measured namespace layers match what the worker says it enabled
     assert checks["user namespace"]["active"] == reported["user_ns"]
@@ -29,6 +29,11 @@ def test_doctor_cli_prints_a_table():
     out = subprocess.run([sys.executable, "-m", "execgym", "doctor"], capture_output=True, text=True,
                          timeout=120, check=False)
     assert "seccomp filter" in out.stdout and "rlimits" in out.stdout, out.stdout + out.stderr
+    # the identity the child runs with, and which seccomp backend is active
+    assert "unprivileged identity     active" in out.stdout, out.stdout
+    assert "identity: children run as uid" in out.stdout and "-> host uid 0 " not in out.stdout, out.stdout
+    assert "/proc/sys read-only       active" in out.stdout, out.stdout
+    assert "seccomp backend: libseccomp" in out.stdout or "seccomp backend: builtin" in out.stdout, out.stdout
     assert out.returncode in (0, 1)
 
 
