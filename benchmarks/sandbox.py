@@ -194,6 +194,102 @@ def bench_fork_floor(progs: list[tuple[str, str]]) -> dict:
     return json.loads(proc.stdout)
 
 
+_SYSCALL_LOOP = ("import os, fcntl\ndef f(n):\n    r, w = os.pipe()\n    for _ in range(n):\n"
+                 "        os.fstat(r)\n        fcntl.fcntl(r, fcntl.F_GETFL)\n    return n\n")
+
+
+def _filter_costs(flt, installs: int = 60, calls: int = 200_000) -> dict:
+    """In a forked copy of this process: the cost of one ``install`` (``installs`` filters
+    stacked one after another: each install makes the kernel emulate the new program for every
+    syscall number) and the added cost per filtered syscall (``fcntl(F_GETFL)``, which goes
+    through the argument checks, and ``getppid``), against the same loops before any filter."""
+    import fcntl
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - measured child
+        try:
+            def loops() -> tuple[float, float]:
+                t = time.perf_counter()
+                for _ in range(calls):
+                    fcntl.fcntl(r, fcntl.F_GETFL)
+                a = time.perf_counter() - t
+                t = time.perf_counter()
+                for _ in range(calls):
+                    os.getppid()
+                return a, time.perf_counter() - t
+
+            base = min(loops() for _ in range(3))
+            flt.set_no_new_privs()
+            flt.install()
+            filtered = min(loops() for _ in range(3))
+            t = time.perf_counter()
+            for _ in range(installs):
+                flt.install()
+            install = (time.perf_counter() - t) / installs
+            res = {"install_us": round(install * 1e6, 2),
+                   "fcntl_extra_ns_per_call": round((filtered[0] - base[0]) / calls * 1e9, 1),
+                   "getppid_extra_ns_per_call": round((filtered[1] - base[1]) / calls * 1e9, 1)}
+            os.write(w, json.dumps(res).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    data = b""
+    while chunk := os.read(r, 65536):
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return json.loads(data) if data else {"error": "measurement child failed"}
+
+
+def bench_seccomp_backends(progs: list[tuple[str, str]], rounds: int) -> dict:
+    """The two seccomp backends side by side: program size, install cost per execution, and
+    the sandbox's run rate and CPU per run on the 200 programs (rounds interleaved)."""
+    from execgym.engine import seccomp
+    from execgym.engine.pool import Sandbox
+
+    backends = ["builtin"] if seccomp.seccomp_supported() else []
+    reason = seccomp.libseccomp_available()
+    if reason is None:
+        backends.insert(0, "libseccomp")
+    out: dict = {"backends": backends, "libseccomp_unavailable": reason, "per_backend": {}}
+    if not backends:
+        return out
+    sizes = {}
+    for b in backends:  # measured in forked copies of this process (the same heap for both)
+        flt = seccomp.SeccompFilter(seccomp.libseccomp_program() if b == "libseccomp" else None, backend=b)
+        sizes[b] = {"instructions": flt.instructions,
+                    **min((_filter_costs(flt) for _ in range(max(1, rounds))),
+                          key=lambda d: d.get("install_us", float("inf")))}
+    pools = {b: Sandbox(workers=1, seccomp=b, max_runs_per_worker=10**9) for b in backends}
+    try:
+        for sb in pools.values():  # start the workers
+            sb.run("x = 1", "x")
+        best: dict = {b: {"wall": float("inf"), "cpu": float("inf"), "loop": float("inf")} for b in backends}
+        for _ in range(rounds):
+            for b, sb in pools.items():
+                c0, t = _cpu_now(), time.perf_counter()
+                for source, call in progs:
+                    sb.run(source, call)
+                best[b]["wall"] = min(best[b]["wall"], time.perf_counter() - t)
+                best[b]["cpu"] = min(best[b]["cpu"], _cpu_now() - c0)
+                t = time.perf_counter()
+                res = sb.run(_SYSCALL_LOOP, "f(20000)", timeout=30.0)
+                if res.outcome == "ok":
+                    best[b]["loop"] = min(best[b]["loop"], time.perf_counter() - t)
+        for b in backends:
+            out["per_backend"][b] = {
+                **sizes.get(b, {}),
+                "run_one_at_a_time_per_s": round(len(progs) / best[b]["wall"], 1),
+                "cpu_ms_per_run": round(best[b]["cpu"] / len(progs) * 1e3, 3),
+                "syscall_loop_40k_s": round(best[b]["loop"], 4),
+            }
+    finally:
+        for sb in pools.values():
+            sb.close()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3, help="repeat each sandbox mode; best round counts")
@@ -201,7 +297,15 @@ def main() -> None:
     parser.add_argument("--subprocess-runs", type=int, default=60, help="runs for the fresh-interpreter modes")
     parser.add_argument("--batch-copies", type=int, default=5,
                         help="each batch holds the 200 programs this many times (steady-state rate)")
+    parser.add_argument("--seccomp-rounds", type=int, default=3,
+                        help="interleaved rounds of the seccomp backend comparison (0: skip it)")
+    parser.add_argument("--seccomp-only", action="store_true", help="run only the seccomp backend comparison")
     args = parser.parse_args()
+    if args.seccomp_only:
+        print(json.dumps({"benchmark": "sandbox-seccomp", "loadavg_start": os.getloadavg(),
+                          "seccomp_backends": bench_seccomp_backends(programs(200), max(1, args.seccomp_rounds)),
+                          "loadavg_end": os.getloadavg()}, indent=2))
+        return
 
     from execgym.engine.pool import Sandbox
     from execgym.engine.request import RunRequest
@@ -277,6 +381,8 @@ def main() -> None:
     out["forkserver_rss_kb"] = {"runs": done, "before": rss_before, "after": rss_after,
                                 "growth_kb": rss_after - rss_before, "runs_per_s": round(done / mem_s, 1)}
 
+    if args.seccomp_rounds > 0:
+        out["seccomp_backends"] = bench_seccomp_backends(progs, args.seccomp_rounds)
     out["runs_per_s"] = {k: round(v, 1) for k, v in rates.items()}
     # CPU time per run (caller + fork-servers + children): robust to other load on the machine;
     # cores * 1000 / cpu_ms is the rate the machine could sustain if it were otherwise idle.
