@@ -242,7 +242,7 @@ def _filter_costs(flt, installs: int = 60, calls: int = 200_000) -> dict:
     return json.loads(data) if data else {"error": "measurement child failed"}
 
 
-def bench_seccomp_backends(progs: list[tuple[str, str]], rounds: int) -> dict:
+def bench_seccomp_backends(progs: list[tuple[str, str]], rounds: int, calls: int = 200_000) -> dict:
     """The two seccomp backends side by side: program size, install cost per execution, and
     the sandbox's run rate and CPU per run on the 200 programs (rounds interleaved)."""
     from execgym.engine import seccomp
@@ -259,7 +259,7 @@ def bench_seccomp_backends(progs: list[tuple[str, str]], rounds: int) -> dict:
     for b in backends:  # measured in forked copies of this process (the same heap for both)
         flt = seccomp.SeccompFilter(seccomp.libseccomp_program() if b == "libseccomp" else None, backend=b)
         sizes[b] = {"instructions": flt.instructions,
-                    **min((_filter_costs(flt) for _ in range(max(1, rounds))),
+                    **min((_filter_costs(flt, calls=calls) for _ in range(max(1, rounds))),
                           key=lambda d: d.get("install_us", float("inf")))}
     pools = {b: Sandbox(workers=1, seccomp=b, max_runs_per_worker=10**9) for b in backends}
     try:

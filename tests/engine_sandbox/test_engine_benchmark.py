@@ -26,3 +26,13 @@ def test_fork_floor_reports_each_kind():
     # every forked child really ran (and traced) its program and sent back an "ok" frame
     assert floor["run"]["ok_frames"] == len(progs)
     assert floor["trace"]["ok_frames"] == len(progs)
+
+
+def test_seccomp_backend_comparison_reports_each_backend():
+    bench = _load()
+    out = bench.bench_seccomp_backends(bench.programs(6), rounds=1, calls=2000)
+    assert out["backends"], out
+    for name in out["backends"]:
+        row = out["per_backend"][name]
+        assert row["instructions"] > 0 and "install_us" in row, row
+        assert row["run_one_at_a_time_per_s"] > 0 and row["cpu_ms_per_run"] > 0, row
