@@ -623,3 +623,35 @@ def test_fd_owner_signals_without_seccomp_still_cannot_hurt_the_worker(which, si
             assert after.outcome == "ok" and after.return_value == 7, after
             assert time.monotonic() - t < 5.0
         no_leftovers(sb)
+
+
+def test_a_stopped_zygote_costs_a_run_at_most_its_timeout_plus_a_few_seconds(no_leftovers):
+    """Whatever stops the zygote (here: the caller itself, from the host), the run in flight ends
+    non-ok within its timeout plus the server's bounded wait (not the pool's 10 s grace), and
+    the next run gets a fresh worker."""
+    import signal as _signal
+
+    from execgym.engine.pool import LIVE_WORKERS
+
+    with Sandbox(workers=1) as sb:
+        assert sb.run("def f():\n    return 1\n", "f()").outcome == "ok"
+        zygotes = []
+        for w in list(LIVE_WORKERS):
+            for pid in w.server_pids():
+                try:
+                    for p in [psutil.Process(pid)] + psutil.Process(pid).children():
+                        if p.name() == "execgym-zygote" and p.pid not in zygotes:
+                            zygotes.append(p.pid)
+                except psutil.Error:
+                    pass
+        assert len(zygotes) == 1, zygotes
+        os.kill(zygotes[0], _signal.SIGSTOP)
+        timeout = 1.0
+        started = time.monotonic()
+        r = sb.run("def f():\n    return 2\n", "f()", timeout=timeout)
+        elapsed = time.monotonic() - started
+        assert r.outcome == "sandbox_error", (r.outcome, r.error)
+        assert elapsed < timeout + 5.0, f"took {elapsed:.1f} s"
+        after = sb.run("def f():\n    return 3\n", "f()")
+        assert after.outcome == "ok" and after.return_value == 3, after
+        no_leftovers(sb)
