@@ -261,6 +261,19 @@ def _wait_exit_code(pid: int) -> int:
             return -1
 
 
+def _ids_mapped(ids: tuple[int, ...]) -> bool:
+    """Whether every id exists (as uid and as gid) in this process's own user namespace."""
+    for which in ("uid_map", "gid_map"):
+        try:
+            with open(f"/proc/self/{which}", encoding="ascii") as fh:
+                ranges = [tuple(int(x) for x in line.split()) for line in fh if line.strip()]
+        except (OSError, ValueError):
+            return False
+        if not all(any(a <= i < a + n for a, _, n in ranges) for i in ids):
+            return False
+    return True
+
+
 def enter_user_net_pid_namespaces(pid_ns: bool = True) -> UserNamespace:
     """unshare(USER|NET[|PID]) and map ids so that nothing maps to host root.
 
@@ -268,7 +281,8 @@ def enter_user_net_pid_namespaces(pid_ns: bool = True) -> UserNamespace:
     ``CHILD_HOST_ID`` (written by a helper forked before the unshare); the process keeps its
     host-root credentials until ``become_namespace_root`` (call it once the file system is
     prepared: only host root can traverse directories such as a 0700 ``/root``). An
-    unprivileged caller maps its own uid/gid to ``CHILD_NS_ID`` (no other id exists).
+    unprivileged caller -- or root in a container whose own map lacks those two ids -- maps
+    its own uid/gid to ``CHILD_NS_ID`` (no other id exists; children drop every capability).
 
     Must be called while single-threaded. With ``pid_ns`` the *next child* forked becomes PID 1
     of the new PID namespace; the caller must fork before serving. Raises ``OSError`` when the
@@ -276,7 +290,8 @@ def enter_user_net_pid_namespaces(pid_ns: bool = True) -> UserNamespace:
     exist but the ids could not be mapped (the process must not go on).
     """
     uid, gid = os.geteuid(), os.getegid()
-    privileged = uid == 0
+    # root in the initial namespace (or in a container whose map holds both ids)
+    privileged = uid == 0 and _ids_mapped((WORKER_HOST_ID, CHILD_HOST_ID))
     if privileged:
         uid_map = f"0 {WORKER_HOST_ID} 1\n{CHILD_NS_ID} {CHILD_HOST_ID} 1\n"
         gid_map = f"0 {WORKER_HOST_ID} 1\n{CHILD_NS_ID} {CHILD_HOST_ID} 1\n"
