@@ -212,6 +212,8 @@ class _Server:
             isolation.libc().malloc_trim(0)
         except (OSError, AttributeError):
             pass
+        # no capability can come back through an exec (none is allowed anyway)
+        layers["bounding_set_dropped"] = isolation.drop_capability_bounding_set() > 0
         # block what no child can send anyway (see WORKER_BLOCKED_SIGNALS); the zygote inherits it
         signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_BLOCKED_SIGNALS)
         self._start_zygote()

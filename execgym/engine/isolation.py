@@ -22,6 +22,7 @@ Layers, outside to inside:
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 import resource
 import sys
@@ -177,6 +178,24 @@ def drop_to_unprivileged_uid(uid: int = UNPRIVILEGED_UID) -> None:
     os.setgroups([])
     os.setgid(uid)
     os.setuid(uid)
+
+
+PR_CAPBSET_DROP = 24
+
+
+def drop_capability_bounding_set() -> int:
+    """Empty this process's capability bounding set (inherited by every fork; no exec can then
+    gain a capability back). Best effort: returns how many capabilities were dropped."""
+    dropped = 0
+    for cap in range(64):
+        try:
+            prctl(PR_CAPBSET_DROP, cap)
+            dropped += 1
+        except OSError as exc:
+            if exc.errno == errno.EINVAL:  # past the kernel's last capability
+                break
+            return dropped
+    return dropped
 
 
 def set_child_subreaper() -> None:

@@ -356,7 +356,7 @@ IDENTITY_SOURCE = ("import os\ndef f():\n"
                    "    st = dict(l.split(':', 1) for l in open('/proc/self/status').read().splitlines() if ':' in l)\n"
                    "    try:\n        m = open('/proc/self/uid_map').read().split()\n    except OSError:\n        m = []\n"
                    "    return [os.getuid(), os.geteuid(), os.getgid(), os.getgroups(), m, st['CapEff'].strip(),"
-                   " st['CapPrm'].strip(), st['CapAmb'].strip()]\n")
+                   " st['CapPrm'].strip(), st['CapAmb'].strip(), st['CapBnd'].strip()]\n")
 
 
 def _host_values(paths=HOST_SETTINGS) -> dict:
@@ -379,8 +379,8 @@ def _host_id(uid_map: list[str], ns_id: int) -> int | None:
 
 
 def _check_identity(value: list) -> None:
-    uid, euid, gid, groups, uid_map, cap_eff, cap_prm, cap_amb = value
-    assert cap_eff == cap_prm == cap_amb == "0000000000000000", value  # no capability at all
+    uid, euid, gid, groups, uid_map, cap_eff, cap_prm, cap_amb, cap_bnd = value
+    assert cap_eff == cap_prm == cap_amb == cap_bnd == "0000000000000000", value  # no capability at all
     if uid_map and uid_map != ["0", "0", "4294967295"]:  # a user namespace: the id it maps to on the host
         assert uid == euid != 0 and gid != 0, value
         host = _host_id(uid_map, uid)
