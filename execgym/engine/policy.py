@@ -30,14 +30,15 @@ catches it.
 
 from __future__ import annotations
 
-import _string  # type: ignore[import-not-found]  # CPython's format-string parser
 import ast
 import builtins
+import dataclasses
 import functools
 import operator
 import re
 import sys
 import types
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +46,7 @@ from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
 
 from execgym import astparse
+from execgym.engine import policy_access as access
 
 __all__ = [
     "ALLOWED_MODULES",
@@ -130,33 +132,6 @@ def _bad_attr(name: str) -> str | None:
         return f'attribute "{name}" is not allowed (reserved name)'
     if name in BLOCKED_ATTRS:
         return f'attribute "{name}" is not allowed (introspection)'
-    return None
-
-
-_type_mro = type.__dict__["__mro__"].__get__
-_type_dict = type.__dict__["__dict__"].__get__
-_type_name = type.__dict__["__name__"].__get__
-
-
-def _private_owner(obj: Any, name: str) -> str | None:
-    """The library class that defines the private attribute ``name`` for ``obj``, or None.
-
-    Private (``_x``) attributes are the program's own business when they live in an instance
-    ``__dict__`` or in a class the program defined (module ``__main__``, which includes classes
-    made by ``namedtuple``/``Enum`` called from the program); a private attribute a library or
-    builtin class defines (``typing.ForwardRef._evaluate`` evaluates strings) is off limits, even
-    through a subclass. Class dictionaries are read through ``type``'s own descriptors.
-    """
-    cls = obj if issubclass(type(obj), type) else type(obj)
-    try:
-        mro = _type_mro(cls)
-    except TypeError:  # pragma: no cover - not a class
-        return "?"
-    for klass in mro:
-        d = _type_dict(klass)
-        if name in d and klass is not object:
-            module = d.get("__module__")
-            return None if module == "__main__" else _type_name(klass)
     return None
 
 
@@ -276,7 +251,8 @@ class ExecgymTransformer(RestrictingNodeTransformer):
             copy_locations(new_node, node)
             return new_node
         node = self.node_contents_visit(node)
-        new_value = ast.Call(func=ast.Name("_write_", ast.Load()), args=[node.value], keywords=[])
+        new_value = ast.Call(func=ast.Name("_write_attr_", ast.Load()),
+                             args=[node.value, ast.Constant(self._mangle(node.attr))], keywords=[])
         copy_locations(new_value, node.value)
         node.value = new_value
         return node
@@ -329,7 +305,8 @@ class ExecgymTransformer(RestrictingNodeTransformer):
                             args=[ast.Name(obj_name, ast.Load()), ast.Constant(self._mangle(target.attr))],
                             keywords=[])
             store: ast.expr = ast.Attribute(
-                value=ast.Call(func=ast.Name("_write_", ast.Load()), args=[ast.Name(obj_name, ast.Load())],
+                value=ast.Call(func=ast.Name("_write_attr_", ast.Load()),
+                               args=[ast.Name(obj_name, ast.Load()), ast.Constant(self._mangle(target.attr))],
                                keywords=[]),
                 attr=target.attr, ctx=ast.Store())
             temps = [obj_name]
@@ -445,6 +422,9 @@ class RestrictedPolicy:
 
     def __init__(self) -> None:
         self.violations: list[str] = []
+        self.own = access.Ownership()
+        self.safe_type = access.make_safe_type(self.violation)
+        self._substitutes = self._substitutes_table()
 
     # -- compile ----------------------------------------------------------------------------
     def _compile(self, text: str, filename: str, mode: str) -> Compiled:
@@ -476,11 +456,13 @@ class RestrictedPolicy:
             return Compiled(error=frame)
         try:
             ast.fix_missing_locations(tree)
-            return Compiled(code=compile(tree, filename, mode, dont_inherit=True))
+            code = compile(tree, filename, mode, dont_inherit=True)
         except (SyntaxError, ValueError, TypeError, RecursionError) as exc:
             return Compiled(error={"outcome": "exception", "return": None,
                                    "error": {"type": type(exc).__name__, "message": str(exc)[:500],
                                              "line": None}})
+        self.own.add_code(code)
+        return Compiled(code=code)
 
     def compile_module(self, source: str, filename: str) -> Compiled:
         return self._compile(source, filename, "exec")
@@ -494,55 +476,66 @@ class RestrictedPolicy:
         return PolicyViolation(message)
 
     def _check_attr(self, obj: Any, name: Any) -> None:
+        """Reading, testing or writing ``obj.name``: the name rules, then where the attribute
+        really comes from (modules: public API only; ``_x``: only what the program owns)."""
         if type(name) is not str:
             raise self.violation("attribute names must be str")
         why = _bad_attr(name)
         if why is not None:
             raise self.violation(why)
         if type(obj) is types.ModuleType:
-            mod = obj.__name__
-            if name.startswith("_"):
-                raise self.violation(f'attribute "{name}" of module {mod} is not allowed (private)')
-            if (mod, name) in BLOCKED_MODULE_ATTRS:
-                raise self.violation(f"{mod}.{name} is not allowed")
-        elif name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
-            owner = _private_owner(obj, name)
-            if owner is not None:
-                raise self.violation(f'attribute "{name}" is private to {owner} (library code)')
+            why = access.module_attr_denial(obj, name, ALLOWED_MODULES)
+            if why is None and (obj.__name__, name) in BLOCKED_MODULE_ATTRS:
+                why = f"{obj.__name__}.{name} is not allowed"
+        elif name.startswith("_") and not access.is_dunder(name):
+            why = access.private_denial(self.own, obj, name)
+        if why is not None:
+            raise self.violation(why)
 
-    def _check_value(self, obj: Any, name: str, value: Any) -> Any:
-        if type(value) is types.ModuleType and value.__name__ not in ALLOWED_MODULES:
-            raise self.violation(f"module {value.__name__} (reached as {name}) is not allowed")
-        is_str = issubclass(type(obj), str)  # type(): a program-defined __class__ cannot fool it
-        if name in ("format", "format_map") and (is_str or (type(obj) is type and issubclass(obj, str))):
-            return self._safe_format(name, obj if is_str else None)
-        if obj is functools and name in ("wraps", "update_wrapper"):
-            return self._safe_wrapper(name)
+    def _check_write(self, obj: Any, name: str) -> None:
+        """Writing or deleting ``obj.name``: never on a module, a library class or function."""
+        t = type(obj)
+        if t is types.ModuleType:
+            raise self.violation(f'module {obj.__name__} is read-only (writing "{name}")')
+        if issubclass(t, type) and not self.own.is_program_class(obj):
+            raise self.violation(f'library class {obj.__name__} is read-only (writing "{name}")')
+        if t is types.FunctionType and not self.own.is_program_function(obj):
+            raise self.violation(f'library function attributes are read-only (writing "{name}")')
+
+    def write_attr(self, obj: Any, name: str) -> Any:
+        """``_write_attr_(obj, name)``: the target of ``obj.name = v`` / ``del obj.name``."""
+        self._check_attr(obj, name)
+        self._check_write(obj, name)
+        return obj
+
+    def _safe_value(self, value: Any) -> Any:
+        """A value handed to the program: no real ``type``, metaclass or module outside the
+        allow-list; ``str.format`` and the attribute-copying/evaluating library functions replaced."""
+        t = type(value)
+        if t is types.ModuleType:
+            if value.__name__ not in ALLOWED_MODULES:
+                raise self.violation(f"module {value.__name__} is not allowed")
+            return value
+        if issubclass(t, type):
+            if value is type:
+                return self.safe_type
+            if issubclass(value, type):
+                raise self.violation(f"metaclass {value.__name__} is not reachable under the restricted policy")
+            return value
+        fmt = access.str_format_kind(value)
+        if fmt is not None:
+            return self._safe_format(*fmt)
+        sub = self._substitutes.get(id(value))
+        if sub is not None and sub[0] is value:
+            return sub[1]
         return value
 
-    def _safe_wrapper(self, name: str) -> Any:
-        """``functools.wraps``/``update_wrapper`` with the default attribute lists only and never
-        on a module (copying a module's ``__dict__`` would expose its private attributes)."""
-        guard = self
-
-        def check(wrapped: Any, kwargs: dict) -> None:
-            if kwargs:
-                raise guard.violation(f"functools.{name}() with custom assigned/updated is not allowed")
-            if type(wrapped) is types.ModuleType:
-                raise guard.violation(f"functools.{name}() of a module is not allowed")
-
-        if name == "wraps":
-            def wraps(wrapped: Any, **kwargs: Any) -> Any:
-                check(wrapped, kwargs)
-                return functools.wraps(wrapped)
-
-            return wraps
-
-        def update_wrapper(wrapper: Any, wrapped: Any, **kwargs: Any) -> Any:
-            check(wrapped, kwargs)
-            return functools.update_wrapper(wrapper, wrapped)
-
-        return update_wrapper
+    def _check_value(self, obj: Any, name: str, value: Any) -> Any:
+        try:
+            return self._safe_value(value)
+        except PolicyViolation:
+            self.violations[-1] += f" (reached as {name})"
+            raise
 
     def getattr_(self, obj: Any, name: Any, default: Any = _MISSING) -> Any:
         self._check_attr(obj, name)
@@ -550,6 +543,10 @@ class RestrictedPolicy:
             value = getattr(obj, name)
         else:
             value = getattr(obj, name, default)
+        if name.startswith("_") and not access.is_dunder(name):
+            why = access.private_value_denial(self.own, name, value)
+            if why is not None:
+                raise self.violation(why)
         return self._check_value(obj, name, value)
 
     def hasattr_(self, obj: Any, name: Any) -> bool:
@@ -558,37 +555,120 @@ class RestrictedPolicy:
 
     def setattr_(self, obj: Any, name: Any, value: Any) -> None:
         self._check_attr(obj, name)
+        self._check_write(obj, name)
         setattr(obj, name, value)
 
     def delattr_(self, obj: Any, name: Any) -> None:
         self._check_attr(obj, name)
+        self._check_write(obj, name)
         delattr(obj, name)
 
-    def type_(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) != 1 or kwargs:
-            raise self.violation("type() with more than one argument is not allowed")
-        return type(args[0])
+    def build_class(self, func: Any, name: Any, *bases: Any, **kwargs: Any) -> Any:
+        """``__build_class__`` for the program's ``class`` statements: no metaclass of the
+        program's choosing, no class derived from ``type``; the class is recorded as the program's."""
+        if not self.own.is_program_function(func):
+            raise self.violation("class bodies must come from the program")
+        if kwargs.get("metaclass", type) is not type:
+            raise self.violation('The keyword argument "metaclass" is not allowed.')
+        for base in types.resolve_bases(bases):
+            if issubclass(type(base), type) and (issubclass(base, type) or self.safe_type in base.__mro__):
+                raise self.violation("a class derived from type (a metaclass) is not allowed")
+        cls = builtins.__build_class__(func, name, *bases, **kwargs)
+        if issubclass(type(cls), type):
+            self.own.add_class(cls)
+        return cls
 
-    def _check_format_string(self, fmt: Any, depth: int = 0) -> None:
-        if type(fmt) is not str or depth > 2:
-            return
-        try:
-            parsed = list(_string.formatter_parser(fmt))
-        except ValueError:
-            return  # str.format raises the same error itself
-        for _literal, field, spec, _conv in parsed:
-            if field is not None:
-                _first, rest = _string.formatter_field_name_split(field)
-                for is_attr, key in rest:
-                    if is_attr:
-                        why = _bad_attr(key)
-                        if why is not None:
-                            raise self.violation(f"format string field {field!r}: {why}")
-            if spec:
-                self._check_format_string(spec, depth + 1)
+    # -- stand-ins for library functions ----------------------------------------------------
+    def _substitutes_table(self) -> dict[int, tuple[Any, Any]]:
+        """id(original) -> (original, guarded stand-in)."""
+        guard, own = self, self.own
+
+        def check_wrapped(fname: str, wrapped: Any) -> None:
+            why = access.wrapper_copy_denial(own, wrapped)
+            if why is not None:
+                raise guard.violation(f"functools.{fname}(): {why}")
+
+        def wraps(wrapped: Any, **kwargs: Any) -> Any:
+            if kwargs:
+                raise guard.violation("functools.wraps() with custom assigned/updated is not allowed")
+            check_wrapped("wraps", wrapped)
+            return functools.wraps(wrapped)
+
+        def update_wrapper(wrapper: Any, wrapped: Any, **kwargs: Any) -> Any:
+            if kwargs:
+                raise guard.violation("functools.update_wrapper() with custom assigned/updated is not allowed")
+            check_wrapped("update_wrapper", wrapped)
+            guard._check_write(wrapper, "__dict__")
+            return functools.update_wrapper(wrapper, wrapped)
+
+        def lru_cache(maxsize: Any = 128, typed: bool = False) -> Any:
+            if callable(maxsize) and isinstance(typed, bool):
+                check_wrapped("lru_cache", maxsize)
+                return functools.lru_cache(maxsize, typed)
+            deco = functools.lru_cache(maxsize, typed)
+
+            def decorating_function(user_function: Any) -> Any:
+                check_wrapped("lru_cache", user_function)
+                return deco(user_function)
+
+            return decorating_function
+
+        def cache(user_function: Any) -> Any:
+            check_wrapped("cache", user_function)
+            return functools.cache(user_function)
+
+        def program_class(fname: str, cls: Any) -> None:
+            if not own.is_program_class(cls):
+                raise guard.violation(f"{fname}() of a class the program did not define is not allowed")
+
+        def total_ordering(cls: Any) -> Any:
+            program_class("functools.total_ordering", cls)
+            return functools.total_ordering(cls)
+
+        def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
+            def wrap(c: Any) -> Any:
+                program_class("dataclasses.dataclass", c)
+                out = dataclasses.dataclass(c, **kwargs)
+                if issubclass(type(out), type):
+                    own.add_class(out)  # slots=True makes a new class from the program's
+                return out
+
+            return wrap if cls is None else wrap(cls)
+
+        def safe_typing(value: Any) -> Any:
+            if type(value) in (tuple, list):
+                return type(value)(safe_typing(v) for v in value)
+            return guard._safe_value(value)
+
+        def get_origin(tp: Any) -> Any:
+            return safe_typing(typing.get_origin(tp))
+
+        def get_args(tp: Any) -> Any:
+            return safe_typing(typing.get_args(tp))
+
+        table = {}
+        for original, standin in ((functools.wraps, wraps), (functools.update_wrapper, update_wrapper),
+                                  (functools.lru_cache, lru_cache), (functools.cache, cache),
+                                  (functools.total_ordering, total_ordering),
+                                  (dataclasses.dataclass, dataclass),
+                                  (typing.get_origin, get_origin), (typing.get_args, get_args)):
+            standin.__name__ = standin.__qualname__ = original.__name__
+            standin.__doc__ = original.__doc__
+            table[id(original)] = (original, standin)
+        return table
 
     def _safe_format(self, name: str, bound: str | None) -> Any:
+        """``str.format``/``format_map`` (bound to ``bound``, or unbound): format strings with
+        attribute fields are formatted by :class:`GuardedFormatter` (every ``.attr`` through the
+        attribute guard); the rest by ``str.format`` itself."""
         guard = self
+
+        def run(s: Any, args: tuple, kwargs: Any, as_map: bool) -> str:
+            if issubclass(type(s), str):
+                plain = str.__str__(s)  # a subclass cannot change what is parsed
+                if access.has_attribute_field(plain):
+                    return access.GuardedFormatter(guard.getattr_).vformat(plain, args, kwargs)
+            return str.format_map(s, kwargs) if as_map else str.format(s, *args, **kwargs)
 
         if name == "format":
             def safe_format(*args: Any, **kwargs: Any) -> str:
@@ -598,8 +678,7 @@ class RestrictedPolicy:
                     s, args = args[0], args[1:]
                 else:
                     s = bound
-                guard._check_format_string(s)
-                return str.format(s, *args, **kwargs)
+                return run(s, args, kwargs, False)
 
             return safe_format
 
@@ -610,8 +689,9 @@ class RestrictedPolicy:
                 s, args = args[0], args[1:]
             else:
                 s = bound
-            guard._check_format_string(s)
-            return str.format_map(s, *args)
+            if len(args) != 1:
+                return str.format_map(s, *args)  # the TypeError str.format_map raises
+            return run(s, (), args[0], True)
 
         return safe_format_map
 
@@ -668,9 +748,9 @@ class RestrictedPolicy:
             "hasattr": self.hasattr_,
             "setattr": self.setattr_,
             "delattr": self.delattr_,
-            "type": self.type_,
+            "type": self.safe_type,
             "__import__": self.import_,
-            "__build_class__": builtins.__build_class__,
+            "__build_class__": self.build_class,
             "__name__": "__main__",
         })
         return {
@@ -681,6 +761,7 @@ class RestrictedPolicy:
             "_getitem_": operator.getitem,
             "_getiter_": iter,
             "_write_": lambda ob: ob,
+            "_write_attr_": self.write_attr,
             "_inplacevar_": self.inplacevar,
             "_apply_": lambda f, *a, **kw: f(*a, **kw),
             "_print_": lambda _getattr_=None: _PrintTarget(self),

@@ -411,3 +411,19 @@ class A:
 def f():
     return string.Template('$a.secret ${a}').substitute(a='x')
 ''', "f()", "LEAKED")
+
+# --- str subclasses as format strings (the old check only parsed exact str) ------------------
+ESCAPES["str_subclass_format_string"] = ('''
+class S(str):
+    pass
+
+def f():
+    return S('{0.__globals__}').format(f)
+''', "f()")
+ESCAPES["str_subclass_format_descriptor"] = ('''
+class S(str):
+    pass
+
+def f():
+    return str.format(S('{0.__globals__}'), f)
+''', "f()")
