@@ -297,7 +297,7 @@ def make_safe_type(deny: Callable[[str], BaseException]) -> type:
             return isinstance(obj, type)
 
         def __subclasscheck__(cls, sub: Any) -> bool:
-            return issubclass(sub, type)
+            return sub is cls or issubclass(sub, type)
 
         def __call__(cls, *args: Any, **kwargs: Any) -> Any:
             if len(args) != 1 or kwargs:

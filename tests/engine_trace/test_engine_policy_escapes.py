@@ -1,0 +1,86 @@
+"""Issue 10 item 2: escapes of the restricted policy (table in ``policy_escapes.py``).
+
+Every program of ``ESCAPES`` must end ``policy_violation``; each ran (most reached real builtins or
+a library's private code) under the policy before the ownership rules. The programs run in a plain
+subprocess (never in the test process), all at once, and are then checked one by one.
+"""
+
+from __future__ import annotations
+
+import json
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+CORPUS = runpy.run_path(str(HERE / "policy_escapes.py"))
+ESCAPES: dict[str, tuple[str, str]] = CORPUS["ESCAPES"]
+CONTAINED: dict[str, tuple[str, str, str]] = CORPUS["CONTAINED"]
+
+RUNNER = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from execgym.engine.child import execute
+corpus = json.load(sys.stdin)
+print(json.dumps({name: execute({"source": src, "call": call, "policy": "restricted"})
+                  for name, (src, call) in corpus.items()}))
+"""
+
+
+def _run_all(corpus: dict[str, tuple[str, str]]) -> dict[str, dict]:
+    proc = subprocess.run(check=False, args=[sys.executable, "-c", RUNNER, str(REPO)], input=json.dumps(corpus),
+                          capture_output=True, text=True, timeout=300, cwd="/tmp")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def escape_frames() -> dict[str, dict]:
+    return _run_all(ESCAPES)
+
+
+def test_the_table_is_large_enough():
+    assert len(ESCAPES) >= 50
+
+
+@pytest.mark.parametrize("name", sorted(ESCAPES))
+def test_escape_is_a_policy_violation(escape_frames, name):
+    frame = escape_frames[name]
+    assert frame["outcome"] == "policy_violation", frame
+    assert frame["error"]["type"] == "PolicyViolation" and frame["error"]["message"]
+    assert frame["return"] is None
+
+
+def test_contained_programs_do_not_leak():
+    frames = _run_all({n: (s, c) for n, (s, c, _leak) in CONTAINED.items()})
+    for name, (_s, _c, leak) in CONTAINED.items():
+        assert leak not in json.dumps(frames[name]), (name, frames[name])
+
+
+def _one(source: str, call: str = "f()") -> dict:
+    return _run_all({"p": (source, call)})["p"]
+
+
+def test_type_is_a_guarded_stand_in():
+    frame = _one("def f():\n    return type(int)('X', (), {})\n")
+    assert frame["outcome"] == "policy_violation"
+    assert "type() takes one argument" in frame["error"]["message"]
+    frame = _one("def f():\n    return [isinstance(int, type), type(int) is type, repr(type(int)), type(3).__name__]\n")
+    assert frame == {"outcome": "ok", "return": {"$list": [True, True, "<class 'type'>", "int"]}, "error": None}
+
+
+def test_messages_name_the_library_owner():
+    src = "import random\nclass R(random.Random):\n    pass\n\ndef f():\n    return super(R, R(1))._randbelow(3)\n"
+    frame = _one(src)
+    assert frame["error"]["message"] == 'attribute "_randbelow" is private to Random (library code)'
+    assert frame["error"]["line"] == 6
+
+
+def test_a_caught_violation_still_counts():
+    src = ("import random\nclass R(random.Random):\n    pass\n\ndef f():\n    try:\n"
+           "        return super(R, R(1))._randbelow(3)\n    except BaseException:\n        return 'caught'\n")
+    assert _one(src)["outcome"] == "policy_violation"
