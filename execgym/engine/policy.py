@@ -65,8 +65,6 @@ ALLOWED_MODULES = frozenset({
 #: (module, attribute) pairs that reopen computed attribute access, eval or format leaks.
 BLOCKED_MODULE_ATTRS = frozenset({
     ("string", "Formatter"),
-    ("operator", "attrgetter"),
-    ("operator", "methodcaller"),
     ("typing", "get_type_hints"),
     ("typing", "ForwardRef"),
     ("typing", "get_overloads"),
@@ -511,6 +509,9 @@ class RestrictedPolicy:
     def _safe_value(self, value: Any) -> Any:
         """A value handed to the program: no real ``type``, metaclass or module outside the
         allow-list; ``str.format`` and the attribute-copying/evaluating library functions replaced."""
+        sub = self._substitutes.get(id(value))
+        if sub is not None and sub[0] is value:
+            return sub[1]
         t = type(value)
         if t is types.ModuleType:
             if value.__name__ not in ALLOWED_MODULES:
@@ -525,9 +526,6 @@ class RestrictedPolicy:
         fmt = access.str_format_kind(value)
         if fmt is not None:
             return self._safe_format(*fmt)
-        sub = self._substitutes.get(id(value))
-        if sub is not None and sub[0] is value:
-            return sub[1]
         return value
 
     def _check_value(self, obj: Any, name: str, value: Any) -> Any:
@@ -571,8 +569,14 @@ class RestrictedPolicy:
         if kwargs.get("metaclass", type) is not type:
             raise self.violation('The keyword argument "metaclass" is not allowed.')
         for base in types.resolve_bases(bases):
-            if issubclass(type(base), type) and (issubclass(base, type) or self.safe_type in base.__mro__):
+            if not issubclass(type(base), type):
+                continue  # __build_class__ raises its own TypeError
+            if issubclass(base, type) or self.safe_type in base.__mro__:
                 raise self.violation("a class derived from type (a metaclass) is not allowed")
+            meta = type(base)
+            if meta not in access.library_metaclasses(ALLOWED_MODULES):
+                raise self.violation(f"a base class with the metaclass {meta.__name__} is not allowed "
+                                     "(only the metaclasses of the allowed modules)")
         cls = builtins.__build_class__(func, name, *bases, **kwargs)
         if issubclass(type(cls), type):
             self.own.add_class(cls)
@@ -635,6 +639,25 @@ class RestrictedPolicy:
 
             return wrap if cls is None else wrap(cls)
 
+        def attrgetter(attr: Any, *attrs: Any) -> Any:
+            names = (attr, *attrs)
+            if any(type(n) is not str for n in names):
+                raise TypeError("attribute name must be a string")
+
+            def resolve(obj: Any, dotted: str) -> Any:
+                for part in dotted.split("."):
+                    obj = guard.getattr_(obj, part)
+                return obj
+
+            if not attrs:
+                return lambda obj: resolve(obj, attr)
+            return lambda obj: tuple(resolve(obj, n) for n in names)
+
+        def methodcaller(name: Any, /, *args: Any, **kwargs: Any) -> Any:
+            if type(name) is not str:
+                raise TypeError("method name must be a string")
+            return lambda obj: guard.getattr_(obj, name)(*args, **kwargs)
+
         def safe_typing(value: Any) -> Any:
             if type(value) in (tuple, list):
                 return type(value)(safe_typing(v) for v in value)
@@ -651,7 +674,8 @@ class RestrictedPolicy:
                                   (functools.lru_cache, lru_cache), (functools.cache, cache),
                                   (functools.total_ordering, total_ordering),
                                   (dataclasses.dataclass, dataclass),
-                                  (typing.get_origin, get_origin), (typing.get_args, get_args)):
+                                  (typing.get_origin, get_origin), (typing.get_args, get_args),
+                                  (operator.attrgetter, attrgetter), (operator.methodcaller, methodcaller)):
             standin.__name__ = standin.__qualname__ = original.__name__
             standin.__doc__ = original.__doc__
             table[id(original)] = (original, standin)

@@ -289,6 +289,24 @@ def wrapper_copy_denial(own: Ownership, wrapped: Any) -> str | None:
     return None
 
 
+_METACLASSES: list[frozenset] = []
+
+
+def library_metaclasses(allowed_modules: frozenset[str]) -> frozenset:
+    """``type`` and the metaclasses defined in the allowed modules (and ``abc``), the only ones a
+    program's base classes may carry (``Enum``, ``ABC``s, ``NamedTuple``, ``Protocol``, ...)."""
+    if not _METACLASSES:
+        import importlib
+
+        found: set = {type}
+        for name in sorted(allowed_modules | {"abc"}):
+            for v in vars(importlib.import_module(name)).values():
+                if issubclass(type(v), type) and issubclass(v, type):
+                    found.add(v)
+        _METACLASSES.append(frozenset(found))
+    return _METACLASSES[0]
+
+
 def make_safe_type(deny: Callable[[str], BaseException]) -> type:
     """The restricted ``type`` builtin; ``deny(message)`` makes the violation to raise."""
 

@@ -427,3 +427,17 @@ class S(str):
 def f():
     return str.format(S('{0.__globals__}'), f)
 ''', "f()")
+ESCAPES["attrgetter_private_dotted"] = ('''
+import operator
+import random
+
+def f():
+    return operator.attrgetter('_os.getpid')(random)()
+''', "f()")
+ESCAPES["methodcaller_private"] = ('''
+import operator
+import random
+
+def f():
+    return operator.methodcaller('_randbelow', 10)(random.Random(1))
+''', "f()")

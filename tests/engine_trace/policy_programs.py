@@ -1151,3 +1151,22 @@ def f():
     tps = [typing.List[int], typing.Dict[str, typing.Tuple[int, ...]], typing.Optional[str], int]
     return [(repr(typing.get_origin(t)), repr(typing.get_args(t))) for t in tps]
 ''', "f()")
+
+ORDINARY["operator_getters"] = ('''
+import operator
+
+class P:
+    def __init__(self, name, age):
+        self.name = name
+        self.age = age
+    def greet(self, punct):
+        return "hi " + self.name + punct
+
+def f():
+    ps = [P("b", 3), P("a", 9), P("c", 1)]
+    by_age = [p.name for p in sorted(ps, key=operator.attrgetter("age"))]
+    pairs = list(map(operator.attrgetter("name", "age"), ps))
+    up = list(map(operator.methodcaller("upper"), ["x", "y"]))
+    greet = [operator.methodcaller("greet", "!")(p) for p in ps]
+    return by_age, pairs, up, greet, operator.attrgetter("real")(3 + 4j)
+''', "f()")

@@ -84,3 +84,20 @@ def test_a_caught_violation_still_counts():
     src = ("import random\nclass R(random.Random):\n    pass\n\ndef f():\n    try:\n"
            "        return super(R, R(1))._randbelow(3)\n    except BaseException:\n        return 'caught'\n")
     assert _one(src)["outcome"] == "policy_violation"
+
+
+def test_base_classes_with_a_foreign_metaclass_are_refused():
+    """A metaclass the program made some other way (here: by the test, with the real ``type``)
+    cannot become the metaclass of a program class: only the allowed modules' metaclasses can."""
+    from execgym.engine.policy import PolicyViolation, RestrictedPolicy
+
+    meta = type("Meta", (type,), {})
+    foreign = meta("Foreign", (), {})
+    guard = RestrictedPolicy()
+    code = guard.compile_module("class A(Foreign):\n    pass\n", "<source>").code
+    namespace = {**guard.globals(), "Foreign": foreign}
+    with pytest.raises(PolicyViolation, match="metaclass Meta is not allowed"):
+        exec(code, namespace)  # noqa: S102 - a harmless class statement under the policy
+    code = guard.compile_module("import enum\nclass E(enum.Enum):\n    A = 1\n", "<source>").code
+    exec(code, namespace := {**guard.globals()})  # noqa: S102
+    assert guard.own.is_program_class(namespace["E"])
