@@ -101,3 +101,52 @@ def test_base_classes_with_a_foreign_metaclass_are_refused():
     code = guard.compile_module("import enum\nclass E(enum.Enum):\n    A = 1\n", "<source>").code
     exec(code, namespace := {**guard.globals()})  # noqa: S102
     assert guard.own.is_program_class(namespace["E"])
+
+
+COMPAT_RUNNER = r"""
+import contextlib, io, json, sys
+sys.path.insert(0, sys.argv[1])
+from execgym.engine.child import execute
+items = json.load(sys.stdin)
+def run(src, call, policy):
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        frame = execute({"source": src, "call": call, "policy": policy})
+    return frame, buf.getvalue()
+out = {}
+for name, (src, call) in items.items():
+    trusted, restricted = run(src, call, "trusted"), run(src, call, "restricted")
+    out[name] = [trusted == restricted, restricted[0]["outcome"],
+                 (restricted[0].get("error") or {}).get("message", "")[:160]]
+print(json.dumps(out))
+"""
+
+
+def compatibility(items: dict[str, tuple[str, str]], code_root: Path = REPO) -> dict:
+    """How many (source, call) items give identical frames and stdout under both policies
+    (run with the ``execgym`` found in ``code_root``, in a subprocess)."""
+    proc = subprocess.run(check=False, args=[sys.executable, "-c", COMPAT_RUNNER, str(code_root)],
+                          input=json.dumps(items), capture_output=True, text=True, timeout=3600, cwd="/tmp")
+    if proc.returncode:
+        raise RuntimeError(proc.stderr[-3000:])
+    rows = json.loads(proc.stdout.strip().splitlines()[-1])
+    differ = {n: r[1:] for n, r in rows.items() if not r[0]}
+    return {"items": len(rows), "identical": len(rows) - len(differ), "differ": differ}
+
+
+if __name__ == "__main__":  # python tests/engine_trace/test_engine_policy_escapes.py CRUXEVAL.jsonl [CODE_ROOT]
+    import argparse
+
+    ap = argparse.ArgumentParser(description="restricted-vs-trusted compatibility on a CRUXEval jsonl file "
+                                             "(code/input per line) and the escape table")
+    ap.add_argument("cruxeval", type=Path)
+    ap.add_argument("code_root", type=Path, nargs="?", default=REPO)
+    args = ap.parse_args()
+    rows = [json.loads(line) for line in args.cruxeval.read_text().splitlines() if line.strip()]
+    report = compatibility({r["id"]: (r["code"], f"f({r['input']})") for r in rows}, args.code_root)
+    frames = subprocess.run(check=True, args=[sys.executable, "-c", RUNNER, str(args.code_root)],
+                            input=json.dumps(ESCAPES), capture_output=True, text=True, cwd="/tmp").stdout
+    esc = json.loads(frames.strip().splitlines()[-1])
+    report["escapes"] = {"programs": len(esc),
+                         "policy_violation": sum(f["outcome"] == "policy_violation" for f in esc.values())}
+    print(json.dumps(report, indent=1))
