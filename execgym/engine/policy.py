@@ -18,14 +18,17 @@ Compile time (:class:`ExecgymTransformer`, a ``RestrictingNodeTransformer`` subc
 
 Run time (:meth:`RestrictedPolicy.globals`): the usual builtins minus ``open``, ``exec``, ``eval``,
 ``compile``, ``globals``, ``locals``, ``vars``, ``input``, ``breakpoint``, ``help``, ``exit``,
-``quit`` and the ``__loader__``/``__spec__`` internals; guarded ``getattr``/``hasattr``/``setattr``/
-``delattr``/``type`` (one argument)/``__import__`` (allow-list :data:`ALLOWED_MODULES`); an
-attribute guard that also checks module attributes (no private names, no modules outside the
-allow-list, no ``string.Formatter``, ``typing.get_type_hints``, ``operator.attrgetter`` ...) and
-replaces ``str.format``/``format_map`` with a version that rejects attribute fields naming private
-attributes; ``print`` writes to the real stdout. A violation raises :class:`PolicyViolation` (a
-``BaseException``) and is recorded, so the run ends ``policy_violation`` even if the program
-catches it.
+``quit``; guarded ``getattr``/``hasattr``/``setattr``/``delattr``/``__import__`` (allow-list
+:data:`ALLOWED_MODULES`), a stand-in ``type`` that never hands out the real one or a metaclass, and a
+``__build_class__`` that records the program's classes and refuses foreign metaclasses. Attribute
+access is decided by an allow-list and by ownership (:mod:`execgym.engine.policy_access`): modules
+expose their public API only and are read-only; private (``_x``) attributes only where the lookup
+(also through ``super()``) ends in something the program made; library classes are read-only;
+``str.format``/``format_map``, ``functools.wraps``/``update_wrapper``/``lru_cache``/``cache``/
+``total_ordering``, ``dataclasses.dataclass``, ``operator.attrgetter``/``methodcaller`` and
+``typing.get_origin``/``get_args`` are replaced by checked versions. ``print`` writes to the real
+stdout. A violation raises :class:`PolicyViolation` (a ``BaseException``) and is recorded, so the
+run ends ``policy_violation`` even if the program catches it.
 """
 
 from __future__ import annotations
