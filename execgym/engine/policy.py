@@ -121,10 +121,23 @@ def _bad_name(name: str) -> str | None:
     return None
 
 
+_BAD_ATTR_CACHE: dict[str, str | None] = {}
+
+
 def _bad_attr(name: str) -> str | None:
-    """Why an attribute name is not allowed, or None."""
+    """Why an attribute name is not allowed, or None (cached for the first 4096 names)."""
     if type(name) is not str:
         return "attribute names must be str"
+    try:
+        return _BAD_ATTR_CACHE[name]
+    except KeyError:
+        why = _bad_attr_uncached(name)
+        if len(_BAD_ATTR_CACHE) < 4096:
+            _BAD_ATTR_CACHE[name] = why
+        return why
+
+
+def _bad_attr_uncached(name: str) -> str | None:
     if name.startswith("__") and name.endswith("__"):
         if name in SAFE_DUNDER_ATTRS:
             return None
@@ -426,6 +439,7 @@ class RestrictedPolicy:
         self.own = access.Ownership()
         self.safe_type = access.make_safe_type(self.violation)
         self._substitutes = self._substitutes_table()
+        self._module_checks: dict[tuple[int, str], tuple[Any, str | None]] = {}
 
     # -- compile ----------------------------------------------------------------------------
     def _compile(self, text: str, filename: str, mode: str) -> Compiled:
@@ -485,10 +499,16 @@ class RestrictedPolicy:
         if why is not None:
             raise self.violation(why)
         if type(obj) is types.ModuleType:
-            why = access.module_attr_denial(obj, name, ALLOWED_MODULES)
-            if why is None and (obj.__name__, name) in BLOCKED_MODULE_ATTRS:
-                why = f"{obj.__name__}.{name} is not allowed"
-        elif name.startswith("_") and not access.is_dunder(name):
+            key = (id(obj), name)
+            hit = self._module_checks.get(key)
+            if hit is not None and hit[0] is obj:
+                why = hit[1]
+            else:  # modules are read-only to the program, so the answer for (module, name) is fixed
+                why = access.module_attr_denial(obj, name, ALLOWED_MODULES)
+                if why is None and (obj.__name__, name) in BLOCKED_MODULE_ATTRS:
+                    why = f"{obj.__name__}.{name} is not allowed"
+                self._module_checks[key] = (obj, why)
+        elif name[:1] == "_" and not access.is_dunder(name) and not self.own.is_pure_program_type(type(obj)):
             why = access.private_denial(self.own, obj, name)
         if why is not None:
             raise self.violation(why)
@@ -544,7 +564,7 @@ class RestrictedPolicy:
             value = getattr(obj, name)
         else:
             value = getattr(obj, name, default)
-        if name.startswith("_") and not access.is_dunder(name):
+        if name[:1] == "_" and not access.is_dunder(name):
             why = access.private_value_denial(self.own, name, value)
             if why is not None:
                 raise self.violation(why)
@@ -574,7 +594,7 @@ class RestrictedPolicy:
         for base in types.resolve_bases(bases):
             if not issubclass(type(base), type):
                 continue  # __build_class__ raises its own TypeError
-            if issubclass(base, type) or self.safe_type in base.__mro__:
+            if issubclass(base, type) or any(k is self.safe_type for k in access.class_mro(base)):
                 raise self.violation("a class derived from type (a metaclass) is not allowed")
             meta = type(base)
             if meta not in access.library_metaclasses(ALLOWED_MODULES):

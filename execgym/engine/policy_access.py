@@ -31,6 +31,7 @@ __all__ = [
     "NAMEDTUPLE_API",
     "GuardedFormatter",
     "Ownership",
+    "class_mro",
     "has_attribute_field",
     "is_dunder",
     "make_safe_type",
@@ -63,6 +64,11 @@ _CALLABLE_TYPES = (
 )
 
 
+def class_mro(cls: type) -> tuple:
+    """``cls.__mro__`` read through ``type``'s own descriptor (no metaclass code runs)."""
+    return _type_mro(cls)
+
+
 def is_dunder(name: str) -> bool:
     return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
@@ -73,6 +79,7 @@ class Ownership:
     def __init__(self) -> None:
         self._codes: dict[int, types.CodeType] = {}
         self._classes: dict[int, type] = {}
+        self._pure: dict[int, tuple[type, bool]] = {}
 
     def add_code(self, code: types.CodeType) -> None:
         """Record ``code`` and every code object nested in its constants."""
@@ -84,6 +91,19 @@ class Ownership:
 
     def add_class(self, cls: type) -> None:
         self._classes[id(cls)] = cls
+        self._pure.clear()
+
+    def is_pure_program_type(self, t: type) -> bool:
+        """Every class in ``t``'s MRO but ``object`` is the program's: then any private lookup on an
+        instance of ``t`` ends in something the program owns (cached; a class's MRO is fixed, the
+        program cannot assign ``__bases__``)."""
+        hit = self._pure.get(id(t))
+        if hit is not None and hit[0] is t:
+            return hit[1]
+        mro = _type_mro(t)
+        pure = all(k is object or self.is_program_class(k) for k in mro) and len(mro) > 1
+        self._pure[id(t)] = (t, pure)
+        return pure
 
     def is_program_code(self, code: Any) -> bool:
         return self._codes.get(id(code)) is code
