@@ -150,3 +150,31 @@ if __name__ == "__main__":  # python tests/engine_trace/test_engine_policy_escap
     report["escapes"] = {"programs": len(esc),
                          "policy_violation": sum(f["outcome"] == "policy_violation" for f in esc.values())}
     print(json.dumps(report, indent=1))
+
+
+ESCAPING_ANSWER = '''
+import functools
+import typing
+
+def add(a, b):
+    cls = type(typing.get_args(typing.List["x"])[0])
+    w = functools.lru_cache(cls)
+    expr = "__import__('os').getpid() * 0 + " + str(a) + " + " + str(b)
+    return w._evaluate(cls(expr), {}, {}, frozenset())
+'''
+
+
+def test_unittest_answer_using_an_escape_earns_nothing(tmp_path):
+    """Through ``execgym.tasks.score`` (the real sandbox): the answer computes every expected value
+    with real builtins (``os`` reached); before the ownership rules it scored 1.0."""
+    from execgym.tasks import load_user_tasks, score
+
+    row = {"prompt": "Add two numbers.", "entry_point": "add",
+           "tests": ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"],
+           "solution": "def add(a, b):\n    return a + b\n"}
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    spec = load_user_tasks(path, options={"timeout": 2.0})[0]
+    s = score(spec, "<answer>\n```python\n" + ESCAPING_ANSWER + "\n```\n</answer>")
+    assert s.reward == 0.0 and s.outcome == "wrong", s
+    assert "policy_violation" in s.reason and "lru_cache" in s.reason, s.reason
