@@ -347,8 +347,12 @@ def make_safe_type(deny: Callable[[str], BaseException]) -> type:
     def __new__(cls: Any, *args: Any, **kwargs: Any) -> Any:
         raise deny("type.__new__() is not allowed under the restricted policy (no class creation)")
 
+    def __class_getitem__(cls: Any, params: Any) -> Any:
+        return types.GenericAlias(cls, params)  # type[int]: its origin is the stand-in, not type
+
     safe = _TypeMeta("type", (), {"__module__": "builtins", "__qualname__": "type", "__slots__": (),
-                                  "__doc__": type.__doc__, "__new__": __new__})
+                                  "__doc__": type.__doc__, "__new__": __new__,
+                                  "__class_getitem__": classmethod(__class_getitem__)})
 
     def type_of(obj: Any) -> Any:
         t = type(obj)

@@ -441,3 +441,11 @@ import random
 def f():
     return operator.methodcaller('_randbelow', 10)(random.Random(1))
 ''', "f()")
+ESCAPES["type_generic_alias_call"] = ('''
+def f():
+    return type(int)[int]('X', (), {}).__name__
+''', "f()")
+ESCAPES["type_generic_alias_builtin_name"] = ('''
+def f():
+    return type[int]('X', (), {}).__name__
+''', "f()")

@@ -948,13 +948,19 @@ HOSTILE["private_via_subclass"] = ("import random\nclass R(random.Random):\n    
 
 # ordinary programs added with the ownership rules (issue 10): what the new guards must keep working
 ORDINARY["type_builtin_semantics"] = ('''
+import typing
+
 class A:
     pass
+
+def kind(t: type[int], u: "type | None" = None) -> type:
+    return t
 
 def f(xs):
     kinds = [type(x).__name__ for x in xs]
     return (kinds, isinstance(A, type), isinstance(A(), type), issubclass(type(A), type), type(A) is type,
-            type(int) == type, repr(type), type.__name__, isinstance(3, (str, type)), type(type(1)) is type)
+            type(int) == type, repr(type), type.__name__, isinstance(3, (str, type)), type(type(1)) is type,
+            repr(type[int]), kind(A) is A, isinstance(A, type | None), typing.get_origin(type[int]) is type)
 ''', "f([1, 'a', None, A()])")
 
 ORDINARY["super_ordinary_uses"] = ('''
