@@ -283,6 +283,11 @@ class GuardedFormatter(string.Formatter):
     def __init__(self, getattr_: Callable[[Any, str], Any]) -> None:
         self._getattr = getattr_
 
+    def get_value(self, key: Any, args: Any, kwargs: Any) -> Any:
+        if type(key) is int and not 0 <= key < len(args):  # str.format's own message
+            raise IndexError(f"Replacement index {key} out of range for positional args tuple")
+        return super().get_value(key, args, kwargs)
+
     def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, Any]:
         first, rest = _string.formatter_field_name_split(field_name)
         obj = self.get_value(first, args, kwargs)

@@ -1014,7 +1014,7 @@ def f():
         try:
             out.append(fmt.format(P()))
         except (AttributeError, ValueError, IndexError) as e:
-            out.append(type(e).__name__)
+            out.append(type(e).__name__ + ": " + str(e))
     return out
 ''', "f()")
 
