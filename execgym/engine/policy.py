@@ -356,6 +356,7 @@ class ExecgymTransformer(RestrictingNodeTransformer):
 
     def visit_Match(self, node: Any) -> Any:
         node.subject = self.visit(node.subject)
+        hoisted = self._hoist_pattern_names(node)
         for case in node.cases:
             self._check_pattern(case.pattern)
             if case.guard is not None:
@@ -368,7 +369,41 @@ class ExecgymTransformer(RestrictingNodeTransformer):
                 elif r is not None:
                     new_body.append(r)
             case.body = new_body
-        return node
+        return [*hoisted, node] if hoisted else node
+
+    def _hoist_pattern_names(self, node: Any) -> list[ast.stmt]:
+        """Class patterns read the subject's attributes in C, and value patterns (``case m.x:``)
+        compare the subject with an attribute read in C: neither would meet the attribute guard.
+        So, before the ``match``, every class of a class pattern becomes
+        ``_match_class_(cls, keyword names, number of positional patterns)`` (a stand-in whose
+        ``isinstance`` check runs the attribute guard on the subject for the names the pattern
+        reads) and every dotted value is read through the guard; the patterns then name them as
+        attributes of a namespace ``_egmN`` (hidden from traces)."""
+        fields: list[ast.keyword] = []
+        ns = f"_egm{self._aug}"
+        self._aug += 1
+        for case in node.cases:
+            for sub in ast.walk(case.pattern):
+                if isinstance(sub, ast.MatchClass):
+                    key = f"c{len(fields)}"
+                    call = ast.Call(func=ast.Name("_match_class_", ast.Load()),
+                                    args=[self.visit(sub.cls),
+                                          ast.Tuple([ast.Constant(a) for a in sub.kwd_attrs], ast.Load()),
+                                          ast.Constant(len(sub.patterns))], keywords=[])
+                    fields.append(ast.keyword(arg=key, value=call))
+                    sub.cls = ast.Attribute(value=ast.Name(ns, ast.Load()), attr=key, ctx=ast.Load())
+                elif isinstance(sub, ast.MatchValue) and isinstance(sub.value, ast.Attribute):
+                    key = f"v{len(fields)}"
+                    fields.append(ast.keyword(arg=key, value=self.visit(sub.value)))
+                    sub.value = ast.Attribute(value=ast.Name(ns, ast.Load()), attr=key, ctx=ast.Load())
+        if not fields:
+            return []
+        assign = ast.Assign(targets=[ast.Name(ns, ast.Store())],
+                            value=ast.Call(func=ast.Name("_match_ns_", ast.Load()), args=[], keywords=fields))
+        for sub in ast.walk(assign):
+            if "lineno" in sub._attributes:
+                ast.copy_location(sub, node)
+        return [assign]
 
     def _check_pattern(self, pattern: Any) -> None:
         for sub in ast.walk(pattern):
@@ -384,7 +419,7 @@ class ExecgymTransformer(RestrictingNodeTransformer):
                 why = _bad_attr(sub.attr)
                 if why is not None:
                     self.error(sub, why)
-            if isinstance(sub, ast.Name):
+            if isinstance(sub, ast.Name) and not sub.id.startswith("_egm"):
                 self.check_name(sub, sub.id)
 
 
@@ -419,6 +454,9 @@ class _PrintTarget:
         print(*objects, **kwargs)
 
 
+#: Builtin classes whose class pattern with one positional sub-pattern matches the subject itself.
+_SELF_MATCHING = (bool, bytearray, bytes, dict, float, frozenset, int, list, set, str, tuple)
+
 _INPLACE = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
@@ -440,6 +478,7 @@ class RestrictedPolicy:
         self.safe_type = access.make_safe_type(self.violation)
         self._substitutes = self._substitutes_table()
         self._module_checks: dict[tuple[int, str], tuple[Any, str | None]] = {}
+        self._match_classes: dict[tuple, tuple[Any, Any]] = {}
 
     # -- compile ----------------------------------------------------------------------------
     def _compile(self, text: str, filename: str, mode: str) -> Compiled:
@@ -604,6 +643,38 @@ class RestrictedPolicy:
         if issubclass(type(cls), type):
             self.own.add_class(cls)
         return cls
+
+    def match_class(self, cls: Any, keywords: tuple, positional: int) -> Any:
+        """The class of a class pattern: ``cls`` itself when the pattern reads no attribute (or
+        ``cls`` matches itself, like ``int(n)``), else a stand-in whose instance check is
+        ``isinstance(subject, cls)`` followed by the attribute guard for every name the pattern
+        will read on the subject (its keywords and ``cls.__match_args__[:positional]``)."""
+        if not issubclass(type(cls), type) or (not keywords and not positional):
+            return cls
+        if not keywords and positional <= 1 and any(cls is t for t in _SELF_MATCHING):
+            return cls
+        key = (id(cls), keywords, positional)
+        hit = self._match_classes.get(key)
+        if hit is not None and hit[0] is cls:
+            return hit[1]
+        match_args = access.class_match_args(cls)
+        names = tuple(keywords) + tuple(match_args[:positional])
+        guard = self
+
+        class _MatchMeta(type):
+            def __instancecheck__(proxy: Any, subject: Any) -> bool:
+                if not isinstance(subject, cls):
+                    return False
+                for n in names:
+                    guard._check_attr(subject, n)
+                return True
+
+        attrs: dict[str, Any] = {"__module__": "__main__", "__qualname__": access.class_name(cls)}
+        if positional:
+            attrs["__match_args__"] = match_args
+        proxy = _MatchMeta(access.class_name(cls), (), attrs)
+        self._match_classes[key] = (cls, proxy)
+        return proxy
 
     # -- stand-ins for library functions ----------------------------------------------------
     def _substitutes_table(self) -> dict[int, tuple[Any, Any]]:
@@ -809,6 +880,8 @@ class RestrictedPolicy:
             "_getiter_": iter,
             "_write_": lambda ob: ob,
             "_write_attr_": self.write_attr,
+            "_match_class_": self.match_class,
+            "_match_ns_": types.SimpleNamespace,
             "_inplacevar_": self.inplacevar,
             "_apply_": lambda f, *a, **kw: f(*a, **kw),
             "_print_": lambda _getattr_=None: _PrintTarget(self),

@@ -31,7 +31,9 @@ __all__ = [
     "NAMEDTUPLE_API",
     "GuardedFormatter",
     "Ownership",
+    "class_match_args",
     "class_mro",
+    "class_name",
     "has_attribute_field",
     "is_dunder",
     "make_safe_type",
@@ -67,6 +69,20 @@ _CALLABLE_TYPES = (
 def class_mro(cls: type) -> tuple:
     """``cls.__mro__`` read through ``type``'s own descriptor (no metaclass code runs)."""
     return _type_mro(cls)
+
+
+def class_name(cls: type) -> str:
+    return _type_name(cls)
+
+
+def class_match_args(cls: type) -> tuple:
+    """``cls.__match_args__`` looked up in the MRO's dictionaries (no metaclass code), or ()."""
+    for k in _type_mro(cls):
+        d = _type_dict(k)
+        if "__match_args__" in d:
+            value = d["__match_args__"]
+            return value if type(value) is tuple and all(type(n) is str for n in value) else ()
+    return ()
 
 
 def is_dunder(name: str) -> bool:

@@ -449,3 +449,59 @@ ESCAPES["type_generic_alias_builtin_name"] = ('''
 def f():
     return type[int]('X', (), {}).__name__
 ''', "f()")
+
+# --- match statements: class patterns and value patterns read attributes in C ----------------
+ESCAPES["match_class_keyword_private"] = ('''
+import random
+
+def f():
+    match random:
+        case object(_os=o):
+            return o.getpid()
+''', "f()")
+ESCAPES["match_class_keyword_non_api_module"] = ('''
+import dataclasses
+
+def f():
+    match dataclasses:
+        case object(sys=s):
+            return sorted(s.modules)[:3]
+''', "f()")
+ESCAPES["match_class_nested_keyword"] = ('''
+import random
+
+def f():
+    match [random]:
+        case [object(_os=o)]:
+            return o.getpid()
+''', "f()")
+ESCAPES["match_value_pattern_private"] = ('''
+import random
+
+class Spy:
+    seen = []
+    def __eq__(self, other):
+        Spy.seen.append(other)
+        return True
+
+def f():
+    match Spy():
+        case random._os:
+            return Spy.seen[0].getpid()
+''', "f()")
+ESCAPES["match_positional_via_abc_register"] = ('''
+import collections.abc
+import dataclasses
+
+@dataclasses.dataclass
+class D(collections.abc.Hashable):
+    sys: int
+    def __hash__(self):
+        return 0
+
+def f():
+    D.register(type(dataclasses))
+    match dataclasses:
+        case D(s):
+            return sorted(s.modules)[:3]
+''', "f()")

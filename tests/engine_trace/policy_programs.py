@@ -1176,3 +1176,52 @@ def f():
     greet = [operator.methodcaller("greet", "!")(p) for p in ps]
     return by_age, pairs, up, greet, operator.attrgetter("real")(3 + 4j)
 ''', "f()")
+
+ORDINARY["match_class_and_value_patterns"] = ('''
+import enum
+from dataclasses import dataclass
+
+class Color(enum.Enum):
+    RED = 1
+    BLUE = 2
+
+@dataclass
+class Point:
+    x: int
+    y: int
+
+class Box:
+    def __init__(self, item):
+        self.item = item
+
+def where(v):
+    match v:
+        case Point(0, 0):
+            return "origin"
+        case Point(x=0, y=y):
+            return f"y-axis {y}"
+        case Box(item=Point(x, _)):
+            return f"boxed x={x}"
+        case Color.RED:
+            return "red"
+        case [Point(x=x1), *_]:
+            return f"list from {x1}"
+        case int(n) | float(n):
+            return f"number {n}"
+        case str() as s:
+            return "str " + s
+        case Point():
+            return "point"
+    return "other"
+
+def f():
+    vals = [Point(0, 0), Point(0, 5), Box(Point(3, 4)), Color.RED, [Point(7, 1)], 4, 2.5, "s", Point(1, 1), Color.BLUE]
+    out = [where(v) for v in vals]
+    try:
+        match Point(1, 2):
+            case Point(1, 2, 3):
+                pass
+    except TypeError as e:
+        out.append(str(e))
+    return out
+''', "f()")
