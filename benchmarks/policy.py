@@ -21,7 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 LOOPS = {
-    "attr_loop": ('''
+    "attr_loop": (
+        """
 class P:
     def __init__(self, x):
         self.x = x
@@ -33,21 +34,29 @@ def f(n):
     for p in ps:
         total += p.x + p._y
     return total
-''', "f(20000)"),
-    "module_attr_loop": ('''
+""",
+        "f(20000)",
+    ),
+    "module_attr_loop": (
+        """
 import math
 
 def f(n):
     return sum(math.sqrt(i) + math.floor(i / 3) for i in range(n))
-''', "f(20000)"),
-    "format_loop": ('''
+""",
+        "f(20000)",
+    ),
+    "format_loop": (
+        """
 class P:
     def __init__(self, name):
         self.name = name
 
 def f(n):
     return len("".join("{0.name}-{1}".format(P(str(i)), i) for i in range(n)))
-''', "f(5000)"),
+""",
+        "f(5000)",
+    ),
 }
 
 RUNNER = r"""
@@ -67,8 +76,14 @@ print(json.dumps(times))
 
 
 def measure(root: Path, programs: dict, policy: str, rounds: int) -> float:
-    proc = subprocess.run([sys.executable, "-c", RUNNER, str(root), policy, str(rounds)], input=json.dumps(programs),
-                          capture_output=True, text=True, check=True, cwd="/tmp")
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, str(root), policy, str(rounds)],
+        input=json.dumps(programs),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/tmp",
+    )
     return min(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
@@ -86,8 +101,10 @@ def main() -> None:
             trusted = measure(root, programs, "trusted", args.rounds)
             restricted = measure(root, programs, "restricted", args.rounds)
             out["cpu_s_min_over_rounds"][f"{label}:{name}"] = {
-                "trusted": round(trusted, 4), "restricted": round(restricted, 4),
-                "ratio": round(restricted / trusted, 2) if trusted else None}
+                "trusted": round(trusted, 4),
+                "restricted": round(restricted, 4),
+                "ratio": round(restricted / trusted, 2) if trusted else None,
+            }
     print(json.dumps(out, indent=1))
 
 

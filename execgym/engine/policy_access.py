@@ -61,8 +61,12 @@ _STR_FORMAT_MAP = str.__dict__["format_map"]
 NAMEDTUPLE_API = frozenset({"_make", "_replace", "_asdict", "_fields", "_field_defaults"})
 
 _CALLABLE_TYPES = (
-    types.FunctionType, types.BuiltinFunctionType, types.MethodWrapperType, types.WrapperDescriptorType,
-    types.MethodDescriptorType, types.ClassMethodDescriptorType,
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
 )
 
 
@@ -325,8 +329,10 @@ def wrapper_copy_denial(own: Ownership, wrapped: Any) -> str | None:
         return None
     for n in names:
         if type(n) is not str or (n.startswith("_") and not is_dunder(n)):
-            return f"wrapping {_type_name(type(wrapped))} objects of library code is not allowed " \
-                   "(it would copy private attributes)"
+            return (
+                f"wrapping {_type_name(type(wrapped))} objects of library code is not allowed "
+                "(it would copy private attributes)"
+            )
     return None
 
 
@@ -365,23 +371,35 @@ def make_safe_type(deny: Callable[[str], BaseException]) -> type:
 
     _TypeMeta.__name__ = _TypeMeta.__qualname__ = "type"
     _TypeMeta.__module__ = "builtins"
+
     def __new__(cls: Any, *args: Any, **kwargs: Any) -> Any:
         raise deny("type.__new__() is not allowed under the restricted policy (no class creation)")
 
     def __class_getitem__(cls: Any, params: Any) -> Any:
         return types.GenericAlias(cls, params)  # type[int]: its origin is the stand-in, not type
 
-    safe = _TypeMeta("type", (), {"__module__": "builtins", "__qualname__": "type", "__slots__": (),
-                                  "__doc__": type.__doc__, "__new__": __new__,
-                                  "__class_getitem__": classmethod(__class_getitem__)})
+    safe = _TypeMeta(
+        "type",
+        (),
+        {
+            "__module__": "builtins",
+            "__qualname__": "type",
+            "__slots__": (),
+            "__doc__": type.__doc__,
+            "__new__": __new__,
+            "__class_getitem__": classmethod(__class_getitem__),
+        },
+    )
 
     def type_of(obj: Any) -> Any:
         t = type(obj)
         if t is type or t is _TypeMeta:
             return safe
         if issubclass(t, type):
-            raise deny(f"type() of a class whose metaclass is {_type_name(t)} is not allowed "
-                       "(metaclasses are not reachable)")
+            raise deny(
+                f"type() of a class whose metaclass is {_type_name(t)} is not allowed "
+                "(metaclasses are not reachable)"
+            )
         return t
 
     return safe

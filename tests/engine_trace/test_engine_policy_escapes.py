@@ -32,8 +32,15 @@ print(json.dumps({name: execute({"source": src, "call": call, "policy": "restric
 
 
 def _run_all(corpus: dict[str, tuple[str, str]]) -> dict[str, dict]:
-    proc = subprocess.run(check=False, args=[sys.executable, "-c", RUNNER, str(REPO)], input=json.dumps(corpus),
-                          capture_output=True, text=True, timeout=300, cwd="/tmp")
+    proc = subprocess.run(
+        check=False,
+        args=[sys.executable, "-c", RUNNER, str(REPO)],
+        input=json.dumps(corpus),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd="/tmp",
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -69,8 +76,14 @@ def test_type_is_a_guarded_stand_in():
     frame = _one("def f():\n    return type(int)('X', (), {})\n")
     assert frame["outcome"] == "policy_violation"
     assert "type() takes one argument" in frame["error"]["message"]
-    frame = _one("def f():\n    return [isinstance(int, type), type(int) is type, repr(type(int)), type(3).__name__]\n")
-    assert frame == {"outcome": "ok", "return": {"$list": [True, True, "<class 'type'>", "int"]}, "error": None}
+    frame = _one(
+        "def f():\n    return [isinstance(int, type), type(int) is type, repr(type(int)), type(3).__name__]\n"
+    )
+    assert frame == {
+        "outcome": "ok",
+        "return": {"$list": [True, True, "<class 'type'>", "int"]},
+        "error": None,
+    }
 
 
 def test_messages_name_the_library_owner():
@@ -81,8 +94,10 @@ def test_messages_name_the_library_owner():
 
 
 def test_a_caught_violation_still_counts():
-    src = ("import random\nclass R(random.Random):\n    pass\n\ndef f():\n    try:\n"
-           "        return super(R, R(1))._randbelow(3)\n    except BaseException:\n        return 'caught'\n")
+    src = (
+        "import random\nclass R(random.Random):\n    pass\n\ndef f():\n    try:\n"
+        "        return super(R, R(1))._randbelow(3)\n    except BaseException:\n        return 'caught'\n"
+    )
     assert _one(src)["outcome"] == "policy_violation"
 
 
@@ -125,8 +140,15 @@ print(json.dumps(out))
 def compatibility(items: dict[str, tuple[str, str]], code_root: Path = REPO) -> dict:
     """How many (source, call) items give identical frames and stdout under both policies
     (run with the ``execgym`` found in ``code_root``, in a subprocess)."""
-    proc = subprocess.run(check=False, args=[sys.executable, "-c", COMPAT_RUNNER, str(code_root)],
-                          input=json.dumps(items), capture_output=True, text=True, timeout=3600, cwd="/tmp")
+    proc = subprocess.run(
+        check=False,
+        args=[sys.executable, "-c", COMPAT_RUNNER, str(code_root)],
+        input=json.dumps(items),
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        cwd="/tmp",
+    )
     if proc.returncode:
         raise RuntimeError(proc.stderr[-3000:])
     rows = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -134,25 +156,37 @@ def compatibility(items: dict[str, tuple[str, str]], code_root: Path = REPO) -> 
     return {"items": len(rows), "identical": len(rows) - len(differ), "differ": differ}
 
 
-if __name__ == "__main__":  # python tests/engine_trace/test_engine_policy_escapes.py CRUXEVAL.jsonl [CODE_ROOT]
+if (
+    __name__ == "__main__"
+):  # python tests/engine_trace/test_engine_policy_escapes.py CRUXEVAL.jsonl [CODE_ROOT]
     import argparse
 
-    ap = argparse.ArgumentParser(description="restricted-vs-trusted compatibility on a CRUXEval jsonl file "
-                                             "(code/input per line) and the escape table")
+    ap = argparse.ArgumentParser(
+        description="restricted-vs-trusted compatibility on a CRUXEval jsonl file "
+        "(code/input per line) and the escape table"
+    )
     ap.add_argument("cruxeval", type=Path)
     ap.add_argument("code_root", type=Path, nargs="?", default=REPO)
     args = ap.parse_args()
     rows = [json.loads(line) for line in args.cruxeval.read_text().splitlines() if line.strip()]
     report = compatibility({r["id"]: (r["code"], f"f({r['input']})") for r in rows}, args.code_root)
-    frames = subprocess.run(check=True, args=[sys.executable, "-c", RUNNER, str(args.code_root)],
-                            input=json.dumps(ESCAPES), capture_output=True, text=True, cwd="/tmp").stdout
+    frames = subprocess.run(
+        check=True,
+        args=[sys.executable, "-c", RUNNER, str(args.code_root)],
+        input=json.dumps(ESCAPES),
+        capture_output=True,
+        text=True,
+        cwd="/tmp",
+    ).stdout
     esc = json.loads(frames.strip().splitlines()[-1])
-    report["escapes"] = {"programs": len(esc),
-                         "policy_violation": sum(f["outcome"] == "policy_violation" for f in esc.values())}
+    report["escapes"] = {
+        "programs": len(esc),
+        "policy_violation": sum(f["outcome"] == "policy_violation" for f in esc.values()),
+    }
     print(json.dumps(report, indent=1))
 
 
-ESCAPING_ANSWER = '''
+ESCAPING_ANSWER = """
 import functools
 import typing
 
@@ -161,7 +195,7 @@ def add(a, b):
     w = functools.lru_cache(cls)
     expr = "__import__('os').getpid() * 0 + " + str(a) + " + " + str(b)
     return w._evaluate(cls(expr), {}, {}, frozenset())
-'''
+"""
 
 
 def test_unittest_answer_using_an_escape_earns_nothing(tmp_path):
@@ -169,9 +203,12 @@ def test_unittest_answer_using_an_escape_earns_nothing(tmp_path):
     with real builtins (``os`` reached); before the ownership rules it scored 1.0."""
     from execgym.tasks import load_user_tasks, score
 
-    row = {"prompt": "Add two numbers.", "entry_point": "add",
-           "tests": ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"],
-           "solution": "def add(a, b):\n    return a + b\n"}
+    row = {
+        "prompt": "Add two numbers.",
+        "entry_point": "add",
+        "tests": ["assert add(1, 2) == 3", "assert add(-1, 1) == 0"],
+        "solution": "def add(a, b):\n    return a + b\n",
+    }
     path = tmp_path / "tasks.jsonl"
     path.write_text(json.dumps(row) + "\n", encoding="utf-8")
     spec = load_user_tasks(path, options={"timeout": 2.0})[0]
