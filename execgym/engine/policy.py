@@ -18,26 +18,30 @@ Compile time (:class:`ExecgymTransformer`, a ``RestrictingNodeTransformer`` subc
 
 Run time (:meth:`RestrictedPolicy.globals`): the usual builtins minus ``open``, ``exec``, ``eval``,
 ``compile``, ``globals``, ``locals``, ``vars``, ``input``, ``breakpoint``, ``help``, ``exit``,
-``quit`` and the ``__loader__``/``__spec__`` internals; guarded ``getattr``/``hasattr``/``setattr``/
-``delattr``/``type`` (one argument)/``__import__`` (allow-list :data:`ALLOWED_MODULES`); an
-attribute guard that also checks module attributes (no private names, no modules outside the
-allow-list, no ``string.Formatter``, ``typing.get_type_hints``, ``operator.attrgetter`` ...) and
-replaces ``str.format``/``format_map`` with a version that rejects attribute fields naming private
-attributes; ``print`` writes to the real stdout. A violation raises :class:`PolicyViolation` (a
-``BaseException``) and is recorded, so the run ends ``policy_violation`` even if the program
-catches it.
+``quit``; guarded ``getattr``/``hasattr``/``setattr``/``delattr``/``__import__`` (allow-list
+:data:`ALLOWED_MODULES`), a stand-in ``type`` that never hands out the real one or a metaclass, and a
+``__build_class__`` that records the program's classes and refuses foreign metaclasses. Attribute
+access is decided by an allow-list and by ownership (:mod:`execgym.engine.policy_access`): modules
+expose their public API only and are read-only; private (``_x``) attributes only where the lookup
+(also through ``super()``) ends in something the program made; library classes are read-only;
+``str.format``/``format_map``, ``functools.wraps``/``update_wrapper``/``lru_cache``/``cache``/
+``total_ordering``, ``dataclasses.dataclass``, ``operator.attrgetter``/``methodcaller`` and
+``typing.get_origin``/``get_args`` are replaced by checked versions. ``print`` writes to the real
+stdout. A violation raises :class:`PolicyViolation` (a ``BaseException``) and is recorded, so the
+run ends ``policy_violation`` even if the program catches it.
 """
 
 from __future__ import annotations
 
-import _string  # type: ignore[import-not-found]  # CPython's format-string parser
 import ast
 import builtins
+import dataclasses
 import functools
 import operator
 import re
 import sys
 import types
+import typing
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +49,7 @@ from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack
 from RestrictedPython.transformer import INSPECT_ATTRIBUTES, RestrictingNodeTransformer, copy_locations
 
 from execgym import astparse
+from execgym.engine import policy_access as access
 
 __all__ = [
     "ALLOWED_MODULES",
@@ -63,8 +68,6 @@ ALLOWED_MODULES = frozenset({
 #: (module, attribute) pairs that reopen computed attribute access, eval or format leaks.
 BLOCKED_MODULE_ATTRS = frozenset({
     ("string", "Formatter"),
-    ("operator", "attrgetter"),
-    ("operator", "methodcaller"),
     ("typing", "get_type_hints"),
     ("typing", "ForwardRef"),
     ("typing", "get_overloads"),
@@ -118,10 +121,23 @@ def _bad_name(name: str) -> str | None:
     return None
 
 
+_BAD_ATTR_CACHE: dict[str, str | None] = {}
+
+
 def _bad_attr(name: str) -> str | None:
-    """Why an attribute name is not allowed, or None."""
+    """Why an attribute name is not allowed, or None (cached for the first 4096 names)."""
     if type(name) is not str:
         return "attribute names must be str"
+    try:
+        return _BAD_ATTR_CACHE[name]
+    except KeyError:
+        why = _bad_attr_uncached(name)
+        if len(_BAD_ATTR_CACHE) < 4096:
+            _BAD_ATTR_CACHE[name] = why
+        return why
+
+
+def _bad_attr_uncached(name: str) -> str | None:
     if name.startswith("__") and name.endswith("__"):
         if name in SAFE_DUNDER_ATTRS:
             return None
@@ -130,33 +146,6 @@ def _bad_attr(name: str) -> str | None:
         return f'attribute "{name}" is not allowed (reserved name)'
     if name in BLOCKED_ATTRS:
         return f'attribute "{name}" is not allowed (introspection)'
-    return None
-
-
-_type_mro = type.__dict__["__mro__"].__get__
-_type_dict = type.__dict__["__dict__"].__get__
-_type_name = type.__dict__["__name__"].__get__
-
-
-def _private_owner(obj: Any, name: str) -> str | None:
-    """The library class that defines the private attribute ``name`` for ``obj``, or None.
-
-    Private (``_x``) attributes are the program's own business when they live in an instance
-    ``__dict__`` or in a class the program defined (module ``__main__``, which includes classes
-    made by ``namedtuple``/``Enum`` called from the program); a private attribute a library or
-    builtin class defines (``typing.ForwardRef._evaluate`` evaluates strings) is off limits, even
-    through a subclass. Class dictionaries are read through ``type``'s own descriptors.
-    """
-    cls = obj if issubclass(type(obj), type) else type(obj)
-    try:
-        mro = _type_mro(cls)
-    except TypeError:  # pragma: no cover - not a class
-        return "?"
-    for klass in mro:
-        d = _type_dict(klass)
-        if name in d and klass is not object:
-            module = d.get("__module__")
-            return None if module == "__main__" else _type_name(klass)
     return None
 
 
@@ -276,7 +265,8 @@ class ExecgymTransformer(RestrictingNodeTransformer):
             copy_locations(new_node, node)
             return new_node
         node = self.node_contents_visit(node)
-        new_value = ast.Call(func=ast.Name("_write_", ast.Load()), args=[node.value], keywords=[])
+        new_value = ast.Call(func=ast.Name("_write_attr_", ast.Load()),
+                             args=[node.value, ast.Constant(self._mangle(node.attr))], keywords=[])
         copy_locations(new_value, node.value)
         node.value = new_value
         return node
@@ -329,7 +319,8 @@ class ExecgymTransformer(RestrictingNodeTransformer):
                             args=[ast.Name(obj_name, ast.Load()), ast.Constant(self._mangle(target.attr))],
                             keywords=[])
             store: ast.expr = ast.Attribute(
-                value=ast.Call(func=ast.Name("_write_", ast.Load()), args=[ast.Name(obj_name, ast.Load())],
+                value=ast.Call(func=ast.Name("_write_attr_", ast.Load()),
+                               args=[ast.Name(obj_name, ast.Load()), ast.Constant(self._mangle(target.attr))],
                                keywords=[]),
                 attr=target.attr, ctx=ast.Store())
             temps = [obj_name]
@@ -365,6 +356,7 @@ class ExecgymTransformer(RestrictingNodeTransformer):
 
     def visit_Match(self, node: Any) -> Any:
         node.subject = self.visit(node.subject)
+        hoisted = self._hoist_pattern_names(node)
         for case in node.cases:
             self._check_pattern(case.pattern)
             if case.guard is not None:
@@ -377,7 +369,41 @@ class ExecgymTransformer(RestrictingNodeTransformer):
                 elif r is not None:
                     new_body.append(r)
             case.body = new_body
-        return node
+        return [*hoisted, node] if hoisted else node
+
+    def _hoist_pattern_names(self, node: Any) -> list[ast.stmt]:
+        """Class patterns read the subject's attributes in C, and value patterns (``case m.x:``)
+        compare the subject with an attribute read in C: neither would meet the attribute guard.
+        So, before the ``match``, every class of a class pattern becomes
+        ``_match_class_(cls, keyword names, number of positional patterns)`` (a stand-in whose
+        ``isinstance`` check runs the attribute guard on the subject for the names the pattern
+        reads) and every dotted value is read through the guard; the patterns then name them as
+        attributes of a namespace ``_egmN`` (hidden from traces)."""
+        fields: list[ast.keyword] = []
+        ns = f"_egm{self._aug}"
+        self._aug += 1
+        for case in node.cases:
+            for sub in ast.walk(case.pattern):
+                if isinstance(sub, ast.MatchClass):
+                    key = f"c{len(fields)}"
+                    call = ast.Call(func=ast.Name("_match_class_", ast.Load()),
+                                    args=[self.visit(sub.cls),
+                                          ast.Tuple([ast.Constant(a) for a in sub.kwd_attrs], ast.Load()),
+                                          ast.Constant(len(sub.patterns))], keywords=[])
+                    fields.append(ast.keyword(arg=key, value=call))
+                    sub.cls = ast.Attribute(value=ast.Name(ns, ast.Load()), attr=key, ctx=ast.Load())
+                elif isinstance(sub, ast.MatchValue) and isinstance(sub.value, ast.Attribute):
+                    key = f"v{len(fields)}"
+                    fields.append(ast.keyword(arg=key, value=self.visit(sub.value)))
+                    sub.value = ast.Attribute(value=ast.Name(ns, ast.Load()), attr=key, ctx=ast.Load())
+        if not fields:
+            return []
+        assign = ast.Assign(targets=[ast.Name(ns, ast.Store())],
+                            value=ast.Call(func=ast.Name("_match_ns_", ast.Load()), args=[], keywords=fields))
+        for sub in ast.walk(assign):
+            if "lineno" in sub._attributes:
+                ast.copy_location(sub, node)
+        return [assign]
 
     def _check_pattern(self, pattern: Any) -> None:
         for sub in ast.walk(pattern):
@@ -393,7 +419,7 @@ class ExecgymTransformer(RestrictingNodeTransformer):
                 why = _bad_attr(sub.attr)
                 if why is not None:
                     self.error(sub, why)
-            if isinstance(sub, ast.Name):
+            if isinstance(sub, ast.Name) and not sub.id.startswith("_egm"):
                 self.check_name(sub, sub.id)
 
 
@@ -428,6 +454,9 @@ class _PrintTarget:
         print(*objects, **kwargs)
 
 
+#: Builtin classes whose class pattern with one positional sub-pattern matches the subject itself.
+_SELF_MATCHING = (bool, bytearray, bytes, dict, float, frozenset, int, list, set, str, tuple)
+
 _INPLACE = {
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "%=": operator.imod, "**=": operator.ipow, "<<=": operator.ilshift, ">>=": operator.irshift,
@@ -445,6 +474,11 @@ class RestrictedPolicy:
 
     def __init__(self) -> None:
         self.violations: list[str] = []
+        self.own = access.Ownership()
+        self.safe_type = access.make_safe_type(self.violation)
+        self._substitutes = self._substitutes_table()
+        self._module_checks: dict[tuple[int, str], tuple[Any, str | None]] = {}
+        self._match_classes: dict[tuple, tuple[Any, Any]] = {}
 
     # -- compile ----------------------------------------------------------------------------
     def _compile(self, text: str, filename: str, mode: str) -> Compiled:
@@ -476,11 +510,13 @@ class RestrictedPolicy:
             return Compiled(error=frame)
         try:
             ast.fix_missing_locations(tree)
-            return Compiled(code=compile(tree, filename, mode, dont_inherit=True))
+            code = compile(tree, filename, mode, dont_inherit=True)
         except (SyntaxError, ValueError, TypeError, RecursionError) as exc:
             return Compiled(error={"outcome": "exception", "return": None,
                                    "error": {"type": type(exc).__name__, "message": str(exc)[:500],
                                              "line": None}})
+        self.own.add_code(code)
+        return Compiled(code=code)
 
     def compile_module(self, source: str, filename: str) -> Compiled:
         return self._compile(source, filename, "exec")
@@ -494,55 +530,72 @@ class RestrictedPolicy:
         return PolicyViolation(message)
 
     def _check_attr(self, obj: Any, name: Any) -> None:
+        """Reading, testing or writing ``obj.name``: the name rules, then where the attribute
+        really comes from (modules: public API only; ``_x``: only what the program owns)."""
         if type(name) is not str:
             raise self.violation("attribute names must be str")
         why = _bad_attr(name)
         if why is not None:
             raise self.violation(why)
         if type(obj) is types.ModuleType:
-            mod = obj.__name__
-            if name.startswith("_"):
-                raise self.violation(f'attribute "{name}" of module {mod} is not allowed (private)')
-            if (mod, name) in BLOCKED_MODULE_ATTRS:
-                raise self.violation(f"{mod}.{name} is not allowed")
-        elif name.startswith("_") and not (name.startswith("__") and name.endswith("__")):
-            owner = _private_owner(obj, name)
-            if owner is not None:
-                raise self.violation(f'attribute "{name}" is private to {owner} (library code)')
+            key = (id(obj), name)
+            hit = self._module_checks.get(key)
+            if hit is not None and hit[0] is obj:
+                why = hit[1]
+            else:  # modules are read-only to the program, so the answer for (module, name) is fixed
+                why = access.module_attr_denial(obj, name, ALLOWED_MODULES)
+                if why is None and (obj.__name__, name) in BLOCKED_MODULE_ATTRS:
+                    why = f"{obj.__name__}.{name} is not allowed"
+                self._module_checks[key] = (obj, why)
+        elif name[:1] == "_" and not access.is_dunder(name) and not self.own.is_pure_program_type(type(obj)):
+            why = access.private_denial(self.own, obj, name)
+        if why is not None:
+            raise self.violation(why)
 
-    def _check_value(self, obj: Any, name: str, value: Any) -> Any:
-        if type(value) is types.ModuleType and value.__name__ not in ALLOWED_MODULES:
-            raise self.violation(f"module {value.__name__} (reached as {name}) is not allowed")
-        is_str = issubclass(type(obj), str)  # type(): a program-defined __class__ cannot fool it
-        if name in ("format", "format_map") and (is_str or (type(obj) is type and issubclass(obj, str))):
-            return self._safe_format(name, obj if is_str else None)
-        if obj is functools and name in ("wraps", "update_wrapper"):
-            return self._safe_wrapper(name)
+    def _check_write(self, obj: Any, name: str) -> None:
+        """Writing or deleting ``obj.name``: never on a module, a library class or function."""
+        t = type(obj)
+        if t is types.ModuleType:
+            raise self.violation(f'module {obj.__name__} is read-only (writing "{name}")')
+        if issubclass(t, type) and not self.own.is_program_class(obj):
+            raise self.violation(f'library class {obj.__name__} is read-only (writing "{name}")')
+        if t is types.FunctionType and not self.own.is_program_function(obj):
+            raise self.violation(f'library function attributes are read-only (writing "{name}")')
+
+    def write_attr(self, obj: Any, name: str) -> Any:
+        """``_write_attr_(obj, name)``: the target of ``obj.name = v`` / ``del obj.name``."""
+        self._check_attr(obj, name)
+        self._check_write(obj, name)
+        return obj
+
+    def _safe_value(self, value: Any) -> Any:
+        """A value handed to the program: no real ``type``, metaclass or module outside the
+        allow-list; ``str.format`` and the attribute-copying/evaluating library functions replaced."""
+        sub = self._substitutes.get(id(value))
+        if sub is not None and sub[0] is value:
+            return sub[1]
+        t = type(value)
+        if t is types.ModuleType:
+            if value.__name__ not in ALLOWED_MODULES:
+                raise self.violation(f"module {value.__name__} is not allowed")
+            return value
+        if issubclass(t, type):
+            if value is type:
+                return self.safe_type
+            if issubclass(value, type):
+                raise self.violation(f"metaclass {value.__name__} is not reachable under the restricted policy")
+            return value
+        fmt = access.str_format_kind(value)
+        if fmt is not None:
+            return self._safe_format(*fmt)
         return value
 
-    def _safe_wrapper(self, name: str) -> Any:
-        """``functools.wraps``/``update_wrapper`` with the default attribute lists only and never
-        on a module (copying a module's ``__dict__`` would expose its private attributes)."""
-        guard = self
-
-        def check(wrapped: Any, kwargs: dict) -> None:
-            if kwargs:
-                raise guard.violation(f"functools.{name}() with custom assigned/updated is not allowed")
-            if type(wrapped) is types.ModuleType:
-                raise guard.violation(f"functools.{name}() of a module is not allowed")
-
-        if name == "wraps":
-            def wraps(wrapped: Any, **kwargs: Any) -> Any:
-                check(wrapped, kwargs)
-                return functools.wraps(wrapped)
-
-            return wraps
-
-        def update_wrapper(wrapper: Any, wrapped: Any, **kwargs: Any) -> Any:
-            check(wrapped, kwargs)
-            return functools.update_wrapper(wrapper, wrapped)
-
-        return update_wrapper
+    def _check_value(self, obj: Any, name: str, value: Any) -> Any:
+        try:
+            return self._safe_value(value)
+        except PolicyViolation:
+            self.violations[-1] += f" (reached as {name})"
+            raise
 
     def getattr_(self, obj: Any, name: Any, default: Any = _MISSING) -> Any:
         self._check_attr(obj, name)
@@ -550,6 +603,10 @@ class RestrictedPolicy:
             value = getattr(obj, name)
         else:
             value = getattr(obj, name, default)
+        if name[:1] == "_" and not access.is_dunder(name):
+            why = access.private_value_denial(self.own, name, value)
+            if why is not None:
+                raise self.violation(why)
         return self._check_value(obj, name, value)
 
     def hasattr_(self, obj: Any, name: Any) -> bool:
@@ -558,37 +615,178 @@ class RestrictedPolicy:
 
     def setattr_(self, obj: Any, name: Any, value: Any) -> None:
         self._check_attr(obj, name)
+        self._check_write(obj, name)
         setattr(obj, name, value)
 
     def delattr_(self, obj: Any, name: Any) -> None:
         self._check_attr(obj, name)
+        self._check_write(obj, name)
         delattr(obj, name)
 
-    def type_(self, *args: Any, **kwargs: Any) -> Any:
-        if len(args) != 1 or kwargs:
-            raise self.violation("type() with more than one argument is not allowed")
-        return type(args[0])
+    def build_class(self, func: Any, name: Any, *bases: Any, **kwargs: Any) -> Any:
+        """``__build_class__`` for the program's ``class`` statements: no metaclass of the
+        program's choosing, no class derived from ``type``; the class is recorded as the program's."""
+        if not self.own.is_program_function(func):
+            raise self.violation("class bodies must come from the program")
+        if kwargs.get("metaclass", type) is not type:
+            raise self.violation('The keyword argument "metaclass" is not allowed.')
+        for base in types.resolve_bases(bases):
+            if not issubclass(type(base), type):
+                continue  # __build_class__ raises its own TypeError
+            if issubclass(base, type) or any(k is self.safe_type for k in access.class_mro(base)):
+                raise self.violation("a class derived from type (a metaclass) is not allowed")
+            meta = type(base)
+            if meta not in access.library_metaclasses(ALLOWED_MODULES):
+                raise self.violation(f"a base class with the metaclass {meta.__name__} is not allowed "
+                                     "(only the metaclasses of the allowed modules)")
+        cls = builtins.__build_class__(func, name, *bases, **kwargs)
+        if issubclass(type(cls), type):
+            self.own.add_class(cls)
+        return cls
 
-    def _check_format_string(self, fmt: Any, depth: int = 0) -> None:
-        if type(fmt) is not str or depth > 2:
-            return
-        try:
-            parsed = list(_string.formatter_parser(fmt))
-        except ValueError:
-            return  # str.format raises the same error itself
-        for _literal, field, spec, _conv in parsed:
-            if field is not None:
-                _first, rest = _string.formatter_field_name_split(field)
-                for is_attr, key in rest:
-                    if is_attr:
-                        why = _bad_attr(key)
-                        if why is not None:
-                            raise self.violation(f"format string field {field!r}: {why}")
-            if spec:
-                self._check_format_string(spec, depth + 1)
+    def match_class(self, cls: Any, keywords: tuple, positional: int) -> Any:
+        """The class of a class pattern: ``cls`` itself when the pattern reads no attribute (or
+        ``cls`` matches itself, like ``int(n)``), else a stand-in whose instance check is
+        ``isinstance(subject, cls)`` followed by the attribute guard for every name the pattern
+        will read on the subject (its keywords and ``cls.__match_args__[:positional]``)."""
+        if not issubclass(type(cls), type) or (not keywords and not positional):
+            return cls
+        if not keywords and positional <= 1 and any(cls is t for t in _SELF_MATCHING):
+            return cls
+        key = (id(cls), keywords, positional)
+        hit = self._match_classes.get(key)
+        if hit is not None and hit[0] is cls:
+            return hit[1]
+        match_args = access.class_match_args(cls)
+        names = tuple(keywords) + tuple(match_args[:positional])
+        guard = self
+
+        class _MatchMeta(type):
+            def __instancecheck__(proxy: Any, subject: Any) -> bool:
+                if not isinstance(subject, cls):
+                    return False
+                for n in names:
+                    guard._check_attr(subject, n)
+                return True
+
+        attrs: dict[str, Any] = {"__module__": "__main__", "__qualname__": access.class_name(cls)}
+        if positional:
+            attrs["__match_args__"] = match_args
+        proxy = _MatchMeta(access.class_name(cls), (), attrs)
+        self._match_classes[key] = (cls, proxy)
+        return proxy
+
+    # -- stand-ins for library functions ----------------------------------------------------
+    def _substitutes_table(self) -> dict[int, tuple[Any, Any]]:
+        """id(original) -> (original, guarded stand-in)."""
+        guard, own = self, self.own
+
+        def check_wrapped(fname: str, wrapped: Any) -> None:
+            why = access.wrapper_copy_denial(own, wrapped)
+            if why is not None:
+                raise guard.violation(f"functools.{fname}(): {why}")
+
+        def wraps(wrapped: Any, **kwargs: Any) -> Any:
+            if kwargs:
+                raise guard.violation("functools.wraps() with custom assigned/updated is not allowed")
+            check_wrapped("wraps", wrapped)
+            return functools.wraps(wrapped)
+
+        def update_wrapper(wrapper: Any, wrapped: Any, **kwargs: Any) -> Any:
+            if kwargs:
+                raise guard.violation("functools.update_wrapper() with custom assigned/updated is not allowed")
+            check_wrapped("update_wrapper", wrapped)
+            guard._check_write(wrapper, "__dict__")
+            return functools.update_wrapper(wrapper, wrapped)
+
+        def lru_cache(maxsize: Any = 128, typed: bool = False) -> Any:
+            if callable(maxsize) and isinstance(typed, bool):
+                check_wrapped("lru_cache", maxsize)
+                return functools.lru_cache(maxsize, typed)
+            deco = functools.lru_cache(maxsize, typed)
+
+            def decorating_function(user_function: Any) -> Any:
+                check_wrapped("lru_cache", user_function)
+                return deco(user_function)
+
+            return decorating_function
+
+        def cache(user_function: Any) -> Any:
+            check_wrapped("cache", user_function)
+            return functools.cache(user_function)
+
+        def program_class(fname: str, cls: Any) -> None:
+            if not own.is_program_class(cls):
+                raise guard.violation(f"{fname}() of a class the program did not define is not allowed")
+
+        def total_ordering(cls: Any) -> Any:
+            program_class("functools.total_ordering", cls)
+            return functools.total_ordering(cls)
+
+        def dataclass(cls: Any = None, /, **kwargs: Any) -> Any:
+            def wrap(c: Any) -> Any:
+                program_class("dataclasses.dataclass", c)
+                out = dataclasses.dataclass(c, **kwargs)
+                if issubclass(type(out), type):
+                    own.add_class(out)  # slots=True makes a new class from the program's
+                return out
+
+            return wrap if cls is None else wrap(cls)
+
+        def attrgetter(attr: Any, *attrs: Any) -> Any:
+            names = (attr, *attrs)
+            if any(type(n) is not str for n in names):
+                raise TypeError("attribute name must be a string")
+
+            def resolve(obj: Any, dotted: str) -> Any:
+                for part in dotted.split("."):
+                    obj = guard.getattr_(obj, part)
+                return obj
+
+            if not attrs:
+                return lambda obj: resolve(obj, attr)
+            return lambda obj: tuple(resolve(obj, n) for n in names)
+
+        def methodcaller(name: Any, /, *args: Any, **kwargs: Any) -> Any:
+            if type(name) is not str:
+                raise TypeError("method name must be a string")
+            return lambda obj: guard.getattr_(obj, name)(*args, **kwargs)
+
+        def safe_typing(value: Any) -> Any:
+            if type(value) in (tuple, list):
+                return type(value)(safe_typing(v) for v in value)
+            return guard._safe_value(value)
+
+        def get_origin(tp: Any) -> Any:
+            return safe_typing(typing.get_origin(tp))
+
+        def get_args(tp: Any) -> Any:
+            return safe_typing(typing.get_args(tp))
+
+        table = {}
+        for original, standin in ((functools.wraps, wraps), (functools.update_wrapper, update_wrapper),
+                                  (functools.lru_cache, lru_cache), (functools.cache, cache),
+                                  (functools.total_ordering, total_ordering),
+                                  (dataclasses.dataclass, dataclass),
+                                  (typing.get_origin, get_origin), (typing.get_args, get_args),
+                                  (operator.attrgetter, attrgetter), (operator.methodcaller, methodcaller)):
+            standin.__name__ = standin.__qualname__ = original.__name__
+            standin.__doc__ = original.__doc__
+            table[id(original)] = (original, standin)
+        return table
 
     def _safe_format(self, name: str, bound: str | None) -> Any:
+        """``str.format``/``format_map`` (bound to ``bound``, or unbound): format strings with
+        attribute fields are formatted by :class:`GuardedFormatter` (every ``.attr`` through the
+        attribute guard); the rest by ``str.format`` itself."""
         guard = self
+
+        def run(s: Any, args: tuple, kwargs: Any, as_map: bool) -> str:
+            if issubclass(type(s), str):
+                plain = str.__str__(s)  # a subclass cannot change what is parsed
+                if access.has_attribute_field(plain):
+                    return access.GuardedFormatter(guard.getattr_).vformat(plain, args, kwargs)
+            return str.format_map(s, kwargs) if as_map else str.format(s, *args, **kwargs)
 
         if name == "format":
             def safe_format(*args: Any, **kwargs: Any) -> str:
@@ -598,8 +796,7 @@ class RestrictedPolicy:
                     s, args = args[0], args[1:]
                 else:
                     s = bound
-                guard._check_format_string(s)
-                return str.format(s, *args, **kwargs)
+                return run(s, args, kwargs, False)
 
             return safe_format
 
@@ -610,8 +807,9 @@ class RestrictedPolicy:
                 s, args = args[0], args[1:]
             else:
                 s = bound
-            guard._check_format_string(s)
-            return str.format_map(s, *args)
+            if len(args) != 1:
+                return str.format_map(s, *args)  # the TypeError str.format_map raises
+            return run(s, (), args[0], True)
 
         return safe_format_map
 
@@ -668,9 +866,9 @@ class RestrictedPolicy:
             "hasattr": self.hasattr_,
             "setattr": self.setattr_,
             "delattr": self.delattr_,
-            "type": self.type_,
+            "type": self.safe_type,
             "__import__": self.import_,
-            "__build_class__": builtins.__build_class__,
+            "__build_class__": self.build_class,
             "__name__": "__main__",
         })
         return {
@@ -681,6 +879,9 @@ class RestrictedPolicy:
             "_getitem_": operator.getitem,
             "_getiter_": iter,
             "_write_": lambda ob: ob,
+            "_write_attr_": self.write_attr,
+            "_match_class_": self.match_class,
+            "_match_ns_": types.SimpleNamespace,
             "_inplacevar_": self.inplacevar,
             "_apply_": lambda f, *a, **kw: f(*a, **kw),
             "_print_": lambda _getattr_=None: _PrintTarget(self),

@@ -945,3 +945,283 @@ def f():
 ''', "f()")
 HOSTILE["forwardref_private_evaluate"] = ("import typing\ndef f():\n    ref = typing.get_args(typing.List['().__class__'])[0]\n    return ref._evaluate({}, {}, frozenset())\n", "f()")
 HOSTILE["private_via_subclass"] = ("import random\nclass R(random.Random):\n    pass\n\ndef f():\n    return R(1)._randbelow(10)\n", "f()")
+
+# ordinary programs added with the ownership rules (issue 10): what the new guards must keep working
+ORDINARY["type_builtin_semantics"] = ('''
+import typing
+
+class A:
+    pass
+
+def kind(t: type[int], u: "type | None" = None) -> type:
+    return t
+
+def f(xs):
+    kinds = [type(x).__name__ for x in xs]
+    return (kinds, isinstance(A, type), isinstance(A(), type), issubclass(type(A), type), type(A) is type,
+            type(int) == type, repr(type), type.__name__, isinstance(3, (str, type)), type(type(1)) is type,
+            repr(type[int]), kind(A) is A, isinstance(A, type | None), typing.get_origin(type[int]) is type)
+''', "f([1, 'a', None, A()])")
+
+ORDINARY["super_ordinary_uses"] = ('''
+class Base:
+    def __init__(self, n):
+        self._n = n
+    def describe(self):
+        return f"Base({self._n})"
+    def __repr__(self):
+        return "B"
+
+class Child(Base):
+    def __init__(self, n):
+        super().__init__(n * 2)
+        self._extra = 1
+    def describe(self):
+        return super().describe() + "+" + str(self._extra) + repr(super(Child, self))[:1]
+
+class Tag(str):
+    def shout(self):
+        return super().upper() + super().format() + "{}!".format(len(self))
+
+def f():
+    return Child(3).describe(), Tag("hi").shout(), super(Child, Child(1)).describe()
+''', "f()")
+
+ORDINARY["format_attribute_fields"] = ('''
+class P:
+    def __init__(self, name, age):
+        self.name = name
+        self.age = age
+
+class S(str):
+    pass
+
+def f():
+    p = P("ann", 7)
+    c = 3 + 4j
+    return ("{0.name} is {0.age}".format(p), "{p.name:>{w}}|".format(p=p, w=6), "{0.real}/{0.imag}".format(c),
+            "{x.name}-{y}".format_map({"x": p, "y": 2}), S("{0.age}!").format(p), str.format("{0.name}", p),
+            "{0[1]} {1}".format([1, 2], "z"), "{!r:^9}".format("q"))
+''', "f()")
+
+ORDINARY["format_attribute_errors"] = ('''
+class P:
+    pass
+
+def f():
+    out = []
+    for fmt in ("{0.missing}", "{0.x", "{1.real}"):
+        try:
+            out.append(fmt.format(P()))
+        except (AttributeError, ValueError, IndexError) as e:
+            out.append(type(e).__name__ + ": " + str(e))
+    return out
+''', "f()")
+
+ORDINARY["namedtuple_private_api"] = ('''
+from collections import namedtuple
+import typing
+
+Point = namedtuple("Point", "x y")
+
+class Vec(namedtuple("Vec", "a b")):
+    def norm1(self):
+        return abs(self.a) + abs(self.b)
+
+class Emp(typing.NamedTuple):
+    name: str
+    pay: int = 0
+
+def f():
+    p = Point(1, 2)
+    v = Vec._make([3, -4])
+    e = Emp("x")
+    return (p._replace(x=5), p._asdict(), Point._fields, v.norm1(), v._replace(b=1), e._replace(pay=3),
+            Emp._field_defaults, e._asdict())
+''', "f()")
+
+ORDINARY["dataclass_variants_private_fields"] = ('''
+from dataclasses import dataclass, field
+import dataclasses
+import functools
+
+@dataclass(order=True)
+class Item:
+    _rank: int
+    name: str = field(default="?", compare=False)
+
+@dataclasses.dataclass(frozen=True)
+class Frozen:
+    _v: int
+
+@functools.total_ordering
+class Money:
+    def __init__(self, c):
+        self._c = c
+    def __eq__(self, o):
+        return self._c == o._c
+    def __lt__(self, o):
+        return self._c < o._c
+
+def f():
+    items = sorted([Item(3, "c"), Item(1, "a")])
+    return [i._rank for i in items], Frozen(2)._v, Money(1) <= Money(2), Money(3) > Money(2)
+''', "f()")
+
+ORDINARY["cache_decorators_on_program_functions"] = ('''
+import functools
+
+@functools.lru_cache(maxsize=None)
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+@functools.cache
+def sq(n):
+    return n * n
+
+@functools.lru_cache
+def cube(n):
+    return n ** 3
+
+class C:
+    @functools.cached_property
+    def heavy(self):
+        return 42
+
+def memo(fn):
+    fn._memo = {}
+    @functools.wraps(fn)
+    def inner(x):
+        if x not in fn._memo:
+            fn._memo[x] = fn(x)
+        return fn._memo[x]
+    return inner
+
+@memo
+def double(x):
+    return 2 * x
+
+def f():
+    return fib(30), sq(4), cube(2), C().heavy, double(3), double(3), double.__name__, fib.cache_info().hits > 0
+''', "f()")
+
+ORDINARY["library_subclass_with_private_state"] = ('''
+import random
+import collections
+
+class Dice(random.Random):
+    def __init__(self, seed):
+        super().__init__(seed)
+        self._rolls = 0
+    def roll(self):
+        self._rolls += 1
+        return self.randint(1, 6)
+
+class Tally(collections.Counter):
+    def _top(self):
+        return self.most_common(1)[0]
+
+def f():
+    d = Dice(7)
+    rolls = [d.roll() for _ in range(5)]
+    t = Tally("abracadabra")
+    return rolls, d._rolls, t._top()
+''', "f()")
+
+ORDINARY["class_and_instance_writes"] = ('''
+import decimal
+
+class Reg:
+    count = 0
+    def __init__(self):
+        Reg.count += 1
+        setattr(self, "tag", Reg.count)
+
+def helper():
+    return 1
+
+def f():
+    a, b = Reg(), Reg()
+    helper.calls = 2
+    Reg.label = "r"
+    del Reg.label
+    ctx = decimal.getcontext()
+    ctx.prec = 5
+    return Reg.count, b.tag, helper.calls, str(decimal.Decimal(1) / decimal.Decimal(7)), hasattr(Reg, "label")
+''', "f()")
+
+ORDINARY["typing_introspection"] = ('''
+import typing
+
+def f():
+    tps = [typing.List[int], typing.Dict[str, typing.Tuple[int, ...]], typing.Optional[str], int]
+    return [(repr(typing.get_origin(t)), repr(typing.get_args(t))) for t in tps]
+''', "f()")
+
+ORDINARY["operator_getters"] = ('''
+import operator
+
+class P:
+    def __init__(self, name, age):
+        self.name = name
+        self.age = age
+    def greet(self, punct):
+        return "hi " + self.name + punct
+
+def f():
+    ps = [P("b", 3), P("a", 9), P("c", 1)]
+    by_age = [p.name for p in sorted(ps, key=operator.attrgetter("age"))]
+    pairs = list(map(operator.attrgetter("name", "age"), ps))
+    up = list(map(operator.methodcaller("upper"), ["x", "y"]))
+    greet = [operator.methodcaller("greet", "!")(p) for p in ps]
+    return by_age, pairs, up, greet, operator.attrgetter("real")(3 + 4j)
+''', "f()")
+
+ORDINARY["match_class_and_value_patterns"] = ('''
+import enum
+from dataclasses import dataclass
+
+class Color(enum.Enum):
+    RED = 1
+    BLUE = 2
+
+@dataclass
+class Point:
+    x: int
+    y: int
+
+class Box:
+    def __init__(self, item):
+        self.item = item
+
+def where(v):
+    match v:
+        case Point(0, 0):
+            return "origin"
+        case Point(x=0, y=y):
+            return f"y-axis {y}"
+        case Box(item=Point(x, _)):
+            return f"boxed x={x}"
+        case Color.RED:
+            return "red"
+        case [Point(x=x1), *_]:
+            return f"list from {x1}"
+        case int(n) | float(n):
+            return f"number {n}"
+        case str() as s:
+            return "str " + s
+        case Point():
+            return "point"
+    return "other"
+
+def f():
+    vals = [Point(0, 0), Point(0, 5), Box(Point(3, 4)), Color.RED, [Point(7, 1)], 4, 2.5, "s", Point(1, 1), Color.BLUE]
+    out = [where(v) for v in vals]
+    try:
+        match Point(1, 2):
+            case Point(1, 2, 3):
+                pass
+    except TypeError as e:
+        out.append(str(e))
+    return out
+''', "f()")
