@@ -43,6 +43,7 @@ from execgym.tasks.literals import (
     parse_literal,
     parse_trusted,
     render_literal,
+    show_value,
     strict_equal,
     type_name,
 )
@@ -71,15 +72,24 @@ def _outcome(result: Any) -> str:
 
 
 def _close(value: Any, expected: Any, tol: float, absolute: bool) -> bool:
-    """Numeric closeness for ``close`` tests (ints and floats only; bools are not numbers here)."""
+    """Numeric closeness for ``close`` tests (ints and floats only; bools are not numbers here). Relative
+    tolerance is relative to the SMALLER magnitude (``math.isclose`` uses the larger, so a large ``tol``
+    would make every large number close). Never raises: an int too large for a float compares exactly."""
     if type(value) not in (int, float) or type(expected) not in (int, float):
         return False
-    a, b = float(value), float(expected)
+    try:
+        a, b = float(value), float(expected)
+    except OverflowError:
+        return value == expected  # int/float comparison in Python is exact, never converts to text
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
+    if a == b:
+        return True
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
     if absolute:
         return abs(a - b) <= tol
-    return math.isclose(a, b, rel_tol=tol, abs_tol=0.0) or a == b
+    return abs(a - b) <= tol * min(abs(a), abs(b))
 
 
 def _norm_stdout(text: str) -> list[str]:
@@ -382,10 +392,7 @@ class UnitTestTask(Task):
             detail["reason"] = "right output" if detail["correct"] else "wrong output"
             return detail
         value = result.return_value
-        try:
-            detail["parsed"] = clip_text(render_literal(value))
-        except (ValueError, RecursionError):
-            detail["parsed"] = clip_text(repr(value))
+        detail["parsed"] = show_value(value)  # total: huge ints, Opaque markers, deep nesting
         if check in ("truthy", "falsy"):
             from execgym.tasks.literals import is_plain
 
