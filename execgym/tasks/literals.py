@@ -31,6 +31,7 @@ import ast
 import functools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,9 +261,10 @@ def _render(value: Any, hex_huge: bool, show: bool, depth: int) -> str:
     if t is float:
         return _float_text(value)
     if t is complex:
-        if math.isfinite(value.real) and math.isfinite(value.imag):
-            return repr(value)
-        return f"complex({_float_text(value.real)}, {_float_text(value.imag)})"
+        re_, im = value.real, value.imag
+        if math.isfinite(re_) and math.isfinite(im) and not _negative_zero(re_) and not _negative_zero(im):
+            return repr(value)  # '(-0+1j)' would read back with +0.0: signed zeros take the long form
+        return f"complex({_float_text(re_)}, {_float_text(im)})"
     d = depth + 1
     if t is tuple:
         inner = ", ".join(_render(v, hex_huge, show, d) for v in value)
@@ -286,6 +288,10 @@ def _render(value: Any, hex_huge: bool, show: bool, depth: int) -> str:
             return f"<opaque {name}: {reason}>" if reason else f"<opaque {name}>"
         return f"<{t.__name__} object>"
     raise ValueError(f"not a literal value: {t.__name__}")
+
+
+def _negative_zero(x: float) -> bool:
+    return x == 0.0 and math.copysign(1.0, x) < 0
 
 
 def _is_opaque(value: Any) -> bool:
@@ -437,18 +443,26 @@ def _strict_equal(a: Any, b: Any, tol: float, _depth: int) -> bool:
     if ta in (set, frozenset):
         if len(a) != len(b):
             return False
-        try:
-            return {_key(x) for x in a} == {_key(y) for y in b}
+        try:  # multisets of keys: a set may hold several NaN objects, which share one key
+            return Counter(_key(x) for x in a) == Counter(_key(y) for y in b)
         except (ValueError, RecursionError):
             return False
     if ta is dict:
         if len(a) != len(b):
             return False
         try:
-            kb = {_key(k): v for k, v in b.items()}
-            for k, v in a.items():
-                ka = _key(k)
-                if ka not in kb or not _strict_equal(v, kb[ka], tol, _depth + 1):
+            kb: dict[Any, list] = {}
+            for k, v in b.items():
+                kb.setdefault(_key(k), []).append(v)
+            for k, v in a.items():  # each item of a consumes one equal item of b (several NaN keys)
+                candidates = kb.get(_key(k))
+                if not candidates:
+                    return False
+                for i, c in enumerate(candidates):
+                    if _strict_equal(v, c, tol, _depth + 1):
+                        del candidates[i]
+                        break
+                else:
                     return False
             return True
         except (ValueError, RecursionError):

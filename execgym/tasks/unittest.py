@@ -13,19 +13,26 @@ Contract:
   ``policy="restricted"``; only the call text enters the sandbox child, never the expected value. The decoded
   return value is compared in the caller with ``strict_equal`` (so objects with a hostile ``__eq__`` arrive
   as ``Opaque`` and never pass). Reward = fraction of tests passed.
-- ``max_turns > 1``: a repair episode. After a failing attempt the observation shows one failing test (input,
-  expected, actual) and asks for a corrected function. The step reward is the change of the pass rate, so the
-  episode return is the last attempt's pass rate; the episode ends when all tests pass or turns run out.
+- ``max_turns > 1``: a repair episode. The hidden tests are split deterministically (``split_pools``) into a
+  FINAL pool (about half, never revealed; it alone decides the reward) and a FEEDBACK pool; the visible
+  examples join the feedback pool. After a failing attempt the observation shows one failing FEEDBACK test
+  (input, expected, actual) and how many feedback tests passed, never anything about the final pool, and asks
+  for a corrected function. The step reward is the change of the final-pool pass rate, so the episode return is
+  the last attempt's final-pool pass rate; the episode ends when the final pool passes or turns run out. A
+  table of revealed cases therefore earns only what it earns on tests it never saw. ``Task.score`` of a repair
+  spec is the final-pool pass rate (what the episode rewards).
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import math
 from collections import Counter
 from typing import Any
 
 from execgym import astparse
+from execgym.seeding import derive_seed
 from execgym.tasks.answers import answer_block, code_block
 from execgym.tasks.base import (
     Episode,
@@ -236,6 +243,32 @@ def _function_names(source: str) -> list[str]:
         return []
 
 
+# ------------------------------------------------------------------ repair pools
+
+
+def _pool_group(test: dict) -> str:
+    if test.get("check") == "stdout":
+        return json.dumps(["stdout", test.get("stdout")])
+    return json.dumps([test.get("check", "eq"), test.get("expected")])
+
+
+def split_pools(tests: list[dict]) -> tuple[list[int], list[int]]:
+    """Indices of the (final, feedback) pools of a repair episode's hidden tests.
+
+    Deterministic from the tests' content (BLAKE2b via ``seeding.derive_seed``, same in every process):
+    tests are ordered by (hash of their expected output, hash of the test) and dealt alternately to the final
+    and the feedback pool, so each output's tests split evenly and the final pool (``ceil(n/2)`` tests, never
+    empty) is as output-diverse as the whole set. With one hidden test the feedback pool is empty.
+    """
+    def key(i: int) -> tuple[int, int, int]:
+        t = tests[i]
+        return (derive_seed("execgym.unittest.pool", "group", _pool_group(t)),
+                derive_seed("execgym.unittest.pool", "test", json.dumps(t, sort_keys=True)), i)
+
+    order = sorted(range(len(tests)), key=key)
+    return sorted(order[0::2]), sorted(order[1::2])
+
+
 # ------------------------------------------------------------------ the task
 
 
@@ -277,11 +310,18 @@ class UnitTestTask(Task):
         self.tol = float(self.options.get("float_tolerance", 0.0) or 0.0)
         self.timeout = float(self.options.get("timeout", 2.0))
         self.max_turns = int(self.options.get("max_turns", 1))
+        self.all_tests = self.tests
+        self.feedback_tests: list[dict] = []
+        if self.max_turns > 1:  # repair: the reward comes only from tests feedback never reveals
+            final, feedback = split_pools(self.all_tests)
+            self.tests = [self.all_tests[i] for i in final]
+            # hidden feedback tests first: a failing one of them tells more than a visible example again
+            self.feedback_tests = [self.all_tests[i] for i in feedback] + self.visible
         self._prompt: str | None = None
 
     @property
     def stdio(self) -> bool:
-        return all(t.get("check") == "stdout" for t in self.tests)
+        return all(t.get("check") == "stdout" for t in self.all_tests)
 
     @property
     def prompt(self) -> str:
@@ -437,23 +477,57 @@ class UnitTestTask(Task):
             return RepairEpisode(self)
         return super().episode()
 
-    def failing_feedback(self, score: Score) -> str:
-        """One failing test (input, expected, actual) when the code ran; else why it did not run."""
-        for t, d in zip(self.tests, score.details):
+    def attempt(self, response: Any) -> tuple[Score, list[dict]]:
+        """One repair attempt: the final-pool ``Score`` and the feedback-pool details, run in one batch.
+        Never raises; when the code does not run, the feedback list is empty."""
+        from execgym.tasks.base import complete, run_requests
+
+        pending = self.prepare(response)
+        if pending.score is not None:
+            return pending.score, []
+        text = response.decode("utf-8", "replace") if isinstance(response, bytes) else response
+        code, early = self._code(text)  # prepare() accepted it, so it parses again the same way
+        if code is None:
+            return early or error_score("verifier error: the code vanished"), []
+        extra = [self._request(code, t) for t in self.feedback_tests]
+        try:
+            results = run_requests(list(pending.requests) + extra)
+        except Exception as exc:  # noqa: BLE001
+            return error_score(f"sandbox unavailable: {type(exc).__name__}: {exc}"), []
+        n = len(pending.requests)
+        score = complete(pending, results[:n], self.max_reward)
+        try:
+            feedback = [self.judge(t, r) for t, r in zip(self.feedback_tests, results[n:])]
+        except Exception:  # noqa: BLE001 - feedback is advice; a verifier bug must not escape step()
+            feedback = []
+        return score, feedback
+
+    def feedback_text(self, score: Score, feedback: list[dict]) -> str:
+        """What the model sees after a failing attempt: the feedback-pool count and one failing feedback test
+        that ran (input, expected, actual); nothing about the final pool. When the code did not run, why."""
+        if not feedback:
+            if any(d.get("parsed") is not None or d.get("outcome") is not None for d in score.details):
+                return "Your code does not pass the hidden tests that decide the reward."
+            return f"Your code: {score.reason}."
+        passed = sum(1 for d in feedback if d["correct"])
+        head = f"Your code passed {passed} of {len(feedback)} test(s) shown to you."
+        for t, d in zip(self.feedback_tests, feedback):
             ran = d.get("parsed") is not None or d.get("outcome") is not None
-            if not d["correct"] and ran:
-                if t.get("check") == "stdout":
-                    return (f"A failing test:\ninput:\n{t.get('stdin', '')}\nexpected output:\n{t['stdout']}\n"
-                            f"actual output:\n{d.get('parsed') or ''}\n({d['reason']})")
-                actual = d.get("parsed") if d.get("outcome") is None else d["reason"]
-                expected = {"truthy": "a true value", "falsy": "a false value"}.get(
-                    t.get("check"), t.get("expected"))
-                return (f"A failing test:\ninput: `{t['call']}`\nexpected: {expected}\nactual: {actual}")
-        return score.reason
+            if d["correct"] or not ran:
+                continue
+            if t.get("check") == "stdout":
+                return (f"{head}\nA failing test:\ninput:\n{t.get('stdin', '')}\nexpected output:\n{t['stdout']}\n"
+                        f"actual output:\n{d.get('parsed') or ''}\n({d['reason']})")
+            actual = d.get("parsed") if d.get("outcome") is None else d["reason"]
+            expected = {"truthy": "a true value", "falsy": "a false value"}.get(t.get("check"), t.get("expected"))
+            return f"{head}\nA failing test:\ninput: `{t['call']}`\nexpected: {expected}\nactual: {actual}"
+        if passed == len(feedback):
+            return head + " It does not pass all of the hidden tests that decide the reward."
+        return head + f" First failure: {feedback[0]['reason'] if feedback else score.reason}."
 
 
 class RepairEpisode(Episode):
-    """Up to ``max_turns`` attempts; step reward = change of the hidden-test pass rate."""
+    """Up to ``max_turns`` attempts; step reward = change of the FINAL-pool pass rate (module docstring)."""
 
     def __init__(self, task: UnitTestTask):
         self.task = task
@@ -470,7 +544,7 @@ class RepairEpisode(Episode):
         if self.done:
             score = error_score("episode already finished")
             return "", 0.0, True, step_info(score, task)
-        score = task.score(response)
+        score, feedback = task.attempt(response)
         self.turn += 1
         new_rate = score.reward
         delta = new_rate - self.rate
@@ -479,13 +553,13 @@ class RepairEpisode(Episode):
         if self.done:
             obs = f"{score.reason}. The episode is over."
         else:
-            feedback = task.failing_feedback(score)
-            detail = "" if feedback == score.reason else f"\n{feedback}"
             obs = (
-                f"Your code: {score.reason}.{detail}\n\n"
+                f"{task.feedback_text(score, feedback)}\n\n"
                 f"Fix the function (attempt {self.turn + 1} of {task.max_turns}). Put the complete corrected code in "
                 "a ```python code block inside <answer> and </answer>."
             )
         self.observation = obs
-        info = step_info(score, task, pass_rate=new_rate, attempt=self.turn, max_turns=task.max_turns)
+        fb_rate = sum(1 for d in feedback if d["correct"]) / len(feedback) if feedback else None
+        info = step_info(score, task, pass_rate=new_rate, attempt=self.turn, max_turns=task.max_turns,
+                         feedback_pass_rate=fb_rate, feedback_details=feedback)
         return obs, delta, self.done, info
