@@ -198,8 +198,11 @@ def _convert_call(node: ast.Call, depth: int, budget: list) -> Any:
             return _make_set(set if name == "set" else frozenset, list(args[0]))
         raise _NotLiteral(f"unsupported {name}(...) form")
     if name == "float":
-        if len(args) == 1 and type(args[0]) is str and args[0].strip().lower() in (
-            "nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+nan", "-nan"
+        if (
+            len(args) == 1
+            and type(args[0]) is str
+            and args[0].strip().lower()
+            in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+nan", "-nan")
         ):
             return float(args[0])
         raise _NotLiteral("only float('nan') / float('inf') are accepted")
@@ -272,11 +275,17 @@ def _render(value: Any, hex_huge: bool, show: bool, depth: int) -> str:
     if t is list:
         return "[" + ", ".join(_render(v, hex_huge, show, d) for v in value) + "]"
     if t is dict:
-        return "{" + ", ".join(
-            f"{_render(k, hex_huge, show, d)}: {_render(v, hex_huge, show, d)}" for k, v in value.items()
-        ) + "}"
+        return (
+            "{"
+            + ", ".join(
+                f"{_render(k, hex_huge, show, d)}: {_render(v, hex_huge, show, d)}" for k, v in value.items()
+            )
+            + "}"
+        )
     if t in (set, frozenset):
-        items = [_render(v, hex_huge, show, d) for v in _ordered(value, lambda x: _render(x, hex_huge, show, d))]
+        items = [
+            _render(v, hex_huge, show, d) for v in _ordered(value, lambda x: _render(x, hex_huge, show, d))
+        ]
         if t is set:
             return "{" + ", ".join(items) + "}" if items else "set()"
         return "frozenset({" + ", ".join(items) + "})" if items else "frozenset()"

@@ -140,7 +140,6 @@ def _describe_type(value: Any) -> str:
     return t
 
 
-
 def _diverse_selection(tests: list[dict], n: int) -> list[dict]:
     """Up to ``n`` tests taken round-robin over their expected outputs (first-seen order), so that no
     single output dominates the hidden set; deterministic for a given list."""
@@ -155,6 +154,7 @@ def _diverse_selection(tests: list[dict], n: int) -> list[dict]:
                 picked.append(queue.pop(0))
     return picked
 
+
 def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
     """Synthesize a program and turn it into a unit-test task (see the module docstring)."""
     from execgym import synth
@@ -168,7 +168,9 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
     for attempt in range(MAX_BUILD_ATTEMPTS):
         program = synth.generate(level, program_seed(env, level, seed, attempt))
         calls = [program.call] + list(
-            synth.input_variants(program, n_vis + n_hid + 12, program_seed(env, level, seed, attempt, "inputs"))
+            synth.input_variants(
+                program, n_vis + n_hid + 12, program_seed(env, level, seed, attempt, "inputs")
+            )
         )
         seen, unique = set(), []
         for c in calls:
@@ -176,8 +178,10 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
                 seen.add(c)
                 unique.append(c)
         # timeouts / sandbox errors are retried, never dropped as "unusable test" (that would depend on load)
-        results = run_decided([RunRequest(source=program.source, call=c, mode="run", policy="trusted")
-                               for c in unique], what="unit-test expected output")
+        results = run_decided(
+            [RunRequest(source=program.source, call=c, mode="run", policy="trusted") for c in unique],
+            what="unit-test expected output",
+        )
         tests = []
         for call, res in zip(unique, results):
             if _outcome(res) != "ok" or not is_plain(res.return_value):
@@ -205,9 +209,11 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
         names, signature = _signature(program.source, program.entry)
         args = _arg_values(program.call)
         ret = parse_literal(tests[0]["expected"]).value
-        known = [f"It takes {len(names)} argument(s): " + ", ".join(
-            f"`{n}` ({_describe_type(v)})" for n, v in zip(names, args + [None] * len(names))
-        ) + f", and returns a {_describe_type(ret)}."]
+        known = [
+            f"It takes {len(names)} argument(s): "
+            + ", ".join(f"`{n}` ({_describe_type(v)})" for n, v in zip(names, args + [None] * len(names)))
+            + f", and returns a {_describe_type(ret)}."
+        ]
         focus = getattr(program, "focus", None)
         if focus and len(focus) == 2:
             known.append(f"Its core operation is `{focus[1]}` on {focus[0]} values.")
@@ -260,10 +266,14 @@ def split_pools(tests: list[dict]) -> tuple[list[int], list[int]]:
     and the feedback pool, so each output's tests split evenly and the final pool (``ceil(n/2)`` tests, never
     empty) is as output-diverse as the whole set. With one hidden test the feedback pool is empty.
     """
+
     def key(i: int) -> tuple[int, int, int]:
         t = tests[i]
-        return (derive_seed("execgym.unittest.pool", "group", _pool_group(t)),
-                derive_seed("execgym.unittest.pool", "test", json.dumps(t, sort_keys=True)), i)
+        return (
+            derive_seed("execgym.unittest.pool", "group", _pool_group(t)),
+            derive_seed("execgym.unittest.pool", "test", json.dumps(t, sort_keys=True)),
+            i,
+        )
 
     order = sorted(range(len(tests)), key=key)
     return sorted(order[0::2]), sorted(order[1::2])
@@ -277,7 +287,9 @@ def _read_test(t: Any) -> dict:
     check = t.get("check", "eq")
     require(check in CHECKS, f"unknown test check {check!r}")
     if check == "stdout":
-        require(isinstance(t.get("stdin", ""), str) and isinstance(t.get("stdout"), str), "stdio test needs text")
+        require(
+            isinstance(t.get("stdin", ""), str) and isinstance(t.get("stdout"), str), "stdio test needs text"
+        )
         return t
     require(isinstance(t.get("call"), str) and t["call"], "a test needs a call")
     if check in ("eq", "close"):
@@ -330,11 +342,15 @@ class UnitTestTask(Task):
             if self.visible:
                 parts.append("Examples:\n" + "\n".join(self._show_test(t) for t in self.visible))
             if self.stdio:
-                parts.append("Write a complete Python program that reads standard input and writes the answer "
-                             "to standard output.")
+                parts.append(
+                    "Write a complete Python program that reads standard input and writes the answer "
+                    "to standard output."
+                )
             else:
-                parts.append(f"Write the complete Python function `{self.entry}` (with any helpers and imports it "
-                             "needs). It will be checked against hidden unit tests.")
+                parts.append(
+                    f"Write the complete Python function `{self.entry}` (with any helpers and imports it "
+                    "needs). It will be checked against hidden unit tests."
+                )
             parts.append(
                 "Think step by step first. Then put your final code in a ```python code block inside <answer> "
                 "and </answer>. Only the last <answer> block counts."
@@ -372,20 +388,30 @@ class UnitTestTask(Task):
             tree = astparse.parse(code)
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             return None, make_score(0.0, 1.0, f"the code does not parse ({type(exc).__name__})", [])
-        if not self.stdio and not any(
-            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == self.entry for n in tree.body
-        ) and not any(
-            isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == self.entry for t in n.targets)
-            for n in tree.body
+        if (
+            not self.stdio
+            and not any(
+                isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == self.entry
+                for n in tree.body
+            )
+            and not any(
+                isinstance(n, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == self.entry for t in n.targets)
+                for n in tree.body
+            )
         ):
             return None, make_score(0.0, 1.0, f"the code does not define `{self.entry}` at top level", [])
         return code, None
 
     def blank_details(self, reason: str) -> list[dict]:
         return [
-            {"question": self._show_test(t).replace("\n", " | ")[:300],
-             "expected": t.get("stdout") if t.get("check") == "stdout" else t.get("expected"),
-             "parsed": None, "correct": False, "reason": reason}
+            {
+                "question": self._show_test(t).replace("\n", " | ")[:300],
+                "expected": t.get("stdout") if t.get("check") == "stdout" else t.get("expected"),
+                "parsed": None,
+                "correct": False,
+                "reason": reason,
+            }
             for t in self.tests
         ]
 
@@ -398,12 +424,20 @@ class UnitTestTask(Task):
             lines = str(test.get("stdin", "")).split("\n")
             if lines and lines[-1] == "":
                 lines.pop()
-            prelude = (f"_stdin_lines = iter({lines!r})\n"
-                       "def input(prompt=''):\n"
-                       "    return next(_stdin_lines)\n")
-            return RunRequest(source=prelude + code, call="None", mode="run", policy="restricted",
-                              timeout=self.timeout, stdin=test.get("stdin", ""))
-        return RunRequest(source=code, call=test["call"], mode="run", policy="restricted", timeout=self.timeout)
+            prelude = (
+                f"_stdin_lines = iter({lines!r})\ndef input(prompt=''):\n    return next(_stdin_lines)\n"
+            )
+            return RunRequest(
+                source=prelude + code,
+                call="None",
+                mode="run",
+                policy="restricted",
+                timeout=self.timeout,
+                stdin=test.get("stdin", ""),
+            )
+        return RunRequest(
+            source=code, call=test["call"], mode="run", policy="restricted", timeout=self.timeout
+        )
 
     def _prepare(self, response: str) -> Pending:
         code, early = self._code(response)
@@ -414,9 +448,13 @@ class UnitTestTask(Task):
 
     def judge(self, test: dict, result: Any) -> dict:
         """Compare one sandbox result with one test, in the caller. Never runs program-defined code."""
-        detail = {"question": self._show_test(test).replace("\n", " | ")[:300],
-                  "expected": test.get("stdout") if test.get("check") == "stdout" else test.get("expected"),
-                  "parsed": None, "correct": False, "reason": ""}
+        detail = {
+            "question": self._show_test(test).replace("\n", " | ")[:300],
+            "expected": test.get("stdout") if test.get("check") == "stdout" else test.get("expected"),
+            "parsed": None,
+            "correct": False,
+            "reason": "",
+        }
         outcome = _outcome(result)
         if outcome != "ok":
             err = getattr(result, "error", None)
@@ -441,7 +479,9 @@ class UnitTestTask(Task):
                 return detail
             ok = bool(value) if check == "truthy" else not bool(value)
             detail["correct"] = ok
-            detail["reason"] = "right" if ok else f"expected a {'true' if check == 'truthy' else 'false'} value"
+            detail["reason"] = (
+                "right" if ok else f"expected a {'true' if check == 'truthy' else 'false'} value"
+            )
             return detail
         expected = parse_trusted(test["expected"]).value
         if check == "close":
@@ -516,10 +556,14 @@ class UnitTestTask(Task):
             if d["correct"] or not ran:
                 continue
             if t.get("check") == "stdout":
-                return (f"{head}\nA failing test:\ninput:\n{t.get('stdin', '')}\nexpected output:\n{t['stdout']}\n"
-                        f"actual output:\n{d.get('parsed') or ''}\n({d['reason']})")
+                return (
+                    f"{head}\nA failing test:\ninput:\n{t.get('stdin', '')}\nexpected output:\n{t['stdout']}\n"
+                    f"actual output:\n{d.get('parsed') or ''}\n({d['reason']})"
+                )
             actual = d.get("parsed") if d.get("outcome") is None else d["reason"]
-            expected = {"truthy": "a true value", "falsy": "a false value"}.get(t.get("check"), t.get("expected"))
+            expected = {"truthy": "a true value", "falsy": "a false value"}.get(
+                t.get("check"), t.get("expected")
+            )
             return f"{head}\nA failing test:\ninput: `{t['call']}`\nexpected: {expected}\nactual: {actual}"
         if passed == len(feedback):
             return head + " It does not pass all of the hidden tests that decide the reward."
@@ -560,6 +604,13 @@ class RepairEpisode(Episode):
             )
         self.observation = obs
         fb_rate = sum(1 for d in feedback if d["correct"]) / len(feedback) if feedback else None
-        info = step_info(score, task, pass_rate=new_rate, attempt=self.turn, max_turns=task.max_turns,
-                         feedback_pass_rate=fb_rate, feedback_details=feedback)
+        info = step_info(
+            score,
+            task,
+            pass_rate=new_rate,
+            attempt=self.turn,
+            max_turns=task.max_turns,
+            feedback_pass_rate=fb_rate,
+            feedback_details=feedback,
+        )
         return obs, delta, self.done, info
