@@ -5,8 +5,10 @@ with a table of every case it has seen (the prompt's visible examples plus each 
 parsed from the observation), defaulting to the most common seen output. Reported per level and overall:
 - ``mean_return`` / ``max_return`` / ``won``: the episode return (the last attempt's final-pool pass rate) and
   how many episodes it fully won;
-- ``same_pool_baseline``: what the attacker's last table scores on ALL hidden tests of the single-turn task,
-  i.e. the reward it would have got if feedback and reward used the same tests (the scheme before the pools);
+- ``all_hidden``: what the attacker's last table scores on ALL hidden tests (the single-turn task): it knows
+  the feedback half, so this sits near 0.5 + what the default earns; the gap to ``mean_return`` is what the
+  disjoint pools take away. (Before the pools, feedback and reward used the same tests and the same attack
+  returned 1.0: 12 of 12 episodes at levels 1, 3, 5, 7 on the previous main.);
 - ``gold_return``: the reference solution's episode return (must be 1.0).
 
 Usage: ``python benchmarks/repair_attack.py [--levels 1,2,...] [--seeds N] [--turns 9]``.
@@ -69,7 +71,7 @@ def _summary(rows: list[dict]) -> dict:
         "mean_return": round(sum(r["return"] for r in rows) / n, 3),
         "max_return": round(max(r["return"] for r in rows), 3),
         "won": sum(r["return"] >= 1 - 1e-9 for r in rows),
-        "same_pool_baseline": round(sum(r["baseline"] for r in rows) / n, 3),
+        "all_hidden": round(sum(r["baseline"] for r in rows) / n, 3),
         "gold_return": round(sum(r["gold"] for r in rows) / n, 3),
     }
 
