@@ -10,11 +10,19 @@ Contract:
   an arbitrary call, an operator expression, a comprehension) is rejected as "not a literal".
   It never raises: it returns a ``Parsed`` with ``ok`` False and a reason.
 - ``render_literal(value)`` is the inverse for decoded builtin values: ``parse_literal(render_literal(v))``
-  is strictly equal to ``v`` (floats via ``repr``; nan/inf via ``float('...')``).
+  is strictly equal to ``v`` (floats via ``repr``; nan/inf via ``float('...')``). Ints render in decimal up to
+  ``DECIMAL_DIGITS`` (CPython's default ``str`` limit, fixed here so the text never depends on the process);
+  past it ``render_literal`` raises ``ValueError`` (task builders skip such values) unless ``hex_huge=True``,
+  which writes them in hex (``0x...``, exact, no digit limit).
+- ``show_value(value, limit)`` is the display form for reasons, details and feedback: total (never raises, for
+  any value, Opaque markers, huge ints, deep nesting) and at most about ``limit`` characters.
 - ``strict_equal(a, b, tol)`` compares two decoded builtin values by type and content: ``True`` is not ``1``,
-  ``1`` is not ``1.0``, a tuple is not a list, sets and dicts compare by content, NaN equals NaN, floats are
-  exact unless ``tol`` > 0 (then ``abs(a - b) <= tol * max(1, |a|, |b|)``). It never calls ``==`` on a value
-  whose type is not a builtin it knows, so no program-defined code can run during a comparison.
+  ``1`` is not ``1.0``, a tuple is not a list, sets and dicts compare by content, NaN equals NaN, and with
+  ``tol == 0`` floats are exact including the sign of zero (``-0.0`` is not ``0.0``: they render differently).
+  With ``tol > 0``: ``abs(a - b) <= tol * max(1, min(|a|, |b|))`` (relative to the SMALLER magnitude, so no
+  tolerance makes every large number equal: with ``tol = 1`` a match is within a factor of 2), and ``-0.0``
+  equals ``0.0``. It never calls ``==`` on a value whose type is not a builtin it knows, so no program-defined
+  code can run during a comparison; it never converts ints to text, so any int size compares. Never raises.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import ast
 import functools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +41,10 @@ MAX_TEXT = 100_000  # characters of one literal
 MAX_NODES = 20_000  # AST nodes of one literal
 MAX_DEPTH = 60  # container nesting of one literal
 MAX_BRACKET_DEPTH = 120  # cheap pre-scan bound, checked before the parser sees the text
+DECIMAL_DIGITS = 4300  # ints with more decimal digits render in hex (CPython's default int<->str limit)
+_DECIMAL_BOUND = 10**DECIMAL_DIGITS
+_RENDER_MAX_DEPTH = 250  # decoded values nest at most 200 deep (codec); deeper input is refused, not recursed
+SHOW_LIMIT = 300
 
 _SCALARS = (type(None), bool, int, float, complex, str, bytes)
 _CONSTRUCTORS = {"set", "frozenset", "float", "complex"}
@@ -185,8 +198,11 @@ def _convert_call(node: ast.Call, depth: int, budget: list) -> Any:
             return _make_set(set if name == "set" else frozenset, list(args[0]))
         raise _NotLiteral(f"unsupported {name}(...) form")
     if name == "float":
-        if len(args) == 1 and type(args[0]) is str and args[0].strip().lower() in (
-            "nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+nan", "-nan"
+        if (
+            len(args) == 1
+            and type(args[0]) is str
+            and args[0].strip().lower()
+            in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity", "+nan", "-nan")
         ):
             return float(args[0])
         raise _NotLiteral("only float('nan') / float('inf') are accepted")
@@ -221,43 +237,105 @@ def _float_text(x: float) -> str:
     return repr(x)
 
 
-def render_literal(value: Any) -> str:
-    """Render a decoded builtin value as literal text that ``parse_literal`` reads back exactly.
+def _int_text(v: int, hex_huge: bool) -> str:
+    """Decimal text of an int within ``DECIMAL_DIGITS`` digits; past it hex (``hex_huge``) or ValueError.
+    Never depends on the process's ``sys.set_int_max_str_digits`` except where decimal text fails under a
+    LOWERED limit (then hex, or ValueError)."""
+    if -_DECIMAL_BOUND < v < _DECIMAL_BOUND:
+        try:
+            return repr(v)
+        except ValueError:
+            if not hex_huge:
+                raise
+    elif not hex_huge:
+        raise ValueError(f"int of {v.bit_length()} bits has more than {DECIMAL_DIGITS} decimal digits")
+    return hex(v)  # '-0x...' for negatives: parse_literal reads it back exactly
 
-    Raises ``ValueError`` for values that are not plain builtins (e.g. an ``Opaque`` marker) or
-    that cannot be written (an int past Python's digit limit).
-    """
+
+def _render(value: Any, hex_huge: bool, show: bool, depth: int) -> str:
+    """The literal text of ``value``; ``show``: Opaque markers and foreign types as ``<...>`` (not literal)."""
+    if depth > _RENDER_MAX_DEPTH:
+        raise ValueError("value nested too deeply to render")
     t = type(value)
     if value is None or t in (bool, str, bytes):
         return repr(value)
     if t is int:
-        return repr(value)  # may raise ValueError past sys.get_int_max_str_digits()
+        return _int_text(value, hex_huge)
     if t is float:
         return _float_text(value)
     if t is complex:
-        if math.isfinite(value.real) and math.isfinite(value.imag):
-            return repr(value)
-        return f"complex({_float_text(value.real)}, {_float_text(value.imag)})"
+        re_, im = value.real, value.imag
+        if math.isfinite(re_) and math.isfinite(im) and not _negative_zero(re_) and not _negative_zero(im):
+            return repr(value)  # '(-0+1j)' would read back with +0.0: signed zeros take the long form
+        return f"complex({_float_text(re_)}, {_float_text(im)})"
+    d = depth + 1
     if t is tuple:
-        inner = ", ".join(render_literal(v) for v in value)
+        inner = ", ".join(_render(v, hex_huge, show, d) for v in value)
         return f"({inner},)" if len(value) == 1 else f"({inner})"
     if t is list:
-        return "[" + ", ".join(render_literal(v) for v in value) + "]"
+        return "[" + ", ".join(_render(v, hex_huge, show, d) for v in value) + "]"
     if t is dict:
-        return "{" + ", ".join(f"{render_literal(k)}: {render_literal(v)}" for k, v in value.items()) + "}"
+        return (
+            "{"
+            + ", ".join(
+                f"{_render(k, hex_huge, show, d)}: {_render(v, hex_huge, show, d)}" for k, v in value.items()
+            )
+            + "}"
+        )
     if t in (set, frozenset):
-        items = [render_literal(v) for v in _ordered(value)]
+        items = [
+            _render(v, hex_huge, show, d) for v in _ordered(value, lambda x: _render(x, hex_huge, show, d))
+        ]
         if t is set:
             return "{" + ", ".join(items) + "}" if items else "set()"
         return "frozenset({" + ", ".join(items) + "})" if items else "frozenset()"
+    if show:
+        if _is_opaque(value):
+            name, reason = getattr(value, "type_name", "?"), getattr(value, "reason", "")
+            name = name[:200] if type(name) is str else "?"
+            reason = reason[:200] if type(reason) is str else ""
+            return f"<opaque {name}: {reason}>" if reason else f"<opaque {name}>"
+        return f"<{t.__name__} object>"
     raise ValueError(f"not a literal value: {t.__name__}")
+
+
+def _negative_zero(x: float) -> bool:
+    return x == 0.0 and math.copysign(1.0, x) < 0
+
+
+def _is_opaque(value: Any) -> bool:
+    t = type(value)
+    return t.__name__ == "Opaque" and t.__module__.startswith("execgym.")
+
+
+def render_literal(value: Any, *, hex_huge: bool = False) -> str:
+    """Render a decoded builtin value as literal text that ``parse_literal`` reads back exactly.
+
+    Raises ``ValueError`` for values that are not plain builtins (e.g. an ``Opaque`` marker), that nest too
+    deeply, or (unless ``hex_huge``) that hold an int with more than ``DECIMAL_DIGITS`` decimal digits.
+    """
+    try:
+        return _render(value, hex_huge, False, 0)
+    except RecursionError:
+        raise ValueError("value nested too deeply to render") from None
+
+
+def show_value(value: Any, limit: int = SHOW_LIMIT) -> str:
+    """Display text of any value (decoded from the sandbox or parsed from a response), at most about
+    ``limit`` characters. Total: never raises; huge ints show in hex, Opaque markers as ``<opaque T: why>``."""
+    try:
+        text = _render(value, True, True, 0)
+    except (ValueError, RecursionError, MemoryError, TypeError, OverflowError):
+        return f"<{type(value).__name__} value too large or too deeply nested to show>"
+    return text if len(text) <= limit else text[:limit] + f"... [{len(text)} chars]"
 
 
 def literal_call_text(node: ast.AST, entry: str | None) -> tuple[str | None, str]:
     """Render a call whose arguments are all literals as canonical text; ``(None, reason)`` otherwise.
 
     Only ``entry(<literals>, name=<literal>)`` is accepted (any callee name when ``entry`` is None):
-    no names, no expressions, no ``*args`` or ``**kwargs``. Nothing is evaluated.
+    no names, no expressions, no ``*args`` or ``**kwargs``. Nothing is evaluated. Ints past
+    ``DECIMAL_DIGITS`` digits are written in hex (the text is a call, not ground truth).
     """
     if not isinstance(node, ast.Call):
         return None, "not a function call"
@@ -271,27 +349,27 @@ def literal_call_text(node: ast.AST, entry: str | None) -> tuple[str | None, str
         parsed = literal_from_node(arg)
         if not parsed.ok:
             return None, f"argument is not a literal ({parsed.reason})"
-        parts.append(render_literal(parsed.value))
+        parts.append(render_literal(parsed.value, hex_huge=True))
     for kw in node.keywords:
         if kw.arg is None:
             return None, "** arguments are not literals"
         parsed = literal_from_node(kw.value)
         if not parsed.ok:
             return None, f"argument {kw.arg!r} is not a literal ({parsed.reason})"
-        parts.append(f"{kw.arg}={render_literal(parsed.value)}")
+        parts.append(f"{kw.arg}={render_literal(parsed.value, hex_huge=True)}")
     return f"{node.func.id}({', '.join(parts)})", ""
 
 
-def _ordered(items: Any) -> list:
+def _ordered(items: Any, text: Any = None) -> list:
     """Set elements in a deterministic, readable order: natural order when all are ints/floats (no NaN) or
-    all strings or all bytes, else by their rendered text."""
+    all strings or all bytes, else by their rendered text (``text``: the renderer, default ``render_literal``)."""
     items = list(items)
     kinds = {type(v) for v in items}
     if kinds <= {int, float} and not any(type(v) is float and math.isnan(v) for v in items):
         return sorted(items, key=lambda v: (v, type(v) is float))
     if kinds in ({str}, {bytes}):
         return sorted(items)
-    return sorted(items, key=render_literal)
+    return sorted(items, key=text or render_literal)
 
 
 def is_plain(value: Any, _depth: int = 0) -> bool:
@@ -317,12 +395,14 @@ def type_name(value: Any) -> str:
 
 
 def _float_equal(a: float, b: float, tol: float) -> bool:
+    """NaN equals NaN; exact (sign of zero included) when ``tol == 0``; else within ``tol`` relative to the
+    smaller magnitude (absolute ``tol`` below magnitude 1), so a tolerance never equates 1e300 and 1."""
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
     if a == b:
-        return True
+        return tol > 0 or a != 0.0 or math.copysign(1.0, a) == math.copysign(1.0, b)
     if tol > 0 and math.isfinite(a) and math.isfinite(b):
-        return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+        return abs(a - b) <= tol * max(1.0, min(abs(a), abs(b)))
     return False
 
 
@@ -331,8 +411,8 @@ def _key(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         raise ValueError("too deep")
     t = type(value)
-    if t is float:
-        return ("float", "nan") if math.isnan(value) else ("float", value)
+    if t is float:  # hex text: exact, and keeps -0.0 apart from 0.0 (as strict_equal does)
+        return ("float", "nan") if math.isnan(value) else ("float", value.hex())
     if t is complex:
         return ("complex", _key(value.real, depth + 1), _key(value.imag, depth + 1))
     if t is tuple:
@@ -344,8 +424,16 @@ def _key(value: Any, depth: int = 0) -> Any:
     raise ValueError(f"unhashable or foreign type {t.__name__}")
 
 
-def strict_equal(a: Any, b: Any, tol: float = 0.0, _depth: int = 0) -> bool:
-    """Type-strict structural equality of plain builtin values (see the module docstring)."""
+def strict_equal(a: Any, b: Any, tol: float = 0.0) -> bool:
+    """Type-strict structural equality of plain builtin values (see the module docstring). Never raises:
+    a comparison that cannot finish (nesting past the caller's recursion limit) is False."""
+    try:
+        return _strict_equal(a, b, tol, 0)
+    except (RecursionError, MemoryError):
+        return False
+
+
+def _strict_equal(a: Any, b: Any, tol: float, _depth: int) -> bool:
     if _depth > MAX_DEPTH:
         return False
     ta, tb = type(a), type(b)
@@ -360,22 +448,30 @@ def strict_equal(a: Any, b: Any, tol: float = 0.0, _depth: int = 0) -> bool:
     if ta is complex:
         return _float_equal(a.real, b.real, tol) and _float_equal(a.imag, b.imag, tol)
     if ta in (list, tuple):
-        return len(a) == len(b) and all(strict_equal(x, y, tol, _depth + 1) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_strict_equal(x, y, tol, _depth + 1) for x, y in zip(a, b))
     if ta in (set, frozenset):
         if len(a) != len(b):
             return False
-        try:
-            return {_key(x) for x in a} == {_key(y) for y in b}
+        try:  # multisets of keys: a set may hold several NaN objects, which share one key
+            return Counter(_key(x) for x in a) == Counter(_key(y) for y in b)
         except (ValueError, RecursionError):
             return False
     if ta is dict:
         if len(a) != len(b):
             return False
         try:
-            kb = {_key(k): v for k, v in b.items()}
-            for k, v in a.items():
-                ka = _key(k)
-                if ka not in kb or not strict_equal(v, kb[ka], tol, _depth + 1):
+            kb: dict[Any, list] = {}
+            for k, v in b.items():
+                kb.setdefault(_key(k), []).append(v)
+            for k, v in a.items():  # each item of a consumes one equal item of b (several NaN keys)
+                candidates = kb.get(_key(k))
+                if not candidates:
+                    return False
+                for i, c in enumerate(candidates):
+                    if _strict_equal(v, c, tol, _depth + 1):
+                        del candidates[i]
+                        break
+                else:
                     return False
             return True
         except (ValueError, RecursionError):

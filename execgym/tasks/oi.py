@@ -18,7 +18,7 @@ from __future__ import annotations
 from execgym.tasks import prompts
 from execgym.tasks.answers import answer_block, answer_lines, parse_assertion
 from execgym.tasks.base import Pending, Score, clip_text, error_score, format_error, make_score
-from execgym.tasks.literals import literal_call_text, parse_trusted, render_literal, strict_equal
+from execgym.tasks.literals import literal_call_text, parse_trusted, show_value, strict_equal
 from execgym.tasks.options import Opt
 from execgym.tasks.tracetask import TraceTask, base_spec, require
 
@@ -142,11 +142,8 @@ class OITask(TraceTask):
                 detail["correct"] = True
                 detail["reason"] = "the program returns the expected output on these arguments"
                 return make_score(mr, mr, detail["reason"], [detail])
-            try:
-                got = render_literal(result.return_value)
-            except (ValueError, RecursionError):
-                got = repr(result.return_value)
-            detail["reason"] = f"the program returns {clip_text(got, 200)} on these arguments"
+            got = show_value(result.return_value, 200)  # total: huge ints, Opaque markers, deep nesting
+            detail["reason"] = f"the program returns {got} on these arguments"
             return make_score(0.0, mr, detail["reason"], [detail])
         err = getattr(result, "error", None)
         what = f"{getattr(err, 'type', '')}: {getattr(err, 'message', '')}".strip(": ") if err else outcome

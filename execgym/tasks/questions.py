@@ -27,7 +27,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from execgym.tasks.answers import parse_next, parse_var
-from execgym.tasks.literals import is_plain, parse_trusted, render_literal, strict_equal, type_name
+from execgym.tasks.literals import (
+    is_plain,
+    parse_trusted,
+    render_literal,
+    show_value,
+    strict_equal,
+    type_name,
+)
 from execgym.tasks.source import SourceInfo, ordinal
 
 MAX_VALUE_CHARS = 200  # values longer than this (rendered) are not asked about
@@ -341,10 +348,7 @@ def grade(q: dict, answer: str | None, info: SourceInfo, tol: float = 0.0) -> di
         detail["correct"] = ok
         detail["reason"] = "right: the line never executes that often" if ok else "wrong: the line does execute"
         return detail
-    try:
-        detail["parsed"] = f"{render_literal(pv.value)}; {pv.type_name}"
-    except (ValueError, RecursionError):
-        detail["parsed"] = pv.type_name
+    detail["parsed"] = f"{show_value(pv.value)}; {pv.type_name}"
     if q["value"] is None:
         detail["reason"] = "wrong: expected Nil (the line never executes that often)"
         return detail

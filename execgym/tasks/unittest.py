@@ -13,19 +13,26 @@ Contract:
   ``policy="restricted"``; only the call text enters the sandbox child, never the expected value. The decoded
   return value is compared in the caller with ``strict_equal`` (so objects with a hostile ``__eq__`` arrive
   as ``Opaque`` and never pass). Reward = fraction of tests passed.
-- ``max_turns > 1``: a repair episode. After a failing attempt the observation shows one failing test (input,
-  expected, actual) and asks for a corrected function. The step reward is the change of the pass rate, so the
-  episode return is the last attempt's pass rate; the episode ends when all tests pass or turns run out.
+- ``max_turns > 1``: a repair episode. The hidden tests are split deterministically (``split_pools``) into a
+  FINAL pool (about half, never revealed; it alone decides the reward) and a FEEDBACK pool; the visible
+  examples join the feedback pool. After a failing attempt the observation shows one failing FEEDBACK test
+  (input, expected, actual) and how many feedback tests passed, never anything about the final pool, and asks
+  for a corrected function. The step reward is the change of the final-pool pass rate, so the episode return is
+  the last attempt's final-pool pass rate; the episode ends when the final pool passes or turns run out. A
+  table of revealed cases therefore earns only what it earns on tests it never saw. ``Task.score`` of a repair
+  spec is the final-pool pass rate (what the episode rewards).
 """
 
 from __future__ import annotations
 
 import ast
+import json
 import math
 from collections import Counter
 from typing import Any
 
 from execgym import astparse
+from execgym.seeding import derive_seed
 from execgym.tasks.answers import answer_block, code_block
 from execgym.tasks.base import (
     Episode,
@@ -43,6 +50,7 @@ from execgym.tasks.literals import (
     parse_literal,
     parse_trusted,
     render_literal,
+    show_value,
     strict_equal,
     type_name,
 )
@@ -71,15 +79,24 @@ def _outcome(result: Any) -> str:
 
 
 def _close(value: Any, expected: Any, tol: float, absolute: bool) -> bool:
-    """Numeric closeness for ``close`` tests (ints and floats only; bools are not numbers here)."""
+    """Numeric closeness for ``close`` tests (ints and floats only; bools are not numbers here). Relative
+    tolerance is relative to the SMALLER magnitude (``math.isclose`` uses the larger, so a large ``tol``
+    would make every large number close). Never raises: an int too large for a float compares exactly."""
     if type(value) not in (int, float) or type(expected) not in (int, float):
         return False
-    a, b = float(value), float(expected)
+    try:
+        a, b = float(value), float(expected)
+    except OverflowError:
+        return value == expected  # int/float comparison in Python is exact, never converts to text
     if math.isnan(a) or math.isnan(b):
         return math.isnan(a) and math.isnan(b)
+    if a == b:
+        return True
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return False
     if absolute:
         return abs(a - b) <= tol
-    return math.isclose(a, b, rel_tol=tol, abs_tol=0.0) or a == b
+    return abs(a - b) <= tol * min(abs(a), abs(b))
 
 
 def _norm_stdout(text: str) -> list[str]:
@@ -123,7 +140,6 @@ def _describe_type(value: Any) -> str:
     return t
 
 
-
 def _diverse_selection(tests: list[dict], n: int) -> list[dict]:
     """Up to ``n`` tests taken round-robin over their expected outputs (first-seen order), so that no
     single output dominates the hidden set; deterministic for a given list."""
@@ -138,6 +154,7 @@ def _diverse_selection(tests: list[dict], n: int) -> list[dict]:
                 picked.append(queue.pop(0))
     return picked
 
+
 def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
     """Synthesize a program and turn it into a unit-test task (see the module docstring)."""
     from execgym import synth
@@ -151,7 +168,9 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
     for attempt in range(MAX_BUILD_ATTEMPTS):
         program = synth.generate(level, program_seed(env, level, seed, attempt))
         calls = [program.call] + list(
-            synth.input_variants(program, n_vis + n_hid + 12, program_seed(env, level, seed, attempt, "inputs"))
+            synth.input_variants(
+                program, n_vis + n_hid + 12, program_seed(env, level, seed, attempt, "inputs")
+            )
         )
         seen, unique = set(), []
         for c in calls:
@@ -159,8 +178,10 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
                 seen.add(c)
                 unique.append(c)
         # timeouts / sandbox errors are retried, never dropped as "unusable test" (that would depend on load)
-        results = run_decided([RunRequest(source=program.source, call=c, mode="run", policy="trusted")
-                               for c in unique], what="unit-test expected output")
+        results = run_decided(
+            [RunRequest(source=program.source, call=c, mode="run", policy="trusted") for c in unique],
+            what="unit-test expected output",
+        )
         tests = []
         for call, res in zip(unique, results):
             if _outcome(res) != "ok" or not is_plain(res.return_value):
@@ -188,9 +209,11 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
         names, signature = _signature(program.source, program.entry)
         args = _arg_values(program.call)
         ret = parse_literal(tests[0]["expected"]).value
-        known = [f"It takes {len(names)} argument(s): " + ", ".join(
-            f"`{n}` ({_describe_type(v)})" for n, v in zip(names, args + [None] * len(names))
-        ) + f", and returns a {_describe_type(ret)}."]
+        known = [
+            f"It takes {len(names)} argument(s): "
+            + ", ".join(f"`{n}` ({_describe_type(v)})" for n, v in zip(names, args + [None] * len(names)))
+            + f", and returns a {_describe_type(ret)}."
+        ]
         focus = getattr(program, "focus", None)
         if focus and len(focus) == 2:
             known.append(f"Its core operation is `{focus[1]}` on {focus[0]} values.")
@@ -226,6 +249,36 @@ def _function_names(source: str) -> list[str]:
         return []
 
 
+# ------------------------------------------------------------------ repair pools
+
+
+def _pool_group(test: dict) -> str:
+    if test.get("check") == "stdout":
+        return json.dumps(["stdout", test.get("stdout")])
+    return json.dumps([test.get("check", "eq"), test.get("expected")])
+
+
+def split_pools(tests: list[dict]) -> tuple[list[int], list[int]]:
+    """Indices of the (final, feedback) pools of a repair episode's hidden tests.
+
+    Deterministic from the tests' content (BLAKE2b via ``seeding.derive_seed``, same in every process):
+    tests are ordered by (hash of their expected output, hash of the test) and dealt alternately to the final
+    and the feedback pool, so each output's tests split evenly and the final pool (``ceil(n/2)`` tests, never
+    empty) is as output-diverse as the whole set. With one hidden test the feedback pool is empty.
+    """
+
+    def key(i: int) -> tuple[int, int, int]:
+        t = tests[i]
+        return (
+            derive_seed("execgym.unittest.pool", "group", _pool_group(t)),
+            derive_seed("execgym.unittest.pool", "test", json.dumps(t, sort_keys=True)),
+            i,
+        )
+
+    order = sorted(range(len(tests)), key=key)
+    return sorted(order[0::2]), sorted(order[1::2])
+
+
 # ------------------------------------------------------------------ the task
 
 
@@ -234,7 +287,9 @@ def _read_test(t: Any) -> dict:
     check = t.get("check", "eq")
     require(check in CHECKS, f"unknown test check {check!r}")
     if check == "stdout":
-        require(isinstance(t.get("stdin", ""), str) and isinstance(t.get("stdout"), str), "stdio test needs text")
+        require(
+            isinstance(t.get("stdin", ""), str) and isinstance(t.get("stdout"), str), "stdio test needs text"
+        )
         return t
     require(isinstance(t.get("call"), str) and t["call"], "a test needs a call")
     if check in ("eq", "close"):
@@ -267,11 +322,18 @@ class UnitTestTask(Task):
         self.tol = float(self.options.get("float_tolerance", 0.0) or 0.0)
         self.timeout = float(self.options.get("timeout", 2.0))
         self.max_turns = int(self.options.get("max_turns", 1))
+        self.all_tests = self.tests
+        self.feedback_tests: list[dict] = []
+        if self.max_turns > 1:  # repair: the reward comes only from tests feedback never reveals
+            final, feedback = split_pools(self.all_tests)
+            self.tests = [self.all_tests[i] for i in final]
+            # hidden feedback tests first: a failing one of them tells more than a visible example again
+            self.feedback_tests = [self.all_tests[i] for i in feedback] + self.visible
         self._prompt: str | None = None
 
     @property
     def stdio(self) -> bool:
-        return all(t.get("check") == "stdout" for t in self.tests)
+        return all(t.get("check") == "stdout" for t in self.all_tests)
 
     @property
     def prompt(self) -> str:
@@ -280,11 +342,15 @@ class UnitTestTask(Task):
             if self.visible:
                 parts.append("Examples:\n" + "\n".join(self._show_test(t) for t in self.visible))
             if self.stdio:
-                parts.append("Write a complete Python program that reads standard input and writes the answer "
-                             "to standard output.")
+                parts.append(
+                    "Write a complete Python program that reads standard input and writes the answer "
+                    "to standard output."
+                )
             else:
-                parts.append(f"Write the complete Python function `{self.entry}` (with any helpers and imports it "
-                             "needs). It will be checked against hidden unit tests.")
+                parts.append(
+                    f"Write the complete Python function `{self.entry}` (with any helpers and imports it "
+                    "needs). It will be checked against hidden unit tests."
+                )
             parts.append(
                 "Think step by step first. Then put your final code in a ```python code block inside <answer> "
                 "and </answer>. Only the last <answer> block counts."
@@ -322,20 +388,30 @@ class UnitTestTask(Task):
             tree = astparse.parse(code)
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             return None, make_score(0.0, 1.0, f"the code does not parse ({type(exc).__name__})", [])
-        if not self.stdio and not any(
-            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == self.entry for n in tree.body
-        ) and not any(
-            isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == self.entry for t in n.targets)
-            for n in tree.body
+        if (
+            not self.stdio
+            and not any(
+                isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == self.entry
+                for n in tree.body
+            )
+            and not any(
+                isinstance(n, ast.Assign)
+                and any(isinstance(t, ast.Name) and t.id == self.entry for t in n.targets)
+                for n in tree.body
+            )
         ):
             return None, make_score(0.0, 1.0, f"the code does not define `{self.entry}` at top level", [])
         return code, None
 
     def blank_details(self, reason: str) -> list[dict]:
         return [
-            {"question": self._show_test(t).replace("\n", " | ")[:300],
-             "expected": t.get("stdout") if t.get("check") == "stdout" else t.get("expected"),
-             "parsed": None, "correct": False, "reason": reason}
+            {
+                "question": self._show_test(t).replace("\n", " | ")[:300],
+                "expected": t.get("stdout") if t.get("check") == "stdout" else t.get("expected"),
+                "parsed": None,
+                "correct": False,
+                "reason": reason,
+            }
             for t in self.tests
         ]
 
@@ -348,12 +424,20 @@ class UnitTestTask(Task):
             lines = str(test.get("stdin", "")).split("\n")
             if lines and lines[-1] == "":
                 lines.pop()
-            prelude = (f"_stdin_lines = iter({lines!r})\n"
-                       "def input(prompt=''):\n"
-                       "    return next(_stdin_lines)\n")
-            return RunRequest(source=prelude + code, call="None", mode="run", policy="restricted",
-                              timeout=self.timeout, stdin=test.get("stdin", ""))
-        return RunRequest(source=code, call=test["call"], mode="run", policy="restricted", timeout=self.timeout)
+            prelude = (
+                f"_stdin_lines = iter({lines!r})\ndef input(prompt=''):\n    return next(_stdin_lines)\n"
+            )
+            return RunRequest(
+                source=prelude + code,
+                call="None",
+                mode="run",
+                policy="restricted",
+                timeout=self.timeout,
+                stdin=test.get("stdin", ""),
+            )
+        return RunRequest(
+            source=code, call=test["call"], mode="run", policy="restricted", timeout=self.timeout
+        )
 
     def _prepare(self, response: str) -> Pending:
         code, early = self._code(response)
@@ -364,9 +448,13 @@ class UnitTestTask(Task):
 
     def judge(self, test: dict, result: Any) -> dict:
         """Compare one sandbox result with one test, in the caller. Never runs program-defined code."""
-        detail = {"question": self._show_test(test).replace("\n", " | ")[:300],
-                  "expected": test.get("stdout") if test.get("check") == "stdout" else test.get("expected"),
-                  "parsed": None, "correct": False, "reason": ""}
+        detail = {
+            "question": self._show_test(test).replace("\n", " | ")[:300],
+            "expected": test.get("stdout") if test.get("check") == "stdout" else test.get("expected"),
+            "parsed": None,
+            "correct": False,
+            "reason": "",
+        }
         outcome = _outcome(result)
         if outcome != "ok":
             err = getattr(result, "error", None)
@@ -382,10 +470,7 @@ class UnitTestTask(Task):
             detail["reason"] = "right output" if detail["correct"] else "wrong output"
             return detail
         value = result.return_value
-        try:
-            detail["parsed"] = clip_text(render_literal(value))
-        except (ValueError, RecursionError):
-            detail["parsed"] = clip_text(repr(value))
+        detail["parsed"] = show_value(value)  # total: huge ints, Opaque markers, deep nesting
         if check in ("truthy", "falsy"):
             from execgym.tasks.literals import is_plain
 
@@ -394,7 +479,9 @@ class UnitTestTask(Task):
                 return detail
             ok = bool(value) if check == "truthy" else not bool(value)
             detail["correct"] = ok
-            detail["reason"] = "right" if ok else f"expected a {'true' if check == 'truthy' else 'false'} value"
+            detail["reason"] = (
+                "right" if ok else f"expected a {'true' if check == 'truthy' else 'false'} value"
+            )
             return detail
         expected = parse_trusted(test["expected"]).value
         if check == "close":
@@ -430,23 +517,61 @@ class UnitTestTask(Task):
             return RepairEpisode(self)
         return super().episode()
 
-    def failing_feedback(self, score: Score) -> str:
-        """One failing test (input, expected, actual) when the code ran; else why it did not run."""
-        for t, d in zip(self.tests, score.details):
+    def attempt(self, response: Any) -> tuple[Score, list[dict]]:
+        """One repair attempt: the final-pool ``Score`` and the feedback-pool details, run in one batch.
+        Never raises; when the code does not run, the feedback list is empty."""
+        from execgym.tasks.base import complete, run_requests
+
+        pending = self.prepare(response)
+        if pending.score is not None:
+            return pending.score, []
+        text = response.decode("utf-8", "replace") if isinstance(response, bytes) else response
+        code, early = self._code(text)  # prepare() accepted it, so it parses again the same way
+        if code is None:
+            return early or error_score("verifier error: the code vanished"), []
+        extra = [self._request(code, t) for t in self.feedback_tests]
+        try:
+            results = run_requests(list(pending.requests) + extra)
+        except Exception as exc:  # noqa: BLE001
+            return error_score(f"sandbox unavailable: {type(exc).__name__}: {exc}"), []
+        n = len(pending.requests)
+        score = complete(pending, results[:n], self.max_reward)
+        try:
+            feedback = [self.judge(t, r) for t, r in zip(self.feedback_tests, results[n:])]
+        except Exception:  # noqa: BLE001 - feedback is advice; a verifier bug must not escape step()
+            feedback = []
+        return score, feedback
+
+    def feedback_text(self, score: Score, feedback: list[dict]) -> str:
+        """What the model sees after a failing attempt: the feedback-pool count and one failing feedback test
+        that ran (input, expected, actual); nothing about the final pool. When the code did not run, why."""
+        if not feedback:
+            if any(d.get("parsed") is not None or d.get("outcome") is not None for d in score.details):
+                return "Your code does not pass the hidden tests that decide the reward."
+            return f"Your code: {score.reason}."
+        passed = sum(1 for d in feedback if d["correct"])
+        head = f"Your code passed {passed} of {len(feedback)} test(s) shown to you."
+        for t, d in zip(self.feedback_tests, feedback):
             ran = d.get("parsed") is not None or d.get("outcome") is not None
-            if not d["correct"] and ran:
-                if t.get("check") == "stdout":
-                    return (f"A failing test:\ninput:\n{t.get('stdin', '')}\nexpected output:\n{t['stdout']}\n"
-                            f"actual output:\n{d.get('parsed') or ''}\n({d['reason']})")
-                actual = d.get("parsed") if d.get("outcome") is None else d["reason"]
-                expected = {"truthy": "a true value", "falsy": "a false value"}.get(
-                    t.get("check"), t.get("expected"))
-                return (f"A failing test:\ninput: `{t['call']}`\nexpected: {expected}\nactual: {actual}")
-        return score.reason
+            if d["correct"] or not ran:
+                continue
+            if t.get("check") == "stdout":
+                return (
+                    f"{head}\nA failing test:\ninput:\n{t.get('stdin', '')}\nexpected output:\n{t['stdout']}\n"
+                    f"actual output:\n{d.get('parsed') or ''}\n({d['reason']})"
+                )
+            actual = d.get("parsed") if d.get("outcome") is None else d["reason"]
+            expected = {"truthy": "a true value", "falsy": "a false value"}.get(
+                t.get("check"), t.get("expected")
+            )
+            return f"{head}\nA failing test:\ninput: `{t['call']}`\nexpected: {expected}\nactual: {actual}"
+        if passed == len(feedback):
+            return head + " It does not pass all of the hidden tests that decide the reward."
+        return head + f" First failure: {feedback[0]['reason'] if feedback else score.reason}."
 
 
 class RepairEpisode(Episode):
-    """Up to ``max_turns`` attempts; step reward = change of the hidden-test pass rate."""
+    """Up to ``max_turns`` attempts; step reward = change of the FINAL-pool pass rate (module docstring)."""
 
     def __init__(self, task: UnitTestTask):
         self.task = task
@@ -463,7 +588,7 @@ class RepairEpisode(Episode):
         if self.done:
             score = error_score("episode already finished")
             return "", 0.0, True, step_info(score, task)
-        score = task.score(response)
+        score, feedback = task.attempt(response)
         self.turn += 1
         new_rate = score.reward
         delta = new_rate - self.rate
@@ -472,13 +597,20 @@ class RepairEpisode(Episode):
         if self.done:
             obs = f"{score.reason}. The episode is over."
         else:
-            feedback = task.failing_feedback(score)
-            detail = "" if feedback == score.reason else f"\n{feedback}"
             obs = (
-                f"Your code: {score.reason}.{detail}\n\n"
+                f"{task.feedback_text(score, feedback)}\n\n"
                 f"Fix the function (attempt {self.turn + 1} of {task.max_turns}). Put the complete corrected code in "
                 "a ```python code block inside <answer> and </answer>."
             )
         self.observation = obs
-        info = step_info(score, task, pass_rate=new_rate, attempt=self.turn, max_turns=task.max_turns)
+        fb_rate = sum(1 for d in feedback if d["correct"]) / len(feedback) if feedback else None
+        info = step_info(
+            score,
+            task,
+            pass_rate=new_rate,
+            attempt=self.turn,
+            max_turns=task.max_turns,
+            feedback_pass_rate=fb_rate,
+            feedback_details=feedback,
+        )
         return obs, delta, self.done, info

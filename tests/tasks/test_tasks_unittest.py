@@ -109,18 +109,28 @@ def test_code_that_does_not_define_entry(user_specs):
 
 
 def test_repair_episode(user_specs):
-    spec = dict(user_specs[0], options=dict(user_specs[0]["options"], max_turns=3))
+    """Feedback reveals only feedback-pool tests; the reward is the change of the final-pool pass rate."""
+    import ast
+
+    spec = dict(user_specs[0], options=dict(user_specs[0]["options"], max_turns=4))
     task = make_task(spec)
+    final, feedback = task.tests, task.feedback_tests
+    assert len(final) == 2 and len(feedback) == 1 and final[0] not in feedback  # 3 hidden tests, no visible
     ep = task.episode()
     assert ep.observation == task.prompt
-    obs, r1, done, info = ep.step(code("def add(a, b):\n    return 3 if a == 1 else -5"))
-    assert not done and r1 == pytest.approx(1 / 3)
-    assert "failing test" in obs and "input:" in obs and "expected:" in obs and "actual:" in obs
-    obs, r2, done, info = ep.step("no code at all")
-    assert not done and r2 == pytest.approx(-1 / 3) and info["outcome"] == "format_error"
-    assert "expected:" not in obs  # no hidden test is revealed when the code never ran
-    obs, r3, done, info = ep.step(task.gold_response())
-    assert done and info["outcome"] == "correct" and r1 + r2 + r3 == pytest.approx(1.0)
+    obs, r1, done, info = ep.step(code("def add(a, b):\n    return -5"))
+    assert not done and r1 == 0.0 and info["outcome"] == "wrong" and info["feedback_pass_rate"] == 0.0
+    assert "A failing test" in obs and f"input: `{feedback[0]['call']}`" in obs
+    assert f"expected: {feedback[0]['expected']}" in obs and "actual: -5" in obs
+    assert not any(t["call"] in obs for t in final)
+    args = ast.literal_eval("(" + final[0]["call"][4:-1] + ",)")  # right on exactly one final-pool test
+    obs, r2, done, info = ep.step(code(f"def add(a, b):\n    return a + b if (a, b) == {args!r} else -5"))
+    assert not done and r2 == pytest.approx(0.5) and info["pass_rate"] == pytest.approx(0.5)
+    obs, r3, done, info = ep.step("no code at all")
+    assert not done and r3 == pytest.approx(-0.5) and info["outcome"] == "format_error"
+    assert "expected:" not in obs  # no test is revealed when the code never ran
+    obs, r4, done, info = ep.step(task.gold_response())
+    assert done and info["outcome"] == "correct" and r1 + r2 + r3 + r4 == pytest.approx(1.0)
 
 
 def test_builtin_task_from_synth():
