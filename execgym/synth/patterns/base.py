@@ -1,0 +1,374 @@
+"""The pieces every pattern is written with: a ``Draft`` (code writer, parameters, input pools, operation
+counts) and ``FocusValue``, the catalog's focus operation applied to one data item.
+
+Contract: a pattern's ``render(draft, depth)`` writes the body of the entry function with exactly ``depth``
+nested control structures (if/for/while; an ``elif`` is not deeper), reads every parameter, and raises
+``Unfit`` when it cannot be written for this focus and these inputs (the caller draws again). Nothing here
+executes generated code: the catalog's callables are applied to the generator's own drawn values to pick
+arguments and thresholds; the sandbox decides what ships.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import string
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from execgym.synth.catalog import RECEIVER_INPUT_KINDS, Form, Operation, receiver_ok
+from execgym.synth.slots import NoValue, fresh
+from execgym.synth.values import kind_of, literal
+
+
+class Unfit(Exception):
+    """This pattern cannot be written for this focus / these inputs; draw another."""
+
+
+WORDS = ("apple", "bread", "cider", "delta", "ember", "frost", "grape", "harbor", "ivory", "jungle", "kettle",
+         "lemon", "mango", "north", "olive", "pepper", "quartz", "river", "stone", "tiger", "umber", "velvet",
+         "willow", "yarrow", "zephyr", "amber", "birch", "coral", "dune", "elm", "fig", "glade", "hazel")
+KEYS = ("red", "blue", "green", "gold", "gray", "pink", "teal", "plum")
+
+# the names a pattern gives its data, by the kind of one item
+ITEM_NAMES: dict[str, tuple[str, str]] = {
+    "str": ("words", "word"), "int": ("numbers", "number"), "float": ("prices", "price"),
+    "bool": ("flags", "flag"), "list_int": ("rows", "row"), "list_str": ("groups", "group"),
+    "tuple_int": ("pairs", "pair"), "tuple_str": ("records", "record"), "set_int": ("buckets", "bucket"),
+    "set_str": ("tags", "tag"), "dict": ("tables", "table"),
+}
+
+
+def draw_word(r: random.Random) -> str:
+    roll = r.random()
+    if roll < 0.55:
+        return r.choice(WORDS)
+    if roll < 0.7:
+        return r.choice(WORDS).upper() if r.random() < 0.5 else r.choice(WORDS).title()
+    if roll < 0.85:
+        return str(r.randint(0, 99)) if r.random() < 0.7 else f"{r.randint(1, 9)}{r.choice('abc')}"
+    if roll < 0.93:
+        return f" {r.choice(WORDS)} " if r.random() < 0.5 else f"{r.choice(WORDS)}-{r.choice(WORDS)}"
+    return "".join(r.choice(string.ascii_lowercase) for _ in range(r.randint(2, 5)))
+
+
+def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> Any:
+    """One small data item of ``kind`` (containers hold 0-5 elements, ints include negatives and 0)."""
+    if kind == "str":
+        return draw_word(r)
+    if kind == "int":
+        return r.randint(-6, 30)
+    if kind == "float":
+        return r.randint(-4, 20) + r.choice((0.0, 0.25, 0.5, 0.75))
+    if kind == "bool":
+        return r.random() < 0.5
+    size = r.randint(1, 5) if r.random() < 0.9 else 0
+    if kind == "list_int":
+        return [r.randint(-3, 15) for _ in range(size)]
+    if kind == "list_str":
+        return [r.choice(WORDS[:12]) for _ in range(size)]
+    if kind == "tuple_int":
+        return tuple(r.randint(-3, 15) for _ in range(size))
+    if kind == "tuple_str":
+        return tuple(r.choice(WORDS[:12]) for _ in range(size))
+    if kind == "set_int":
+        return {r.randint(0, 12) for _ in range(size)}
+    if kind == "set_str":
+        return {r.choice(WORDS[:10]) for _ in range(size)}
+    if kind == "dict":
+        return {k: r.randint(-2, 12) for k in r.sample(list(keys), r.randint(1, len(keys)))}
+    raise Unfit(f"no item pool for {kind}")
+
+
+@dataclass
+class Param:
+    name: str
+    draw: Callable[[random.Random], Any]
+
+
+@dataclass
+class Draft:
+    """One entry function being written (plus an optional helper) and the pools its inputs come from."""
+
+    rng: random.Random
+    level: int
+    focus: Operation
+    item_kind: str
+    params: list[Param] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    helper: list[str] = field(default_factory=list)
+    ops: Counter = field(default_factory=Counter)
+    indent: int = 1
+    names: set[str] = field(default_factory=set)
+    focus_uses: int = 0
+    focus_nesting: int = 0
+    helper_name: str = ""
+    keys: tuple[str, ...] = KEYS[:4]
+    samples: list[Any] = field(default_factory=list)    # the items of the first drawn input (for thresholds)
+
+    def emit(self, text: str) -> None:
+        self.lines.append("    " * self.indent + text)
+
+    @contextmanager
+    def block(self, header: str) -> Iterator[None]:
+        self.emit(header)
+        self.indent += 1
+        try:
+            yield
+        finally:
+            self.indent -= 1
+
+    def name(self, *options: str) -> str:
+        for option in options:
+            if option not in self.names:
+                self.names.add(option)
+                return option
+        base = options[0]
+        k = 2
+        while f"{base}_{k}" in self.names:
+            k += 1
+        self.names.add(f"{base}_{k}")
+        return f"{base}_{k}"
+
+    def op(self, key: str, times: int = 1) -> None:
+        self.ops[key] += times
+
+    def param(self, name: str, draw: Callable[[random.Random], Any]) -> str:
+        self.names.add(name)
+        self.params.append(Param(name, draw))
+        return name
+
+    def items_param(self, low: int = 3, high: int = 7) -> str:
+        """The main parameter: a list of items of ``item_kind`` (the focus's receivers)."""
+        plural, _ = ITEM_NAMES[self.item_kind]
+        kind, keys = self.item_kind, self.keys
+
+        def draw(r: random.Random) -> list:
+            return [draw_item(kind, r, keys) for _ in range(r.randint(low, high))]
+
+        name = self.param(plural, draw)
+        self.samples = draw(random.Random(self.rng.random()))
+        return name
+
+    def item_name(self) -> str:
+        return self.name(ITEM_NAMES[self.item_kind][1], "item")
+
+    def rand_choice(self, options: Sequence[Any]) -> Any:
+        return options[self.rng.randrange(len(options))]
+
+
+# ------------------------------------------------------------------------------------------- the focus
+@dataclass
+class FocusValue:
+    """``expr`` is the focus applied to the item variable (after the statements ``pre``); ``results`` are its
+    values on the sample items (None where the item raised); ``error`` names the exception some items raise."""
+
+    pre: list[str]
+    expr: str
+    results: list[Any]
+    error: str = ""
+    kind: str = ""
+
+
+def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft) -> tuple[str, Any]:
+    if spec == "boolvar":
+        name = "strict" if "strict" not in draft.names else draft.name("enabled")
+        if name == "strict":
+            draft.param("strict", lambda rr: rr.random() < 0.5)
+        return name, None
+    try:
+        value = fresh(spec, r, sample)
+    except NoValue as exc:
+        raise Unfit(str(exc)) from exc
+    return literal(value), value
+
+
+def _apply_form(form: Form, recv: Any, args: list[Any]) -> Any:
+    recv = copy.deepcopy(recv)
+    out = form.fn(recv, *args)
+    return recv if form.statement and out is None else out
+
+
+def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool = True,
+                allow_errors: bool = False) -> FocusValue:
+    """The focus operation applied to ``var`` (an item), nested in the way people write it when ``twice``:
+    its result fed to another use of it with other arguments (``w.replace('a', 'b').replace('c', 'd')``),
+    or used again on a second value inside one expression."""
+    focus, r = draft.focus, draft.rng
+    usable = [s for s in samples if receiver_ok(focus, s)]
+    if not usable or len(usable) < len(samples):
+        raise Unfit("some items are not receivers of the focus")
+    form = focus.forms[r.randrange(len(focus.forms))]
+    pivot = usable[r.randrange(len(usable))]
+    texts, values, bool_args = [], [], []
+    for spec in form.slots:
+        text, value = _slot_text(spec, r, pivot, draft)
+        texts.append(text)
+        values.append(value)
+        bool_args.append(spec == "boolvar")
+    results: list[Any] = []
+    error = ""
+    for s in samples:
+        args = [True if b else v for v, b in zip(values, bool_args)]
+        try:
+            results.append(_apply_form(form, s, args))
+        except Exception as exc:  # a precondition this item does not meet
+            results.append(None)
+            error = error or type(exc).__name__
+    if error and not allow_errors:
+        raise Unfit("the focus raises on some items")
+    if all(x is None for x in results):
+        raise Unfit("the focus fails on every item")
+    draft.focus_uses += 1
+    key = f"{focus.type}/{focus.name}"
+    draft.op(key)
+    if focus.mutates or form.statement:
+        work = draft.name("work", "current", "scratch")
+        copy_text = {"list": f"list({var})", "dict": f"dict({var})", "set": f"set({var})"}.get(
+            kind_of(pivot).split("_")[0], f"{var}.copy()")
+        stmt = form.template.format(work, *texts)
+        sample_out = form.fn(copy.deepcopy(pivot), *[True if b else v for v, b in zip(values, bool_args)])
+        pre = [f"{work} = {copy_text}"]
+        if sample_out is not None and not form.statement.startswith("aug"):
+            got = draft.name(focus.noun if focus.noun != "result" else "taken")
+            pre.append(f"{got} = {stmt}")
+            return FocusValue(pre, got, [form.fn(copy.deepcopy(s), *values) if x is not None else None
+                                         for s, x in zip(samples, results)], error)
+        pre.append(stmt)
+        if twice and form.slots and not form.statement.startswith("aug") and "boolvar" not in form.slots:
+            texts2 = [_slot_text(spec, r, pivot, draft)[0] for spec in form.slots]
+            if texts2 != texts:
+                pre.append(form.template.format(work, *texts2))
+                draft.op(key)
+                draft.focus_uses += 1
+                return FocusValue(pre, work, [None] * len(samples), error)
+        return FocusValue(pre, work, results, error)
+    text = form.template.format(var, *texts)
+    if twice and not error:
+        again = _nest(draft, form, text, results, texts, pivot)
+        if again is not None:
+            return again
+    draft.focus_nesting = max(draft.focus_nesting, 1)
+    return FocusValue([], text, results, error)
+
+
+def _paren(text: str) -> str:
+    return text if text.replace("_", "").replace(".", "").isalnum() or text.endswith(")") and \
+        text.count("(") == 1 and text.index("(") > 0 else f"({text})"
+
+
+def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[str], pivot: Any) -> FocusValue | None:
+    """The focus applied again to its own result with other arguments, when that means something."""
+    focus, r = draft.focus, draft.rng
+    if not form.slots or not all(x is not None and receiver_ok(focus, x) for x in results):
+        return None
+    for _ in range(4):
+        try:
+            pick = results[r.randrange(len(results))]
+            pairs = [_slot_text(spec, r, pick, draft) for spec in form.slots]
+        except Unfit:
+            return None
+        texts2 = [t for t, _ in pairs]
+        if texts2 == texts:
+            continue
+        values2 = [v if spec != "boolvar" else True for (_, v), spec in zip(pairs, form.slots)]
+        try:
+            again = [_apply_form(form, x, values2) for x in results]
+        except Exception:
+            continue
+        draft.op(f"{focus.type}/{focus.name}")
+        draft.focus_uses += 1
+        draft.focus_nesting = max(draft.focus_nesting, 2)
+        return FocusValue([], form.template.format(_paren(text), *texts2), again)
+    return None
+
+
+def kind_for(focus: Operation, r: random.Random) -> str:
+    """The kind of one data item for ``focus`` (its receiver)."""
+    kinds = RECEIVER_INPUT_KINDS[focus.receiver]
+    return kinds[r.randrange(len(kinds))]
+
+
+# ------------------------------------------------------------------------------------- using a value
+def threshold(values: Sequence[Any]) -> Any:
+    """A middle value of ``values`` (so ``v > t`` is true for some and false for others)."""
+    clean = sorted(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
+    if not clean:
+        raise Unfit("no numbers to split")
+    t = clean[len(clean) // 2 - (1 if len(clean) % 2 == 0 else 0)]
+    if clean[0] == clean[-1]:
+        raise Unfit("all values equal")
+    return t
+
+
+def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
+    """A number that the focus value stands for: itself, or its length, or 1/0 for a bool."""
+    sample = next((x for x in fv.results if x is not None), None)
+    if isinstance(sample, bool):
+        return f"(1 if {fv.expr} else 0)", [int(bool(x)) for x in fv.results]
+    if isinstance(sample, (int, float)):
+        return fv.expr, list(fv.results)
+    if isinstance(sample, (str, list, tuple, set, dict)):
+        draft.op("len")
+        return f"len({fv.expr})", [len(x) if x is not None else 0 for x in fv.results]
+    raise Unfit("no number for this value")
+
+
+def as_test(draft: Draft, fv: FocusValue) -> str:
+    """A data-dependent truth test on the focus value."""
+    sample = next((x for x in fv.results if x is not None), None)
+    if isinstance(sample, bool):
+        if len({x for x in fv.results if x is not None}) < 2:
+            raise Unfit("the predicate is constant on the sample")
+        return fv.expr
+    number, values = as_number(draft, fv)
+    t = threshold(values)
+    return f"{number} > {literal(t)}"
+
+
+def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
+    """A string built from the focus value (an f-string when it is not already a string)."""
+    sample = next((x for x in fv.results if x is not None), None)
+    if isinstance(sample, str):
+        return fv.expr
+    return f"f\"{{{item}}}:{{{fv.expr}}}\"" if item else f"f\"<{{{fv.expr}}}>\""
+
+
+def emit_focus(draft: Draft, fv: FocusValue) -> None:
+    for stmt in fv.pre:
+        draft.emit(stmt)
+
+
+def item_guard(draft: Draft, item: str) -> str:
+    """A data-dependent test on one item that is not the focus (the "other operations" of a level)."""
+    kind = draft.item_kind
+    samples = draft.samples
+    if kind == "str":
+        options = [(f"len({item}) > {threshold([len(s) for s in samples])}", "len")]
+        if any(s.isalpha() for s in samples) and not all(s.isalpha() for s in samples):
+            options.append((f"{item}.isalpha()", "str/isalpha"))
+        return _pick(draft, options)
+    if kind in ("int", "float"):
+        options = [(f"{item} > {literal(threshold(samples))}", "")]
+        if kind == "int":
+            options.append((f"{item} % 2 == 0", ""))
+        return _pick(draft, options)
+    if kind == "bool":
+        return item
+    if kind == "dict":
+        key = draft.rand_choice(draft.keys)
+        return _pick(draft, [(f"{key!r} in {item}", "")])
+    lens = [len(s) for s in samples]
+    if len(set(lens)) > 1:
+        return _pick(draft, [(f"len({item}) > {threshold(lens)}", "len")])
+    return _pick(draft, [(f"{item}", "")])
+
+
+def _pick(draft: Draft, options: list[tuple[str, str]]) -> str:
+    text, op = options[draft.rng.randrange(len(options))]
+    if op:
+        draft.op(op)
+    return text
