@@ -28,7 +28,9 @@ def render(d: Draft, depth: int) -> None:
         else:
             with d.block(f"if {item_guard(d, item)}:"):
                 if depth == 3:
-                    with d.block(f"if {total} < {abs(d.rng.randint(10, 40))}:"):
+                    _, numbers = as_number(d, fv)
+                    top = max(2, int(sum(abs(x) for x in numbers if isinstance(x, (int, float)))))
+                    with d.block(f"if {total} < {d.limit(0, top)}:"):
                         emit_focus(d, fv)
                         d.emit(f"{total} += {amount}")
                     with d.block("else:"):

@@ -24,6 +24,9 @@ from execgym.synth.slots import NoValue, fresh
 from execgym.synth.values import kind_of, literal
 
 
+PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
+
+
 class Unfit(Exception):
     """This pattern cannot be written for this focus / these inputs; draw another."""
 
@@ -153,6 +156,14 @@ class Draft:
         self.samples = draw(random.Random(self.rng.random()))
         return name
 
+    def limit(self, low: int, high: int, name: str = "limit") -> str:
+        """A parameter that bounds a running counter (drawn from ``low..high`` for every input)."""
+        return self.param(self.name(name, "budget"), lambda r: r.randint(low, high))
+
+    def draw_one(self, r: random.Random) -> Any:
+        """One item as the input pools draw them."""
+        return draw_item(self.item_kind, r, self.keys)
+
     def item_name(self) -> str:
         return self.name(ITEM_NAMES[self.item_kind][1], "item")
 
@@ -218,6 +229,17 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         except Exception as exc:  # a precondition this item does not meet
             results.append(None)
             error = error or type(exc).__name__
+    if not error:  # the inputs the pool will draw: the focus must not raise on them either
+        probe = random.Random(r.random())
+        for _ in range(PROBE_ITEMS):
+            item = draft.draw_one(probe)
+            if not receiver_ok(focus, item):
+                raise Unfit("a drawn item is not a receiver of the focus")
+            try:
+                _apply_form(form, item, [True if b else v for v, b in zip(values, bool_args)])
+            except Exception as exc:
+                error = type(exc).__name__
+                break
     if error and not allow_errors:
         raise Unfit("the focus raises on some items")
     if all(x is None for x in results):
@@ -311,7 +333,15 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
         return f"(1 if {fv.expr} else 0)", [int(bool(x)) for x in fv.results]
     if isinstance(sample, (int, float)):
         return fv.expr, list(fv.results)
+    present = [x for x in fv.results if x is not None]
+    if isinstance(sample, tuple) and sample and all(isinstance(x, tuple) and len(x) == len(sample) and
+                                                    isinstance(x[0], (int, float)) for x in present):
+        at = draft.rng.choice((0, -1))
+        return f"{_paren(fv.expr)}[{at}]", [x[at] if x is not None else 0 for x in fv.results]
     if isinstance(sample, (str, list, tuple, set, dict)):
+        lengths = [len(x) for x in present]
+        if len(present) >= 3 and len(set(lengths)) == 1:
+            raise Unfit("the length of the focus value is the same for every item")
         draft.op("len")
         return f"len({fv.expr})", [len(x) if x is not None else 0 for x in fv.results]
     raise Unfit("no number for this value")

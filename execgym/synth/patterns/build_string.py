@@ -37,7 +37,7 @@ def render(d: Draft, depth: int) -> None:
             with d.block(f"if {item_guard(d, item)}:"):
                 emit_focus(d, fv)
                 if depth == 3:
-                    with d.block(f"if len({parts}) > {d.rng.randint(8, 30)}:"):
+                    with d.block(f"if len({parts}) >= {d.limit(1, 12)}:"):
                         d.emit("break")
                     d.op("len")
                 add(as_text(d, fv, ""))

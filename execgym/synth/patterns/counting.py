@@ -26,10 +26,10 @@ def render(d: Draft, depth: int) -> None:
             with d.block(f"if {test}:"):
                 d.emit(f"{count} += 1")
         else:
+            limit = d.limit(0, 4)
             with d.block(f"if {test}:"):
-                with d.block(f"if {item_guard(d, item)}:"):
-                    d.emit(f"{count} += 2")
-                with d.block("else:"):
-                    d.emit(f"{count} += 1")
+                d.emit(f"{count} += 1")
+                with d.block(f"if {count} == {limit}:"):
+                    d.emit("break")
     d.op("int/+")
     d.emit(f"return {count}")

@@ -24,8 +24,8 @@ def render(d: Draft, depth: int) -> None:
         else:
             with d.block(f"if {item_guard(d, item)}:"):
                 if depth == 3:
-                    with d.block(f"if {item} in {out}:"):
-                        d.emit("continue")
+                    with d.block(f"if len({out}) >= {d.limit(1, 4)}:"):
+                        d.emit("break")
                 emit_focus(d, fv)
                 d.emit(f"{out}.append({as_text(d, fv, item)})")
             with d.block("else:"):

@@ -32,12 +32,11 @@ def render(d: Draft, depth: int) -> None:
             d.emit(f"{merged}.append({a_item})")
             d.emit(f"{i} += 1")
         with d.block("else:"):
-            if depth == 3:
-                with d.block(f"if {b_item} in {merged}:"):
-                    d.emit(f"{j} += 1")
-                    d.emit("continue")
             d.emit(f"{merged}.append({b_item})")
             d.emit(f"{j} += 1")
+            if depth == 3:
+                with d.block(f"if len({merged}) >= {d.limit(1, 6)}:"):
+                    d.emit("break")
     d.emit(f"return {merged} + {first}[{i}:] + {second}[{j}:]")
     d.op("list/append")
     d.op("list/+")

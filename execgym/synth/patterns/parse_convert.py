@@ -1,12 +1,13 @@
-"""parse and convert: ``int()`` of each piece in a try block; what does not parse is handled by except."""
+"""parse and convert: ``int()`` in a try block, the focus value (as a number) where the text does not parse;
+or, when the focus itself raises on some items (``index`` of a missing part), the focus in the try block."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, as_number, as_text, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, Unfit, as_number, emit_focus, item_guard
 from execgym.synth.patterns.value import value_of
 
-MEANING = "numbers parsed from the items' focus values (text), the rest counted as failures"
-SLOTS = ("items", "text to parse: the focus value", "guard (depth >= 2)")
+MEANING = "a number per item: the item parsed with int(), else its focus value (or -1 where the focus raises)"
+SLOTS = ("items", "fallback number: the focus value", "guard (depth >= 2)")
 DEPTHS = (1, 2, 3)
 KINDS = None
 
@@ -19,32 +20,36 @@ def render(d: Draft, depth: int) -> None:
     d.emit(f"{failed} = 0")
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item, allow_errors=True)
-        sample = next((x for x in fv.results if x is not None), None)
-        inner = lambda: _attempt(d, fv, sample, item, numbers, failed)  # noqa: E731
+        if d.item_kind != "str" and not fv.error:
+            raise Unfit("nothing to parse")
+        inner = lambda: _attempt(d, fv, item, numbers, failed)  # noqa: E731
         if depth == 1:
             inner()
         else:
             with d.block(f"if {item_guard(d, item)}:"):
                 if depth == 3:
-                    with d.block(f"if len({numbers}) >= {d.rng.randint(2, 4)}:"):
+                    with d.block(f"if len({numbers}) >= {d.limit(1, 4)}:"):
                         d.emit("break")
                 inner()
     d.op("list/append")
     d.emit(f"return ({numbers}, {failed})")
 
 
-def _attempt(d: Draft, fv, sample, item: str, numbers: str, failed: str) -> None:
+def _attempt(d: Draft, fv, item: str, numbers: str, failed: str) -> None:
+    value = d.name("value")
+    number, _ = as_number(d, fv)
     with d.block("try:"):
-        emit_focus(d, fv)
-        if isinstance(sample, str) and not fv.error:
-            d.emit(f"{numbers}.append(int({fv.expr}))")
-            d.op("int()")
-        elif fv.error:
-            number, _ = as_number(d, fv)
-            d.emit(f"{numbers}.append({number})")
-        elif isinstance(sample, (int, float)) and not isinstance(sample, bool):
-            d.emit(f"{numbers}.append(int({as_text(d, fv, '')}))")
+        if fv.error:
+            emit_focus(d, fv)
+            d.emit(f"{value} = {number}")
         else:
-            raise Unfit("nothing to parse")
+            d.emit(f"{value} = int({item})")
+            d.op("int()")
     with d.block(f"except {fv.error or 'ValueError'}:"):
         d.emit(f"{failed} += 1")
+        if fv.error:
+            d.emit(f"{value} = -1")
+        else:
+            emit_focus(d, fv)
+            d.emit(f"{value} = {number}")
+    d.emit(f"{numbers}.append({value})")

@@ -36,7 +36,5 @@ def render(d: Draft, depth: int) -> None:
             d.emit(f"*rest, {head} = {stack}")
             d.emit(f"return ({head}, len(rest))")
         d.emit("return None")
-        if depth == 3:  # the tail `if` would add depth only at the top level: fine, depth counts nesting
-            pass
     else:
         d.emit(f"return {stack}")

@@ -1,35 +1,81 @@
-"""straight-line (levels 1-2): no statements of control flow; the focus applied along a comprehension."""
+"""straight-line code (levels 1-2): the focus applied to the argument itself, no control flow.
+
+Level 1 returns the focus value (chained with other arguments when the form takes any, e.g.
+``text.replace('a', 'b').replace('c', 'd')``); level 2 combines it with another operation (an f-string, a
+slice with a step, ``len``, a comprehension over the result, starred unpacking)."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, as_text
+import random
+
+from execgym.synth.patterns.base import ITEM_NAMES, Draft, Unfit, draw_item, emit_focus
 from execgym.synth.patterns.value import value_of
 
-MEANING = "the focus value of every item, collected by a comprehension (level 2 adds an operation on it)"
-SLOTS = ("items", "focus value")
+MEANING = "the focus value of the argument (level 2: fed to one more operation)"
+SLOTS = ("argument", "focus value", "further operation (level 2)")
 DEPTHS = (0,)
 KINDS = None
 
+_SINGLE = {"str": "text", "int": "number", "float": "amount", "bool": "flag", "list_int": "values",
+           "list_str": "names", "tuple_int": "point", "tuple_str": "fields", "set_int": "ids", "set_str": "labels",
+           "dict": "stock"}
+
+
+def _draw_value(kind: str, keys):
+    def draw(r: random.Random):
+        if kind in ("list_int", "list_str", "tuple_int", "tuple_str", "set_int", "set_str", "dict"):
+            value = draw_item(kind, r, keys)
+            while len(value) < 2:
+                value = draw_item(kind, r, keys)
+            return value
+        return draw_item(kind, r, keys)
+    return draw
+
 
 def render(d: Draft, depth: int) -> None:
-    items = d.items_param(2, 6)
-    item = d.item_name()
-    fv = value_of(d, item)
-    if fv.pre:
-        raise Unfit("statement focus")
+    kind = d.item_kind
+    name = _SINGLE.get(kind, ITEM_NAMES[kind][1])
+    draw = _draw_value(kind, d.keys)
+    d.param(name, draw)
+    sampler = random.Random(d.rng.random())
+    d.samples = [draw(sampler) for _ in range(12)]
+    d.draw_one = draw  # type: ignore[method-assign]  # the focus is probed on whole arguments here
+    fv = value_of(d, name)
+    emit_focus(d, fv)
+    present = [x for x in fv.results if x is not None]
+    if len({repr(x) for x in present}) < 2:
+        raise Unfit("the focus value does not depend on the argument")
     if d.level == 1:
-        d.emit(f"return [{fv.expr} for {item} in {items}]")
+        d.emit(f"return {fv.expr}")
         return
-    shape = d.rng.random()
-    if shape < 0.4:
-        d.emit(f"return {{{item}: {fv.expr} for {item} in {items}}}" if d.item_kind in ("str", "int", "float")
-               else f"return [{fv.expr} for {item} in {items}][::-1]")
-        d.op("list/[::-1]" if d.item_kind not in ("str", "int", "float") else "dict/comprehension")
-    elif shape < 0.7:
-        d.emit(f"return ' / '.join([{as_text(d, fv, item)} for {item} in {items}])")
-        d.op("str/join")
-    else:
-        first = d.name("first")
-        d.emit(f"{first}, *rest = [{fv.expr} for {item} in {items}]")
-        d.emit(f"return ({first}, len(rest))")
+    sample = present[0]
+    shapes = ["fstring"]
+    if isinstance(sample, (str, list, tuple)):
+        shapes += ["step", "len"]
+    if isinstance(sample, (list, tuple)) and all(len(x) >= 1 for x in present):
+        shapes.append("starred")
+    if isinstance(sample, (int, float)) and not isinstance(sample, bool):
+        shapes.append("power")
+    shape = d.rand_choice(shapes)
+    if shape == "fstring":
+        d.emit(f"return f\"{{{name}}} -> {{{fv.expr}}}\"")
+        d.op("str/format")
+    elif shape == "step":
+        d.emit(f"return {_paren(fv.expr)}[::{d.rand_choice((-1, 2, -2))}]")
+        d.op("slice")
+    elif shape == "len":
+        d.emit(f"return ({fv.expr}, len({name}))" if kind not in ("int", "float", "bool") else
+               f"return len({fv.expr})")
         d.op("len")
+    elif shape == "starred":
+        first = d.name("first")
+        d.emit(f"{first}, *rest = {fv.expr}")
+        d.emit(f"return (rest, {first})")
+        d.op("unpack")
+    else:
+        d.emit(f"return ({fv.expr}) ** 2")
+        d.op("int/**")
+
+
+def _paren(text: str) -> str:
+    return text if text.isidentifier() else f"({text})"

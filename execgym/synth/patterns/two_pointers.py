@@ -31,7 +31,7 @@ def render(d: Draft, depth: int) -> None:
         with d.block(f"if {na} > {nb}:"):
             d.emit(f"{order}[{left}], {order}[{right}] = {order}[{right}], {order}[{left}]")
             if depth == 3:
-                with d.block(f"if {moves} > {d.rng.randint(1, 3)}:"):
+                with d.block(f"if {moves} == {d.limit(0, 3)}:"):
                     d.emit("break")
             d.emit(f"{moves} += 1")
         d.emit(f"{left} += 1")

@@ -32,7 +32,7 @@ def render(d: Draft, depth: int) -> None:
         with d.block(f"if {best} is None or {window} > {best}:"):
             d.emit(f"{best}, {start} = {window}, {pos}")
             if depth == 3:
-                with d.block(f"if {window} > {d.rng.randint(20, 60)}:"):
+                with d.block(f"if {window} >= {d.limit(0, 30, 'enough')}:"):
                     d.emit("break")
     d.op("list/append")
     d.op("sum")
