@@ -41,6 +41,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("straight", "straight"),
 )
 
+WRAPPERS = frozenset({"helper_entry"})  # patterns that write another pattern (level 6's call chain)
 VARIANT_POOL = 16        # argument tuples drawn per draft (the call is the first that runs ok)
 LEVEL_DEPTH = {1: 0, 2: 0, 3: 1, 4: 2, 5: 3, 6: 3}
 
@@ -54,7 +55,7 @@ def module(name: str) -> ModuleType:
 def patterns_for(depth: int) -> list[str]:
     """Patterns that can be written with exactly ``depth`` nested control structures (helper_entry excluded:
     it is level 6's wrapper of the depth-3 ones)."""
-    return [name for name, _ in PATTERNS if name != "helper_entry" and depth in module(name).DEPTHS]
+    return [name for name, _ in PATTERNS if name not in WRAPPERS and depth in module(name).DEPTHS]
 
 
 @dataclass
@@ -83,7 +84,7 @@ def build(level: int, focus: Operation, rng: random.Random) -> PatternCandidate 
     from execgym.synth.patterns.base import Draft, Unfit, kind_for
 
     depth = LEVEL_DEPTH[level]
-    names = patterns_for(depth)
+    names = ["helper_entry"] if level == 6 else patterns_for(depth)
     pattern = names[rng.randrange(len(names))]
     draft = Draft(rng=rng, level=level, focus=focus, item_kind=kind_for(focus, rng))
     try:
@@ -111,6 +112,8 @@ def build(level: int, focus: Operation, rng: random.Random) -> PatternCandidate 
         if len(pool) == VARIANT_POOL:
             break
     ops = dict(draft.ops)
+    if draft.inner:
+        pattern = f"{pattern}/{draft.inner}"
     constraints = {"pattern": pattern, "control_depth": depth, "functions": 2 if draft.helper else 1,
                    "focus_nesting": max(draft.focus_nesting, 2 if draft.focus_uses >= 2 else 1),
                    "focus_uses": draft.focus_uses, "extras": [], "generator": "patterns",

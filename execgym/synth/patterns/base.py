@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 import string
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -24,6 +25,8 @@ from execgym.synth.slots import NoValue, fresh
 from execgym.synth.values import kind_of, literal
 
 
+ELEMENT_SHARE = 0.5   # share of drawn items left as drawn when the focus's arguments name an element
+CONSTANT_SHARE = 0.2  # share of drawn items that repeat one of the focus's own arguments (see draw_one)
 PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
 
 
@@ -34,6 +37,7 @@ class Unfit(Exception):
 WORDS = ("apple", "bread", "cider", "delta", "ember", "frost", "grape", "harbor", "ivory", "jungle", "kettle",
          "lemon", "mango", "north", "olive", "pepper", "quartz", "river", "stone", "tiger", "umber", "velvet",
          "willow", "yarrow", "zephyr", "amber", "birch", "coral", "dune", "elm", "fig", "glade", "hazel")
+ODD_WORDS = ("  ", "\t", "café", "naïve", "a\nb", "x y", "", "Dune", "ICE", "12.5")
 KEYS = ("red", "blue", "green", "gold", "gray", "pink", "teal", "plum")
 
 # the names a pattern gives its data, by the kind of one item
@@ -53,8 +57,10 @@ def draw_word(r: random.Random) -> str:
         return r.choice(WORDS).upper() if r.random() < 0.5 else r.choice(WORDS).title()
     if roll < 0.85:
         return str(r.randint(0, 99)) if r.random() < 0.7 else f"{r.randint(1, 9)}{r.choice('abc')}"
-    if roll < 0.93:
+    if roll < 0.89:
         return f" {r.choice(WORDS)} " if r.random() < 0.5 else f"{r.choice(WORDS)}-{r.choice(WORDS)}"
+    if roll < 0.93:
+        return r.choice(ODD_WORDS)
     return "".join(r.choice(string.ascii_lowercase) for _ in range(r.randint(2, 5)))
 
 
@@ -70,7 +76,7 @@ def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> An
         return r.random() < 0.5
     size = r.randint(1, 5) if r.random() < 0.9 else 0
     if kind == "list_int":
-        return [r.randint(-3, 15) for _ in range(size)]
+        return [r.randint(-3, 15) for _ in range(size)] if r.random() < 0.9 else [0] * size
     if kind == "list_str":
         return [r.choice(WORDS[:12]) for _ in range(size)]
     if kind == "tuple_int":
@@ -109,7 +115,12 @@ class Draft:
     focus_uses: int = 0
     focus_nesting: int = 0
     helper_name: str = ""
+    inner: str = ""                                      # the pattern a wrapper (helper_entry) wrote
     keys: tuple[str, ...] = KEYS[:4]
+    constants: list[Any] = field(default_factory=list)  # focus arguments of the item's kind (inputs reuse them)
+    elements: list[Any] = field(default_factory=list)   # focus arguments found inside the pivot item
+    element_always: bool = False
+    error_budget: float = 0.0   # share of drawn items the focus may raise on (pool inputs that fail are dropped)
     samples: list[Any] = field(default_factory=list)    # the items of the first drawn input (for thresholds)
 
     def emit(self, text: str) -> None:
@@ -147,10 +158,9 @@ class Draft:
     def items_param(self, low: int = 3, high: int = 7) -> str:
         """The main parameter: a list of items of ``item_kind`` (the focus's receivers)."""
         plural, _ = ITEM_NAMES[self.item_kind]
-        kind, keys = self.item_kind, self.keys
 
         def draw(r: random.Random) -> list:
-            return [draw_item(kind, r, keys) for _ in range(r.randint(low, high))]
+            return [self.draw_one(r) for _ in range(r.randint(low, high))]
 
         name = self.param(plural, draw)
         self.samples = draw(random.Random(self.rng.random()))
@@ -161,8 +171,11 @@ class Draft:
         return self.param(self.name(name, "budget"), lambda r: r.randint(low, high))
 
     def draw_one(self, r: random.Random) -> Any:
-        """One item as the input pools draw them."""
-        return draw_item(self.item_kind, r, self.keys)
+        """One item as the input pools draw them: now and then one of the focus's own arguments of the
+        item's kind (so ``word == 'apple'`` is true for some inputs)."""
+        if self.constants and r.random() < CONSTANT_SHARE:
+            return copy.deepcopy(self.constants[r.randrange(len(self.constants))])
+        return with_element(draw_item(self.item_kind, r, self.keys), self.elements, r, self.element_always)
 
     def item_name(self) -> str:
         return self.name(ITEM_NAMES[self.item_kind][1], "item")
@@ -184,12 +197,40 @@ class FocusValue:
     kind: str = ""
 
 
+def _inside(value: Any, container: Any) -> bool:
+    if isinstance(value, bool) or value is None or not isinstance(container, (str, list, tuple, set, dict)):
+        return False
+    try:
+        return (isinstance(container, str) == isinstance(value, str)) and value in container and value != container
+    except TypeError:
+        return False
+
+
+def with_element(item: Any, elements: Sequence[Any], r: random.Random, always: bool = False) -> Any:
+    """``item`` with, half of the time (or ``always``), one of ``elements`` put in (so ``xs.remove(7)`` finds
+    its 7)."""
+    if not elements or (not always and r.random() < ELEMENT_SHARE):
+        return item
+    x = elements[r.randrange(len(elements))]
+    if isinstance(item, str) and isinstance(x, str):
+        at = r.randint(0, len(item))
+        return item[:at] + x + item[at:]
+    if isinstance(item, list):
+        return [*item[:1], x, *item[1:]]
+    if isinstance(item, tuple):
+        return (x, *item)
+    if isinstance(item, set):
+        return item | {x}
+    if isinstance(item, dict) and isinstance(x, str):
+        return {**item, x: r.randint(0, 9)}
+    return item
+
+
 def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft) -> tuple[str, Any]:
     if spec == "boolvar":
-        name = "strict" if "strict" not in draft.names else draft.name("enabled")
-        if name == "strict":
+        if not any(p.name == "strict" for p in draft.params):
             draft.param("strict", lambda rr: rr.random() < 0.5)
-        return name, None
+        return "strict", None
     try:
         value = fresh(spec, r, sample)
     except NoValue as exc:
@@ -210,8 +251,8 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     or used again on a second value inside one expression."""
     focus, r = draft.focus, draft.rng
     usable = [s for s in samples if receiver_ok(focus, s)]
-    if not usable or len(usable) < len(samples):
-        raise Unfit("some items are not receivers of the focus")
+    if not usable:
+        raise Unfit("no item is a receiver of the focus")
     form = focus.forms[r.randrange(len(focus.forms))]
     pivot = usable[r.randrange(len(usable))]
     texts, values, bool_args = [], [], []
@@ -220,28 +261,41 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         texts.append(text)
         values.append(value)
         bool_args.append(spec == "boolvar")
+    draft.constants.extend(v for v in values if v is not None and kind_of(v) == kind_of(pivot))
+    draft.elements.extend(v for v in values if _inside(v, pivot))
+    if draft.constants:
+        samples = [*samples, *draft.constants]
     results: list[Any] = []
     error = ""
-    for s in samples:
-        args = [True if b else v for v, b in zip(values, bool_args)]
+    for n, s in enumerate(samples):
+        args = [n % 2 == 0 if b else v for v, b in zip(values, bool_args)]
         try:
             results.append(_apply_form(form, s, args))
         except Exception as exc:  # a precondition this item does not meet
             results.append(None)
             error = error or type(exc).__name__
-    if not error:  # the inputs the pool will draw: the focus must not raise on them either
-        probe = random.Random(r.random())
+    # the inputs the pool will draw: the focus must (almost) never raise on them either
+    probe = random.Random(r.random())
+    failures = 0
+    for _ in range(PROBE_ITEMS):
+        try:
+            _apply_form(form, draft.draw_one(probe), [True if b else v for v, b in zip(values, bool_args)])
+        except Exception as exc:  # a precondition the item does not meet
+            error = error or type(exc).__name__
+            failures += 1
+    if failures > draft.error_budget * PROBE_ITEMS and draft.elements and not draft.element_always:
+        draft.element_always = True  # every drawn item then holds the element the focus looks for
+        failures = 0
         for _ in range(PROBE_ITEMS):
-            item = draft.draw_one(probe)
-            if not receiver_ok(focus, item):
-                raise Unfit("a drawn item is not a receiver of the focus")
             try:
-                _apply_form(form, item, [True if b else v for v, b in zip(values, bool_args)])
-            except Exception as exc:
-                error = type(exc).__name__
-                break
-    if error and not allow_errors:
+                _apply_form(form, draft.draw_one(probe), [True if b else v for v, b in zip(values, bool_args)])
+            except Exception:  # noqa: BLE001
+                failures += 1
+        error = error if failures else ""
+    if error and not allow_errors and failures > draft.error_budget * PROBE_ITEMS:
         raise Unfit("the focus raises on some items")
+    if not allow_errors:
+        error = ""
     if all(x is None for x in results):
         raise Unfit("the focus fails on every item")
     draft.focus_uses += 1
@@ -251,7 +305,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         work = draft.name("work", "current", "scratch")
         copy_text = {"list": f"list({var})", "dict": f"dict({var})", "set": f"set({var})"}.get(
             kind_of(pivot).split("_")[0], f"{var}.copy()")
-        stmt = form.template.format(work, *texts)
+        stmt = fill(form.template, work, *texts)
         sample_out = form.fn(copy.deepcopy(pivot), *[True if b else v for v, b in zip(values, bool_args)])
         pre = [f"{work} = {copy_text}"]
         if sample_out is not None and not form.statement.startswith("aug"):
@@ -261,20 +315,33 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
                                          for s, x in zip(samples, results)], error)
         pre.append(stmt)
         if twice and form.slots and not form.statement.startswith("aug") and "boolvar" not in form.slots:
-            texts2 = [_slot_text(spec, r, pivot, draft)[0] for spec in form.slots]
+            pairs = [_slot_text(spec, r, pivot, draft) for spec in form.slots]
+            texts2 = [t for t, _ in pairs]
             if texts2 != texts:
-                pre.append(form.template.format(work, *texts2))
-                draft.op(key)
-                draft.focus_uses += 1
-                return FocusValue(pre, work, [None] * len(samples), error)
+                twice_results = []
+                for x in results:
+                    try:
+                        twice_results.append(None if x is None else _apply_form(form, x, [v for _, v in pairs]))
+                    except Exception:  # noqa: BLE001 -- the second use does not apply to this item
+                        twice_results.append(None)
+                if all(x is not None for x in twice_results):
+                    pre.append(fill(form.template, work, *texts2))
+                    draft.op(key)
+                    draft.focus_uses += 1
+                    return FocusValue(pre, work, twice_results, error)
         return FocusValue(pre, work, results, error)
-    text = form.template.format(var, *texts)
+    text = fill(form.template, var, *texts)
     if twice and not error:
         again = _nest(draft, form, text, results, texts, pivot)
         if again is not None:
             return again
     draft.focus_nesting = max(draft.focus_nesting, 1)
     return FocusValue([], text, results, error)
+
+
+def fill(template: str, *args: str) -> str:
+    """``template`` with ``{0}``, ``{1}``... replaced (other braces, as in ``'<{}>'.format({0})``, stay)."""
+    return re.sub(r"\{(\d+)\}", lambda m: args[int(m.group(1))], template)
 
 
 def _paren(text: str) -> str:
@@ -304,7 +371,7 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
         draft.op(f"{focus.type}/{focus.name}")
         draft.focus_uses += 1
         draft.focus_nesting = max(draft.focus_nesting, 2)
-        return FocusValue([], form.template.format(_paren(text), *texts2), again)
+        return FocusValue([], fill(form.template, _paren(text), *texts2), again)
     return None
 
 

@@ -6,9 +6,18 @@ slice with a step, ``len``, a comprehension over the result, starred unpacking).
 
 from __future__ import annotations
 
+import copy
 import random
 
-from execgym.synth.patterns.base import ITEM_NAMES, Draft, Unfit, draw_item, emit_focus
+from execgym.synth.patterns.base import (
+    CONSTANT_SHARE,
+    ITEM_NAMES,
+    Draft,
+    Unfit,
+    draw_item,
+    emit_focus,
+    with_element,
+)
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the focus value of the argument (level 2: fed to one more operation)"
@@ -35,16 +44,26 @@ def _draw_value(kind: str, keys):
 def render(d: Draft, depth: int) -> None:
     kind = d.item_kind
     name = _SINGLE.get(kind, ITEM_NAMES[kind][1])
-    draw = _draw_value(kind, d.keys)
+    plain = _draw_value(kind, d.keys)
+
+    def draw(r: random.Random):
+        if d.constants and r.random() < CONSTANT_SHARE:
+            return copy.deepcopy(d.constants[r.randrange(len(d.constants))])
+        return with_element(plain(r), d.elements, r)
+
     d.param(name, draw)
     sampler = random.Random(d.rng.random())
-    d.samples = [draw(sampler) for _ in range(12)]
+    d.samples = [plain(sampler) for _ in range(12)]
     d.draw_one = draw  # type: ignore[method-assign]  # the focus is probed on whole arguments here
+    d.error_budget = 0.4  # one argument per call: an input the focus rejects is just not shipped
     fv = value_of(d, name)
     emit_focus(d, fv)
     present = [x for x in fv.results if x is not None]
     if len({repr(x) for x in present}) < 2:
-        raise Unfit("the focus value does not depend on the argument")
+        if not fv.pre:
+            raise Unfit("the focus value does not depend on the argument")
+        d.emit(f"return ({name}, {fv.expr})")  # e.g. a cleared copy next to the original
+        return
     if d.level == 1:
         d.emit(f"return {fv.expr}")
         return
