@@ -16,7 +16,15 @@ import pytest
 from execgym.seeding import rng
 from execgym.synth.api import SynthStats, generate, generate_many, item_seed
 from execgym.synth.catalog import ALL_ENTRIES, CATALOG
-from execgym.synth.patterns import LEVEL_DEPTH, PATTERNS, WRAPPERS, PatternCandidate, build, module, patterns_for
+from execgym.synth.patterns import (
+    LEVEL_DEPTH,
+    PATTERNS,
+    WRAPPERS,
+    PatternCandidate,
+    build,
+    module,
+    patterns_for,
+)
 from execgym.synth.patterns.base import Draft, kind_for
 from execgym.synth.patterns.run import MIN_VARIANTS, filter_patterns
 from execgym.synth.quality import PROBLEMS, assess

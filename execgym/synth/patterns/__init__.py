@@ -15,7 +15,6 @@ import random
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
-from typing import Any
 
 from execgym.synth.catalog import Operation
 

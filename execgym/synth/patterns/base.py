@@ -24,7 +24,6 @@ from execgym.synth.catalog import RECEIVER_INPUT_KINDS, Form, Operation, receive
 from execgym.synth.slots import NoValue, fresh
 from execgym.synth.values import kind_of, literal
 
-
 ELEMENT_SHARE = 0.5   # share of drawn items left as drawn when the focus's arguments name an element
 CONSTANT_SHARE = 0.2  # share of drawn items that repeat one of the focus's own arguments (see draw_one)
 PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_test, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, as_test, emit_focus
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the number of items whose focus value passes a data-dependent test"
