@@ -41,6 +41,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 WRAPPERS = frozenset({"helper_entry"})  # patterns that write another pattern (level 6's call chain)
+MIN_POOL = 10            # distinct argument tuples a draft needs (the call plus >= 5 variants must run ok)
 VARIANT_POOL = 16        # argument tuples drawn per draft (the call is the first that runs ok)
 LEVEL_DEPTH = {1: 0, 2: 0, 3: 1, 4: 2, 5: 3, 6: 3}
 
@@ -110,6 +111,8 @@ def build(level: int, focus: Operation, rng: random.Random) -> PatternCandidate 
             pool.append(args)
         if len(pool) == VARIANT_POOL:
             break
+    if len(pool) < MIN_POOL:
+        return None  # too few distinct inputs to ship a call and its variants
     ops = dict(draft.ops)
     if draft.inner:
         pattern = f"{pattern}/{draft.inner}"

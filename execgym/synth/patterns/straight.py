@@ -41,8 +41,25 @@ def _draw_value(kind: str, keys):
     return draw
 
 
+def _flags(d: Draft) -> None:
+    """A bool focus over a list of flags (a single bool argument has only two inputs)."""
+    flags = d.items_param(2, 6)
+    flag = d.item_name()
+    fv = value_of(d, flag)
+    if fv.pre:
+        raise Unfit("statement focus")
+    if d.level == 1:
+        d.emit(f"return [{fv.expr} for {flag} in {flags}]")
+    else:
+        d.emit(f"return sum(1 for {flag} in {flags} if {fv.expr})")
+        d.op("sum")
+
+
 def render(d: Draft, depth: int) -> None:
     kind = d.item_kind
+    if kind == "bool":
+        _flags(d)
+        return
     name = _SINGLE.get(kind, ITEM_NAMES[kind][1])
     plain = _draw_value(kind, d.keys)
 
@@ -55,7 +72,7 @@ def render(d: Draft, depth: int) -> None:
     sampler = random.Random(d.rng.random())
     d.samples = [plain(sampler) for _ in range(12)]
     d.draw_one = draw  # type: ignore[method-assign]  # the focus is probed on whole arguments here
-    d.error_budget = 0.4  # one argument per call: an input the focus rejects is just not shipped
+    d.error_budget = 0.25  # one argument per call: an input the focus rejects is just not shipped
     fv = value_of(d, name)
     emit_focus(d, fv)
     present = [x for x in fv.results if x is not None]
