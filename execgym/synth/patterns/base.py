@@ -155,8 +155,11 @@ class Draft:
         return name
 
     def items_param(self, low: int = 3, high: int = 7) -> str:
-        """The main parameter: a list of items of ``item_kind`` (the focus's receivers)."""
+        """The main parameter: a list of items of ``item_kind`` (the focus's receivers); longer lists at
+        higher levels (so line steps grow with the level)."""
         plural, _ = ITEM_NAMES[self.item_kind]
+        more = max(0, self.level - 3)
+        low, high = low + more, high + 2 * more
 
         def draw(r: random.Random) -> list:
             return [self.draw_one(r) for _ in range(r.randint(low, high))]
