@@ -218,3 +218,20 @@ def test_same_seed_same_program_in_another_process():
 def test_unknown_generator_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown generator 'pattern'"):
         generate(3, 1, generator="pattern")
+
+
+def test_cli_writes_pattern_programs_and_refuses_an_unknown_generator(tmp_path, capsys):
+    from execgym.cli import main
+    from execgym.synth import Program
+
+    out = tmp_path / "p.jsonl"
+    assert main(["synth", "--quiet", "--generator", "patterns", "--level", "4", "-n", "2", "-o", str(out)]) == 0
+    rows = [Program.from_dict(json.loads(line)) for line in out.read_text().splitlines()]
+    assert [p.constraints["generator"] for p in rows] == ["patterns", "patterns"]
+    assert all(len(p.variants) >= MIN_VARIANTS for p in rows)
+    capsys.readouterr()
+    try:
+        code = main(["synth", "--generator", "pattern", "-o", str(tmp_path / "x.jsonl")])
+    except SystemExit as exc:  # argparse's own exit for a bad choice
+        code = exc.code
+    assert code == 2 and "pattern" in capsys.readouterr().err and not (tmp_path / "x.jsonl").exists()
