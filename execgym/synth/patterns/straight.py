@@ -93,6 +93,10 @@ def render(d: Draft, depth: int) -> None:
     if isinstance(sample, (int, float)) and not isinstance(sample, bool):
         shapes.append("power")
     shape = d.rand_choice(shapes)
+    if shape != "starred":  # level 2 names the focus value, then uses it (a second statement)
+        held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
+        d.emit(f"{held} = {fv.expr}")
+        fv.expr = held
     if shape == "fstring":
         d.emit(f"return f\"{{{name}}} -> {{{fv.expr}}}\"")
         d.op("str/format")
