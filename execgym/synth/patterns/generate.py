@@ -31,44 +31,77 @@ def draw(level: int, seed: int, attempt: int) -> PatternCandidate | None:
 
 def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None, stats=None,
                       progress: Callable[[int], None] | None = None) -> list[Program]:
+    from concurrent.futures import ThreadPoolExecutor
+
     from execgym.synth.api import SynthStats
     from execgym.synth.patterns.run import filter_patterns
 
     stats = stats if stats is not None else SynthStats()
     results: list[Program | None] = [None] * len(seeds)
     next_attempt = {i: 0 for i in range(len(seeds))}
-    while next_attempt:
-        order = sorted(next_attempt)
-        for start in range(0, len(order), BATCH):
-            drawn = []
-            for i in order[start:start + BATCH]:
-                attempt = next_attempt[i]
-                while True:
-                    if attempt >= MAX_ATTEMPTS:
-                        raise SynthesisError(f"no program for level {level}, seed {seeds[i]} after "
-                                             f"{MAX_ATTEMPTS} draws (pattern generator)")
-                    cand = draw(level, seeds[i], attempt)
-                    if cand is not None:
-                        break
-                    stats.build_failures += 1
-                    attempt += 1
-                stats.built += 1
-                drawn.append((i, attempt, cand))
-            verdicts = filter_patterns([c for _, _, c in drawn], config)
-            done = 0
-            for (i, attempt, cand), verdict in zip(drawn, verdicts):
-                if verdict.accepted:
-                    results[i] = Program(
-                        source=cand.source, entry=cand.entry, call=verdict.call, level=level,
-                        constraints={**cand.constraints, "type": cand.focus[0], "operation": cand.focus[1]},
-                        features=verdict.features, expected=verdict.expected, focus=cand.focus, seed=seeds[i],
-                        attempt=attempt, variants=verdict.variants)
-                    stats.accepted += 1
-                    del next_attempt[i]
-                    done += 1
-                else:
-                    stats.rejected[verdict.reason] += 1
-                    next_attempt[i] = attempt + 1
-            if progress is not None and done:
-                progress(done)
+
+    def settle(drawn: list, verdicts: list) -> None:
+        done = 0
+        for (i, attempt, cand), verdict in zip(drawn, verdicts):
+            if verdict.accepted:
+                results[i] = Program(
+                    source=cand.source, entry=cand.entry, call=verdict.call, level=level,
+                    constraints={**cand.constraints, "type": cand.focus[0], "operation": cand.focus[1]},
+                    features=verdict.features, expected=verdict.expected, focus=cand.focus, seed=seeds[i],
+                    attempt=attempt, variants=verdict.variants)
+                stats.accepted += 1
+                del next_attempt[i]
+                done += 1
+            else:
+                stats.rejected[verdict.reason] += 1
+                next_attempt[i] = attempt + 1
+        if progress is not None and done:
+            progress(done)
+
+    # the sandbox filters one batch (in a helper thread) while this thread drafts the next; batches are settled
+    # in order and a round's batches hold disjoint seeds, so the overlap never changes which program a seed gets
+    pool = ThreadPoolExecutor(max_workers=1) if len(seeds) > BATCH else None
+    try:
+        while next_attempt:
+            order = sorted(next_attempt)
+            pending = None
+            for start in range(0, len(order), BATCH):
+                drawn = _draw_batch(level, seeds, order[start:start + BATCH], next_attempt, stats)
+                cands = [c for _, _, c in drawn]
+                if pool is None:
+                    settle(drawn, filter_patterns(cands, config))
+                    continue
+                if pending is not None:
+                    settle(*_wait(pending))
+                pending = (drawn, pool.submit(filter_patterns, cands, config))
+            if pending is not None:
+                settle(*_wait(pending))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
     return [p for p in results if p is not None]
+
+
+def _wait(pending: tuple) -> tuple[list, list]:
+    drawn, future = pending
+    return drawn, future.result()
+
+
+def _draw_batch(level: int, seeds: Sequence[int], indices: Sequence[int], next_attempt: dict[int, int],
+                stats) -> list:
+    """The next buildable draft for each seed index (attempt numbers as in ``next_attempt``)."""
+    drawn = []
+    for i in indices:
+        attempt = next_attempt[i]
+        while True:
+            if attempt >= MAX_ATTEMPTS:
+                raise SynthesisError(f"no program for level {level}, seed {seeds[i]} after "
+                                     f"{MAX_ATTEMPTS} draws (pattern generator)")
+            cand = draw(level, seeds[i], attempt)
+            if cand is not None:
+                break
+            stats.build_failures += 1
+            attempt += 1
+        stats.built += 1
+        drawn.append((i, attempt, cand))
+    return drawn
