@@ -28,6 +28,9 @@ from execgym.synth.values import literal
 MIN_VARIANTS = 5
 MAX_VARIANTS = 7
 RUNNER = "execgym_runner"
+# locals are not needed here (only lines, frames and the runner's return value): snapshots of one node keep
+# the child's trace and this process's decoding small
+TINY_SNAPSHOTS = {"max_depth": 1, "max_items": 1, "max_nodes": 1, "max_str": 1, "max_chars": 1}
 
 
 @dataclass
@@ -94,7 +97,7 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
         plan.append((i, len(requests), rerun, try_line))
         steps = (config.max_line_steps + 60) * len(cand.pool)
         requests.append(RunRequest(module, f"{RUNNER}()", mode="trace", timeout=config.timeout + 2.0,
-                                   max_steps=steps))
+                                   max_steps=steps, limits={"snapshot_caps": TINY_SNAPSHOTS}))
         if rerun:
             requests.append(RunRequest(module, f"{RUNNER}()", mode="run", timeout=config.timeout + 2.0,
                                        hash_seed=1))
