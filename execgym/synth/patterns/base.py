@@ -217,10 +217,9 @@ def with_element(item: Any, elements: Sequence[Any], r: random.Random, always: b
     if isinstance(item, str) and isinstance(x, str):
         at = r.randint(0, len(item))
         return item[:at] + x + item[at:]
-    if isinstance(item, list):
-        return [*item[:1], x, *item[1:]]
-    if isinstance(item, tuple):
-        return (x, *item)
+    if isinstance(item, (list, tuple)):
+        at = r.randint(0, len(item))
+        return type(item)([*item[:at], x, *item[at:]])
     if isinstance(item, set):
         return item | {x}
     if isinstance(item, dict) and isinstance(x, str):

@@ -66,13 +66,13 @@ def render(d: Draft, depth: int) -> None:
     def draw(r: random.Random):
         if d.constants and r.random() < CONSTANT_SHARE:
             return copy.deepcopy(d.constants[r.randrange(len(d.constants))])
-        return with_element(plain(r), d.elements, r)
+        return with_element(plain(r), d.elements, r, d.element_always)
 
     d.param(name, draw)
     sampler = random.Random(d.rng.random())
     d.samples = [plain(sampler) for _ in range(12)]
     d.draw_one = draw  # type: ignore[method-assign]  # the focus is probed on whole arguments here
-    d.error_budget = 0.25  # one argument per call: an input the focus rejects is just not shipped
+    d.error_budget = 0.5  # one argument per call: an input the focus rejects is just not shipped
     fv = value_of(d, name)
     emit_focus(d, fv)
     present = [x for x in fv.results if x is not None]
