@@ -26,7 +26,7 @@ def render(d: Draft, depth: int) -> None:
             d.emit(f"{total} += {amount}")
             d.op("int/+")
         else:
-            with d.block(f"if {item_guard(d, item)}:"):
+            with d.block(f"if {item_guard(d, item, fv)}:"):
                 if depth == 3:
                     _, numbers = as_number(d, fv)
                     top = max(2, int(sum(abs(x) for x in numbers if isinstance(x, (int, float)))))

@@ -25,6 +25,7 @@ from execgym.synth.slots import NoValue, fresh
 from execgym.synth.values import kind_of, literal
 
 ELEMENT_SHARE = 0.5   # share of drawn items left as drawn when the focus's arguments name an element
+GUARD_ON_FOCUS = 0.5  # share of item guards that test the focus value (see item_guard)
 CONSTANT_SHARE = 0.2  # share of drawn items that repeat one of the focus's own arguments (see draw_one)
 PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
 
@@ -440,8 +441,20 @@ def emit_focus(draft: Draft, fv: FocusValue) -> None:
         draft.emit(stmt)
 
 
-def item_guard(draft: Draft, item: str) -> str:
-    """A data-dependent test on one item that is not the focus (the "other operations" of a level)."""
+def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
+    """A data-dependent test on one item: half of the time, when ``fv`` is given (an expression computed
+    without statements, that raises on no item), a test on the focus value itself (the focus is then used
+    twice: ``if len(w.strip()) > 3: parts.append(w.strip())``); else a test by another operation."""
+    if fv is not None and not fv.pre and not fv.error and draft.rng.random() < GUARD_ON_FOCUS:
+        try:
+            test = as_test(draft, fv)
+        except Unfit:
+            test = ""
+        if test:
+            draft.focus_uses += 1
+            draft.op(f"{draft.focus.type}/{draft.focus.name}")
+            draft.focus_nesting = max(draft.focus_nesting, 2)
+            return test
     kind = draft.item_kind
     samples = draft.samples
     if kind == "str":

@@ -34,7 +34,7 @@ def render(d: Draft, depth: int) -> None:
             emit_focus(d, fv)
             add(as_text(d, fv, ""))
         else:
-            with d.block(f"if {item_guard(d, item)}:"):
+            with d.block(f"if {item_guard(d, item, fv)}:"):
                 emit_focus(d, fv)
                 if depth == 3:
                     with d.block(f"if len({parts}) >= {d.limit(1, 12)}:"):

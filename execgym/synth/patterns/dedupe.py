@@ -32,7 +32,7 @@ def render(d: Draft, depth: int) -> None:
             d.emit(f"{key} = {fv.expr}")
         if depth == 3:
             d.indent += 1
-            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item)}:")
+            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item, fv)}:")
         with d.block(f"if {key} not in {seen}:"):
             d.emit(f"{seen}.add({key})")
             d.emit(f"{unique}.append({item})")

@@ -26,7 +26,7 @@ def render(d: Draft, depth: int) -> None:
         if depth == 1:
             body()
         else:
-            with d.block(f"if {item_guard(d, item)}:"):
+            with d.block(f"if {item_guard(d, item, fv)}:"):
                 if depth == 3:
                     with d.block(f"if {pos} > len({items}) // 2:"):
                         d.emit("break")

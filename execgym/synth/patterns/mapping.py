@@ -22,7 +22,7 @@ def render(d: Draft, depth: int) -> None:
             emit_focus(d, fv)
             d.emit(f"{out}.append(({item}, {fv.expr}))")
         else:
-            with d.block(f"if {item_guard(d, item)}:"):
+            with d.block(f"if {item_guard(d, item, fv)}:"):
                 if depth == 3:
                     with d.block(f"if len({out}) >= {d.limit(1, 4)}:"):
                         d.emit("break")

@@ -26,7 +26,7 @@ def render(d: Draft, depth: int) -> None:
         nb, _ = as_number(d, b)
         if depth == 3:
             d.indent += 1
-            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, cur)}:")
+            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, cur, b)}:")
         with d.block(f"if {na} < {nb}:"):
             d.emit(f"{rises} += 1")
         with d.block(f"elif {na} > {nb}:"):

@@ -26,7 +26,7 @@ def render(d: Draft, depth: int) -> None:
         if depth == 1:
             inner()
         else:
-            with d.block(f"if {item_guard(d, item)}:"):
+            with d.block(f"if {item_guard(d, item, fv)}:"):
                 if depth == 3:
                     with d.block(f"if len({numbers}) >= {d.limit(1, 4)}:"):
                         d.emit("break")

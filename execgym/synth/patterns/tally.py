@@ -35,7 +35,7 @@ def render(d: Draft, depth: int) -> None:
         fv = value_of(d, item)
         if depth == 3:
             d.indent += 1
-            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item)}:")
+            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item, fv)}:")
         emit_focus(d, fv)
         d.emit(f"{key} = {_key(d, fv)}")
         if depth == 1:
