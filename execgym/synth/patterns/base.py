@@ -409,7 +409,7 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
         return f"{_paren(fv.expr)}[{at}]", [x[at] if x is not None else 0 for x in fv.results]
     if isinstance(sample, (str, list, tuple, set, dict)):
         lengths = [len(x) for x in present]
-        if len(present) >= 3 and len(set(lengths)) == 1:
+        if len(set(lengths)) == 1:
             raise Unfit("the length of the focus value is the same for every item")
         draft.op("len")
         return f"len({fv.expr})", [len(x) if x is not None else 0 for x in fv.results]
@@ -445,7 +445,8 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
     """A data-dependent test on one item: half of the time, when ``fv`` is given (an expression computed
     without statements, that raises on no item), a test on the focus value itself (the focus is then used
     twice: ``if len(w.strip()) > 3: parts.append(w.strip())``); else a test by another operation."""
-    if fv is not None and not fv.pre and not fv.error and draft.rng.random() < GUARD_ON_FOCUS:
+    boolean = fv is not None and isinstance(next((x for x in fv.results if x is not None), None), bool)
+    if fv is not None and not fv.pre and not fv.error and not boolean and draft.rng.random() < GUARD_ON_FOCUS:
         try:
             test = as_test(draft, fv)
         except Unfit:

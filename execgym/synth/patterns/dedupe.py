@@ -22,6 +22,8 @@ def render(d: Draft, depth: int) -> None:
         emit_focus(d, fv)
         sample = next((x for x in fv.results if x is not None), None)
         if isinstance(sample, (list, set, dict)):
+            if len({len(x) for x in fv.results if x is not None}) < 2:
+                raise Unfit("the key would be the same for every item")
             d.emit(f"{key} = len({fv.expr})")
             d.op("len")
         else:

@@ -20,6 +20,8 @@ def _key(d: Draft, fv) -> str:
             raise Unfit("unhashable key") from None
         return fv.expr
     if isinstance(sample, (list, set, dict)):
+        if len({len(x) for x in fv.results if x is not None}) < 2:
+            raise Unfit("the key would be the same for every item")
         d.op("len")
         return f"len({fv.expr})"
     raise Unfit("no key")
