@@ -12,7 +12,11 @@ entry is the focus of some program at every level, >= 80% of candidates survive 
 >= 99% of programs are distinct, mean trace length strictly increases from level 1 to 6 and the mean branch
 count never decreases. ``ok`` in the output says whether all bars held.
 
-Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000]``.
+``--mix N`` measures only the generator comparison of synthesis v2: programs per second over an equal mix of
+levels 1-6 (``generate_many``, N seeds per level) for ``generator="patterns"`` and ``"ops"``, with the
+sandbox's own traced runs per second measured before and after as the machine's yardstick.
+
+Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000] [--mix 200]``.
 """
 
 from __future__ import annotations
@@ -109,6 +113,52 @@ def quality(n: int, workers: int | None) -> dict[str, Any]:
     return report
 
 
+def yardstick(runs: int, workers: int | None) -> dict[str, Any]:
+    """The sandbox's own traced runs per second on this machine, now: ``runs`` small loop programs traced
+    with ``run_batch`` over ``workers`` workers (the machine's speed in the same run)."""
+    from execgym.engine.api import run_batch
+    from execgym.engine.request import RunRequest
+
+    source = ("def f(words):\n    out = []\n    for w in words:\n        if len(w) > 3:\n"
+              "            out.append(w.upper())\n    return out\n")
+    requests = [RunRequest(source, f"f({['ab', 'cdef', str(i), 'ghijk'][: i % 4 + 1]!r})", mode="trace")
+                for i in range(runs)]
+    run_batch(requests[:16], workers=workers)
+    start = time.perf_counter()
+    run_batch(requests, workers=workers)
+    seconds = time.perf_counter() - start
+    return {"traced_runs": runs, "seconds": round(seconds, 3), "traced_runs_per_s": round(runs / seconds, 1)}
+
+
+def mix(n: int, workers: int | None, generators: list[str]) -> dict[str, Any]:
+    """Programs per second over an equal mix of levels 1-6 (``n`` seeds per level) for each generator, with
+    the sandbox yardstick measured before and after."""
+    config = FilterConfig(workers=workers)
+    out: dict[str, Any] = {"n_per_level": n, "levels": "1-6", "yardstick_before": yardstick(400, workers)}
+    for generator in generators:
+        generate_many(1, [item_seed(1, 1, i) for i in range(32)], config=config, generator=generator)
+        rows: dict[str, Any] = {}
+        total, seconds_all = 0, 0.0
+        for level in range(1, 7):
+            stats = SynthStats()
+            seeds = [item_seed(2024, level, i) for i in range(n)]
+            start = time.perf_counter()
+            programs = generate_many(level, seeds, config=config, stats=stats, keep_traces=False,
+                                     generator=generator)
+            seconds = time.perf_counter() - start
+            total += len(programs)
+            seconds_all += seconds
+            rows[str(level)] = {"programs": len(programs), "per_s": round(len(programs) / seconds, 1),
+                                "acceptance_rate": round(stats.acceptance_rate, 4),
+                                "build_failures_per_program": round(stats.build_failures / max(1, len(programs)), 2),
+                                "rejected": dict(stats.rejected)}
+        out[generator] = {"levels": rows, "programs_per_s": round(total / seconds_all, 1),
+                          "seconds": round(seconds_all, 1)}
+    out["yardstick_after"] = yardstick(400, workers)
+    out["load_average"] = list(os.getloadavg())
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=200, help="programs per level for throughput")
@@ -116,7 +166,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
     parser.add_argument("--baseline-n", type=int, default=80)
     parser.add_argument("--quality", type=int, default=0, help="also check the quality bars on N per level")
+    parser.add_argument("--mix", type=int, default=0, metavar="N",
+                        help="only the generator comparison: programs/s over levels 1-6, N seeds per level, "
+                             "pattern and operation generators, with the sandbox yardstick")
     args = parser.parse_args(argv)
+    if args.mix:
+        result = {"benchmark": "synth-mix", "machine": {"python": platform.python_version(),
+                                                        "cpus": os.cpu_count()},
+                  "target_programs_per_s": 500.0, "mix": mix(args.mix, args.workers, ["patterns", "ops"])}
+        json.dump(result, sys.stdout, indent=2, sort_keys=True)
+        print()
+        return 0
     result: dict[str, Any] = {
         "benchmark": "synth",
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},

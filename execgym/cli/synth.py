@@ -39,6 +39,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
     parser.add_argument("--shard", default=None, help="i/N: write only the i-th of N contiguous slices")
     parser.add_argument("--chunk", type=int, default=16, help="programs per sandbox call")
+    parser.add_argument("--generator", default="ops", choices=("ops", "patterns"),
+                        help="ops: operation chains (default); patterns: the pattern library (levels 1-6; "
+                             "levels 7-8 keep ops)")
     parser.add_argument("--block", type=int, default=256, help="items generated per progress step")
     parser.add_argument("--max-line-steps", type=int, default=1000, help="trace budget in line steps")
     parser.add_argument("--summary-json", default=None, help="also write the summary as JSON here")
@@ -320,7 +323,8 @@ def generate_main(args: argparse.Namespace) -> int:
             position += len(block)
             stats = stats_by_level.setdefault(level, SynthStats())
             seeds = [item_seed(args.seed, level, index) for _, index in block]
-            programs = generate_many(level, seeds, config=config, stats=stats, progress=progress.update)
+            programs = generate_many(level, seeds, config=config, stats=stats, progress=progress.update,
+                                     generator=args.generator)
             if args.difficulty_model:
                 programs = _difficulty(programs, args, model)
             for program in programs:

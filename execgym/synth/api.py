@@ -31,6 +31,8 @@ MAX_ATTEMPTS = 400          # candidate draws per (level, seed) before giving up
 REFOCUS_EVERY = 100         # after this many draws without success, the focus operation is redrawn
 BATCH_CHUNKS = 4            # chunks per sandbox submission; the next submission is drafted while it runs
 SHORT_RUN_CHUNKS = 1        # chunks per submission when there are few seeds (more overlap, fewer idle waits)
+GENERATORS = ("ops", "patterns")  # see generate_many
+PATTERN_LEVELS = frozenset(range(1, 7))  # levels the pattern generator writes
 IN_FLIGHT = 2               # sandbox submissions filtered at once (keeps every sandbox worker busy)
 
 
@@ -99,12 +101,21 @@ def _program(level: int, seed: int, attempt: int, cand: Candidate, verdict: Verd
 
 def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None,
                   stats: SynthStats | None = None,
-                  progress: Callable[[int], None] | None = None, keep_traces: bool = True) -> list[Program]:
+                  progress: Callable[[int], None] | None = None, keep_traces: bool = True,
+                  generator: str = "ops") -> list[Program]:
     """``[generate(level, s) for s in seeds]``, executing candidates in sandbox batches.
 
-    ``keep_traces=False`` drops ``Program.trace_steps`` (memory for large runs); nothing else changes."""
+    ``keep_traces=False`` drops ``Program.trace_steps`` (memory for large runs); nothing else changes.
+    ``generator``: ``"ops"`` (operation chains, every level) or ``"patterns"`` (``execgym.synth.patterns``,
+    levels 1-6; levels 7-8 keep the operation generator); ``ValueError`` for any other name."""
     if level not in load_levels():
         raise ValueError(f"unknown level {level!r}; known levels: {sorted(load_levels())}")
+    if generator not in GENERATORS:
+        raise ValueError(f"unknown generator {generator!r}; known generators: {', '.join(GENERATORS)}")
+    if generator == "patterns" and level in PATTERN_LEVELS:
+        from execgym.synth.patterns.generate import generate_patterns
+
+        return generate_patterns(level, seeds, config=config, stats=stats, progress=progress)
     from concurrent.futures import ThreadPoolExecutor
 
     stats = stats if stats is not None else SynthStats()
@@ -179,9 +190,9 @@ def _result(in_flight: tuple) -> tuple[list, list[Verdict]]:
     return drawn, future.result()
 
 
-def generate(level: int, seed: int) -> Program:
+def generate(level: int, seed: int, generator: str = "ops") -> Program:
     """The filtered program for ``(level, seed)``; raises ``SynthesisError`` if none can be made."""
-    return generate_many(level, [seed])[0]
+    return generate_many(level, [seed], generator=generator)[0]
 
 
 # ------------------------------------------------------------------------------------------ input variants

@@ -1,0 +1,123 @@
+"""Pattern-based synthesis (synthesis v2): programs that each do one recognisable thing.
+
+Contract: ``PATTERNS`` is the catalog, declared as data (one row per pattern: name and module; the module
+states what the pattern means, its slots, its depths and a ``render(draft, depth)``); adding a pattern touches
+only this table. ``build(level, focus, rng) -> PatternCandidate | None`` writes one draft for levels 1-6
+(``None``: this draw did not fit, draw again). Drafts carry a pool of argument tuples; the sandbox filter
+(``execgym.synth.patterns.run``) executes the call and its variants, picks the shipped inputs by statement
+coverage, and applies the rejection rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import random
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import ModuleType
+
+from execgym.synth.catalog import Operation
+
+# the catalog of patterns: (name, module under execgym.synth.patterns)
+PATTERNS: tuple[tuple[str, str], ...] = (
+    ("accumulate", "accumulate"),
+    ("filter", "filtering"),
+    ("map", "mapping"),
+    ("count", "counting"),
+    ("tally", "tally"),
+    ("search", "search"),
+    ("build_string", "build_string"),
+    ("pairwise", "pairwise"),
+    ("index_walk", "index_walk"),
+    ("two_pointers", "two_pointers"),
+    ("stack", "stack"),
+    ("window", "window"),
+    ("dedupe", "dedupe"),
+    ("merge", "merge"),
+    ("parse_convert", "parse_convert"),
+    ("nested_walk", "nested_walk"),
+    ("helper_entry", "helper_entry"),
+    ("straight", "straight"),
+)
+
+WRAPPERS = frozenset({"helper_entry"})  # patterns that write another pattern (level 6's call chain)
+MIN_POOL = 10            # distinct argument tuples a draft needs (the call plus >= 5 variants must run ok)
+VARIANT_POOL = 16        # argument tuples drawn per draft (the call is the first that runs ok)
+LEVEL_DEPTH = {1: 0, 2: 0, 3: 1, 4: 2, 5: 3, 6: 3}
+
+
+@lru_cache(maxsize=None)
+def module(name: str) -> ModuleType:
+    """The module of pattern ``name``."""
+    return importlib.import_module(f"execgym.synth.patterns.{dict(PATTERNS)[name]}")
+
+
+def patterns_for(depth: int) -> list[str]:
+    """Patterns that can be written with exactly ``depth`` nested control structures (helper_entry excluded:
+    it is level 6's wrapper of the depth-3 ones)."""
+    return [name for name, _ in PATTERNS if name not in WRAPPERS and depth in module(name).DEPTHS]
+
+
+@dataclass
+class PatternCandidate:
+    source: str
+    entry: str
+    params: list[str]
+    pool: list[tuple]                # argument tuples; the filter picks the call and the variants from these
+    focus: tuple[str, str]
+    pattern: str
+    constraints: dict
+    ops_used: dict[str, int]
+    calls: list[str] = field(default_factory=list)
+
+    def call_of(self, args: tuple) -> str:
+        from execgym.synth.values import literal
+
+        return f"{self.entry}({', '.join(literal(a) for a in args)})"
+
+
+_ENTRY_VERBS = ("summarize", "collect", "process", "scan", "rank", "gather", "inspect", "tidy")
+
+
+def build(level: int, focus: Operation, rng: random.Random) -> PatternCandidate | None:
+    """One draft of a program for ``level`` (1-6) around ``focus``, or None when this draw does not fit."""
+    from execgym.synth.patterns.base import Draft, Unfit, kind_for
+
+    depth = LEVEL_DEPTH[level]
+    names = ["helper_entry"] if level == 6 else patterns_for(depth)
+    pattern = names[rng.randrange(len(names))]
+    draft = Draft(rng=rng, level=level, focus=focus, item_kind=kind_for(focus, rng))
+    try:
+        module(pattern).render(draft, depth)
+    except (Unfit, ValueError, TypeError, KeyError, IndexError, AttributeError, ZeroDivisionError):
+        return None
+    if draft.focus_uses < 1 or (level == 6 and not draft.helper):
+        return None
+    plural = draft.params[0].name
+    entry = f"{rng.choice(_ENTRY_VERBS)}_{plural}"
+    params = [p.name for p in draft.params]
+    lines = list(draft.helper) + ([""] if draft.helper else [])
+    lines.append(f"def {entry}({', '.join(params)}):")
+    lines += draft.lines
+    source = "\n".join(lines) + "\n"
+    pool = []
+    seen = set()
+    for k in range(VARIANT_POOL * 3):
+        r = random.Random(rng.random())
+        args = tuple(p.draw(r) for p in draft.params)
+        key = repr(args)
+        if key not in seen:
+            seen.add(key)
+            pool.append(args)
+        if len(pool) == VARIANT_POOL:
+            break
+    if len(pool) < MIN_POOL:
+        return None  # too few distinct inputs to ship a call and its variants
+    ops = dict(draft.ops)
+    if draft.inner:
+        pattern = f"{pattern}/{draft.inner}"
+    constraints = {"pattern": pattern, "control_depth": depth, "functions": 2 if draft.helper else 1,
+                   "focus_nesting": max(draft.focus_nesting, 2 if draft.focus_uses >= 2 else 1),
+                   "focus_uses": draft.focus_uses, "extras": [], "generator": "patterns",
+                   "call_chain": bool(draft.helper)}
+    return PatternCandidate(source, entry, params, pool, focus.key, pattern, constraints, ops)

@@ -1,0 +1,486 @@
+"""The pieces every pattern is written with: a ``Draft`` (code writer, parameters, input pools, operation
+counts) and ``FocusValue``, the catalog's focus operation applied to one data item.
+
+Contract: a pattern's ``render(draft, depth)`` writes the body of the entry function with exactly ``depth``
+nested control structures (if/for/while; an ``elif`` is not deeper), reads every parameter, and raises
+``Unfit`` when it cannot be written for this focus and these inputs (the caller draws again). Nothing here
+executes generated code: the catalog's callables are applied to the generator's own drawn values to pick
+arguments and thresholds; the sandbox decides what ships.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+import string
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from execgym.synth.catalog import RECEIVER_INPUT_KINDS, Form, Operation, receiver_ok
+from execgym.synth.slots import NoValue, fresh
+from execgym.synth.values import kind_of, literal
+
+ELEMENT_SHARE = 0.5   # share of drawn items left as drawn when the focus's arguments name an element
+GUARD_ON_FOCUS = 0.5  # share of item guards that test the focus value (see item_guard)
+CONSTANT_SHARE = 0.2  # share of drawn items that repeat one of the focus's own arguments (see draw_one)
+PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
+
+
+class Unfit(Exception):
+    """This pattern cannot be written for this focus / these inputs; draw another."""
+
+
+WORDS = ("apple", "bread", "cider", "delta", "ember", "frost", "grape", "harbor", "ivory", "jungle", "kettle",
+         "lemon", "mango", "north", "olive", "pepper", "quartz", "river", "stone", "tiger", "umber", "velvet",
+         "willow", "yarrow", "zephyr", "amber", "birch", "coral", "dune", "elm", "fig", "glade", "hazel")
+ODD_WORDS = ("  ", "\t", "café", "naïve", "a\nb", "x y", "", "Dune", "ICE", "12.5")
+KEYS = ("red", "blue", "green", "gold", "gray", "pink", "teal", "plum")
+
+# the names a pattern gives its data, by the kind of one item
+ITEM_NAMES: dict[str, tuple[str, str]] = {
+    "str": ("words", "word"), "int": ("numbers", "number"), "float": ("prices", "price"),
+    "bool": ("flags", "flag"), "list_int": ("rows", "row"), "list_str": ("groups", "group"),
+    "tuple_int": ("pairs", "pair"), "tuple_str": ("records", "record"), "set_int": ("buckets", "bucket"),
+    "set_str": ("tags", "tag"), "dict": ("tables", "table"),
+}
+
+
+def draw_word(r: random.Random) -> str:
+    roll = r.random()
+    if roll < 0.55:
+        return r.choice(WORDS)
+    if roll < 0.7:
+        return r.choice(WORDS).upper() if r.random() < 0.5 else r.choice(WORDS).title()
+    if roll < 0.85:
+        return str(r.randint(0, 99)) if r.random() < 0.7 else f"{r.randint(1, 9)}{r.choice('abc')}"
+    if roll < 0.89:
+        return f" {r.choice(WORDS)} " if r.random() < 0.5 else f"{r.choice(WORDS)}-{r.choice(WORDS)}"
+    if roll < 0.93:
+        return r.choice(ODD_WORDS)
+    return "".join(r.choice(string.ascii_lowercase) for _ in range(r.randint(2, 5)))
+
+
+def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> Any:
+    """One small data item of ``kind`` (containers hold 0-5 elements, ints include negatives and 0)."""
+    if kind == "str":
+        return draw_word(r)
+    if kind == "int":
+        return r.randint(-6, 30)
+    if kind == "float":
+        return r.randint(-4, 20) + r.choice((0.0, 0.25, 0.5, 0.75))
+    if kind == "bool":
+        return r.random() < 0.5
+    size = r.randint(1, 5) if r.random() < 0.9 else 0
+    if kind == "list_int":
+        return [r.randint(-3, 15) for _ in range(size)] if r.random() < 0.9 else [0] * size
+    if kind == "list_str":
+        return [r.choice(WORDS[:12]) for _ in range(size)]
+    if kind == "tuple_int":
+        return tuple(r.randint(-3, 15) for _ in range(size))
+    if kind == "tuple_str":
+        return tuple(r.choice(WORDS[:12]) for _ in range(size))
+    if kind == "set_int":
+        return {r.randint(0, 12) for _ in range(size)}
+    if kind == "set_str":
+        return {r.choice(WORDS[:10]) for _ in range(size)}
+    if kind == "dict":
+        return {k: r.randint(-2, 12) for k in r.sample(list(keys), r.randint(1, len(keys)))}
+    raise Unfit(f"no item pool for {kind}")
+
+
+@dataclass
+class Param:
+    name: str
+    draw: Callable[[random.Random], Any]
+
+
+@dataclass
+class Draft:
+    """One entry function being written (plus an optional helper) and the pools its inputs come from."""
+
+    rng: random.Random
+    level: int
+    focus: Operation
+    item_kind: str
+    params: list[Param] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    helper: list[str] = field(default_factory=list)
+    ops: Counter = field(default_factory=Counter)
+    indent: int = 1
+    names: set[str] = field(default_factory=set)
+    focus_uses: int = 0
+    focus_nesting: int = 0
+    helper_name: str = ""
+    inner: str = ""                                      # the pattern a wrapper (helper_entry) wrote
+    keys: tuple[str, ...] = KEYS[:4]
+    constants: list[Any] = field(default_factory=list)  # focus arguments of the item's kind (inputs reuse them)
+    elements: list[Any] = field(default_factory=list)   # focus arguments found inside the pivot item
+    element_always: bool = False
+    error_budget: float = 0.0   # share of drawn items the focus may raise on (pool inputs that fail are dropped)
+    samples: list[Any] = field(default_factory=list)    # the items of the first drawn input (for thresholds)
+
+    def emit(self, text: str) -> None:
+        self.lines.append("    " * self.indent + text)
+
+    @contextmanager
+    def block(self, header: str) -> Iterator[None]:
+        self.emit(header)
+        self.indent += 1
+        try:
+            yield
+        finally:
+            self.indent -= 1
+
+    def name(self, *options: str) -> str:
+        for option in options:
+            if option not in self.names:
+                self.names.add(option)
+                return option
+        base = options[0]
+        k = 2
+        while f"{base}_{k}" in self.names:
+            k += 1
+        self.names.add(f"{base}_{k}")
+        return f"{base}_{k}"
+
+    def op(self, key: str, times: int = 1) -> None:
+        self.ops[key] += times
+
+    def param(self, name: str, draw: Callable[[random.Random], Any]) -> str:
+        self.names.add(name)
+        self.params.append(Param(name, draw))
+        return name
+
+    def items_param(self, low: int = 3, high: int = 7) -> str:
+        """The main parameter: a list of items of ``item_kind`` (the focus's receivers); longer lists at
+        higher levels (so line steps grow with the level)."""
+        plural, _ = ITEM_NAMES[self.item_kind]
+        more = max(0, self.level - 3)
+        low, high = low + more, high + 2 * more
+
+        def draw(r: random.Random) -> list:
+            return [self.draw_one(r) for _ in range(r.randint(low, high))]
+
+        name = self.param(plural, draw)
+        self.samples = draw(random.Random(self.rng.random()))
+        return name
+
+    def limit(self, low: int, high: int, name: str = "limit") -> str:
+        """A parameter that bounds a running counter (drawn from ``low..high`` for every input)."""
+        return self.param(self.name(name, "budget"), lambda r: r.randint(low, high))
+
+    def draw_one(self, r: random.Random) -> Any:
+        """One item as the input pools draw them: now and then one of the focus's own arguments of the
+        item's kind (so ``word == 'apple'`` is true for some inputs)."""
+        if self.constants and r.random() < CONSTANT_SHARE:
+            return copy.deepcopy(self.constants[r.randrange(len(self.constants))])
+        return with_element(draw_item(self.item_kind, r, self.keys), self.elements, r, self.element_always)
+
+    def item_name(self) -> str:
+        return self.name(ITEM_NAMES[self.item_kind][1], "item")
+
+    def rand_choice(self, options: Sequence[Any]) -> Any:
+        return options[self.rng.randrange(len(options))]
+
+
+# ------------------------------------------------------------------------------------------- the focus
+@dataclass
+class FocusValue:
+    """``expr`` is the focus applied to the item variable (after the statements ``pre``); ``results`` are its
+    values on the sample items (None where the item raised); ``error`` names the exception some items raise."""
+
+    pre: list[str]
+    expr: str
+    results: list[Any]
+    error: str = ""
+    kind: str = ""
+
+
+def _inside(value: Any, container: Any) -> bool:
+    if isinstance(value, bool) or value is None or not isinstance(container, (str, list, tuple, set, dict)):
+        return False
+    try:
+        return (isinstance(container, str) == isinstance(value, str)) and value in container and value != container
+    except TypeError:
+        return False
+
+
+def with_element(item: Any, elements: Sequence[Any], r: random.Random, always: bool = False) -> Any:
+    """``item`` with, half of the time (or ``always``), one of ``elements`` put in (so ``xs.remove(7)`` finds
+    its 7)."""
+    if not elements or (not always and r.random() < ELEMENT_SHARE):
+        return item
+    x = elements[r.randrange(len(elements))]
+    if isinstance(item, str) and isinstance(x, str):
+        at = r.randint(0, len(item))
+        return item[:at] + x + item[at:]
+    if isinstance(item, (list, tuple)):
+        at = r.randint(0, len(item))
+        return type(item)([*item[:at], x, *item[at:]])
+    if isinstance(item, set):
+        return item | {x}
+    if isinstance(item, dict) and isinstance(x, str):
+        return {**item, x: r.randint(0, 9)}
+    return item
+
+
+def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft) -> tuple[str, Any]:
+    if spec == "boolvar":
+        if not any(p.name == "strict" for p in draft.params):
+            draft.param("strict", lambda rr: rr.random() < 0.5)
+        return "strict", None
+    try:
+        value = fresh(spec, r, sample)
+    except NoValue as exc:
+        raise Unfit(str(exc)) from exc
+    return literal(value), value
+
+
+def _apply_form(form: Form, recv: Any, args: list[Any]) -> Any:
+    recv = copy.deepcopy(recv)
+    out = form.fn(recv, *args)
+    return recv if form.statement and out is None else out
+
+
+def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool = True,
+                allow_errors: bool = False) -> FocusValue:
+    """The focus operation applied to ``var`` (an item), nested in the way people write it when ``twice``:
+    its result fed to another use of it with other arguments (``w.replace('a', 'b').replace('c', 'd')``),
+    or used again on a second value inside one expression."""
+    focus, r = draft.focus, draft.rng
+    usable = [s for s in samples if receiver_ok(focus, s)]
+    if not usable:
+        raise Unfit("no item is a receiver of the focus")
+    form = focus.forms[r.randrange(len(focus.forms))]
+    pivot = usable[r.randrange(len(usable))]
+    texts, values, bool_args = [], [], []
+    for spec in form.slots:
+        text, value = _slot_text(spec, r, pivot, draft)
+        texts.append(text)
+        values.append(value)
+        bool_args.append(spec == "boolvar")
+    draft.constants.extend(v for v in values if v is not None and kind_of(v) == kind_of(pivot))
+    draft.elements.extend(v for v in values if _inside(v, pivot))
+    if draft.constants:
+        samples = [*samples, *draft.constants]
+    results: list[Any] = []
+    error = ""
+    for n, s in enumerate(samples):
+        args = [n % 2 == 0 if b else v for v, b in zip(values, bool_args)]
+        try:
+            results.append(_apply_form(form, s, args))
+        except Exception as exc:  # a precondition this item does not meet
+            results.append(None)
+            error = error or type(exc).__name__
+    # the inputs the pool will draw: the focus must (almost) never raise on them either
+    probe = random.Random(r.random())
+    failures = 0
+    for _ in range(PROBE_ITEMS):
+        try:
+            _apply_form(form, draft.draw_one(probe), [True if b else v for v, b in zip(values, bool_args)])
+        except Exception as exc:  # a precondition the item does not meet
+            error = error or type(exc).__name__
+            failures += 1
+    if failures > draft.error_budget * PROBE_ITEMS and draft.elements and not draft.element_always:
+        draft.element_always = True  # every drawn item then holds the element the focus looks for
+        failures = 0
+        for _ in range(PROBE_ITEMS):
+            try:
+                _apply_form(form, draft.draw_one(probe), [True if b else v for v, b in zip(values, bool_args)])
+            except Exception:  # noqa: BLE001
+                failures += 1
+        error = error if failures else ""
+    if error and not allow_errors and failures > draft.error_budget * PROBE_ITEMS:
+        raise Unfit("the focus raises on some items")
+    if not allow_errors:
+        error = ""
+    if all(x is None for x in results):
+        raise Unfit("the focus fails on every item")
+    draft.focus_uses += 1
+    key = f"{focus.type}/{focus.name}"
+    draft.op(key)
+    if focus.mutates or form.statement:
+        work = draft.name("work", "current", "scratch")
+        copy_text = {"list": f"list({var})", "dict": f"dict({var})", "set": f"set({var})"}.get(
+            kind_of(pivot).split("_")[0], f"{var}.copy()")
+        stmt = fill(form.template, work, *texts)
+        sample_out = form.fn(copy.deepcopy(pivot), *[True if b else v for v, b in zip(values, bool_args)])
+        pre = [f"{work} = {copy_text}"]
+        if sample_out is not None and not form.statement.startswith("aug"):
+            got = draft.name(focus.noun if focus.noun != "result" else "taken")
+            pre.append(f"{got} = {stmt}")
+            return FocusValue(pre, got, [form.fn(copy.deepcopy(s), *values) if x is not None else None
+                                         for s, x in zip(samples, results)], error)
+        pre.append(stmt)
+        if twice and form.slots and not form.statement.startswith("aug") and "boolvar" not in form.slots:
+            pairs = [_slot_text(spec, r, pivot, draft) for spec in form.slots]
+            texts2 = [t for t, _ in pairs]
+            if texts2 != texts:
+                twice_results = []
+                for x in results:
+                    try:
+                        twice_results.append(None if x is None else _apply_form(form, x, [v for _, v in pairs]))
+                    except Exception:  # noqa: BLE001 -- the second use does not apply to this item
+                        twice_results.append(None)
+                if all(x is not None for x in twice_results):
+                    pre.append(fill(form.template, work, *texts2))
+                    draft.op(key)
+                    draft.focus_uses += 1
+                    return FocusValue(pre, work, twice_results, error)
+        return FocusValue(pre, work, results, error)
+    text = fill(form.template, var, *texts)
+    if twice and not error:
+        again = _nest(draft, form, text, results, texts, pivot)
+        if again is not None:
+            return again
+    draft.focus_nesting = max(draft.focus_nesting, 1)
+    return FocusValue([], text, results, error)
+
+
+def fill(template: str, *args: str) -> str:
+    """``template`` with ``{0}``, ``{1}``... replaced (other braces, as in ``'<{}>'.format({0})``, stay)."""
+    return re.sub(r"\{(\d+)\}", lambda m: args[int(m.group(1))], template)
+
+
+def _paren(text: str) -> str:
+    return text if text.replace("_", "").replace(".", "").isalnum() or text.endswith(")") and \
+        text.count("(") == 1 and text.index("(") > 0 else f"({text})"
+
+
+def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[str], pivot: Any) -> FocusValue | None:
+    """The focus applied again to its own result with other arguments, when that means something."""
+    focus, r = draft.focus, draft.rng
+    if not form.slots or not all(x is not None and receiver_ok(focus, x) for x in results):
+        return None
+    for _ in range(4):
+        try:
+            pick = results[r.randrange(len(results))]
+            pairs = [_slot_text(spec, r, pick, draft) for spec in form.slots]
+        except Unfit:
+            return None
+        texts2 = [t for t, _ in pairs]
+        if texts2 == texts:
+            continue
+        values2 = [v if spec != "boolvar" else True for (_, v), spec in zip(pairs, form.slots)]
+        try:
+            again = [_apply_form(form, x, values2) for x in results]
+        except Exception:
+            continue
+        draft.op(f"{focus.type}/{focus.name}")
+        draft.focus_uses += 1
+        draft.focus_nesting = max(draft.focus_nesting, 2)
+        return FocusValue([], fill(form.template, _paren(text), *texts2), again)
+    return None
+
+
+def kind_for(focus: Operation, r: random.Random) -> str:
+    """The kind of one data item for ``focus`` (its receiver)."""
+    kinds = RECEIVER_INPUT_KINDS[focus.receiver]
+    return kinds[r.randrange(len(kinds))]
+
+
+# ------------------------------------------------------------------------------------- using a value
+def threshold(values: Sequence[Any]) -> Any:
+    """A middle value of ``values`` (so ``v > t`` is true for some and false for others)."""
+    clean = sorted(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
+    if not clean:
+        raise Unfit("no numbers to split")
+    t = clean[len(clean) // 2 - (1 if len(clean) % 2 == 0 else 0)]
+    if clean[0] == clean[-1]:
+        raise Unfit("all values equal")
+    return t
+
+
+def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
+    """A number that the focus value stands for: itself, or its length, or 1/0 for a bool."""
+    sample = next((x for x in fv.results if x is not None), None)
+    if isinstance(sample, bool):
+        return f"(1 if {fv.expr} else 0)", [int(bool(x)) for x in fv.results]
+    if isinstance(sample, (int, float)):
+        return fv.expr, list(fv.results)
+    present = [x for x in fv.results if x is not None]
+    if isinstance(sample, tuple) and sample and all(isinstance(x, tuple) and len(x) == len(sample) and
+                                                    isinstance(x[0], (int, float)) for x in present):
+        at = draft.rng.choice((0, -1))
+        return f"{_paren(fv.expr)}[{at}]", [x[at] if x is not None else 0 for x in fv.results]
+    if isinstance(sample, (str, list, tuple, set, dict)):
+        lengths = [len(x) for x in present]
+        if len(set(lengths)) == 1:
+            raise Unfit("the length of the focus value is the same for every item")
+        draft.op("len")
+        return f"len({fv.expr})", [len(x) if x is not None else 0 for x in fv.results]
+    raise Unfit("no number for this value")
+
+
+def as_test(draft: Draft, fv: FocusValue) -> str:
+    """A data-dependent truth test on the focus value."""
+    sample = next((x for x in fv.results if x is not None), None)
+    if isinstance(sample, bool):
+        if len({x for x in fv.results if x is not None}) < 2:
+            raise Unfit("the predicate is constant on the sample")
+        return fv.expr
+    number, values = as_number(draft, fv)
+    t = threshold(values)
+    return f"{number} > {literal(t)}"
+
+
+def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
+    """A string built from the focus value (an f-string when it is not already a string)."""
+    sample = next((x for x in fv.results if x is not None), None)
+    if isinstance(sample, str):
+        return fv.expr
+    return f"f\"{{{item}}}:{{{fv.expr}}}\"" if item else f"f\"<{{{fv.expr}}}>\""
+
+
+def emit_focus(draft: Draft, fv: FocusValue) -> None:
+    for stmt in fv.pre:
+        draft.emit(stmt)
+
+
+def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
+    """A data-dependent test on one item: half of the time, when ``fv`` is given (an expression computed
+    without statements, that raises on no item), a test on the focus value itself (the focus is then used
+    twice: ``if len(w.strip()) > 3: parts.append(w.strip())``); else a test by another operation."""
+    boolean = fv is not None and isinstance(next((x for x in fv.results if x is not None), None), bool)
+    if fv is not None and not fv.pre and not fv.error and not boolean and draft.rng.random() < GUARD_ON_FOCUS:
+        try:
+            test = as_test(draft, fv)
+        except Unfit:
+            test = ""
+        if test:
+            draft.focus_uses += 1
+            draft.op(f"{draft.focus.type}/{draft.focus.name}")
+            draft.focus_nesting = max(draft.focus_nesting, 2)
+            return test
+    kind = draft.item_kind
+    samples = draft.samples
+    if kind == "str":
+        options = [(f"len({item}) > {threshold([len(s) for s in samples])}", "len")]
+        if any(s.isalpha() for s in samples) and not all(s.isalpha() for s in samples):
+            options.append((f"{item}.isalpha()", "str/isalpha"))
+        return _pick(draft, options)
+    if kind in ("int", "float"):
+        options = [(f"{item} > {literal(threshold(samples))}", "")]
+        if kind == "int":
+            options.append((f"{item} % 2 == 0", ""))
+        return _pick(draft, options)
+    if kind == "bool":
+        return item
+    if kind == "dict":
+        key = draft.rand_choice(draft.keys)
+        return _pick(draft, [(f"{key!r} in {item}", "")])
+    lens = [len(s) for s in samples]
+    if len(set(lens)) > 1:
+        return _pick(draft, [(f"len({item}) > {threshold(lens)}", "len")])
+    return _pick(draft, [(f"{item}", "")])
+
+
+def _pick(draft: Draft, options: list[tuple[str, str]]) -> str:
+    text, op = options[draft.rng.randrange(len(options))]
+    if op:
+        draft.op(op)
+    return text

@@ -1,0 +1,46 @@
+"""build a string: join the items' focus values (f-strings for non-strings) with a separator."""
+
+from __future__ import annotations
+
+from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard
+from execgym.synth.patterns.value import value_of
+
+MEANING = "one string made of every item's focus value, separated"
+SLOTS = ("items", "piece: the focus value as text", "guard on an item (depth >= 2)", "separator")
+DEPTHS = (1, 2, 3)
+KINDS = None
+
+
+def render(d: Draft, depth: int) -> None:
+    items = d.items_param()
+    item = d.item_name()
+    sep = d.rand_choice((", ", "-", "|", " "))
+    if d.rng.random() < 0.5:
+        parts = d.name("parts", "pieces")
+        d.emit(f"{parts} = []")
+        add = lambda text: d.emit(f"{parts}.append({text})")  # noqa: E731
+        finish = f"return {sep!r}.join({parts})"
+        d.op("list/append")
+        d.op("str/join")
+    else:
+        parts = d.name("text", "line")
+        d.emit(f"{parts} = ''")
+        add = lambda text: d.emit(f"{parts} += {text} + {sep!r}")  # noqa: E731
+        finish = f"return {parts}[:-{len(sep)}]"
+        d.op("str/+")
+    with d.block(f"for {item} in {items}:"):
+        fv = value_of(d, item)
+        if depth == 1:
+            emit_focus(d, fv)
+            add(as_text(d, fv, ""))
+        else:
+            with d.block(f"if {item_guard(d, item, fv)}:"):
+                emit_focus(d, fv)
+                if depth == 3:
+                    with d.block(f"if len({parts}) >= {d.limit(1, 12)}:"):
+                        d.emit("break")
+                    d.op("len")
+                add(as_text(d, fv, ""))
+            with d.block("else:"):
+                add(f"str({item})[:2]" if d.item_kind != "str" else f"{item}[::-1]")
+    d.emit(finish)

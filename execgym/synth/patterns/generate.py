@@ -1,0 +1,107 @@
+"""``generate_many`` for the pattern generator (levels 1-6).
+
+Contract: ``generate_patterns(level, seeds, ...)`` returns one ``Program`` per seed, byte-identical for the
+same ``(level, seed)`` in every process: the focus comes from ``focus_for(level, seed, round)`` (as for the
+operation generator), draft ``k`` from ``rng("synth-patterns", level, seed, k)``, and the program is the first
+draft the sandbox stage (``execgym.synth.patterns.run``) accepts. Batching never changes which program a seed
+gets. Rejections are counted by reason in ``stats.rejected``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from execgym.seeding import rng
+from execgym.synth.decide import SynthesisError
+from execgym.synth.filters import FilterConfig
+from execgym.synth.patterns import PatternCandidate, build
+from execgym.synth.program import Program
+
+MAX_ATTEMPTS = 400
+REFOCUS_EVERY = 12  # a focus that fits no pattern for this seed is given up sooner than by the ops generator
+BATCH = 64
+
+
+def draw(level: int, seed: int, attempt: int) -> PatternCandidate | None:
+    from execgym.synth.api import focus_for
+
+    focus = focus_for(level, seed, attempt // REFOCUS_EVERY)
+    return build(level, focus, rng("synth-patterns", level, seed, attempt))
+
+
+def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None, stats=None,
+                      progress: Callable[[int], None] | None = None) -> list[Program]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from execgym.synth.api import SynthStats
+    from execgym.synth.patterns.run import filter_patterns
+
+    stats = stats if stats is not None else SynthStats()
+    results: list[Program | None] = [None] * len(seeds)
+    next_attempt = {i: 0 for i in range(len(seeds))}
+
+    def settle(drawn: list, verdicts: list) -> None:
+        done = 0
+        for (i, attempt, cand), verdict in zip(drawn, verdicts):
+            if verdict.accepted:
+                results[i] = Program(
+                    source=cand.source, entry=cand.entry, call=verdict.call, level=level,
+                    constraints={**cand.constraints, "type": cand.focus[0], "operation": cand.focus[1]},
+                    features=verdict.features, expected=verdict.expected, focus=cand.focus, seed=seeds[i],
+                    attempt=attempt, variants=verdict.variants)
+                stats.accepted += 1
+                del next_attempt[i]
+                done += 1
+            else:
+                stats.rejected[verdict.reason] += 1
+                next_attempt[i] = attempt + 1
+        if progress is not None and done:
+            progress(done)
+
+    # the sandbox filters one batch (in a helper thread) while this thread drafts the next; batches are settled
+    # in order and a round's batches hold disjoint seeds, so the overlap never changes which program a seed gets
+    pool = ThreadPoolExecutor(max_workers=1) if len(seeds) > BATCH else None
+    try:
+        while next_attempt:
+            order = sorted(next_attempt)
+            pending = None
+            for start in range(0, len(order), BATCH):
+                drawn = _draw_batch(level, seeds, order[start:start + BATCH], next_attempt, stats)
+                cands = [c for _, _, c in drawn]
+                if pool is None:
+                    settle(drawn, filter_patterns(cands, config))
+                    continue
+                if pending is not None:
+                    settle(*_wait(pending))
+                pending = (drawn, pool.submit(filter_patterns, cands, config))
+            if pending is not None:
+                settle(*_wait(pending))
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    return [p for p in results if p is not None]
+
+
+def _wait(pending: tuple) -> tuple[list, list]:
+    drawn, future = pending
+    return drawn, future.result()
+
+
+def _draw_batch(level: int, seeds: Sequence[int], indices: Sequence[int], next_attempt: dict[int, int],
+                stats) -> list:
+    """The next buildable draft for each seed index (attempt numbers as in ``next_attempt``)."""
+    drawn = []
+    for i in indices:
+        attempt = next_attempt[i]
+        while True:
+            if attempt >= MAX_ATTEMPTS:
+                raise SynthesisError(f"no program for level {level}, seed {seeds[i]} after "
+                                     f"{MAX_ATTEMPTS} draws (pattern generator)")
+            cand = draw(level, seeds[i], attempt)
+            if cand is not None:
+                break
+            stats.build_failures += 1
+            attempt += 1
+        stats.built += 1
+        drawn.append((i, attempt, cand))
+    return drawn

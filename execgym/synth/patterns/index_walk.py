@@ -1,0 +1,36 @@
+"""index arithmetic: walk positions with a step, pairing each item with its mirror (negative indices)."""
+
+from __future__ import annotations
+
+from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard
+from execgym.synth.patterns.value import value_of
+
+MEANING = "the focus value of every step-th item paired with the item at the mirrored position"
+SLOTS = ("items", "step", "focus value of the item at the position", "guard (depth >= 2)")
+DEPTHS = (1, 2, 3)
+KINDS = None
+
+
+def render(d: Draft, depth: int) -> None:
+    items = d.items_param(3, 8)
+    step = d.rand_choice((1, 2, 2, 3))
+    pos = d.name("i", "pos")
+    item = d.item_name()
+    out = d.name("picked", "marks")
+    d.emit(f"{out} = []")
+    with d.block(f"for {pos} in range(0, len({items}), {step}):"):
+        d.emit(f"{item} = {items}[{pos}]")
+        fv = value_of(d, item)
+        body = lambda: (emit_focus(d, fv), d.emit(  # noqa: E731
+            f"{out}.append(({as_text(d, fv, '')}, {items}[-1 - {pos}]))"))
+        if depth == 1:
+            body()
+        else:
+            with d.block(f"if {item_guard(d, item, fv)}:"):
+                if depth == 3:
+                    with d.block(f"if {pos} > len({items}) // 2:"):
+                        d.emit("break")
+                body()
+    d.op("range")
+    d.op("list/append")
+    d.emit(f"return {out}")

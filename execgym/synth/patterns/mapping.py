@@ -1,0 +1,38 @@
+"""map: transform every item with the focus operation, keeping the order (optionally sorted by a key)."""
+
+from __future__ import annotations
+
+from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard
+from execgym.synth.patterns.value import value_of
+
+MEANING = "the focus value of every item, in order (or sorted with a lambda key)"
+SLOTS = ("items", "focus value", "guard choosing between focus value and a fallback (depth >= 2)")
+DEPTHS = (1, 2, 3)
+KINDS = None
+
+
+def render(d: Draft, depth: int) -> None:
+    items = d.items_param()
+    item = d.item_name()
+    out = d.name("results", "converted")
+    d.emit(f"{out} = []")
+    with d.block(f"for {item} in {items}:"):
+        fv = value_of(d, item)
+        if depth == 1:
+            emit_focus(d, fv)
+            d.emit(f"{out}.append(({item}, {fv.expr}))")
+        else:
+            with d.block(f"if {item_guard(d, item, fv)}:"):
+                if depth == 3:
+                    with d.block(f"if len({out}) >= {d.limit(1, 4)}:"):
+                        d.emit("break")
+                emit_focus(d, fv)
+                d.emit(f"{out}.append({as_text(d, fv, item)})")
+            with d.block("else:"):
+                d.emit(f"{out}.append(f\"skip {{{item}}}\")" if d.rng.random() < 0.5 else f"{out}.append(str({item}))")
+    d.op("list/append")
+    if depth == 1 and d.rng.random() < 0.5:
+        d.emit(f"return sorted({out}, key=lambda pair: str(pair[1]))")
+        d.op("sorted")
+    else:
+        d.emit(f"return {out}")

@@ -1,0 +1,55 @@
+"""parse and convert: ``int()`` in a try block, the focus value (as a number) where the text does not parse;
+or, when the focus itself raises on some items (``index`` of a missing part), the focus in the try block."""
+
+from __future__ import annotations
+
+from execgym.synth.patterns.base import Draft, Unfit, as_number, emit_focus, item_guard
+from execgym.synth.patterns.value import value_of
+
+MEANING = "a number per item: the item parsed with int(), else its focus value (or -1 where the focus raises)"
+SLOTS = ("items", "fallback number: the focus value", "guard (depth >= 2)")
+DEPTHS = (1, 2, 3)
+KINDS = None
+
+
+def render(d: Draft, depth: int) -> None:
+    items = d.items_param()
+    item = d.item_name()
+    numbers, failed = d.name("numbers"), d.name("failed")
+    d.emit(f"{numbers} = []")
+    d.emit(f"{failed} = 0")
+    with d.block(f"for {item} in {items}:"):
+        fv = value_of(d, item, allow_errors=True)
+        if d.item_kind != "str" and not fv.error:
+            raise Unfit("nothing to parse")
+        inner = lambda: _attempt(d, fv, item, numbers, failed)  # noqa: E731
+        if depth == 1:
+            inner()
+        else:
+            with d.block(f"if {item_guard(d, item, fv)}:"):
+                if depth == 3:
+                    with d.block(f"if len({numbers}) >= {d.limit(1, 4)}:"):
+                        d.emit("break")
+                inner()
+    d.op("list/append")
+    d.emit(f"return ({numbers}, {failed})")
+
+
+def _attempt(d: Draft, fv, item: str, numbers: str, failed: str) -> None:
+    value = d.name("value")
+    number, _ = as_number(d, fv)
+    with d.block("try:"):
+        if fv.error:
+            emit_focus(d, fv)
+            d.emit(f"{value} = {number}")
+        else:
+            d.emit(f"{value} = int({item})")
+            d.op("int()")
+    with d.block(f"except {fv.error or 'ValueError'}:"):
+        d.emit(f"{failed} += 1")
+        if fv.error:
+            d.emit(f"{value} = -1")
+        else:
+            emit_focus(d, fv)
+            d.emit(f"{value} = {number}")
+    d.emit(f"{numbers}.append({value})")

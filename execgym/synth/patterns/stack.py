@@ -1,0 +1,40 @@
+"""stack: push items whose focus value passes a test, pop on the others (``del`` or ``pop``)."""
+
+from __future__ import annotations
+
+from execgym.synth.patterns.base import Draft, as_test, emit_focus, item_guard
+from execgym.synth.patterns.value import value_of
+
+MEANING = "a stack of items: pushed when their focus value passes a test, the top dropped otherwise"
+SLOTS = ("items", "test on the focus value", "guard (depth 3)")
+DEPTHS = (2, 3)
+KINDS = None
+
+
+def render(d: Draft, depth: int) -> None:
+    items = d.items_param(4, 8)
+    item = d.item_name()
+    stack = d.name("stack")
+    d.emit(f"{stack} = []")
+    with d.block(f"for {item} in {items}:"):
+        fv = value_of(d, item)
+        emit_focus(d, fv)
+        with d.block(f"if {as_test(d, fv)}:"):
+            d.emit(f"{stack}.append({item})")
+        with d.block(f"elif {stack}:"):
+            if depth == 3:
+                with d.block(f"if {item_guard(d, item)}:"):
+                    d.emit(f"del {stack}[-1]")
+                with d.block("else:"):
+                    d.emit(f"{stack}.pop()")
+            else:
+                d.emit(f"del {stack}[-1]")
+    d.op("list/append")
+    if d.rng.random() < 0.5:
+        head = d.name("top")
+        with d.block(f"if {stack}:"):
+            d.emit(f"*rest, {head} = {stack}")
+            d.emit(f"return ({head}, len(rest))")
+        d.emit("return None")
+    else:
+        d.emit(f"return {stack}")

@@ -1,0 +1,58 @@
+"""tally: group the items into a dict keyed by their focus value (how many per key)."""
+
+from __future__ import annotations
+
+from execgym.synth.patterns.base import Draft, Unfit, emit_focus, item_guard
+from execgym.synth.patterns.value import value_of
+
+MEANING = "a dict from each distinct focus value (or its length) to how many items have it"
+SLOTS = ("items", "key: the focus value", "guard on an item (depth 3)")
+DEPTHS = (1, 2, 3)
+KINDS = None
+
+
+def _key(d: Draft, fv) -> str:
+    sample = next((x for x in fv.results if x is not None), None)
+    if isinstance(sample, (str, int, float, bool, tuple)):
+        try:
+            hash(sample)
+        except TypeError:
+            raise Unfit("unhashable key") from None
+        return fv.expr
+    if isinstance(sample, (list, set, dict)):
+        if len({len(x) for x in fv.results if x is not None}) < 2:
+            raise Unfit("the key would be the same for every item")
+        d.op("len")
+        return f"len({fv.expr})"
+    raise Unfit("no key")
+
+
+def render(d: Draft, depth: int) -> None:
+    items = d.items_param()
+    item = d.item_name()
+    counts = d.name("counts", "tally")
+    key = d.name("key")
+    d.emit(f"{counts} = {{}}")
+    with d.block(f"for {item} in {items}:"):
+        fv = value_of(d, item)
+        if depth == 3:
+            d.indent += 1
+            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item, fv)}:")
+        emit_focus(d, fv)
+        d.emit(f"{key} = {_key(d, fv)}")
+        if depth == 1:
+            d.emit(f"{counts}[{key}] = {counts}.get({key}, 0) + 1")
+            d.op("dict/get")
+        else:
+            with d.block(f"if {key} in {counts}:"):
+                d.emit(f"{counts}[{key}] += 1")
+            with d.block("else:"):
+                d.emit(f"{counts}[{key}] = 1")
+            d.op("dict/in")
+        if depth == 3:
+            d.indent -= 1
+    if d.rng.random() < 0.4:
+        d.emit(f"return {{k: v for k, v in {counts}.items() if v > 1}}")
+        d.op("dict/items")
+    else:
+        d.emit(f"return {counts}")

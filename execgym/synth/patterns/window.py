@@ -1,0 +1,39 @@
+"""sliding window: the best sum, over windows of a fixed size, of the items' focus values (as numbers)."""
+
+from __future__ import annotations
+
+from execgym.synth.patterns.base import Draft, Unfit, as_number, emit_focus
+from execgym.synth.patterns.value import value_of
+
+MEANING = "the start and sum of the window of `size` neighbouring items with the largest focus-value total"
+SLOTS = ("items", "window size", "number: the focus value of an item")
+DEPTHS = (2, 3)
+KINDS = None
+
+
+def render(d: Draft, depth: int) -> None:
+    items = d.items_param(4, 8)
+    size = d.param("size", lambda r: r.randint(1, 3))
+    item = d.item_name()
+    scores = d.name("scores")
+    d.emit(f"{scores} = []")
+    with d.block(f"for {item} in {items}:"):
+        fv = value_of(d, item)
+        emit_focus(d, fv)
+        number, _ = as_number(d, fv)
+        if number == fv.expr and isinstance(next((x for x in fv.results if x is not None), None), bool):
+            raise Unfit("bool window")
+        d.emit(f"{scores}.append({number})")
+    best, start = d.name("best"), d.name("start")
+    pos, window = d.name("pos"), d.name("window")
+    d.emit(f"{best}, {start} = None, -1")
+    with d.block(f"for {pos} in range(len({scores}) - {size} + 1):"):
+        d.emit(f"{window} = sum({scores}[{pos}:{pos} + {size}])")
+        with d.block(f"if {best} is None or {window} > {best}:"):
+            d.emit(f"{best}, {start} = {window}, {pos}")
+            if depth == 3:
+                with d.block(f"if {window} >= {d.limit(0, 30, 'enough')}:"):
+                    d.emit("break")
+    d.op("list/append")
+    d.op("sum")
+    d.emit(f"return ({start}, {best})")

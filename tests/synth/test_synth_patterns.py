@@ -1,0 +1,237 @@
+"""The pattern generator (execgym.synth.patterns): the catalog, each pattern at each of its depths, the
+sandbox stage's rejection rules and coverage-chosen inputs, and the level properties of generated programs."""
+
+from __future__ import annotations
+
+import ast
+import io
+import json
+import os
+import subprocess
+import sys
+import tokenize
+
+import pytest
+
+from execgym.seeding import rng
+from execgym.synth.api import SynthStats, generate, generate_many, item_seed
+from execgym.synth.catalog import ALL_ENTRIES, CATALOG
+from execgym.synth.patterns import (
+    LEVEL_DEPTH,
+    PATTERNS,
+    WRAPPERS,
+    PatternCandidate,
+    build,
+    module,
+    patterns_for,
+)
+from execgym.synth.patterns.base import Draft, kind_for
+from execgym.synth.patterns.run import MIN_VARIANTS, filter_patterns
+from execgym.synth.quality import PROBLEMS, assess
+
+SAMPLE = 16  # programs per level in the generated sample
+
+
+def _depth(nodes: list[ast.stmt]) -> int:
+    best = 0
+    for node in nodes:
+        inner = 0
+        for name in ("body", "orelse", "handlers", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                inner = max(inner, _depth([n for n in block if isinstance(n, ast.stmt)]))
+        if isinstance(node, ast.ExceptHandler):
+            inner = max(inner, _depth(node.body))
+        if isinstance(node, (ast.If, ast.For, ast.While)):
+            if isinstance(node, ast.If) and len(node.orelse) == 1 and isinstance(node.orelse[0], ast.If):
+                inner = max(_depth(node.body), _depth(node.orelse[0].orelse), _depth(node.orelse[0].body))
+            inner += 1
+        best = max(best, inner)
+    return best
+
+
+def _render(name: str, depth: int, level: int, tries: int = 120) -> tuple[str, Draft] | None:
+    """The first (focus, seed) for which pattern ``name`` renders at ``depth`` (None if none in ``tries``)."""
+    for k in range(tries):
+        focus = CATALOG[ALL_ENTRIES[(k * 37) % len(ALL_ENTRIES)]]
+        r = rng("pattern-test", name, depth, k)
+        draft = Draft(rng=r, level=level, focus=focus, item_kind=kind_for(focus, r))
+        try:
+            module(name).render(draft, depth)
+        except Exception:  # noqa: BLE001 -- Unfit and the like: this focus does not fit, try the next
+            continue
+        return "\n".join(draft.helper + [""] + ["def entry(" + ", ".join(p.name for p in draft.params) + "):"]
+                         + draft.lines) + "\n", draft
+    return None
+
+
+def test_catalog_is_data_and_every_pattern_states_its_contract():
+    names = [name for name, _ in PATTERNS]
+    assert len(names) == len(set(names)) >= 17
+    for name in names:
+        mod = module(name)
+        assert mod.__doc__ and mod.MEANING and mod.SLOTS and mod.DEPTHS, name
+        assert callable(mod.render), name
+    assert set(patterns_for(3)) >= {"filter", "nested_walk", "two_pointers", "window", "merge", "search"}
+    assert "helper_entry" in WRAPPERS and "helper_entry" not in patterns_for(3)
+
+
+@pytest.mark.parametrize("name,depth", [(n, d) for n, _ in PATTERNS if n not in WRAPPERS
+                                        for d in module(n).DEPTHS])
+def test_each_pattern_renders_with_exactly_its_depth(name, depth):
+    level = {0: 2, 1: 3, 2: 4, 3: 5}[depth]
+    got = _render(name, depth, level)
+    assert got is not None, f"{name} never rendered at depth {depth}"
+    source, draft = got
+    tree = ast.parse(source)
+    entry = tree.body[-1]
+    assert isinstance(entry, ast.FunctionDef)
+    assert _depth(entry.body) == depth, source
+    loads = {n.id for n in ast.walk(entry) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    stores = {n.id for n in ast.walk(entry) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+    assert {a.arg for a in entry.args.args} <= loads, source
+    assert stores <= loads, source
+    assert draft.focus_uses >= 1 and f"{draft.focus.type}/{draft.focus.name}" in draft.ops
+
+
+def test_helper_entry_writes_a_helper_the_entry_calls():
+    got = _render("helper_entry", 3, 6)
+    assert got is not None
+    source, draft = got
+    tree = ast.parse(source)
+    helper, entry = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+    assert any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == helper.name for n in ast.walk(entry))
+    assert _depth(entry.body) == 3 and draft.inner in patterns_for(3)
+
+
+def _candidate(source: str, pool: list[tuple], entry: str = "f") -> PatternCandidate:
+    return PatternCandidate(source=source, entry=entry, params=[], pool=pool, focus=("str", "upper"),
+                            pattern="test", constraints={"control_depth": 1}, ops_used={"str/upper": 1})
+
+
+POOL = [(["ab", "Cd"],), (["x"],), (["QQ", "r", "s"],), ([],), (["mm", "N"],), (["k", "L", "o"],),
+        (["Pp"],), (["zz", "y"],)]
+
+
+@pytest.mark.parametrize("source,reason", [
+    ("def f(words):\n    return len(words) >= 0\n", "constant_output"),
+    ("def f(words):\n    out = []\n    for w in words:\n        if len(w) > 9:\n            out.append(w)\n"
+     "    return (out, len(words))\n", "dead_statement"),
+    ("def f(words):\n    n = 0\n    for w in words:\n        if len(w) < 99:\n            n += 1\n"
+     "    return n\n", "constant_test"),
+    ("def f(words):\n    return [w.upper().upper() for w in words]\n", "idiom"),
+    ("def f(words):\n    words.copy()\n    return words[::-1]\n", "unused_result"),
+    ("def f(words):\n    return [False for w in words[:1]] * 3\n", "trivial_output"),
+    ("def f(words):\n    return words[5]\n", "fewer than 6 inputs run ok"),
+])
+def test_rejection_rules_name_their_reason(source, reason):
+    verdict, = filter_patterns([_candidate(source, POOL)])
+    assert not verdict.accepted and verdict.reason == reason
+
+
+def test_inputs_are_chosen_by_coverage():
+    source = ("def f(words):\n    out = []\n    for w in words:\n        if w.isupper():\n"
+              "            out.append(w.lower())\n        else:\n            out.append(w)\n    return out\n")
+    pool = [(["ab"],), (["cd"],), (["ef"],), (["gh"],), (["ij"],), (["kl"],), (["mn"],), (["QR"],),
+            (["op"],), (["st"],)]
+    verdict, = filter_patterns([_candidate(source, pool)])
+    assert verdict.accepted, verdict.reason
+    assert verdict.call == "f(['ab'])"
+    assert "f(['QR'])" in verdict.variants and len(verdict.variants) >= MIN_VARIANTS
+
+
+def test_every_entry_can_be_the_focus_at_every_level():
+    missing = []
+    for level in range(1, 7):
+        for key in ALL_ENTRIES:
+            if not any(build(level, CATALOG[key], rng("patterns-applicable", level, *key, k)) is not None
+                       for k in range(60)):
+                missing.append((level, key))
+    assert not missing, missing
+
+
+@pytest.fixture(scope="module")
+def pattern_samples() -> dict[int, tuple[list, SynthStats]]:
+    out = {}
+    for level in range(1, 7):
+        stats = SynthStats()
+        seeds = [item_seed(5, level, i) for i in range(SAMPLE)]
+        out[level] = (generate_many(level, seeds, stats=stats, generator="patterns"), stats)
+    return out
+
+
+def test_generated_programs_keep_the_level_structure(pattern_samples):
+    for level, (programs, _) in pattern_samples.items():
+        assert len(programs) == SAMPLE
+        for p in programs:
+            tree = ast.parse(p.source)
+            assert not any(t.type == tokenize.COMMENT for t in tokenize.generate_tokens(io.StringIO(p.source).readline))
+            functions = [n for n in tree.body if isinstance(n, ast.FunctionDef)]
+            entry = functions[-1]
+            assert entry.name == p.entry and entry.args.args
+            assert _depth(entry.body) == LEVEL_DEPTH[level], p.source
+            assert len(functions) == (2 if level == 6 else 1), p.source
+            if level in (1, 2):
+                assert not any(isinstance(n, (ast.If, ast.For, ast.While, ast.IfExp)) for n in ast.walk(tree))
+            assert p.constraints["generator"] == "patterns" and len(p.variants) >= MIN_VARIANTS
+            assert "/".join(p.focus) in p.features["operations"]
+
+
+def test_shipped_inputs_pass_every_measure_when_measured_again(pattern_samples):
+    """An independent re-run of every shipped call through quality.assess finds none of the problems."""
+    programs = [p for programs, _ in pattern_samples.values() for p in programs]
+    qualities = assess(programs, variants=0, strict=True)
+    bad = [(p.level, q.problems(), p.source) for p, q in zip(programs, qualities) if q.problems()]
+    assert not bad, bad[:3]
+    assert all(q.runs == 1 + len(p.variants) for p, q in zip(programs, qualities))
+    assert set(PROBLEMS) >= {"constant_output", "dead_statement", "idiom"}
+
+
+def test_expected_value_and_trace_length_match_a_direct_trace(pattern_samples):
+    from execgym.engine.api import trace
+
+    for level in (2, 4, 6):
+        for p in pattern_samples[level][0][:3]:
+            alone = trace(p.source, p.call)
+            assert alone.outcome == "ok" and alone.return_value == p.expected
+            assert len(alone.line_steps()) == p.features["trace_length"], p.source
+
+
+def test_rejections_are_counted_by_reason(pattern_samples):
+    stats = [s for _, s in pattern_samples.values()]
+    assert all(s.accepted == SAMPLE for s in stats)
+    rejected = sum((s.rejected for s in stats), start=type(stats[0].rejected)())
+    assert set(rejected) <= {*PROBLEMS, "fewer than 6 inputs run ok", "result changes with the hash seed",
+                             "trace over budget", "runner: error"} | {k for k in rejected if k.startswith("runner")}
+
+
+def test_same_seed_same_program_in_another_process():
+    here = json.dumps(generate(5, 4242, generator="patterns").to_dict(), sort_keys=True)
+    code = ("import json; from execgym.synth import generate; "
+            "print(json.dumps(generate(5, 4242, generator='patterns').to_dict(), sort_keys=True))")
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": "777"},
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == here
+
+
+def test_unknown_generator_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown generator 'pattern'"):
+        generate(3, 1, generator="pattern")
+
+
+def test_cli_writes_pattern_programs_and_refuses_an_unknown_generator(tmp_path, capsys):
+    from execgym.cli import main
+    from execgym.synth import Program
+
+    out = tmp_path / "p.jsonl"
+    assert main(["synth", "--quiet", "--generator", "patterns", "--level", "4", "-n", "2", "-o", str(out)]) == 0
+    rows = [Program.from_dict(json.loads(line)) for line in out.read_text().splitlines()]
+    assert [p.constraints["generator"] for p in rows] == ["patterns", "patterns"]
+    assert all(len(p.variants) >= MIN_VARIANTS for p in rows)
+    capsys.readouterr()
+    try:
+        code = main(["synth", "--generator", "pattern", "-o", str(tmp_path / "x.jsonl")])
+    except SystemExit as exc:  # argparse's own exit for a bad choice
+        code = exc.code
+    assert code == 2 and "pattern" in capsys.readouterr().err and not (tmp_path / "x.jsonl").exists()
