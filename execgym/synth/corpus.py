@@ -3,9 +3,12 @@
 Contract (``execgym.synth.sources`` defines ``ProgramSource``; importing this module registers the
 ``corpus`` family):
 
-- ``corpus_source("PATH" | "codeio" | "codeio-hq") -> CorpusSource``: cheap (it reads the file's bytes to
-  fingerprint them, nothing runs); a missing file is ``FileNotFoundError``, ``codeio`` without the
-  ``reasoning-gym`` package is ``ValueError`` with the install line.
+- ``corpus_source("PATH" | "codeio" | "codeio-hq", then optionally "::exclude=FILE" repeated) ->
+  CorpusSource``: cheap (it reads the file's bytes to fingerprint them, nothing runs); a missing file is
+  ``FileNotFoundError``, ``codeio`` without the ``reasoning-gym`` package is ``ValueError`` with the install
+  line. ``exclude`` files (CRUXEval, HumanEval, REval JSONL) are the contamination guard
+  (``execgym.synth.corpus_exclude``): accepted programs whose code matches one of their rows as syntax trees
+  are not served; ``CorpusSource.excluded`` counts them and the fingerprint covers the excluded code.
 - ``CorpusSource.fingerprint``: BLAKE2b of the corpus content (file bytes; for a folder, every ``.py``
   file's relative path and bytes), the filter configuration and ``PIPELINE_VERSION``.
 - ``CorpusSource.processed() -> CorpusResult``: the rows read (``execgym.synth.corpus_rows``) and checked
@@ -137,18 +140,30 @@ def process_rows(rows: Sequence[Any], *, origin: str, config: CorpusConfig | Non
 class CorpusSource:
     """A corpus file or folder as a ``ProgramSource`` (see the module contract)."""
 
-    def __init__(self, name: str, path: Path, config: CorpusConfig | None = None) -> None:
+    def __init__(self, name: str, path: Path, config: CorpusConfig | None = None,
+                 exclude: Sequence[Path] = ()) -> None:
         self.name = name
         self.path = path
         self.config = config or CorpusConfig()
+        self.exclude = tuple(exclude)
         if not path.exists():
             raise FileNotFoundError(f"source {name!r}: no such corpus file or folder: {path}")
         if not (path.is_dir() or path.name.endswith((".jsonl", ".jsonl.gz", ".parquet", ".json", ".json.gz"))):
             raise ValueError(f"source {name!r}: a corpus is a .jsonl, .jsonl.gz or .parquet file or a folder of "
                              f".py files, not {path.name}")
         config_text = json.dumps(self.config.to_dict(), sort_keys=True)
-        self.fingerprint = hashlib.blake2b(
+        self.base_fingerprint = hashlib.blake2b(
             f"{PIPELINE_VERSION}|{content_hash(path)}|{config_text}".encode(), digest_size=12).hexdigest()
+        self.excluded_fingerprints: frozenset[str] = frozenset()
+        if self.exclude:
+            from execgym.synth.corpus_exclude import fingerprints_of_file
+
+            self.excluded_fingerprints = frozenset().union(*(fingerprints_of_file(p) for p in self.exclude))
+        digest = hashlib.blake2b(self.base_fingerprint.encode(), digest_size=12)
+        for item in sorted(self.excluded_fingerprints):
+            digest.update(item.encode())
+        self.fingerprint = self.base_fingerprint if not self.exclude else digest.hexdigest()
+        self.excluded = 0  # accepted programs dropped because they match an excluded file (after processing)
         self._result: CorpusResult | None = None
         self._lock = threading.Lock()
 
@@ -158,15 +173,29 @@ class CorpusSource:
 
     @property
     def cache_file(self) -> Path:
-        return cache_dir() / f"{self.fingerprint}.json.gz"
+        return cache_dir() / f"{self.base_fingerprint}.json.gz"
 
     def processed(self, *, workers: int | None = None, progress: Callable[[int], Any] | None = None,
                   rows_seen: Callable[[int], Any] | None = None) -> CorpusResult:
         """The checked corpus, from memory, the disk cache or a fresh run (then cached)."""
         with self._lock:
             if self._result is None:
-                self._result = self._load() or self._process(workers, progress, rows_seen)
+                result = self._load() or self._process(workers, progress, rows_seen)
+                self._result = self._without_excluded(result)
             return self._result
+
+    def _without_excluded(self, result: CorpusResult) -> CorpusResult:
+        if not self.excluded_fingerprints:
+            return result
+        from execgym.synth.corpus_exclude import matches
+
+        kept = [p for p in result.programs if not matches(p.source, self.excluded_fingerprints)]
+        self.excluded = len(result.programs) - len(kept)
+        counts = dict(result.counts)
+        counts["accepted"] = len(kept)
+        if self.excluded:
+            counts["excluded"] = self.excluded
+        return CorpusResult(kept, counts, result.rows, result.examples)
 
     def _load(self) -> CorpusResult | None:
         try:
@@ -214,24 +243,47 @@ class CorpusSource:
         return [self.program(level, s) for s in seeds]
 
 
+def split_name(rest: str) -> tuple[str, tuple[str, ...]]:
+    """``"PATH::exclude=A::exclude=B"`` -> ``("PATH", ("A", "B"))`` (``ValueError`` for another option)."""
+    where, *options = rest.split("::")
+    excluded = []
+    for option in options:
+        key, sep, value = option.partition("=")
+        if key != "exclude" or not sep or not value:
+            raise ValueError(f"source 'corpus:{rest}': unknown option {option!r}; the only one is exclude=FILE")
+        excluded.append(value)
+    if not where:
+        raise ValueError(f"source 'corpus:{rest}' names no corpus")
+    return where, tuple(excluded)
+
+
+def source_name(corpus: str, exclude: Sequence[str] = ()) -> str:
+    """The source name of ``corpus`` (a path or bundled name) with ``exclude`` files (``--exclude``)."""
+    return "corpus:" + "".join([corpus.removeprefix("corpus:"), *(f"::exclude={e}" for e in exclude)])
+
+
+def _stamp(path: Path, name: str) -> tuple:
+    try:
+        stat = path.stat()
+    except OSError:
+        raise FileNotFoundError(f"source {name!r}: no such file or folder: {path}") from None
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
 @functools.lru_cache(maxsize=16)
-def _source_for(rest: str, stamp: tuple) -> CorpusSource:
-    if rest in BUNDLED:
-        return CorpusSource(f"corpus:{rest}", bundled_path(rest))
-    return CorpusSource(f"corpus:{rest}", Path(rest).expanduser())
+def _source_for(rest: str, stamps: tuple) -> CorpusSource:
+    where, excluded = split_name(rest)
+    path = bundled_path(where) if where in BUNDLED else Path(where).expanduser()
+    return CorpusSource(f"corpus:{rest}", path, exclude=[Path(e).expanduser() for e in excluded])
 
 
 def corpus_source(rest: str) -> CorpusSource:
-    """The source ``"corpus:" + rest`` names (a path, or a bundled corpus name)."""
-    if rest in BUNDLED:
-        return _source_for(rest, ())
-    path = Path(rest).expanduser()
-    try:
-        stat = path.stat()
-        stamp: tuple = (stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        raise FileNotFoundError(f"source 'corpus:{rest}': no such corpus file or folder: {path}") from None
-    return _source_for(rest, stamp)
+    """The source ``"corpus:" + rest`` names: a path or a bundled corpus name, then optionally
+    ``::exclude=FILE`` (repeatable): benchmark files whose code the source must not serve."""
+    where, excluded = split_name(rest)
+    name = f"corpus:{rest}"
+    stamps = tuple(_stamp(Path(p).expanduser(), name) for p in ([] if where in BUNDLED else [where]) + list(excluded))
+    return _source_for(rest, stamps)
 
 
 register_source("corpus", corpus_source)
