@@ -287,3 +287,26 @@ def corpus_source(rest: str) -> CorpusSource:
 
 
 register_source("corpus", corpus_source)
+
+
+def report_rows(name: str) -> list:
+    """The accepted programs of corpus source ``name`` as ``ProgramRow``s (for ``execgym synth --report``)."""
+    from execgym.synth.rows import ProgramRow
+    from execgym.synth.sources import resolve_source
+
+    source = resolve_source(name)
+    if not isinstance(source, CorpusSource):
+        raise ValueError(f"{name!r} is not a corpus source")
+    return [ProgramRow(p.source, p.entry, p.calls, p.level, str(p.meta.get("row", "")), {"origin": p.origin})
+            for p in source.processed().programs]
+
+
+def report_line(name: str) -> str:
+    """One line: rows, accepted, and the count of every reason (for ``execgym synth --report``)."""
+    from execgym.synth.sources import resolve_source
+
+    summary = resolve_source(name).processed().summary()
+    reasons = ", ".join(f"{k} {v}" for k, v in summary["reasons"].items() if k != "accepted")
+    levels = ", ".join(f"L{k} {v}" for k, v in summary["levels"].items())
+    return (f"corpus: {summary['rows']} rows, {summary['accepted']} accepted (levels: {levels}); "
+            f"dropped: {reasons or 'none'}")
