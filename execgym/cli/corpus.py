@@ -52,7 +52,7 @@ def checked_source(source: str, exclude: Sequence[str] = (), levels: Sequence[in
     kept = [lvl for lvl in levels if lvl in have]
     if not kept:
         raise UsageError(f"source {source!r} has no program at level(s) {list(levels)}; it has levels {have}")
-    if len(kept) < len(levels) and not quiet:
+    if len(kept) < len(levels):
         print(f"note: source {source!r} has no program at level(s) {sorted(set(levels) - set(kept))}; "
               f"using {kept}", file=sys.stderr)
     return source, kept, program_source
