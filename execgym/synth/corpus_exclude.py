@@ -19,7 +19,7 @@ import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from execgym import astparse
+from execgym.synth.corpus_rows import parse_code
 
 _TEXT_KEYS = ("code", "code_sample", "source", "solution", "reference", "program")
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
@@ -44,7 +44,7 @@ def _digest(node: ast.AST) -> str:
 def code_fingerprints(code: str) -> frozenset[str]:
     """The module's fingerprint and one per top-level function/class (empty when it does not parse)."""
     try:
-        tree = _strip_docstrings(astparse.parse(code))
+        tree = _strip_docstrings(parse_code(code))
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return frozenset()
     out = {_digest(tree)}

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from execgym import astparse
-from execgym.synth.corpus_rows import CorpusRow
+from execgym.synth.corpus_rows import CorpusRow, parse_code
 from execgym.tasks.literals import literal_call_text
 
 MAX_CALLS = 16
@@ -169,7 +169,7 @@ def extract_folder(root: str | Path) -> list[CorpusRow]:
     for path in sorted(root.rglob("*.py")):
         try:
             text = path.read_text(encoding="utf-8")
-            modules.append((path, astparse.parse(text), text.splitlines()))
+            modules.append((path, parse_code(text), text.splitlines()))
         except (SyntaxError, ValueError, UnicodeDecodeError, OSError):
             continue
     defined: dict[str, list[Path]] = {}

@@ -42,9 +42,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from execgym import astparse
 from execgym.seeding import derive_seed
-from execgym.synth.corpus_rows import CorpusRow
+from execgym.synth.corpus_rows import CorpusRow, parse_code
 
 STATIC_REASONS = ("syntax_error", "no_function", "no_inputs", "too_large_code", "non_stdlib_import",
                   "files_or_network", "dynamic_code", "nondeterministic")
@@ -116,7 +115,7 @@ def static_reason(code: str, *, generator: bool = False) -> str:
     """The first static rejection reason of ``code`` ('' when none). ``generator``: the input generator,
     which may use ``random`` (it gets a seeded one) but nothing else that is nondeterministic."""
     try:
-        tree = astparse.parse(code)
+        tree = parse_code(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return "syntax_error"
     stdlib = getattr(sys, "stdlib_module_names", frozenset())
@@ -186,7 +185,7 @@ def input_seeds(row: CorpusRow, config: CorpusConfig) -> list[int]:
 
 def generator_program(row: CorpusRow, config: CorpusConfig) -> tuple[str, str]:
     """``(source, call)`` of the sandbox run that draws a row's inputs (code + generator + a driver)."""
-    tree = astparse.parse(row.generator)
+    tree = parse_code(row.generator)
     names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
     name = "generate_inputs" if "generate_inputs" in names else (names[0] if names else "generate_inputs")
     driver = (f"def {GENERATOR_CALL}(seeds):\n    out = []\n    for s in seeds:\n        random.seed(s)\n"
@@ -196,7 +195,7 @@ def generator_program(row: CorpusRow, config: CorpusConfig) -> tuple[str, str]:
 
 
 def _parameters(source: str, entry: str) -> tuple[list[str], set[str], bool] | None:
-    for node in astparse.parse(source).body:
+    for node in parse_code(source).body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry:
             a = node.args
             positional = [x.arg for x in [*a.posonlyargs, *a.args]]

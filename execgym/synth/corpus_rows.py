@@ -43,6 +43,15 @@ class CorpusRow:
     problem: str = ""                    # set when the row is unusable before running anything
 
 
+def parse_code(code: str) -> ast.Module:
+    """``astparse.parse`` without the warnings old code raises (invalid escape sequences...)."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return astparse.parse(code)
+
+
 def pick_entry(tree: ast.Module, preferred: str = "") -> str:
     """The entry function name (see the module contract); '' when there is none."""
     names = [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
@@ -77,7 +86,7 @@ def row_from_mapping(data: Any, where: str) -> CorpusRow:
     if not all(isinstance(x, str) for x in raw):
         raise ValueError(f"{where}: 'input'/'inputs' must be argument text (a string or a list of strings)")
     try:
-        tree = astparse.parse(code)
+        tree = parse_code(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return CorpusRow(code, "", (), generator, row_id, meta, "syntax_error")
     entry = pick_entry(tree, str(data.get("entry") or ""))

@@ -21,7 +21,7 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from execgym import astparse
+from execgym.synth.corpus_rows import parse_code
 
 # a program whose main call takes more line steps than the ceiling of its structural level moves up
 STEP_CEILINGS: dict[int, int] = {1: 40, 2: 60, 3: 200, 4: 500, 5: 1000, 6: 1000, 7: 10_000, 8: 10_000}
@@ -97,7 +97,7 @@ def _early_return(fn: ast.AST) -> bool:
 
 def measure_structure(source: str, entry: str) -> Structure:
     """What the level definitions look at, measured on ``source`` (``SyntaxError`` if it does not parse)."""
-    tree = astparse.parse(source)
+    tree = parse_code(source)
     top = [n for n in tree.body if isinstance(n, _FUNCS)]
     methods = [m for c in tree.body if isinstance(c, ast.ClassDef) for m in c.body if isinstance(m, _FUNCS)]
     names = {f.name for f in top}
@@ -183,7 +183,7 @@ def assign_level(structure: Structure, line_steps: int) -> int:
 def corpus_features(source: str, structure: Structure, line_numbers: Sequence[int]) -> dict:
     """Difficulty features of a corpus program from its main call's executed lines (the keys
     ``execgym.synth`` programs carry: lines, control_depth, functions, operations, trace_length...)."""
-    tree = astparse.parse(source)
+    tree = parse_code(source)
     branch_lines = {n.lineno for n in ast.walk(tree) if isinstance(n, ast.If)}
     loop_body_lines = {n.body[0].lineno for n in ast.walk(tree) if isinstance(n, (ast.For, ast.While)) and n.body}
     return {
