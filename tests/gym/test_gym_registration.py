@@ -49,7 +49,8 @@ def test_import_is_light_and_prefix_works_in_a_fresh_process():
         "import json; print(json.dumps(env.spec.kwargs, sort_keys=True))\n"
     )
     out = run_python(code).stdout.strip().splitlines()[-1]
-    assert json.loads(out) == {"float_tolerance": 0.0, "level": 2, "reward": "default", "whitebox": True}
+    assert json.loads(out) == {"float_tolerance": 0.0, "level": 2, "reward": "default", "source": "synth",
+                               "whitebox": True}
     heavy = run_python(
         "import sys, execgym\n"
         "bad = [m for m in ('torch', 'transformers', 'pyarrow', 'httpx', 'tqdm', 'matplotlib', 'execgym.gym.env',"
