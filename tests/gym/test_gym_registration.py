@@ -98,7 +98,7 @@ def test_bad_kwarg_values(name, kwargs, error):
 def test_kwargs_reach_the_env_and_its_spec():
     env = gym.make("execgym/ExecNext-v0", level=4, mode="stepwise")
     assert env.unwrapped.config == {"level": 4, "mode": "stepwise", "source": "synth"}
-    assert env.spec.kwargs == {"level": 4, "mode": "stepwise"}
+    assert env.spec.kwargs == {"level": 4, "mode": "stepwise", "source": "synth"}
     assert env.unwrapped.multi_turn
     env.close()
 
