@@ -53,6 +53,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="environment kwarg (JSON value), e.g. --env-arg whitebox=false; repeatable",
     )
+    parser.add_argument("--source", default="synth",
+                        help="program source: synth, corpus:PATH (JSONL/Parquet/.py folder) or corpus:codeio "
+                             "(see docs/corpus.md)")
+    parser.add_argument("--exclude", action="append", default=[], metavar="FILE",
+                        help="with a corpus source: drop corpus programs whose code matches a row of this "
+                             "benchmark JSONL (CRUXEval, HumanEval, REval) as syntax trees; repeatable")
     parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     parser.set_defaults(handler=run)
     return parser
@@ -69,6 +75,18 @@ def run(args: argparse.Namespace) -> int:
         check_levels(env, args.levels)
     if args.n < 0:
         raise UsageError("-n must be >= 0")
+    if "source" in env_kwargs and args.source != "synth":
+        raise UsageError("give the program source once: --source or --env-arg source=...")
+    source = env_kwargs.pop("source", args.source)
+    levels = args.levels
+    if source != "synth" or args.exclude:
+        from execgym.cli.corpus import checked_source
+        from execgym.synth.levels import parse_levels
+
+        wanted = parse_levels(levels) if levels is not None else None
+        source, kept, _ = checked_source(source, args.exclude, wanted, quiet=args.quiet)
+        levels = ",".join(str(x) for x in kept) if kept else levels
+        env_kwargs["source"] = source
     bar = progress_bar(args.n, f"dataset {env}", unit="row", enabled=not args.quiet)
     done = 0
 
@@ -83,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
             n=args.n,
             path=args.output,
             format=args.format,
-            levels=args.levels,
+            levels=levels,
             seed=args.seed,
             workers=args.workers,
             curriculum=args.curriculum,

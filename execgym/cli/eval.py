@@ -48,8 +48,20 @@ def env_items_checked(args: argparse.Namespace) -> list:
     the environment does not take, before any task is built.
     """
     from execgym.evaluation.items import env_items
-    from execgym.validation import check_env_args
+    from execgym.validation import UsageError, check_env_args
 
+    options = dict(args.env_options or {})
+    source = getattr(args, "source", "synth") or "synth"
+    if source != "synth" or getattr(args, "exclude", None):
+        from execgym.cli.corpus import checked_source
+
+        if "source" in options:
+            raise UsageError("give the program source once: --source or --env-options '{\"source\": ...}'")
+        source, levels, _ = checked_source(source, getattr(args, "exclude", None) or (), args.levels,
+                                           quiet=getattr(args, "no_progress", False))
+        options["source"] = source
+        envs, _ = check_env_args(args.env, levels, options)
+        return env_items(envs, list(levels or args.levels), args.n, args.seed, options)
     envs, levels = check_env_args(args.env, args.levels, args.env_options)
     return env_items(envs, levels, args.n, args.seed, args.env_options)
 
@@ -127,6 +139,11 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="base seed; task seeds are derived from it")
     p.add_argument("--env-options", type=json_object, default=None,
                    help='JSON options for every task, e.g. \'{"whitebox": false}\'')
+    p.add_argument("--source", default="synth",
+                   help="program source of the env tasks: synth, corpus:PATH or corpus:codeio (docs/corpus.md); "
+                        "with a corpus, the --levels it has no program at are skipped")
+    p.add_argument("--exclude", action="append", default=[], metavar="FILE",
+                   help="with a corpus source: benchmark JSONL whose code must not be served (repeatable)")
     p.add_argument("--tasks", help="JSONL of task specs (e.g. `execgym dataset` output) instead of --env/--levels")
     p.add_argument("--benchmark", choices=["cruxeval-o", "cruxeval-i", "lcb-exec", "reval"],
                    help="evaluate on a standard benchmark instead of the environments")

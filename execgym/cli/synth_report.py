@@ -1,6 +1,8 @@
 """``execgym synth --report FILE [--against FILE] [--json]``: the quality report of any program file.
 
-FILE is execgym's own Program JSONL (``execgym synth`` output, the teacher route's output) or a user's JSONL
+FILE may also be a corpus source (``corpus:PATH``, ``corpus:codeio``; docs/corpus.md): the report then
+measures the corpus's accepted programs, one column per level they were assigned (the level histogram is
+the "programs" row), after a line with the acceptance counts by reason. FILE is execgym's own Program JSONL (``execgym synth`` output, the teacher route's output) or a user's JSONL
 of ``{code, input}`` rows (CRUXEval's format) or ``{code, inputs}`` rows (``.gz`` too). Every row is measured
 by ``execgym.synth.quality.assess`` (its call plus input variants up to 1 + ``--variants`` calls, traced in
 the sandbox) and the report gives, per level, the rates of ``quality.PROBLEMS``, construct coverage, lines,
@@ -61,7 +63,12 @@ def _short(path: str) -> str:
 def _load(path: str, levels: list[int] | None, per_level: int | None) -> list:
     from execgym.synth.rows import read_program_rows
 
-    rows = read_program_rows(path)
+    if str(path).startswith("corpus:"):
+        from execgym.synth.corpus import report_rows
+
+        rows = report_rows(str(path))  # the corpus's accepted programs, at the levels assigned to them
+    else:
+        rows = read_program_rows(path)
     if not rows:
         raise ValueError(f"{path} holds no program rows")
     if levels is not None:
@@ -146,5 +153,9 @@ def main(args: argparse.Namespace) -> int:
     if ref_rows:
         head += f"; against {args.against}: {len(ref_rows)} rows"
     print(f"{head}; 1 + {args.variants} calls per row; {wall:g} s")
+    if str(args.report).startswith("corpus:"):
+        from execgym.synth.corpus import report_line
+
+        print(report_line(str(args.report)))
     print(format_summary(report_columns(by_level, against, _short(args.against or ""))))
     return 0

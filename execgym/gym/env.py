@@ -2,7 +2,9 @@
 
 Contract (every environment):
 - Constructor: only the kwargs declared in ``envs/<name>.toml`` plus ``render_mode`` ("ansi" | "human" | None).
-  Unknown kwargs and wrong types raise ``TypeError``; undefined levels and bad choices raise ``ValueError``.
+  Unknown kwargs and wrong types raise ``TypeError``; undefined levels and bad choices raise ``ValueError``, so
+  does a ``source`` that names no program source (an unknown family, a missing corpus file; the corpus itself
+  is processed at the first reset, then cached on disk: docs/corpus.md).
 - ``reset(seed=None, options=None) -> (prompt, info)``. The task is identified by (env, level, task seed):
   ``reset(seed=s)`` serves task seed ``s``; ``reset()`` draws the next task seed from the env's own
   ``np_random`` (deterministic once the env was seeded). ``options`` may hold ``level`` (this reset only) or
@@ -104,6 +106,7 @@ class ExecEnv(gym.Env[str, str]):
             raise TypeError("ExecEnv is abstract; use gym.make('execgym/<Name>-v0') or one of its subclasses")
         self.definition: EnvDefinition = get_definition(self.env_name)
         self.config: dict[str, Any] = self.definition.validate(kwargs)
+        self._check_source(self.config.get("source", "synth"))
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(
                 f"{self.env_name}: render_mode must be one of {self.metadata['render_modes']} or None, "
@@ -124,6 +127,19 @@ class ExecEnv(gym.Env[str, str]):
         self._next_batch = self.PREFETCH_START  # size of the next prefetch batch (doubles up to prefetch_size)
 
     # -- configuration -------------------------------------------------------------------------------------------
+    def _check_source(self, name: str) -> None:
+        """A program source that does not exist is the caller's mistake: ``ValueError`` now, not at reset."""
+        if name == "synth":
+            return
+        from execgym.synth.sources import resolve_source
+
+        try:
+            resolve_source(name)
+        except FileNotFoundError as exc:
+            raise ValueError(f"{self.env_name}: argument 'source': {exc}") from None
+        except ValueError as exc:
+            raise ValueError(f"{self.env_name}: argument 'source': {exc}") from None
+
     @property
     def level(self) -> int:
         """The configured level (``options={"level": L}`` overrides it for one reset)."""

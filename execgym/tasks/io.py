@@ -29,6 +29,7 @@ OPTIONS = {
     "n_next": Opt(5, int, min=0, max=20),
     "n_var": Opt(5, int, min=0, max=20),
     "float_tolerance": Opt(0.0, float, min=0.0, max=1.0),
+    "source": Opt("synth", str),
 }
 
 

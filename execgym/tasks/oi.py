@@ -26,6 +26,7 @@ OPTIONS = {
     "reward": Opt("default", str, choices=("default", "execverify")),
     "float_tolerance": Opt(0.0, float, min=0.0, max=1.0),
     "timeout": Opt(2.0, float, min=0.05, max=30.0),
+    "source": Opt("synth", str),
 }
 MAX_CALL_CHARS = 60_000
 

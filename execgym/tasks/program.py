@@ -1,8 +1,9 @@
 """Generate and trace the program behind a task, once per (env, level, seed), cached.
 
 Contract: ``traced_program(env, level, seed)`` returns a ``TracedProgram`` whose trace ran ``ok`` (not truncated)
-and whose return value is a plain literal. It asks ``execgym.synth.api`` for a program with a seed derived
-from ``("execgym.tasks", env, level, seed, attempt)`` and traces it with ``execgym.trace`` (the sandbox); attempts
+and whose return value is a plain literal. It asks ``execgym.synth.api`` (or, with ``source=``, that program
+source: ``execgym.synth.sources``) for a program with a seed derived from ``("execgym.tasks", env, level, seed,
+attempt)`` and traces it with ``execgym.trace`` (the sandbox); attempts
 whose trace fails or whose output is not a plain literal are skipped (up to ``MAX_ATTEMPTS``), so the result
 depends only on (env, level, seed). The trace is the synthesizer's own (``Program.trace_steps``, identical to
 ``execgym.trace``'s) whenever the program carries one, so a fresh task costs no second sandbox call. A timeout or
@@ -51,15 +52,31 @@ def program_seed(env: str, level: int, seed: int, attempt: int, purpose: str = "
     return derive_seed("execgym.tasks", purpose, env, int(level), int(seed), int(attempt)) % SEED_BOUND
 
 
-def check_level(level: Any) -> int:
-    """Return ``level`` if the synthesizer defines it; raise ``ValueError``/``TypeError`` otherwise."""
+def check_level(level: Any, source: str = "synth") -> int:
+    """Return ``level`` if the synthesizer defines it (and, for another program source, that source has
+    programs at it); raise ``ValueError``/``TypeError`` otherwise."""
     if isinstance(level, bool) or not isinstance(level, int):
         raise TypeError(f"level must be an int, got {type(level).__name__}")
     from execgym.synth import LEVELS
 
     if level not in LEVELS:
         raise ValueError(f"level {level} is not defined; defined levels: {sorted(LEVELS)}")
+    if source != "synth":
+        levels = program_source(source).levels()
+        if level not in levels:
+            raise ValueError(f"source {source!r} has no program at level {level}; it has levels {list(levels)}")
     return level
+
+
+def program_source(source: str) -> Any:
+    """The ``execgym.synth.sources.ProgramSource`` named ``source`` (``ValueError`` for an unknown name)."""
+    from execgym.synth.sources import resolve_source
+
+    return resolve_source(source)
+
+
+def _source_key(source: str) -> tuple:
+    return ("synth",) if source == "synth" else (source, program_source(source).fingerprint)
 
 
 def _usable(tr: Any) -> str:
@@ -166,39 +183,47 @@ def _traced(programs: list[Any], workers: int | None = None) -> list[Any]:
     return out
 
 
-def traced_attempt(env: str, level: int, seed: int, attempt: int) -> TracedProgram | str:
+def traced_attempt(env: str, level: int, seed: int, attempt: int, source: str = "synth") -> TracedProgram | str:
     """Attempt ``attempt`` for (env, level, seed): a usable TracedProgram, or the reason it is not usable
     (cached, LRU ``CACHE_SIZE``). The reason never depends on machine load: a timeout or sandbox error of the
     trace is retried and then raised (``SynthesisError``), never turned into "skip this attempt"."""
-    key = (env, int(level), int(seed), int(attempt))
+    key = (env, int(level), int(seed), int(attempt), *_source_key(source))
     with _attempts_lock:
         if key in _attempts:
             _attempts.move_to_end(key)
             return _attempts[key]
     from execgym import synth
 
-    program = synth.generate(level, program_seed(env, level, seed, attempt))
+    if source == "synth":
+        program = synth.generate(level, program_seed(env, level, seed, attempt))
+    else:
+        program = program_source(source).program(level, program_seed(env, level, seed, attempt))
     value = _from_trace(program, _traced([program])[0], attempt)
     _remember(key, value)
     return value
 
 
-def prefetch_attempts(env: str, level: int, seeds: list[int], workers: int | None = None) -> None:
+def prefetch_attempts(env: str, level: int, seeds: list[int], workers: int | None = None,
+                      source: str = "synth") -> None:
     """Warm the attempt-0 cache for many seeds at once: ``synth.generate_many`` (sandbox batches) and the
     synthesizer's own traces (a ``run_batch`` of traces only for programs that came without one). Results are
     identical to ``traced_attempt`` one by one."""
     from execgym import synth
 
-    check_level(level)
+    check_level(level, source)
+    tail = _source_key(source)
     todo = [s for s in dict.fromkeys(int(s) for s in seeds)
-            if (env, int(level), s, 0) not in _attempts]
+            if (env, int(level), s, 0, *tail) not in _attempts]
     if not todo:
         return
-    programs = synth.generate_many(level, [program_seed(env, level, s, 0) for s in todo])
+    if source == "synth":
+        programs = synth.generate_many(level, [program_seed(env, level, s, 0) for s in todo])
+    else:
+        programs = program_source(source).programs(level, [program_seed(env, level, s, 0) for s in todo])
     if len(programs) != len(todo):
         return  # let traced_attempt handle them one by one
     for s, program, tr in zip(todo, programs, _traced(programs, workers)):
-        _remember((env, int(level), s, 0), _from_trace(program, tr, 0))
+        _remember((env, int(level), s, 0, *tail), _from_trace(program, tr, 0))
 
 
 def clear_attempts() -> None:
@@ -206,13 +231,15 @@ def clear_attempts() -> None:
         _attempts.clear()
 
 
-def traced_program(env: str, level: int, seed: int, accept: Callable[[TracedProgram], Any] | None = None) -> Any:
+def traced_program(env: str, level: int, seed: int, accept: Callable[[TracedProgram], Any] | None = None, *,
+                   source: str = "synth") -> Any:
     """The first usable attempt for (env, level, seed); with ``accept``, the first attempt for which
-    ``accept(tp)`` is truthy, returning ``(tp, accept(tp))``. ``RuntimeError`` when all attempts fail."""
-    check_level(level)
+    ``accept(tp)`` is truthy, returning ``(tp, accept(tp))``. ``RuntimeError`` when all attempts fail.
+    ``source`` names the program source (``execgym.synth.sources``; default execgym's generator)."""
+    check_level(level, source)
     problems = []
     for attempt in range(MAX_ATTEMPTS):
-        tp = traced_attempt(env, level, seed, attempt)
+        tp = traced_attempt(env, level, seed, attempt, source)
         if isinstance(tp, str):
             problems.append(f"attempt {attempt}: {tp}")
             continue

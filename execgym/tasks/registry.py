@@ -149,7 +149,7 @@ def prefetch(specs: Sequence[dict | str], *, workers: int | None = None) -> list
     from execgym.tasks.program import prefetch_attempts
 
     dicts = [_as_dict(s) for s in specs]
-    groups: dict[tuple[str, int], list[int]] = {}
+    groups: dict[tuple[str, int, str], list[int]] = {}
     for d in dicts:
         if any(k in d for k in _PAYLOAD_KEYS):
             continue
@@ -160,10 +160,11 @@ def prefetch(specs: Sequence[dict | str], *, workers: int | None = None) -> list
         level, seed = d.get("level"), d.get("seed")
         if name == "UnitTest-v0" or not all(isinstance(v, int) and not isinstance(v, bool) for v in (level, seed)):
             continue
-        groups.setdefault((name, level), []).append(seed)
-    for (name, level), seeds in groups.items():
+        source = (d.get("options") or {}).get("source", "synth") if isinstance(d.get("options"), dict) else "synth"
+        groups.setdefault((name, level, str(source)), []).append(seed)
+    for (name, level, source), seeds in groups.items():
         try:
-            prefetch_attempts(name, level, seeds, workers=workers)
+            prefetch_attempts(name, level, seeds, workers=workers, source=source)
         except Exception:  # noqa: BLE001, S110 - a failed prefetch only loses the speed-up; make_task reports
             pass
     return [make_task(d) for d in dicts]

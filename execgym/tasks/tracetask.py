@@ -45,7 +45,7 @@ def read_questions(spec: dict, info: SourceInfo) -> list[dict]:
 
 
 def base_spec(env: str, level: int, seed: int, options: dict, program: Any) -> dict:
-    return {
+    spec = {
         "env": env,
         "version": SPEC_VERSION,
         "level": int(level),
@@ -53,11 +53,27 @@ def base_spec(env: str, level: int, seed: int, options: dict, program: Any) -> d
         "options": dict(options),
         "program": program.program_dict(),
     }
+    origin = program_origin(options, getattr(program, "program", None))
+    if origin:
+        spec["origin"] = origin
+    return spec
+
+
+def program_origin(options: dict, program: Any) -> dict | None:
+    """Where a task's program came from, for programs not from execgym's generator: the source name, its
+    content fingerprint and the corpus row (so a full spec says which corpus version it was built from)."""
+    name = options.get("source", "synth")
+    if name == "synth" or program is None:
+        return None
+    from execgym.synth.sources import resolve_source
+
+    meta = getattr(program, "meta", {}) or {}
+    return {"source": name, "fingerprint": resolve_source(name).fingerprint, "row": str(meta.get("row", ""))}
 
 
 def question_rng(env: str, level: int, seed: int, options: dict, purpose: str):
     """Deterministic generator for question sampling (depends on the shaping options too)."""
-    shape = ",".join(f"{k}={options[k]!r}" for k in sorted(options))
+    shape = ",".join(f"{k}={options[k]!r}" for k in sorted(options) if k != "source")  # the program differs
     return rng("execgym.tasks.questions", purpose, env, int(level), int(seed), shape)
 
 
@@ -69,7 +85,8 @@ class TraceTask(Task):
         """The spec for (env, level, seed): the cached traced program, turned into this family's task."""
         from execgym.tasks.program import traced_program
 
-        return cls.build_from(traced_program(env, level, seed), env, level, seed, options)
+        return cls.build_from(traced_program(env, level, seed, source=options.get("source", "synth")), env, level,
+                              seed, options)
 
     def __init__(self, spec: dict):
         super().__init__(spec)

@@ -9,6 +9,10 @@ Contract:
 - Built-in tasks come from ``execgym.synth``: the statement gives the signature, what is known about the
   function (argument and return types, its core operation) and a few visible examples; the hidden tests are
   other inputs from ``synth.input_variants`` whose outputs come from running the original program.
+- With ``source="corpus:..."`` the program is a corpus row's (``execgym.synth.corpus``); a row with a
+  description (CodeI/O's ``task_description`` and ``input_output_spec``) gives that statement plus the
+  signature, its reference code is the solution and the tests are the inputs its own input generator drew
+  (run in the sandbox); the spec's ``origin`` names the corpus and its fingerprint.
 - The answer is a python code block inside the answer block. It runs once per test in the sandbox under
   ``policy="restricted"``; only the call text enters the sandbox child, never the expected value. The decoded
   return value is compared in the caller with ``strict_equal`` (so objects with a hostile ``__eq__`` arrive
@@ -63,6 +67,7 @@ OPTIONS = {
     "n_hidden": Opt(8, int, min=1, max=50),
     "float_tolerance": Opt(0.0, float, min=0.0, max=1.0),
     "timeout": Opt(2.0, float, min=0.05, max=30.0),
+    "source": Opt("synth", str),
 }
 MAX_CODE_CHARS = 100_000
 CHECKS = ("eq", "close", "truthy", "falsy", "stdout")
@@ -156,22 +161,20 @@ def _diverse_selection(tests: list[dict], n: int) -> list[dict]:
 
 
 def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
-    """Synthesize a program and turn it into a unit-test task (see the module docstring)."""
-    from execgym import synth
+    """Synthesize a program (or take one from ``options["source"]``) and turn it into a unit-test task (see the
+    module docstring)."""
     from execgym.engine.request import RunRequest
     from execgym.synth.decide import run_decided
     from execgym.tasks.literals import is_plain
     from execgym.tasks.program import program_seed
 
     n_vis, n_hid = options["n_visible"], options["n_hidden"]
+    source = options.get("source", "synth")
     problems = []
     for attempt in range(MAX_BUILD_ATTEMPTS):
-        program = synth.generate(level, program_seed(env, level, seed, attempt))
-        calls = [program.call] + list(
-            synth.input_variants(
-                program, n_vis + n_hid + 12, program_seed(env, level, seed, attempt, "inputs")
-            )
-        )
+        program = _program_for(source, level, program_seed(env, level, seed, attempt))
+        calls = [program.call] + _test_inputs(program, n_vis + n_hid + 12,
+                                              program_seed(env, level, seed, attempt, "inputs"))
         seen, unique = set(), []
         for c in calls:
             if c not in seen:
@@ -207,6 +210,7 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
             problems.append(f"attempt {attempt}: {top} of {len(hidden)} hidden tests share one output")
             continue
         names, signature = _signature(program.source, program.entry)
+        described = corpus_statement(program, signature)
         args = _arg_values(program.call)
         ret = parse_literal(tests[0]["expected"]).value
         known = [
@@ -220,18 +224,18 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
         helpers = [n for n in _function_names(program.source) if n != program.entry]
         if helpers:
             known.append(f"The original solution also defines helper function(s): {', '.join(helpers)}.")
-        statement = (
+        statement = described or (
             f"Write a Python function with this signature:\n\n    {signature}\n\n"
             "What is known about it:\n" + "\n".join(f"- {k}" for k in known)
         )
-        return {
+        spec = {
             "env": env,
             "version": SPEC_VERSION,
             "level": int(level),
             "seed": int(seed),
             "options": dict(options),
             "problem": {
-                "origin": "builtin",
+                "origin": "builtin" if source == "synth" else "corpus",
                 "entry": program.entry,
                 "statement": statement,
                 "visible": visible,
@@ -239,7 +243,55 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
                 "solution": program.source,
             },
         }
+        from execgym.tasks.tracetask import program_origin
+
+        origin = program_origin(options, program)
+        if origin:
+            spec["origin"] = origin
+        return spec
     raise RuntimeError(f"no usable program for ({env}, level {level}, seed {seed}): {'; '.join(problems)}")
+
+
+def _program_for(source: str, level: int, seed: int) -> Any:
+    """The program behind a task: execgym's generator, or the named program source."""
+    if source == "synth":
+        from execgym import synth
+
+        return synth.generate(level, seed)
+    from execgym.tasks.program import program_source
+
+    return program_source(source).program(level, seed)
+
+
+def _test_inputs(program: Any, n: int, seed: int) -> list[str]:
+    """Further inputs for the tests: a corpus row's own generated inputs when it has them (CodeI/O's
+    generator), else fresh literal arguments of the same kinds (``synth.variant_calls``; not strict for code
+    from a corpus, which may loop on some inputs)."""
+    from execgym.synth.api import variant_calls
+
+    if program.origin == "synth":
+        from execgym import synth
+
+        return list(synth.input_variants(program, n, seed))
+    if program.meta.get("inputs") == "generator":
+        return list(program.variants)
+    return list(program.variants) + variant_calls(program.source, program.entry, program.call, n, seed,
+                                                  exclude=list(program.variants), strict=False)
+
+
+def corpus_statement(program: Any, signature: str) -> str:
+    """The statement of a corpus row that carries one (CodeI/O's ``task_description`` and
+    ``input_output_spec``), with the signature to implement; '' for programs without one."""
+    meta = getattr(program, "meta", None) or {}
+    description = str(meta.get("task_description") or "").strip()
+    if not description:
+        return ""
+    parts = [description]
+    spec = str(meta.get("input_output_spec") or "").strip()
+    if spec:
+        parts.append(spec)
+    parts.append(f"Write a Python function with this signature:\n\n    {signature}")
+    return "\n\n".join(parts)
 
 
 def _function_names(source: str) -> list[str]:

@@ -37,6 +37,7 @@ OPTIONS = {
     "n_questions": Opt(5, int, min=1, max=20),
     "n_steps": Opt(10, int, min=1, max=100),
     "float_tolerance": Opt(0.0, float, min=0.0, max=1.0),
+    "source": Opt("synth", str),
 }
 
 
@@ -47,7 +48,8 @@ class WhiteboxTask(TraceTask):
     @classmethod
     def build(cls, env: str, level: int, seed: int, options: dict) -> dict:
         # programs that give no question of this kind (e.g. no variable changes) are skipped
-        tp, questions = traced_program(env, level, seed, lambda tp: cls.questions_for(tp, env, level, seed, options))
+        tp, questions = traced_program(env, level, seed, lambda tp: cls.questions_for(tp, env, level, seed, options),
+                                       source=options.get("source", "synth"))
         spec = base_spec(env, level, seed, options, tp)
         spec["questions"] = questions
         return spec

@@ -49,7 +49,8 @@ def test_import_is_light_and_prefix_works_in_a_fresh_process():
         "import json; print(json.dumps(env.spec.kwargs, sort_keys=True))\n"
     )
     out = run_python(code).stdout.strip().splitlines()[-1]
-    assert json.loads(out) == {"float_tolerance": 0.0, "level": 2, "reward": "default", "whitebox": True}
+    assert json.loads(out) == {"float_tolerance": 0.0, "level": 2, "reward": "default", "source": "synth",
+                               "whitebox": True}
     heavy = run_python(
         "import sys, execgym\n"
         "bad = [m for m in ('torch', 'transformers', 'pyarrow', 'httpx', 'tqdm', 'matplotlib', 'execgym.gym.env',"
@@ -96,8 +97,8 @@ def test_bad_kwarg_values(name, kwargs, error):
 
 def test_kwargs_reach_the_env_and_its_spec():
     env = gym.make("execgym/ExecNext-v0", level=4, mode="stepwise")
-    assert env.unwrapped.config == {"level": 4, "mode": "stepwise"}
-    assert env.spec.kwargs == {"level": 4, "mode": "stepwise"}
+    assert env.unwrapped.config == {"level": 4, "mode": "stepwise", "source": "synth"}
+    assert env.spec.kwargs == {"level": 4, "mode": "stepwise", "source": "synth"}
     assert env.unwrapped.multi_turn
     env.close()
 
