@@ -106,9 +106,9 @@ class ActorPool:
         return self._remote.options(num_cpus=self.sandbox_workers, max_restarts=0,
                                     max_concurrency=4).remote(self.sandbox_workers)
 
-    def pids(self) -> list[int]:
-        """The actors' process ids (tests kill them)."""
-        return self.ray.get([a.pid.remote() for a in self.actors])
+    def pids(self, timeout: float = 120.0) -> list[int]:
+        """The actors' process ids (tests kill them); ``GetTimeoutError`` if they cannot start in time."""
+        return self.ray.get([a.pid.remote() for a in self.actors], timeout=timeout)
 
     # -- public API -----------------------------------------------------------------------------
     def score_batch(self, specs: Sequence[Any], responses: Sequence[Any]) -> list:
