@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-__all__ = ["ActorPool", "ordered_map", "pool", "run_batch", "score_batch", "shutdown"]
+__all__ = ["ActorPool", "generate_many", "ordered_map", "pool", "run_batch", "score_batch", "shutdown"]
 
 _pools: dict[tuple, ActorPool] = {}
 _pools_lock = threading.Lock()
@@ -254,6 +254,30 @@ def ordered_map(fn: Callable[[Any], Any], items: Sequence[Any], *, address: str 
         for item in itertools.islice(source, 1):
             inflight.append(task.remote(item))
         yield value
+
+
+def _synth_part(job: tuple) -> tuple[list, Any]:
+    from execgym.synth.api import SynthStats, generate_many
+
+    level, seeds, config = job
+    stats = SynthStats()
+    return generate_many(level, seeds, config=config, stats=stats), stats
+
+
+def generate_many(level: int, seeds: Sequence[int], *, config: Any = None, stats: Any = None,
+                  progress: Callable[[int], None] | None = None, address: str | None = None,
+                  part: int = 16) -> list:
+    """``execgym.synth.api.generate_many`` as Ray tasks of ``part`` seeds: the same programs in the same order
+    (a seed's program never depends on its batch); ``stats`` receives every part's counters."""
+    programs: list = []
+    jobs = [(level, list(seeds[i:i + part]), config) for i in range(0, len(seeds), part)]
+    for got, part_stats in ordered_map(_synth_part, jobs, address=address):
+        programs.extend(got)
+        if stats is not None:
+            stats.merge(part_stats)
+        if progress is not None:
+            progress(len(got))
+    return programs
 
 
 def shutdown() -> None:

@@ -54,6 +54,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         help="environment kwarg (JSON value), e.g. --env-arg whitebox=false; repeatable",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                        help="generate as Ray tasks (ADDRESS: a cluster, e.g. auto; none: join or start a local "
+                             "one); the file is byte-identical to a local run")
     parser.set_defaults(handler=run)
     return parser
 
@@ -69,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
         check_levels(env, args.levels)
     if args.n < 0:
         raise UsageError("-n must be >= 0")
+    if args.ray is not None:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise UsageError("--ray needs Ray: pip install 'execgym[ray]'") from None
     bar = progress_bar(args.n, f"dataset {env}", unit="row", enabled=not args.quiet)
     done = 0
 
@@ -90,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
             env_kwargs=env_kwargs,
             chat=not args.text,
             progress=progress,
+            ray_address=args.ray,
         )
     except (TypeError, ValueError, RuntimeError, OSError) as exc:
         print(f"execgym dataset: error: {exc}", file=sys.stderr)
