@@ -109,3 +109,23 @@ def test_ordered_map_keeps_order_and_reports_failures(cluster):
     assert list(distributed.ordered_map(_square, [5, 1, 4, 2, 3, 0] * 3, window=3)) == [x * x for x in [5, 1, 4, 2, 3, 0] * 3]
     with pytest.raises(ValueError, match="thirteen"):
         list(distributed.ordered_map(_square, [1, 13, 2]))
+
+
+def test_hooks_score_on_the_cluster_with_one_env_var(cluster, monkeypatch):
+    from execgym.training import hooks
+    from execgym.training.adapters import trl_reward
+
+    specs, responses = _items()
+    labels = [s for s in specs if isinstance(s, dict)]
+    texts = [r for s, r in zip(specs, responses) if isinstance(s, dict)]
+    hooks._first_batch_passed.update(hooks.LABEL_COLUMNS)
+    try:
+        local = trl_reward(None, texts, spec=labels)
+        sent: list = []
+        real = distributed.score_batch
+        monkeypatch.setattr(distributed, "score_batch", lambda s, r, **kw: sent.append(len(s)) or real(s, r, **kw))
+        monkeypatch.setenv("EXECGYM_RAY_ADDRESS", "local")
+        assert trl_reward(None, texts, spec=labels) == local
+        assert sent == [sum(isinstance(t, str) for t in texts)]  # non-text answers never leave the process
+    finally:
+        hooks.reset_first_batch_checks()
