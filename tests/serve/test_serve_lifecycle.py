@@ -11,6 +11,7 @@ import threading
 
 import httpx
 import psutil
+import pytest
 from servelib import ROOT, slow_gold_response, slow_unittest_response, start_server, wait_for
 
 import execgym
@@ -75,6 +76,7 @@ def test_bearer_token_from_the_environment():
         assert srv.stop() == 0
 
 
+@pytest.mark.slow
 def test_sandbox_worker_killed_mid_batch_is_still_answered():
     srv = start_server("--sandbox-workers", "2")
     try:
@@ -110,6 +112,7 @@ def test_sandbox_worker_killed_mid_batch_is_still_answered():
         assert srv.stop() == 0
 
 
+@pytest.mark.slow
 def test_sigterm_under_load_finishes_in_flight_requests_and_leaves_no_process():
     srv = start_server("--sandbox-workers", "2")
     body = _slow_body(3, 400_000)

@@ -167,7 +167,7 @@ def test_client_that_disconnects_leaves_the_service_healthy(server, client, item
     s.close()
     # 2) a slow request whose client leaves before the answer
     task = execgym.make_task({"env": "UnitTest-v0", "level": 1, "seed": 4})
-    body = json.dumps({"spec": task.spec, "response": slow_unittest_response(task.spec, 400_000)}).encode()
+    body = json.dumps({"spec": task.spec, "response": slow_unittest_response(task.spec, 2_000_000)}).encode()
     s = socket.create_connection((host, port))
     s.sendall(b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
               + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
@@ -204,7 +204,7 @@ def test_threads_never_block_the_event_loop(server, client):
     from servelib import slow_unittest_response, wait_for
 
     task = execgym.make_task({"env": "UnitTest-v0", "level": 1, "seed": 4})
-    body = {"specs": [task.spec] * 4, "responses": [slow_unittest_response(task.spec, 300_000)] * 4}
+    body = {"specs": [task.spec] * 4, "responses": [slow_unittest_response(task.spec, 1_500_000)] * 4}
     done = []
     t = threading.Thread(target=lambda: done.append(httpx.post(server.url + "/score_batch", json=body, timeout=120)))
     t.start()
