@@ -67,3 +67,16 @@ def test_a_misconfigured_url_is_a_counted_and_logged_error(monkeypatch, caplog):
     monkeypatch.setenv("EXECGYM_REWARD_URL", "ftp://nope")
     scored = hooks.score_responses([{"env": "ExecIO-v0", "level": 1, "seed": 0}], ["x"])
     assert scored[0].reason == "score_exception" and "http://" in scored[0].detail
+
+
+def test_importing_execgym_serve_and_distributed_loads_no_extra():
+    import subprocess
+    import sys
+
+    code = ("import sys, execgym, execgym.serve, execgym.distributed, execgym.serve.route\n"
+            "from execgym.training import hooks\n"
+            "heavy = [m for m in ('starlette', 'uvicorn', 'ray', 'prometheus_client', 'torch') if m in sys.modules]\n"
+            "assert not heavy, heavy\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    got = subprocess.run([sys.executable, "-m", "execgym", "--help"], capture_output=True, text=True, timeout=120)
+    assert "serve" in got.stdout
