@@ -56,12 +56,17 @@ def main(argv: list[str] | None = None) -> int:
     import execgym
 
     warm = [execgym.make_task({"env": "UnitTest-v0", "level": 1, "seed": i}) for i in range(4)]
-    execgym.score_batch([t.spec for t in warm], [t.gold_response() for t in warm])  # start every sandbox worker
+    execgym.score_batch(
+        [t.spec for t in warm], [t.gold_response() for t in warm]
+    )  # start every sandbox worker
     load_start = os.getloadavg()
     rows = []
     for env in args.envs.split(","):
         for level in levels:
-            tasks = [execgym.make_task({"env": env, "level": level, "seed": args.seed + i}) for i in range(args.tasks)]
+            tasks = [
+                execgym.make_task({"env": env, "level": level, "seed": args.seed + i})
+                for i in range(args.tasks)
+            ]
             specs = [t.spec for t in tasks for _ in range(2)]
             responses = [r for t in tasks for r in (t.gold_response(), wrong_answer(t))]
             c0, w0 = cpu_seconds(), time.perf_counter()
@@ -69,12 +74,31 @@ def main(argv: list[str] | None = None) -> int:
             c1, w1 = cpu_seconds(), time.perf_counter()
             n = len(responses)
             gold_ok = sum(s.outcome == "correct" for s in scores[::2])
-            rows.append({"env": env, "level": level, "responses": n, "cpu_ms_per_response": round((c1 - c0) / n * 1e3, 2),
-                         "wall_ms_per_response": round((w1 - w0) / n * 1e3, 2), "gold_correct": f"{gold_ok}/{len(tasks)}"})
+            rows.append(
+                {
+                    "env": env,
+                    "level": level,
+                    "responses": n,
+                    "cpu_ms_per_response": round((c1 - c0) / n * 1e3, 2),
+                    "wall_ms_per_response": round((w1 - w0) / n * 1e3, 2),
+                    "gold_correct": f"{gold_ok}/{len(tasks)}",
+                }
+            )
             print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    print(json.dumps({"benchmark": "scoring_cost", "tasks_per_level": args.tasks, "rows": rows,
-                      "machine": {"cpus": os.cpu_count(), "load_avg_start": [round(x, 2) for x in load_start],
-                                  "load_avg_end": [round(x, 2) for x in os.getloadavg()]}}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "scoring_cost",
+                "tasks_per_level": args.tasks,
+                "rows": rows,
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "load_avg_start": [round(x, 2) for x in load_start],
+                    "load_avg_end": [round(x, 2) for x in os.getloadavg()],
+                },
+            }
+        )
+    )
     if args.markdown:
         by_env: dict[str, dict[int, float]] = {}
         for r in rows:
@@ -82,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
         print("| env | " + " | ".join(f"L{lv}" for lv in levels) + " |", file=sys.stderr)
         print("|---|" + "---|" * len(levels), file=sys.stderr)
         for env, cells in by_env.items():
-            print(f"| {env} | " + " | ".join(f"{cells.get(lv, float('nan')):.2f}" for lv in levels) + " |", file=sys.stderr)
+            print(
+                f"| {env} | " + " | ".join(f"{cells.get(lv, float('nan')):.2f}" for lv in levels) + " |",
+                file=sys.stderr,
+            )
     return 0
 
 

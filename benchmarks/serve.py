@@ -40,7 +40,11 @@ def build_items(env: str, tasks: int, seed: int) -> list[tuple[dict, str]]:
     for i in range(tasks):
         task = execgym.make_task({"env": env, "level": 1 + i % 6, "seed": seed + i})
         gold = task.gold_response()
-        pairs += [(task.spec, gold), (task.spec, "<answer>\n0\n</answer>"), (task.spec, gold.replace("<answer>", ""))]
+        pairs += [
+            (task.spec, gold),
+            (task.spec, "<answer>\n0\n</answer>"),
+            (task.spec, gold.replace("<answer>", "")),
+        ]
     return pairs
 
 
@@ -52,7 +56,9 @@ def batches_of(pairs: list, n_requests: int, batch: int) -> list[tuple[list, lis
     return out
 
 
-async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes) -> tuple[int, bytes]:
+async def _exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[int, bytes]:
     writer.write(request)
     head = await reader.readuntil(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])
@@ -63,8 +69,14 @@ async def _exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, 
 
 async def drive(port: int, bodies: list[bytes], concurrency: int) -> tuple[list, list, float]:
     """POST every body once over ``concurrency`` keep-alive connections; (answers, latencies, wall)."""
-    requests = [(f"POST /score_batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-                 f"Content-Length: {len(b)}\r\n\r\n").encode() + b for b in bodies]
+    requests = [
+        (
+            f"POST /score_batch HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(b)}\r\n\r\n"
+        ).encode()
+        + b
+        for b in bodies
+    ]
     answers: list[list] = [[] for _ in bodies]
     latencies: list[float] = [0.0] * len(bodies)
     next_index = iter(range(len(bodies)))
@@ -88,8 +100,24 @@ def start_server(threads: int) -> tuple[subprocess.Popen, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for key in ("EXECGYM_REWARD_URL", "EXECGYM_RAY_ADDRESS", "EXECGYM_SERVE_TOKEN"):
         env.pop(key, None)
-    proc = subprocess.Popen([sys.executable, "-m", "execgym", "serve", "--port", "0", "--threads", str(threads),
-                             "--max-pending", "1024"], stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "execgym",
+            "serve",
+            "--port",
+            "0",
+            "--threads",
+            str(threads),
+            "--max-pending",
+            "1024",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     for line in proc.stderr:
         m = re.search(r"listening on http://[\d.]+:(\d+)", line)
         if m:
@@ -110,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch", type=int, default=64, help="items per batch")
     ap.add_argument("--concurrency", type=int, default=4, help="concurrent clients")
     ap.add_argument("--threads", type=int, default=2, help="the service's scoring threads")
-    ap.add_argument("--rounds", type=int, default=3, help="alternating in-process/service rounds; the best counts")
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="alternating in-process/service rounds; the best counts"
+    )
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args(argv)
 
@@ -139,28 +169,52 @@ def main(argv: list[str] | None = None) -> int:
     local_s = min(local_runs)
     answers, latencies, service_s = min(service_runs, key=lambda run: run[2])
     once = all(len(a) == 1 for run in service_runs for a in run[0])
-    ok = once and all(a[0][0] == 200 and json.loads(a[0][1])["scores"] == w
-                      for run in service_runs for a, w in zip(run[0], want))
+    ok = once and all(
+        a[0][0] == 200 and json.loads(a[0][1])["scores"] == w
+        for run in service_runs
+        for a, w in zip(run[0], want)
+    )
     items = args.requests * args.batch
     share = local_s / service_s if service_s else 0.0
     p99 = pct(latencies, 0.99)
-    print(json.dumps({
-        "benchmark": "serve", "env": args.env, "requests": args.requests, "batch": args.batch,
-        "concurrency": args.concurrency, "service_threads": args.threads, "rounds": args.rounds,
-        "in_process_wall_s_per_round": [round(x, 3) for x in local_runs],
-        "service_wall_s_per_round": [round(run[2], 3) for run in service_runs], "task_build_s": round(build_s, 2),
-        "in_process": {"items_per_s": round(items / local_s, 1), "batches_per_s": round(args.requests / local_s, 1),
-                       "wall_s": round(local_s, 3)},
-        "service": {"items_per_s": round(items / service_s, 1), "batches_per_s": round(args.requests / service_s, 1),
-                    "wall_s": round(service_s, 3), "p50_ms": round(pct(latencies, 0.5) * 1e3, 2),
-                    "p99_ms": round(p99 * 1e3, 2), "mean_ms": round(statistics.mean(latencies) * 1e3, 2)},
-        "service_share_of_in_process": round(share, 3),
-        "every_request_answered_once_with_in_process_result": ok,
-        "server_exit_code": exit_code,
-        "targets": {"share_ge_0.8": share >= 0.8, "p99_lt_50ms": p99 < 0.050},
-        "machine": {"cpus": os.cpu_count(), "load_avg_start": [round(x, 2) for x in load_start],
-                    "load_avg_end": [round(x, 2) for x in os.getloadavg()]},
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "serve",
+                "env": args.env,
+                "requests": args.requests,
+                "batch": args.batch,
+                "concurrency": args.concurrency,
+                "service_threads": args.threads,
+                "rounds": args.rounds,
+                "in_process_wall_s_per_round": [round(x, 3) for x in local_runs],
+                "service_wall_s_per_round": [round(run[2], 3) for run in service_runs],
+                "task_build_s": round(build_s, 2),
+                "in_process": {
+                    "items_per_s": round(items / local_s, 1),
+                    "batches_per_s": round(args.requests / local_s, 1),
+                    "wall_s": round(local_s, 3),
+                },
+                "service": {
+                    "items_per_s": round(items / service_s, 1),
+                    "batches_per_s": round(args.requests / service_s, 1),
+                    "wall_s": round(service_s, 3),
+                    "p50_ms": round(pct(latencies, 0.5) * 1e3, 2),
+                    "p99_ms": round(p99 * 1e3, 2),
+                    "mean_ms": round(statistics.mean(latencies) * 1e3, 2),
+                },
+                "service_share_of_in_process": round(share, 3),
+                "every_request_answered_once_with_in_process_result": ok,
+                "server_exit_code": exit_code,
+                "targets": {"share_ge_0.8": share >= 0.8, "p99_lt_50ms": p99 < 0.050},
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "load_avg_start": [round(x, 2) for x in load_start],
+                    "load_avg_end": [round(x, 2) for x in os.getloadavg()],
+                },
+            }
+        )
+    )
     return 0 if ok else 1
 
 

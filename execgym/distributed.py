@@ -42,16 +42,29 @@ def _ray(address: str | None = None) -> Any:
     except ImportError:
         raise ImportError("execgym.distributed needs Ray: pip install 'execgym[ray]'") from None
     if not ray.is_initialized():
-        ray.init(address=None if address in (None, "", "local") else address, ignore_reinit_error=True,
-                 include_dashboard=False, log_to_driver=False, configure_logging=False)
+        ray.init(
+            address=None if address in (None, "", "local") else address,
+            ignore_reinit_error=True,
+            include_dashboard=False,
+            log_to_driver=False,
+            configure_logging=False,
+        )
     return ray
 
 
 def _actor_errors(ray: Any) -> tuple[type, ...]:
     from ray import exceptions as rex
 
-    names = ("RayActorError", "ActorDiedError", "ActorUnavailableError", "WorkerCrashedError",
-             "NodeDiedError", "ObjectLostError", "OwnerDiedError", "LocalRayletDiedError")
+    names = (
+        "RayActorError",
+        "ActorDiedError",
+        "ActorUnavailableError",
+        "WorkerCrashedError",
+        "NodeDiedError",
+        "ObjectLostError",
+        "OwnerDiedError",
+        "LocalRayletDiedError",
+    )
     return tuple(getattr(rex, n) for n in names if hasattr(rex, n))
 
 
@@ -82,8 +95,16 @@ class _ExecActor:
 class ActorPool:
     """``actors`` Ray actors (default: the cluster's CPUs / ``sandbox_workers``), each with its own sandbox."""
 
-    def __init__(self, actors: int | None = None, *, address: str | None = None, sandbox_workers: int = 1,
-                 chunk: int | None = None, chunk_timeout: float = 600.0, max_attempts: int = 3) -> None:
+    def __init__(
+        self,
+        actors: int | None = None,
+        *,
+        address: str | None = None,
+        sandbox_workers: int = 1,
+        chunk: int | None = None,
+        chunk_timeout: float = 600.0,
+        max_attempts: int = 3,
+    ) -> None:
         if actors is not None and actors < 1:
             raise ValueError(f"actors must be >= 1, got {actors}")
         if sandbox_workers < 1 or max_attempts < 1 or chunk_timeout <= 0:
@@ -103,8 +124,9 @@ class ActorPool:
         self.actors = [self._spawn() for _ in range(int(actors))]
 
     def _spawn(self) -> Any:
-        return self._remote.options(num_cpus=self.sandbox_workers, max_restarts=0,
-                                    max_concurrency=4).remote(self.sandbox_workers)
+        return self._remote.options(num_cpus=self.sandbox_workers, max_restarts=0, max_concurrency=4).remote(
+            self.sandbox_workers
+        )
 
     def pids(self, timeout: float = 120.0) -> list[int]:
         """The actors' process ids (tests kill them); ``GetTimeoutError`` if they cannot start in time."""
@@ -118,8 +140,11 @@ class ActorPool:
             raise ValueError(f"{len(specs)} specs but {len(responses)} responses")
         pairs = list(zip(specs, responses))
         chunks = self._chunks(pairs)
-        out = self._map("score_batch", [([s for s, _ in c], [r for _, r in c]) for c in chunks],
-                        lambda args, why: [error_score(f"distributed scoring failed: {why}")] * len(args[0]))
+        out = self._map(
+            "score_batch",
+            [([s for s, _ in c], [r for _, r in c]) for c in chunks],
+            lambda args, why: [error_score(f"distributed scoring failed: {why}")] * len(args[0]),
+        )
         return [s if isinstance(s, Score) else Score.from_dict(s) for part in out for s in part]
 
     def run_batch(self, requests: Iterable[Any]) -> list:
@@ -134,8 +159,12 @@ class ActorPool:
         chunks = self._chunks(reqs)
 
         def failed(args: tuple, why: str) -> list:
-            return [failure_result(r.mode, Outcome.SANDBOX_ERROR, "SandboxError", f"distributed run failed: {why}")
-                    for r in args[0]]
+            return [
+                failure_result(
+                    r.mode, Outcome.SANDBOX_ERROR, "SandboxError", f"distributed run failed: {why}"
+                )
+                for r in args[0]
+            ]
 
         return [r for part in self._map("run_batch", [(c,) for c in chunks], failed) for r in part]
 
@@ -150,7 +179,7 @@ class ActorPool:
     # -- internals ------------------------------------------------------------------------------
     def _chunks(self, items: list) -> list[list]:
         size = self.chunk or max(8, -(-len(items) // (2 * len(self.actors))))
-        return [items[i:i + size] for i in range(0, len(items), size)]
+        return [items[i : i + size] for i in range(0, len(items), size)]
 
     def _replace(self, handle: Any) -> None:
         with self._lock:
@@ -212,8 +241,9 @@ def pool(*, address: str | None = None, actors: int | None = None) -> ActorPool:
         return found
 
 
-def score_batch(specs: Sequence[Any], responses: Sequence[Any], *, address: str | None = None,
-                actors: int | None = None) -> list:
+def score_batch(
+    specs: Sequence[Any], responses: Sequence[Any], *, address: str | None = None, actors: int | None = None
+) -> list:
     """``execgym.score_batch`` over the cluster: same scores, same order (see the module docstring)."""
     return pool(address=address, actors=actors).score_batch(specs, responses)
 
@@ -223,8 +253,15 @@ def run_batch(requests: Iterable[Any], *, address: str | None = None, actors: in
     return pool(address=address, actors=actors).run_batch(requests)
 
 
-def ordered_map(fn: Callable[[Any], Any], items: Sequence[Any], *, address: str | None = None,
-                window: int | None = None, max_retries: int = 3, timeout: float | None = 3600.0) -> Iterator[Any]:
+def ordered_map(
+    fn: Callable[[Any], Any],
+    items: Sequence[Any],
+    *,
+    address: str | None = None,
+    window: int | None = None,
+    max_retries: int = 3,
+    timeout: float | None = 3600.0,
+) -> Iterator[Any]:
     """Yield ``fn(item)`` for every item, computed as Ray tasks, in item order.
 
     At most ``window`` tasks are in flight (default: twice the cluster's CPUs). A task whose worker dies is
@@ -264,13 +301,20 @@ def _synth_part(job: tuple) -> tuple[list, Any]:
     return generate_many(level, seeds, config=config, stats=stats), stats
 
 
-def generate_many(level: int, seeds: Sequence[int], *, config: Any = None, stats: Any = None,
-                  progress: Callable[[int], None] | None = None, address: str | None = None,
-                  part: int = 16) -> list:
+def generate_many(
+    level: int,
+    seeds: Sequence[int],
+    *,
+    config: Any = None,
+    stats: Any = None,
+    progress: Callable[[int], None] | None = None,
+    address: str | None = None,
+    part: int = 16,
+) -> list:
     """``execgym.synth.api.generate_many`` as Ray tasks of ``part`` seeds: the same programs in the same order
     (a seed's program never depends on its batch); ``stats`` receives every part's counters."""
     programs: list = []
-    jobs = [(level, list(seeds[i:i + part]), config) for i in range(0, len(seeds), part)]
+    jobs = [(level, list(seeds[i : i + part]), config) for i in range(0, len(seeds), part)]
     for got, part_stats in ordered_map(_synth_part, jobs, address=address):
         programs.extend(got)
         if stats is not None:

@@ -107,8 +107,9 @@ class Service:
     async def _post(self, request: Request, route: str) -> Response:
         cfg = self.config
         if not self._authorized(request):
-            return self._refuse("unauthorized", 401, "missing or wrong bearer token",
-                                {"WWW-Authenticate": "Bearer"})
+            return self._refuse(
+                "unauthorized", 401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
+            )
         try:
             body = await self._body(request)
         except _BodyTooLarge:
@@ -116,12 +117,17 @@ class Service:
         except ClientDisconnect:
             return self._refuse("disconnected", 400, "the client left before sending the body")
         if self.pending >= cfg.max_pending or self.executor is None:
-            return self._refuse("queue_full", 503, f"{self.pending} requests pending; retry later",
-                                {"Retry-After": str(cfg.retry_after_s)})
+            return self._refuse(
+                "queue_full",
+                503,
+                f"{self.pending} requests pending; retry later",
+                {"Retry-After": str(cfg.retry_after_s)},
+            )
         self.pending += 1
         self.metrics.queue_depth.set(self.pending)
         future = asyncio.get_running_loop().run_in_executor(
-            self.executor, work.handle, route, body, cfg, self.metrics.count_outcomes)
+            self.executor, work.handle, route, body, cfg, self.metrics.count_outcomes
+        )
         future.add_done_callback(self._release)
         try:
             status, payload = await asyncio.wait_for(asyncio.shield(future), cfg.deadline_s)
@@ -134,14 +140,19 @@ class Service:
     async def health(self, request: Request) -> Response:
         from execgym import __version__
 
-        payload = {"status": "ok", "version": __version__, "pending": self.pending,
-                   "max_pending": self.config.max_pending}
+        payload = {
+            "status": "ok",
+            "version": __version__,
+            "pending": self.pending,
+            "max_pending": self.config.max_pending,
+        }
         return Response(work.dumps(payload), 200, media_type=JSON)
 
     async def metrics_text(self, request: Request) -> Response:
         if not self._authorized(request):
-            return self._refuse("unauthorized", 401, "missing or wrong bearer token",
-                                {"WWW-Authenticate": "Bearer"})
+            return self._refuse(
+                "unauthorized", 401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}
+            )
         return Response(self.metrics.render(), 200, media_type=CONTENT_TYPE)
 
 
@@ -149,8 +160,10 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
     """The ASGI app of one service process (its ``state.service`` is the :class:`Service`)."""
     service = Service(config or ServeConfig())
     routes = [Route(path, service.post, methods=["POST"]) for path in work.ROUTES]
-    routes += [Route("/health", service.health, methods=["GET"]),
-               Route("/metrics", service.metrics_text, methods=["GET"])]
+    routes += [
+        Route("/health", service.health, methods=["GET"]),
+        Route("/metrics", service.metrics_text, methods=["GET"]),
+    ]
     app = Starlette(routes=routes, lifespan=service.lifespan)
     app.state.service = service
     return app

@@ -45,8 +45,16 @@ class ServiceError(Exception):
 class RemoteScorer:
     """See the module docstring."""
 
-    def __init__(self, urls: str | Sequence[str], *, token: str | None = None, timeout: float = 180.0,
-                 retries: int = 4, chunk: int = 1024, max_retry_after: float = 5.0) -> None:
+    def __init__(
+        self,
+        urls: str | Sequence[str],
+        *,
+        token: str | None = None,
+        timeout: float = 180.0,
+        retries: int = 4,
+        chunk: int = 1024,
+        max_retry_after: float = 5.0,
+    ) -> None:
         self.urls = parse_urls(urls) if isinstance(urls, str) else parse_urls(",".join(urls))
         self.token = token
         self.timeout = float(timeout)
@@ -61,7 +69,11 @@ class RemoteScorer:
             raise ValueError(f"{len(specs)} specs but {len(responses)} responses")
         out: list[Score] = []
         for start in range(0, len(specs), self.chunk):
-            out.extend(self._chunk(list(specs[start:start + self.chunk]), list(responses[start:start + self.chunk])))
+            out.extend(
+                self._chunk(
+                    list(specs[start : start + self.chunk]), list(responses[start : start + self.chunk])
+                )
+            )
         return out
 
     def _chunk(self, specs: list, responses: list) -> list[Score]:
@@ -74,7 +86,7 @@ class RemoteScorer:
             except (OSError, http.client.HTTPException) as exc:
                 why = f"{url}: {type(exc).__name__}: {exc}"
                 self._drop(url)
-                time.sleep(min(0.05 * 2 ** attempt, 1.0))
+                time.sleep(min(0.05 * 2**attempt, 1.0))
                 continue
             if status == 200:
                 try:

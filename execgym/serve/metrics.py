@@ -26,8 +26,10 @@ class _Restarts:
         self.read = read
 
     def collect(self) -> Iterable[CounterMetricFamily]:
-        family = CounterMetricFamily("execgym_serve_sandbox_worker_restarts",
-                                     "Sandbox workers replaced after they died, hung or broke the protocol")
+        family = CounterMetricFamily(
+            "execgym_serve_sandbox_worker_restarts",
+            "Sandbox workers replaced after they died, hung or broke the protocol",
+        )
         family.add_metric([], float(self.read()))
         yield family
 
@@ -38,14 +40,31 @@ class Metrics:
     def __init__(self, restarts: Callable[[], int]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.requests = Counter("execgym_serve_requests", "HTTP requests answered", ["route", "status"], registry=r)
-        self.latency = Histogram("execgym_serve_request_seconds", "Time from request start to answer",
-                                 ["route"], buckets=_BUCKETS, registry=r)
-        self.outcomes = Counter("execgym_serve_outcomes", "Scored responses by environment and outcome",
-                                ["env", "outcome"], registry=r)
-        self.rejected = Counter("execgym_serve_rejected", "Requests refused (queue_full, too_large, deadline, "
-                                "bad_request, unauthorized, disconnected)", ["reason"], registry=r)
-        self.queue_depth = Gauge("execgym_serve_queue_depth", "Requests admitted and not yet finished", registry=r)
+        self.requests = Counter(
+            "execgym_serve_requests", "HTTP requests answered", ["route", "status"], registry=r
+        )
+        self.latency = Histogram(
+            "execgym_serve_request_seconds",
+            "Time from request start to answer",
+            ["route"],
+            buckets=_BUCKETS,
+            registry=r,
+        )
+        self.outcomes = Counter(
+            "execgym_serve_outcomes",
+            "Scored responses by environment and outcome",
+            ["env", "outcome"],
+            registry=r,
+        )
+        self.rejected = Counter(
+            "execgym_serve_rejected",
+            "Requests refused (queue_full, too_large, deadline, bad_request, unauthorized, disconnected)",
+            ["reason"],
+            registry=r,
+        )
+        self.queue_depth = Gauge(
+            "execgym_serve_queue_depth", "Requests admitted and not yet finished", registry=r
+        )
         r.register(_Restarts(restarts))
 
     def count_outcomes(self, pairs: Iterable[tuple[object, str]]) -> None:

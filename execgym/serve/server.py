@@ -36,11 +36,20 @@ def serve(config: ServeConfig, *, log_level: str = "warning", announce: bool = T
 
     from execgym.serve.app import create_app
 
-    server = _server_class()(uvicorn.Config(
-        create_app(config), host=config.host, port=config.port, log_level=log_level, access_log=False,
-        timeout_graceful_shutdown=config.graceful_s, lifespan="on", server_header=False,
-        timeout_keep_alive=30, backlog=2048,
-    ))
+    server = _server_class()(
+        uvicorn.Config(
+            create_app(config),
+            host=config.host,
+            port=config.port,
+            log_level=log_level,
+            access_log=False,
+            timeout_graceful_shutdown=config.graceful_s,
+            lifespan="on",
+            server_header=False,
+            timeout_keep_alive=30,
+            backlog=2048,
+        )
+    )
     server.announce = announce
     # uvicorn re-raises the signal it caught once it has shut down; with no-op handlers underneath, that
     # re-raise is a no-op and a graceful stop exits 0.

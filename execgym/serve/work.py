@@ -108,7 +108,9 @@ def _list(obj: dict, key: str, config: ServeConfig, *, required: bool = True) ->
     if not isinstance(value, list):
         raise RequestError(400, "bad_request", f"{key!r} must be a list, not {type(value).__name__}")
     if len(value) > config.max_batch:
-        raise RequestError(413, "batch_too_large", f"{key!r} has {len(value)} items; the limit is {config.max_batch}")
+        raise RequestError(
+            413, "batch_too_large", f"{key!r} has {len(value)} items; the limit is {config.max_batch}"
+        )
     return value
 
 
@@ -166,7 +168,9 @@ def _task(obj: dict, config: ServeConfig, count: Callable) -> Any:
     spec = {k: obj[k] for k in ("env", "level", "seed", "options") if k in obj}
     unknown = sorted(set(obj) - {"env", "level", "seed", "options"})
     if unknown:
-        raise RequestError(400, "bad_request", f"unknown keys {unknown}; a task request has env, level, seed, options")
+        raise RequestError(
+            400, "bad_request", f"unknown keys {unknown}; a task request has env, level, seed, options"
+        )
     for key in ("env", "level", "seed"):
         if key not in spec:
             raise RequestError(400, "bad_request", f"missing key {key!r}")

@@ -36,7 +36,7 @@ def _slow_gold(task, iterations: int) -> str:
     entry = task.spec["problem"]["entry"]
     lines = task.gold_response().split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith(f"def {entry}("))
-    lines[at + 1:at + 1] = [f"    for _i in range({iterations}):", "        pass"]
+    lines[at + 1 : at + 1] = [f"    for _i in range({iterations}):", "        pass"]
     return "\n".join(lines)
 
 
@@ -52,12 +52,17 @@ def test_score_batch_matches_local_on_every_env(cluster):
 
 def test_run_batch_matches_local_in_order(cluster):
     requests = [RunRequest(f"def f(x):\n    return [x] * {i % 5}\n", f"f({i})") for i in range(30)]
-    requests += [RunRequest("def f():\n    while True: pass\n", "f()", timeout=0.5),
-                 RunRequest("def f(:\n", "f()"), RunRequest("import sys\n", "sys.exit(3)"),
-                 RunRequest("def g(n):\n    return n + 1\n", "g(1)", mode="trace")]
+    requests += [
+        RunRequest("def f():\n    while True: pass\n", "f()", timeout=0.5),
+        RunRequest("def f(:\n", "f()"),
+        RunRequest("import sys\n", "sys.exit(3)"),
+        RunRequest("def g(n):\n    return n + 1\n", "g(1)", mode="trace"),
+    ]
     local = execgym.run_batch(requests)
     got = distributed.run_batch(requests, actors=2)
-    assert [(r.outcome, r.return_value, r.stdout) for r in got] == [(r.outcome, r.return_value, r.stdout) for r in local]
+    assert [(r.outcome, r.return_value, r.stdout) for r in got] == [
+        (r.outcome, r.return_value, r.stdout) for r in local
+    ]
     assert [len(getattr(r, "steps", ())) for r in got] == [len(getattr(r, "steps", ())) for r in local]
     with pytest.raises(TypeError):
         distributed.run_batch(["not a request"], actors=2)
@@ -106,7 +111,9 @@ def _square(x: int) -> int:
 
 
 def test_ordered_map_keeps_order_and_reports_failures(cluster):
-    assert list(distributed.ordered_map(_square, [5, 1, 4, 2, 3, 0] * 3, window=3)) == [x * x for x in [5, 1, 4, 2, 3, 0] * 3]
+    assert list(distributed.ordered_map(_square, [5, 1, 4, 2, 3, 0] * 3, window=3)) == [
+        x * x for x in [5, 1, 4, 2, 3, 0] * 3
+    ]
     with pytest.raises(ValueError, match="thirteen"):
         list(distributed.ordered_map(_square, [1, 13, 2]))
 
@@ -123,7 +130,9 @@ def test_hooks_score_on_the_cluster_with_one_env_var(cluster, monkeypatch):
         local = trl_reward(None, texts, spec=labels)
         sent: list = []
         real = distributed.score_batch
-        monkeypatch.setattr(distributed, "score_batch", lambda s, r, **kw: sent.append(len(s)) or real(s, r, **kw))
+        monkeypatch.setattr(
+            distributed, "score_batch", lambda s, r, **kw: sent.append(len(s)) or real(s, r, **kw)
+        )
         monkeypatch.setenv("EXECGYM_RAY_ADDRESS", "local")
         assert trl_reward(None, texts, spec=labels) == local
         assert sent == [sum(isinstance(t, str) for t in texts)]  # non-text answers never leave the process

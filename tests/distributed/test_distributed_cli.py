@@ -27,7 +27,20 @@ def ray_jobs(monkeypatch):
 @pytest.mark.parametrize("fmt", ["jsonl", "openrlhf"])
 def test_dataset_ray_is_byte_identical(cluster, tmp_path, fmt, ray_jobs):
     distributed.shutdown()  # the cluster's two CPUs go to the generation tasks
-    args = ["dataset", "--env", "ExecIO-v0", "-n", "40", "--levels", "1-3", "--seed", "7", "--format", fmt, "--quiet"]
+    args = [
+        "dataset",
+        "--env",
+        "ExecIO-v0",
+        "-n",
+        "40",
+        "--levels",
+        "1-3",
+        "--seed",
+        "7",
+        "--format",
+        fmt,
+        "--quiet",
+    ]
     assert main([*args, "-o", str(tmp_path / "local.jsonl")]) == 0
     assert main([*args, "-o", str(tmp_path / "ray.jsonl"), "--ray"]) == 0
     local, remote = (tmp_path / "local.jsonl").read_bytes(), (tmp_path / "ray.jsonl").read_bytes()

@@ -60,8 +60,14 @@ def start_server(*args: str, env: dict | None = None, timeout: float = 60.0) -> 
     full_env.pop("EXECGYM_RAY_ADDRESS", None)
     full_env.pop("EXECGYM_SERVE_TOKEN", None)
     full_env.update(env or {})
-    proc = subprocess.Popen([sys.executable, "-m", "execgym", "serve", "--port", "0", *args],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=full_env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "execgym", "serve", "--port", "0", *args],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        env=full_env,
+        cwd=ROOT,
+    )
     lines: list[str] = []
     found: list[str] = []
     ready = threading.Event()
@@ -94,8 +100,10 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.02) -> bool:
 def slow_unittest_response(spec: dict, iterations: int) -> str:
     """A UnitTest answer whose every test loops ``iterations`` times (and fails)."""
     entry = spec["problem"]["entry"]
-    return (f"<answer>\n```python\ndef {entry}(*a):\n    n = 0\n    for i in range({iterations}):\n"
-            f"        n += 1\n    return n\n```\n</answer>")
+    return (
+        f"<answer>\n```python\ndef {entry}(*a):\n    n = 0\n    for i in range({iterations}):\n"
+        f"        n += 1\n    return n\n```\n</answer>"
+    )
 
 
 def wrong_answers(task) -> list:
@@ -119,5 +127,5 @@ def slow_gold_response(task, iterations: int) -> str:
     entry = task.spec["problem"]["entry"]
     lines = task.gold_response().split("\n")
     at = next(i for i, line in enumerate(lines) if line.startswith(f"def {entry}("))
-    lines[at + 1:at + 1] = [f"    for _i in range({iterations}):", "        pass"]
+    lines[at + 1 : at + 1] = [f"    for _i in range({iterations}):", "        pass"]
     return "\n".join(lines)

@@ -67,7 +67,10 @@ def test_bearer_token_from_the_environment():
     body = {"spec": {"env": "ExecIO-v0", "level": 1, "seed": 0}, "response": "x"}
     try:
         assert httpx.post(srv.url + "/score", json=body).status_code == 401
-        assert httpx.post(srv.url + "/score", json=body, headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert (
+            httpx.post(srv.url + "/score", json=body, headers={"Authorization": "Bearer wrong"}).status_code
+            == 401
+        )
         assert httpx.get(srv.url + "/metrics").status_code == 401
         ok = httpx.post(srv.url + "/score", json=body, headers={"Authorization": "Bearer s3cret"})
         assert ok.status_code == 200 and ok.json() == execgym.score(body["spec"], "x").to_dict()
@@ -102,7 +105,11 @@ def test_sandbox_worker_killed_mid_batch_is_still_answered():
             assert s["outcome"] in ("partial", "error") and "sandbox" in s["reason"], s
         assert sum(s == w for s, w in zip(scores, want)) >= 1
         metrics = httpx.get(srv.url + "/metrics").text
-        restarts = [line for line in metrics.splitlines() if line.startswith("execgym_serve_sandbox_worker_restarts_total")]
+        restarts = [
+            line
+            for line in metrics.splitlines()
+            if line.startswith("execgym_serve_sandbox_worker_restarts_total")
+        ]
         assert restarts and float(restarts[0].split()[-1]) >= 1
         # the pool recovered: a new batch is scored exactly as in-process
         again = httpx.post(srv.url + "/score_batch", json=_slow_body(2, 10), timeout=60).json()["scores"]
@@ -129,13 +136,20 @@ def test_sigterm_under_load_finishes_in_flight_requests_and_leaves_no_process():
     assert all(len(out) == 1 for out in outs), "every in-flight request is answered"
     for (got,) in outs:
         assert got.status_code == 200 and got.json()["scores"] == want
-    assert wait_for(lambda: not any(psutil.pid_exists(p) for p in family), 10), "a worker outlived the service"
+    assert wait_for(lambda: not any(psutil.pid_exists(p) for p in family), 10), (
+        "a worker outlived the service"
+    )
 
 
 def test_cli_rejects_bad_options_before_listening():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for args in (["--threads", "0"], ["--port", "70000"], ["--max-pending", "0"], ["--deadline", "0"]):
-        got = subprocess.run([sys.executable, "-m", "execgym", "serve", *args], capture_output=True, text=True,
-                             env=env, timeout=60)
+        got = subprocess.run(
+            [sys.executable, "-m", "execgym", "serve", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+        )
         assert got.returncode == 2, (args, got.stderr)
         assert got.stderr.count("\n") == 1 and got.stderr.startswith("execgym serve: error:"), got.stderr

@@ -24,7 +24,9 @@ def _in_process(items):
 
 def test_score_batch_matches_in_process_on_every_env(client, items):
     want = _in_process(items)
-    got = client.post("/score_batch", json={"specs": [s for s, _ in items], "responses": [r for _, r in items]})
+    got = client.post(
+        "/score_batch", json={"specs": [s for s, _ in items], "responses": [r for _, r in items]}
+    )
     assert got.status_code == 200, got.text
     assert got.json()["scores"] == want
     envs = {s["env"] for s, _ in items if isinstance(s, dict) and s.get("env") in ENVS}
@@ -60,16 +62,20 @@ def test_get_reward_is_reward_func_in_process(client, items):
     hooks._first_batch_passed.add("openrlhf")
     try:
         for lo in range(0, len(queries), 40):
-            q, p, lab = queries[lo:lo + 40], prompts[lo:lo + 40], labels[lo:lo + 40]
+            q, p, lab = queries[lo : lo + 40], prompts[lo : lo + 40], labels[lo : lo + 40]
             want = reward_func(q, p, lab)
             got = client.post("/get_reward", json={"query": q, "prompts": p, "labels": lab})
             assert got.status_code == 200, got.text
             assert got.json() == want
             assert all(isinstance(v, float) for v in got.json()["extra_logs"].values())
         # OpenRLHF's per-sample call (lists of one), a query that is not text, labels omitted
-        one = client.post("/get_reward", json={"query": [queries[0]], "prompts": [prompts[0]], "labels": [labels[0]]})
+        one = client.post(
+            "/get_reward", json={"query": [queries[0]], "prompts": [prompts[0]], "labels": [labels[0]]}
+        )
         assert one.json() == reward_func([queries[0]], [prompts[0]], [labels[0]])
-        odd = client.post("/get_reward", json={"query": [7, "x"], "prompts": ["", ""], "labels": [labels[0], None]})
+        odd = client.post(
+            "/get_reward", json={"query": [7, "x"], "prompts": ["", ""], "labels": [labels[0], None]}
+        )
         assert odd.status_code == 200 and odd.json() == reward_func([7, "x"], ["", ""], [labels[0], None])
     finally:
         hooks.reset_first_batch_checks()
@@ -81,25 +87,35 @@ def test_task_route_is_make_task(client):
         assert got.status_code == 200, got.text
         task = execgym.make_task({"env": env, "level": 2, "seed": 5})
         assert got.json() == {"spec": task.spec, "prompt": task.prompt, "max_reward": task.max_reward}
-    opts = client.post("/task", json={"env": "ExecIO-v0", "level": 1, "seed": 1, "options": {"whitebox": False}})
+    opts = client.post(
+        "/task", json={"env": "ExecIO-v0", "level": 1, "seed": 1, "options": {"whitebox": False}}
+    )
     assert opts.status_code == 200 and opts.json()["spec"]["options"]["whitebox"] is False
 
 
-@pytest.mark.parametrize(("route", "body", "kind", "words"), [
-    ("/score", b"{not json", "bad_json", "not JSON"),
-    ("/score", b"[1, 2]", "bad_request", "JSON object"),
-    ("/score", b'{"spec": {}}', "bad_request", "'response'"),
-    ("/score_batch", b'{"specs": [], "responses": {}}', "bad_request", "must be a list"),
-    ("/score_batch", b'{"specs": [1], "responses": []}', "bad_request", "1 specs but 0 responses"),
-    ("/get_reward", b'{"queries": ["x"]}', "bad_request", "'query'"),
-    ("/task", b'{"env": "ExecIO-v0", "level": 1}', "bad_request", "'seed'"),
-    ("/task", b'{"env": "ExecIOO-v0", "level": 1, "seed": 0}', "bad_task", "unknown environment"),
-    ("/task", b'{"env": "ExecIO-v0", "level": 1, "seed": 0, "options": {"whitebx": 1}}', "bad_task", "whitebx"),
-    ("/task", b'{"env": "ExecIO-v0", "level": 1, "seed": 0, "lvl": 2}', "bad_request", "unknown keys"),
-    ("/task", b'{"env": "ExecIO-v0", "level": 77, "seed": 0}', "bad_task", "level"),
-    ("/score", "\"\\ud800\"".encode(), "bad_request", "JSON object"),
-    ("/score", b"\xff\xfe garbage", "bad_json", "not JSON"),
-])
+@pytest.mark.parametrize(
+    ("route", "body", "kind", "words"),
+    [
+        ("/score", b"{not json", "bad_json", "not JSON"),
+        ("/score", b"[1, 2]", "bad_request", "JSON object"),
+        ("/score", b'{"spec": {}}', "bad_request", "'response'"),
+        ("/score_batch", b'{"specs": [], "responses": {}}', "bad_request", "must be a list"),
+        ("/score_batch", b'{"specs": [1], "responses": []}', "bad_request", "1 specs but 0 responses"),
+        ("/get_reward", b'{"queries": ["x"]}', "bad_request", "'query'"),
+        ("/task", b'{"env": "ExecIO-v0", "level": 1}', "bad_request", "'seed'"),
+        ("/task", b'{"env": "ExecIOO-v0", "level": 1, "seed": 0}', "bad_task", "unknown environment"),
+        (
+            "/task",
+            b'{"env": "ExecIO-v0", "level": 1, "seed": 0, "options": {"whitebx": 1}}',
+            "bad_task",
+            "whitebx",
+        ),
+        ("/task", b'{"env": "ExecIO-v0", "level": 1, "seed": 0, "lvl": 2}', "bad_request", "unknown keys"),
+        ("/task", b'{"env": "ExecIO-v0", "level": 77, "seed": 0}', "bad_task", "level"),
+        ("/score", '"\\ud800"'.encode(), "bad_request", "JSON object"),
+        ("/score", b"\xff\xfe garbage", "bad_json", "not JSON"),
+    ],
+)
 def test_malformed_requests_get_400_with_a_message(client, route, body, kind, words):
     got = client.post(route, content=body, headers={"Content-Type": "application/json"})
     assert got.status_code == 400, got.text
@@ -148,7 +164,9 @@ def test_concurrent_clients_each_get_their_own_answer(server, items):
 
     def call(chunk):
         with httpx.Client(base_url=server.url, timeout=120) as c:
-            return c.post("/score_batch", json={"specs": [s for s, _ in chunk], "responses": [r for _, r in chunk]})
+            return c.post(
+                "/score_batch", json={"specs": [s for s, _ in chunk], "responses": [r for _, r in chunk]}
+            )
 
     with ThreadPoolExecutor(12) as pool:
         results = list(pool.map(call, chunks * 2))
@@ -163,14 +181,19 @@ def test_client_that_disconnects_leaves_the_service_healthy(server, client, item
     host, port = urlsplit(server.url).hostname, urlsplit(server.url).port
     # 1) a body promised but never sent in full
     s = socket.create_connection((host, port))
-    s.sendall(b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{\"sp")
+    s.sendall(
+        b'POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"sp'
+    )
     s.close()
     # 2) a slow request whose client leaves before the answer
     task = execgym.make_task({"env": "UnitTest-v0", "level": 1, "seed": 4})
     body = json.dumps({"spec": task.spec, "response": slow_unittest_response(task.spec, 2_000_000)}).encode()
     s = socket.create_connection((host, port))
-    s.sendall(b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-              + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    s.sendall(
+        b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
     assert wait_for(lambda: client.get("/health").json()["pending"] >= 1, 30)
     s.close()
     assert wait_for(lambda: client.get("/health").json()["pending"] == 0, 60)
@@ -180,11 +203,18 @@ def test_client_that_disconnects_leaves_the_service_healthy(server, client, item
 
 
 def test_metrics_are_prometheus_text(client, items):
-    client.post("/score_batch", json={"specs": [s for s, _ in items[:30]], "responses": [r for _, r in items[:30]]})
+    client.post(
+        "/score_batch", json={"specs": [s for s, _ in items[:30]], "responses": [r for _, r in items[:30]]}
+    )
     text = client.get("/metrics").text
-    for name in ("execgym_serve_requests_total", "execgym_serve_request_seconds_bucket",
-                 "execgym_serve_outcomes_total", "execgym_serve_queue_depth",
-                 "execgym_serve_sandbox_worker_restarts_total", "execgym_serve_rejected_total"):
+    for name in (
+        "execgym_serve_requests_total",
+        "execgym_serve_request_seconds_bucket",
+        "execgym_serve_outcomes_total",
+        "execgym_serve_queue_depth",
+        "execgym_serve_sandbox_worker_restarts_total",
+        "execgym_serve_rejected_total",
+    ):
         assert name in text, name
     assert 'execgym_serve_requests_total{route="/score_batch",status="200"}' in text
     assert 'execgym_serve_outcomes_total{env="ExecNext-v0",outcome="correct"}' in text
@@ -206,7 +236,9 @@ def test_threads_never_block_the_event_loop(server, client):
     task = execgym.make_task({"env": "UnitTest-v0", "level": 1, "seed": 4})
     body = {"specs": [task.spec] * 4, "responses": [slow_unittest_response(task.spec, 1_500_000)] * 4}
     done = []
-    t = threading.Thread(target=lambda: done.append(httpx.post(server.url + "/score_batch", json=body, timeout=120)))
+    t = threading.Thread(
+        target=lambda: done.append(httpx.post(server.url + "/score_batch", json=body, timeout=120))
+    )
     t.start()
     assert wait_for(lambda: client.get("/health").json()["pending"] >= 1, 30)
     assert client.get("/health").status_code == 200

@@ -36,14 +36,18 @@ def test_hooks_score_through_the_service_with_one_env_var(server, items, monkeyp
     queries = [r for _, r in texts]
     hooks._first_batch_passed.update(hooks.LABEL_COLUMNS)
     try:
-        local = (reward_func(queries, [""] * len(queries), labels),
-                 [verl_compute_score("execgym", r, lab) for r, lab in zip(queries, labels)],
-                 trl_reward(None, queries, spec=labels))
+        local = (
+            reward_func(queries, [""] * len(queries), labels),
+            [verl_compute_score("execgym", r, lab) for r, lab in zip(queries, labels)],
+            trl_reward(None, queries, spec=labels),
+        )
         before = _served(server)
         monkeypatch.setenv("EXECGYM_REWARD_URL", server.url + "/get_reward")  # OpenRLHF-style URL is accepted
-        remote = (reward_func(queries, [""] * len(queries), labels),
-                  [verl_compute_score("execgym", r, lab) for r, lab in zip(queries, labels)],
-                  trl_reward(None, queries, spec=labels))
+        remote = (
+            reward_func(queries, [""] * len(queries), labels),
+            [verl_compute_score("execgym", r, lab) for r, lab in zip(queries, labels)],
+            trl_reward(None, queries, spec=labels),
+        )
         assert remote == local
         assert _served(server) - before == 1 + len(queries) + 1  # one batch, one per verl call, one batch
     finally:
@@ -59,7 +63,9 @@ def test_client_fails_over_to_the_next_replica(server, items):
 
 
 def test_no_replica_gives_typed_error_scores_not_an_exception():
-    got = RemoteScorer(_dead_url(), retries=1).score_batch([{"env": "ExecIO-v0", "level": 1, "seed": 0}], ["x"])
+    got = RemoteScorer(_dead_url(), retries=1).score_batch(
+        [{"env": "ExecIO-v0", "level": 1, "seed": 0}], ["x"]
+    )
     assert got[0].outcome == "error" and got[0].reason.startswith("reward service unavailable")
 
 
@@ -73,10 +79,14 @@ def test_importing_execgym_serve_and_distributed_loads_no_extra():
     import subprocess
     import sys
 
-    code = ("import sys, execgym, execgym.serve, execgym.distributed, execgym.serve.route\n"
-            "from execgym.training import hooks\n"
-            "heavy = [m for m in ('starlette', 'uvicorn', 'ray', 'prometheus_client', 'torch') if m in sys.modules]\n"
-            "assert not heavy, heavy\n")
+    code = (
+        "import sys, execgym, execgym.serve, execgym.distributed, execgym.serve.route\n"
+        "from execgym.training import hooks\n"
+        "heavy = [m for m in ('starlette', 'uvicorn', 'ray', 'prometheus_client', 'torch') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
-    got = subprocess.run([sys.executable, "-m", "execgym", "--help"], capture_output=True, text=True, timeout=120)
+    got = subprocess.run(
+        [sys.executable, "-m", "execgym", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert "serve" in got.stdout
