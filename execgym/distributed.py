@@ -93,7 +93,9 @@ class _ExecActor:
 
 
 class ActorPool:
-    """``actors`` Ray actors (default: the cluster's CPUs / ``sandbox_workers``), each with its own sandbox."""
+    """``actors`` Ray actors (default: the cluster's CPUs free now / ``sandbox_workers``), each with its own
+    sandbox pool and reserving ``sandbox_workers`` CPUs. On a cluster whose CPUs a trainer has reserved, pass
+    ``actors`` (an actor that cannot be placed counts as hung after ``chunk_timeout``)."""
 
     def __init__(
         self,
@@ -112,7 +114,7 @@ class ActorPool:
         self.ray = _ray(address)
         self.sandbox_workers = int(sandbox_workers)
         if actors is None:
-            cpus = int(self.ray.cluster_resources().get("CPU", 1))
+            cpus = int(self.ray.available_resources().get("CPU", 1))
             actors = max(1, cpus // self.sandbox_workers)
         self.chunk = chunk
         self.chunk_timeout = float(chunk_timeout)
