@@ -14,7 +14,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-SUBCOMMANDS: tuple[str, ...] = ("trace", "doctor", "synth", "corpus", "dataset", "eval", "distill", "train")
+SUBCOMMANDS: tuple[str, ...] = ("trace", "doctor", "synth", "corpus", "dataset", "eval", "distill", "train",
+                               "serve")
 
 
 class _ShowDefaults(argparse.HelpFormatter):

@@ -60,6 +60,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                         help="with a corpus source: drop corpus programs whose code matches a row of this "
                              "benchmark JSONL (CRUXEval, HumanEval, REval) as syntax trees; repeatable")
     parser.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    parser.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                        help="generate as Ray tasks (ADDRESS: a cluster, e.g. auto; none: join or start a local "
+                             "one); the file is byte-identical to a local run")
     parser.set_defaults(handler=run)
     return parser
 
@@ -87,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
         source, kept, _ = checked_source(source, args.exclude, wanted, quiet=args.quiet)
         levels = ",".join(str(x) for x in kept) if kept else levels
         env_kwargs["source"] = source
+    if args.ray is not None:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            raise UsageError("--ray needs Ray: pip install 'execgym[ray]'") from None
     bar = progress_bar(args.n, f"dataset {env}", unit="row", enabled=not args.quiet)
     done = 0
 
@@ -108,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
             env_kwargs=env_kwargs,
             chat=not args.text,
             progress=progress,
+            ray_address=args.ray,
         )
     except (TypeError, ValueError, RuntimeError, OSError) as exc:
         print(f"execgym dataset: error: {exc}", file=sys.stderr)

@@ -37,6 +37,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
     parser.add_argument("-o", "--output", default="-", help="output JSONL path ('-' = stdout)")
     parser.add_argument("--workers", type=int, default=None, help="sandbox workers (default: one per core)")
+    parser.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
+                        help="generate as Ray tasks (ADDRESS: a cluster, e.g. auto; none: join or start a local "
+                             "one); output byte-identical to a local run")
     parser.add_argument("--shard", default=None, help="i/N: write only the i-th of N contiguous slices")
     parser.add_argument("--chunk", type=int, default=16, help="programs per sandbox call")
     parser.add_argument("--generator", default="ops", choices=("ops", "patterns"),
@@ -289,6 +292,12 @@ def generate_main(args: argparse.Namespace) -> int:
         print(f"execgym synth: {exc}", file=sys.stderr)
         return 2
     args.n = 100 if args.n is None else args.n
+    if args.ray is not None:
+        try:
+            import ray  # noqa: F401
+        except ImportError:
+            print("execgym synth: --ray needs Ray: pip install 'execgym[ray]'", file=sys.stderr)
+            return 2
     model = None
     if args.difficulty_model:
         from execgym.models import ModelError, load_model
@@ -323,8 +332,16 @@ def generate_main(args: argparse.Namespace) -> int:
             position += len(block)
             stats = stats_by_level.setdefault(level, SynthStats())
             seeds = [item_seed(args.seed, level, index) for _, index in block]
-            programs = generate_many(level, seeds, config=config, stats=stats, progress=progress.update,
-                                     generator=args.generator)
+            if args.ray is not None:
+                if args.generator != "ops":
+                    raise UsageError("--ray generates with the default generator only (no --generator)")
+                from execgym import distributed
+
+                programs = distributed.generate_many(level, seeds, config=config, stats=stats,
+                                                     progress=progress.update, address=args.ray)
+            else:
+                programs = generate_many(level, seeds, config=config, stats=stats, progress=progress.update,
+                                         generator=args.generator)
             if args.difficulty_model:
                 programs = _difficulty(programs, args, model)
             for program in programs:

@@ -375,6 +375,7 @@ class Sandbox:
         self.worker_config = {"namespaces": namespaces, "tmp_size_mb": tmp_size_mb,
                               **seccomp_config(seccomp)}
         self.last_start_error: str | None = None
+        self.worker_failures = 0  # workers killed because they died, hung or broke the protocol (metrics)
         self._sets: dict[int, _WorkerSet] = {}
         self._lock = threading.Lock()
         self._executor = None
@@ -515,6 +516,7 @@ class Sandbox:
 
         def fail_worker(w: Worker, why: str) -> None:
             """The request being executed fails; those still queued behind it are re-queued."""
+            self.worker_failures += 1
             w.kill()
             if inflight[w]:
                 i, req, _ = inflight[w].popleft()
@@ -604,3 +606,18 @@ def _close_default() -> None:
     sb, _default = _default, None
     if sb is not None:
         sb.close()
+
+
+def set_default_sandbox(sandbox: Sandbox) -> Sandbox | None:
+    """Make ``sandbox`` the process-wide pool (e.g. a service sizing its workers); returns the old one,
+    which the caller closes."""
+    global _default
+    with _default_lock:
+        old, _default = _default, sandbox
+    atexit.register(_close_default)
+    return old
+
+
+def close_default_sandbox() -> None:
+    """Close the process-wide pool now (a later call to ``default_sandbox`` starts a fresh one)."""
+    _close_default()

@@ -93,6 +93,7 @@ def plan_rows(
 
 # -- building records (runs in worker processes too) -------------------------------------------------------------
 _WORKER_ENV: Any = None
+_JOB_KEY: tuple | None = None  # the (env, env_kwargs) _WORKER_ENV was built for by records_job
 
 
 def _init_worker(env: str, env_kwargs: dict[str, Any]) -> None:
@@ -157,14 +158,35 @@ def _records_chunk(plan: list[tuple[int, int, int]]) -> list[tuple[dict[str, Any
     return [_make_record(_WORKER_ENV, *item) for item in plan]
 
 
+def records_job(job: tuple[str, dict[str, Any], list[tuple[int, int, int]]]) -> list[tuple[dict[str, Any], int]]:
+    """``(env, env_kwargs, plan chunk) -> records``: one unit of work for a remote executor (Ray)."""
+    global _JOB_KEY
+    env, env_kwargs, plan = job
+    key = (env, json.dumps(env_kwargs, sort_keys=True, default=repr))
+    if _JOB_KEY != key:
+        _init_worker(env, env_kwargs)
+        _JOB_KEY = key
+    return _records_chunk(plan)
+
+
 def iter_records(
     env: str,
     plan: Sequence[tuple[int, int, int]],
     env_kwargs: dict[str, Any] | None = None,
     workers: int = 1,
+    ray_address: str | None = None,
 ) -> Iterator[tuple[dict[str, Any], int]]:
-    """Yield ``(record, replaced_attempts)`` in plan order, generated in ``workers`` processes."""
+    """Yield ``(record, replaced_attempts)`` in plan order, generated in ``workers`` processes, or as Ray
+    tasks when ``ray_address`` is given (``"local"``: join or start a cluster, see ``execgym.distributed``)."""
     env_kwargs = dict(env_kwargs or {})
+    if ray_address is not None and plan:
+        from execgym import distributed
+
+        size = max(1, min(_CHUNK, 16))
+        jobs = [(env, env_kwargs, list(plan[i : i + size])) for i in range(0, len(plan), size)]
+        for chunk in distributed.ordered_map(records_job, jobs, address=ray_address):
+            yield from chunk
+        return
     if workers <= 1 or len(plan) < 2:
         env_obj = _build_env(env, env_kwargs)
         for start in range(0, len(plan), _CHUNK):
@@ -261,6 +283,7 @@ def export_dataset(
     env_kwargs: dict[str, Any] | None = None,
     chat: bool = True,
     progress: Callable[[int, int], None] | None = None,
+    ray_address: str | None = None,
 ) -> ExportReport:
     """Write ``n`` task rows of ``env`` to ``path`` in ``format``; see the module docstring."""
     started = time.perf_counter()
@@ -295,7 +318,7 @@ def export_dataset(
     level_counts: Counter[int] = Counter()
 
     def rows() -> Iterator[dict[str, Any]]:
-        for record, replaced in iter_records(definition.name, plan, env_kwargs, workers):
+        for record, replaced in iter_records(definition.name, plan, env_kwargs, workers, ray_address):
             report.replaced_seeds += 1 if replaced else 0
             level_counts[record["level"]] += 1
             report.rows += 1

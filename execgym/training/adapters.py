@@ -13,13 +13,23 @@ after that, odd labels score 0 with a counted reason.
 * :func:`trl_reward(prompts, completions, **kwargs)` — a ``reward_funcs`` entry for TRL's
   ``GRPOTrainer``: dataset columns arrive as keyword lists; the spec column is ``spec`` (or
   ``label``/``task``). Completions may be strings or chat message lists. Returns ``list[float]``.
+
+Both verify where ``EXECGYM_REWARD_URL`` / ``EXECGYM_RAY_ADDRESS`` say (in this process when neither is set;
+see :mod:`execgym.serve.route`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from execgym.training.hooks import OUTCOMES, HookScore, check_first_batch, score_response, strip_end_markers
+from execgym.training.hooks import (
+    OUTCOMES,
+    HookScore,
+    check_first_batch,
+    score_response,
+    score_responses,
+    strip_end_markers,
+)
 
 SPEC_COLUMNS = ("spec", "label", "task")
 
@@ -79,11 +89,8 @@ def trl_scores(prompts: Any, completions: Any, **kwargs: Any) -> list[HookScore]
             break
     given = sorted(k for k in kwargs if k not in ("completion_ids", "trainer_state"))
     check_first_batch("trl", specs, column_given=found, columns=given)
-    out = []
-    for completion, spec in zip(items, specs):
-        text = completion_text(completion)
-        out.append(score_response(spec, strip_end_markers(text) if isinstance(text, str) else text))
-    return out
+    texts = [completion_text(c) for c in items]
+    return score_responses(specs, [strip_end_markers(t) if isinstance(t, str) else t for t in texts])
 
 
 def trl_reward(prompts: Any = None, completions: Any = None, **kwargs: Any) -> list[float]:

@@ -9,6 +9,8 @@ Contract:
 * :func:`parse_label(label)` turns a label (task-spec JSON text or dict) into a spec dict or a reason.
 * :func:`score_response(label, response)` returns a :class:`HookScore` and never raises: anything odd
   scores 0 with a reason from :data:`REASONS`.
+* :func:`score_responses(labels, responses)` is the same for many at once, verified in one batch where
+  ``EXECGYM_REWARD_URL`` / ``EXECGYM_RAY_ADDRESS`` say (see :mod:`execgym.serve.route`).
 * :func:`log_counts(hook_scores)` turns scores into a fixed-key dict of floats (fractions per outcome
   and per reason), the same keys on every call so trainers can stack them.
 * :func:`check_first_batch(trainer, labels)` raises :class:`LabelError` (logged at ERROR too) when any label of
@@ -201,28 +203,11 @@ def _finite(x: Any) -> float | None:
 
 def score_response(label: Any, response: Any) -> HookScore:
     """Score ``response`` against the task spec in ``label``; never raises."""
-    try:
-        return _score_response(label, response)
-    except Exception as exc:  # noqa: BLE001 - a hook must never raise
-        log.warning("execgym hook: scoring raised %s: %s", type(exc).__name__, exc)
-        return HookScore(0.0, 0.0, "error", "score_exception", f"{type(exc).__name__}: {exc}"[:300])
+    return score_responses([label], [response])[0]
 
 
-def _score_response(label: Any, response: Any) -> HookScore:
-    spec, reason, detail = parse_label(label)
-    if spec is None:
-        return HookScore(0.0, 0.0, "error", reason, detail)
-    if not isinstance(response, str):
-        return HookScore(
-            0.0, 0.0, "format_error", "response_not_text", f"response is {type(response).__name__}"
-        )
-    import execgym
-
-    try:
-        result = execgym.score(spec, response)
-    except Exception as exc:  # noqa: BLE001 - contract says it never raises; guard anyway
-        log.warning("execgym.score raised %s: %s", type(exc).__name__, exc)
-        return HookScore(0.0, 0.0, "error", "score_exception", f"{type(exc).__name__}: {exc}"[:300])
+def hook_score(result: Any) -> HookScore:
+    """The :class:`HookScore` of a verifier ``Score`` (``reward_not_finite`` for a NaN/inf reward)."""
     reward = _finite(getattr(result, "reward", None))
     max_reward = _finite(getattr(result, "max_reward", 1.0)) or 1.0
     outcome = str(getattr(result, "outcome", "error"))
@@ -231,6 +216,41 @@ def _score_response(label: Any, response: Any) -> HookScore:
         return HookScore(0.0, 0.0, "error", "reward_not_finite", verdict)
     score = min(1.0, max(0.0, reward / max_reward)) if max_reward > 0 else 0.0
     return HookScore(reward, score, outcome, "ok", verdict)
+
+
+def score_responses(labels: Sequence[Any], responses: Sequence[Any], *, scorer: Any = None) -> list[HookScore]:
+    """``[score_response(l, r) for ...]`` in one batch; never raises.
+
+    ``scorer(specs, responses) -> list[Score]`` does the verifying (default: :func:`execgym.serve.route.batch_scorer`,
+    which is ``execgym.score_batch`` in this process unless ``EXECGYM_REWARD_URL`` or ``EXECGYM_RAY_ADDRESS``
+    names a reward service or a Ray cluster).
+    """
+    out: list[HookScore | None] = [None] * len(labels)
+    todo: list[tuple[int, dict, str]] = []
+    for i, (label, response) in enumerate(zip(labels, responses)):
+        spec, reason, detail = parse_label(label)
+        if spec is None:
+            out[i] = HookScore(0.0, 0.0, "error", reason, detail)
+        elif not isinstance(response, str):
+            out[i] = HookScore(0.0, 0.0, "format_error", "response_not_text", f"response is {type(response).__name__}")
+        else:
+            todo.append((i, spec, response))
+    if todo:
+        try:
+            if scorer is None:
+                from execgym.serve.route import batch_scorer
+
+                scorer = batch_scorer()
+            results = list(scorer([t[1] for t in todo], [t[2] for t in todo]))
+            if len(results) != len(todo):
+                raise RuntimeError(f"scorer returned {len(results)} scores for {len(todo)} responses")
+            for (i, _, _), result in zip(todo, results):
+                out[i] = hook_score(result)
+        except Exception as exc:  # noqa: BLE001 - a hook must never raise
+            log.warning("execgym hook: batch scoring raised %s: %s", type(exc).__name__, exc)
+            for i, _, _ in todo:
+                out[i] = HookScore(0.0, 0.0, "error", "score_exception", f"{type(exc).__name__}: {exc}"[:300])
+    return [s if s is not None else HookScore(0.0, 0.0, "error", "score_exception", "not scored") for s in out]
 
 
 def log_counts(scores: Iterable[HookScore], prefix: str = "execgym/") -> dict[str, float]:
@@ -247,6 +267,39 @@ def log_counts(scores: Iterable[HookScore], prefix: str = "execgym/") -> dict[st
         if reason != "ok":
             logs[f"{prefix}invalid_{reason}"] = sum(1 for s in items if s.reason == reason) / n
     return logs
+
+
+def openrlhf_rewards(queries: Any, prompts: Any, labels: Any, *, scorer: Any = None) -> dict:
+    """OpenRLHF's reward dict for ``(queries, prompts, labels)``: what ``reward_func`` returns and what the
+    reward service's ``POST /get_reward`` answers. Raises only :class:`LabelError` (first batch, see
+    :func:`check_first_batch`); ``scorer`` as in :func:`score_responses`."""
+    query_list = list(queries) if isinstance(queries, (list, tuple)) else [queries]
+    n = len(query_list)
+    prompt_list = as_list(prompts, n)
+    label_list = as_list(labels, n)
+    check_first_batch("openrlhf", label_list)
+    responses: list[Any] = []
+    cuts: list[str] = []
+    for query, prompt in zip(query_list, prompt_list):
+        if isinstance(query, str):
+            response, cut = extract_response(query, prompt)
+        else:
+            response, cut = None, "response_not_text"
+        responses.append(response)
+        cuts.append(cut)
+    scored = score_responses(label_list, responses, scorer=scorer)
+    results: list[HookScore] = []
+    for query, cut, s in zip(query_list, cuts, scored):
+        if not isinstance(query, str):
+            s = HookScore(0.0, 0.0, "format_error", "response_not_text", "query is not text")
+        elif s.reason == "ok" and cut != "ok":
+            s = HookScore(s.reward, s.score, s.outcome, cut, s.detail)
+        results.append(s)
+    return {
+        "rewards": [s.reward for s in results],
+        "scores": [s.score for s in results],
+        "extra_logs": log_counts(results),
+    }
 
 
 def as_list(value: Any, n: int) -> list[Any]:

@@ -16,6 +16,9 @@ It never raises for anything the model wrote: an odd response scores 0 and is co
 ``LabelError`` (logged at ERROR) naming the ``label`` column: the data or ``--data.label_key`` is wrong, and
 training on zeros would hide it. Later odd labels score 0 and are counted.
 
+Where the verifying runs: in this process, unless ``EXECGYM_REWARD_URL`` (comma-separated ``execgym serve``
+URLs) or ``EXECGYM_RAY_ADDRESS`` (a Ray cluster, see ``execgym.distributed``) is set; see docs/scaling.md.
+
 Pure duck typing: no torch or openrlhf import (OpenRLHF wraps the lists with ``torch.tensor``).
 """
 
@@ -27,14 +30,7 @@ from typing import Any
 def reward_func(queries: list[str], prompts: list[str], labels: list[Any], **kwargs: Any) -> dict:
     """Score each query's response against its label's task; see the module docstring."""
     try:
-        from execgym.training.hooks import (
-            HookScore,
-            as_list,
-            check_first_batch,
-            extract_response,
-            log_counts,
-            score_response,
-        )
+        from execgym.training.hooks import openrlhf_rewards
     except Exception as exc:  # noqa: BLE001 - execgym missing in the rollout actor's environment
         n = len(queries) if isinstance(queries, (list, tuple)) else 1
         import logging
@@ -45,24 +41,4 @@ def reward_func(queries: list[str], prompts: list[str], labels: list[Any], **kwa
             "scores": [0.0] * n,
             "extra_logs": {"execgym/invalid_import_error": 1.0},
         }
-
-    query_list = list(queries) if isinstance(queries, (list, tuple)) else [queries]
-    n = len(query_list)
-    prompt_list = as_list(prompts, n)
-    label_list = as_list(labels, n)
-    check_first_batch("openrlhf", label_list)
-    results: list[HookScore] = []
-    for query, prompt, label in zip(query_list, prompt_list, label_list):
-        if not isinstance(query, str):
-            results.append(HookScore(0.0, 0.0, "format_error", "response_not_text", "query is not text"))
-            continue
-        response, cut_reason = extract_response(query, prompt)
-        scored = score_response(label, response)
-        if scored.reason == "ok" and cut_reason != "ok":
-            scored = HookScore(scored.reward, scored.score, scored.outcome, cut_reason, scored.detail)
-        results.append(scored)
-    return {
-        "rewards": [s.reward for s in results],
-        "scores": [s.score for s in results],
-        "extra_logs": log_counts(results),
-    }
+    return openrlhf_rewards(queries, prompts, labels)

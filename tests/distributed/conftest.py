@@ -1,0 +1,24 @@
+"""One local Ray cluster (``ray.init(num_cpus=2)``) for the whole folder; the tests are marked slow."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    # Ray's workers import execgym from this checkout
+    os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield ray
+    from execgym import distributed
+
+    distributed.shutdown()
+    ray.shutdown()
