@@ -334,6 +334,8 @@ def generate_main(args: argparse.Namespace) -> int:
             seeds = [item_seed(args.seed, level, index) for _, index in block]
             if args.ray is not None:
                 if args.generator != "ops":
+                    from execgym.validation import UsageError
+
                     raise UsageError("--ray generates with the default generator only (no --generator)")
                 from execgym import distributed
 
