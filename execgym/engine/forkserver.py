@@ -241,11 +241,13 @@ class _Server:
                 return None
             max_entries = int(self.config.get("reset_max_entries") or RESET_MAX_ENTRIES)
             deadline = time.monotonic() + float(self.config.get("reset_time_limit_s") or RESET_TIME_LIMIT_S)
+            # on a shared /tmp, a work root moved elsewhere cannot be found again
             moved = _identity(self.work_root) != self.work_root_id
             places = [self.work_root]
             if self.layers.get("private_tmp"):  # no fresh tmpfs: every entry of /tmp goes
                 places = [os.path.join("/tmp", name) for name in os.listdir("/tmp")]
                 _reset_dir_attributes("/tmp", 0o1777)
+                moved = False
             for path in places:
                 problem = cleanup.remove_tree(path, max_entries=max_entries,
                                               time_limit_s=max(0.0, deadline - time.monotonic()))

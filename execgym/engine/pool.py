@@ -361,17 +361,16 @@ class _WorkerSet:
             w.close()
 
 
-_swept_in_pid = 0
+_swept: set[tuple[int, str]] = set()  # (pid, parent) already swept
 _sweep_lock = threading.Lock()
 
 
 def _sweep_stale_once(parent: str | None) -> None:
-    """Once per process: remove work roots left on the shared /tmp by owners that are gone."""
-    global _swept_in_pid
+    """Once per process and directory: remove work roots left there by owners that are gone."""
     with _sweep_lock:
-        if _swept_in_pid == os.getpid() or not parent:
+        if not parent or (os.getpid(), parent) in _swept:
             return
-        _swept_in_pid = os.getpid()
+        _swept.add((os.getpid(), parent))
     try:
         cleanup.sweep_stale_work_dirs(parent)
     except Exception:  # never in the way of starting a worker
@@ -435,7 +434,7 @@ class Sandbox:
                               # where a worker without a private /tmp puts its work root
                               "work_parent": tempfile.gettempdir(),
                               # a per-run reset must end well within the grace period
-                              "reset_time_limit_s": max(0.1, min(5.0, self.response_grace_s / 2))}
+                              "reset_time_limit_s": max(0.1, self.response_grace_s / 2)}
         self.last_start_error: str | None = None
         self._sets: dict[int, _WorkerSet] = {}
         self._lock = threading.Lock()
