@@ -12,6 +12,8 @@ Token usage is counted as whitespace-separated words (prompt: all message conten
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -131,3 +133,53 @@ def openai_server():
 def last_user(body: dict) -> str:
     users = [m["content"] for m in body.get("messages", []) if m.get("role") == "user"]
     return users[-1] if users else ""
+
+
+# -- the suite must leave no sandbox work root behind ---------------------------------------------
+
+def _work_roots() -> set[str]:
+    """``execgym-work-<pid>-<start>-*`` directories in the system temporary directory."""
+    from execgym.engine import cleanup
+
+    parent = tempfile.gettempdir()
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return set()
+    return {os.path.join(parent, n) for n in names if cleanup.work_dir_owner(n) is not None}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    session.config.stash[_WORK_ROOTS_AT_START] = _work_roots()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if it left a work root: new ones owned by this process or by a dead one
+    (a caller the suite started), once every pool has been closed."""
+    from execgym.engine import cleanup, pool
+
+    pool._close_default()
+    for worker in list(pool.LIVE_WORKERS):  # pools a test left open: closed as at exit
+        worker.close()
+    before = session.config.stash.get(_WORK_ROOTS_AT_START, set())
+    deadline = time.monotonic() + 10
+    while True:
+        left = []
+        for path in sorted(_work_roots() - before):
+            pid, ticks = cleanup.work_dir_owner(os.path.basename(path))
+            if pid == os.getpid() or not cleanup.owner_alive(pid, ticks):
+                left.append(path)
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"the test suite left {len(left)} sandbox work root(s) behind: {', '.join(left)}"
+        if reporter is not None:
+            reporter.write_line(message, red=True)
+        else:
+            print(message)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+_WORK_ROOTS_AT_START = pytest.StashKey[set]()

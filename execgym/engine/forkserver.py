@@ -27,6 +27,7 @@ the zygote). The server never parses the frame.
 from __future__ import annotations
 
 import _socket
+import ctypes
 import gc
 import json
 import marshal
@@ -34,11 +35,12 @@ import math
 import os
 import select
 import signal
+import stat
 import struct
 import sys
 import time
 
-from execgym.engine import isolation, seccomp
+from execgym.engine import cleanup, isolation, seccomp
 from execgym.engine.protocol import REQUEST_HEAD, encode_response, read_exact, write_all
 
 PREIMPORTED_MODULES: tuple[str, ...] = (
@@ -84,13 +86,13 @@ _WARM_UP_SOURCE = (
 class _Spare:
     """A pre-forked child waiting for its request, and the resources the server holds for it."""
 
-    def __init__(self, pid: int, req_w: int, workdir: str, out_fd: int, err_fd: int, res_fd: int) -> None:
-        self.pid, self.req_w, self.workdir = pid, req_w, workdir
+    def __init__(self, pid: int, req_w: int, out_fd: int, err_fd: int, res_fd: int) -> None:
+        self.pid, self.req_w = pid, req_w
         self.out_fd, self.err_fd, self.res_fd = out_fd, err_fd, res_fd
         self.reaped = False  # the zygote reported its exit status
 
     def release(self) -> None:
-        """Close the server's fds and remove the work dir (the process is already reaped)."""
+        """Close the server's fds (the process is already reaped)."""
         for fd in (self.req_w, self.out_fd, self.err_fd, self.res_fd):
             if fd >= 0:
                 try:
@@ -98,14 +100,15 @@ class _Spare:
                 except OSError:
                     pass
         self.req_w = self.out_fd = self.err_fd = self.res_fd = -1
-        try:
-            os.rmdir(self.workdir)  # the usual case: the run left nothing behind
-        except OSError:
-            _remove_tree(self.workdir)
 
 
 # zygote -> server messages (SOCK_SEQPACKET: one message per recv)
 _SPARE_MSG = struct.Struct("=i")       # pid of the new spare (+ its 4 fds as SCM_RIGHTS)
+WORK_DIR_NAME = "work"                 # every run's cwd: <work root>/work, the same path each run
+# per-run reset bounds when the work root must be removed entry by entry (no private /tmp)
+RESET_MAX_ENTRIES = 100_000
+RESET_TIME_LIMIT_S = 5.0
+_MNT_DETACH = 2
 _STATUS_MSG = struct.Struct("=iiqd")   # pid, wait status, ru_maxrss (KiB), user+system CPU s
 _SPARE_FDS = struct.Struct("=4i")      # req_w, stdout, stderr, result
 
@@ -126,6 +129,9 @@ class _Server:
         self.workdir_owner: int | None = None  # the children's uid when it differs from ours
         self.pid_ns_init = False
         self.work_root = ""
+        self.workdir = ""          # the run's cwd, recreated empty before every run
+        self.fresh_tmp = False     # each run gets a new tmpfs on /tmp (else: remove entry by entry)
+        self.work_root_id: tuple[int, int] | None = None
         self.counter = 0
         self.execute = None
         self.child_uid: int | None = None
@@ -190,16 +196,8 @@ class _Server:
                                   "mapping": "no user namespace: the caller's own ids"}
         layers["unprivileged_uid"] = self.child_uid is not None or layers["user_ns"]
         self._warm_up()
-        if layers["private_tmp"]:
-            self.work_root = "/tmp/execgym"
-            os.makedirs(self.work_root, mode=0o711, exist_ok=True)
-            if self.workdir_owner is not None:
-                os.chmod(self.work_root, 0o1777)  # children (another uid) may create temp files
-        else:
-            self.work_root = _make_private_dir(os.environ.get("TMPDIR") or "/tmp")
-            if self.child_uid is not None:
-                os.chmod(self.work_root, 0o1777)  # children (another uid) may create temp files
-        # temporary files and HOME of every run point into the (scrubbed) work root
+        self._setup_work_dirs()
+        # temporary files and HOME of every run point into the (reset) work root
         os.environ["TMPDIR"] = os.environ["HOME"] = self.work_root
         if "tempfile" in sys.modules:
             sys.modules["tempfile"].tempdir = self.work_root
@@ -235,6 +233,83 @@ class _Server:
             self.seccomp = seccomp.SeccompFilter(None, backend="builtin")
         except OSError as exc:
             layers["notes"].append(f"seccomp: {exc}")
+    def _setup_work_dirs(self) -> None:
+        """Where runs write. On the private /tmp: a new tmpfs before every run (the old one, with
+        all a run left in it, is detached and freed by the kernel), so every run sees the same
+        /tmp, work root and work dir, attributes included. Without one: a work root named after
+        its owner on the shared temporary directory, removed (bounded) and recreated between runs."""
+        layers = self.layers
+        if layers["private_tmp"]:
+            self.work_root = "/tmp/execgym"
+            if self.config.get("fresh_tmp", True):
+                try:
+                    _fresh_tmp(int(self.config.get("tmp_size_mb", 256)))
+                    self.fresh_tmp = True
+                except OSError as exc:
+                    layers["notes"].append(f"no fresh /tmp per run ({exc}): entries are removed instead")
+            self.workdir = os.path.join(self.work_root, WORK_DIR_NAME)
+            self._make_work_dirs(create_root=True)
+        else:
+            parent = str(self.config.get("work_parent") or "/tmp")
+            owner = str(self.config.get("work_owner") or cleanup.owner_token())
+            self.work_root = _make_private_dir(parent, owner)
+            self.workdir = os.path.join(self.work_root, WORK_DIR_NAME)
+            self._make_work_dirs(create_root=False)
+        layers["fresh_tmp_per_run"] = self.fresh_tmp
+
+    def _make_work_dirs(self, create_root: bool) -> None:
+        """Create (new, empty) the work root and the run's work dir in it; raises ``OSError``."""
+        if create_root:
+            os.mkdir(self.work_root, 0o700)
+        # children of another uid (no user namespace) may create temp files in the work root
+        os.chmod(self.work_root, 0o1777 if self.workdir_owner is not None else 0o711)
+        self.work_root_id = _identity(self.work_root)
+        os.mkdir(self.workdir, 0o700)
+        if self.workdir_owner is not None:
+            os.chown(self.workdir, self.workdir_owner, self.workdir_owner)
+
+    def _reset_work_dirs(self) -> str | None:
+        """Give the next run the file-system state the first run had; never raises.
+
+        Returns ``None``, or why the state could not be restored (the caller must then stop
+        using this worker): an entry that cannot be removed, more entries or more time than the
+        bounds allow, a work root the run moved or replaced.
+        """
+        try:
+            if self.fresh_tmp:
+                _fresh_tmp(int(self.config.get("tmp_size_mb", 256)))
+                self._make_work_dirs(create_root=True)
+                return None
+            max_entries = int(self.config.get("reset_max_entries") or RESET_MAX_ENTRIES)
+            deadline = time.monotonic() + float(self.config.get("reset_time_limit_s") or RESET_TIME_LIMIT_S)
+            # on a shared /tmp, a work root moved elsewhere cannot be found again
+            moved = _identity(self.work_root) != self.work_root_id
+            places = [self.work_root]
+            if self.layers.get("private_tmp"):  # no fresh tmpfs: every entry of /tmp goes
+                places = [os.path.join("/tmp", name) for name in os.listdir("/tmp")]
+                _reset_dir_attributes("/tmp", 0o1777)
+                moved = False
+            for path in places:
+                problem = cleanup.remove_tree(path, max_entries=max_entries,
+                                              time_limit_s=max(0.0, deadline - time.monotonic()))
+                if problem is not None:
+                    return problem
+            self._make_work_dirs(create_root=True)
+            if moved:
+                return "the run moved or replaced the work root"
+            return None
+        except Exception as exc:  # RecursionError, MemoryError, OSError: reported, never fatal
+            return f"could not reset the work directories: {type(exc).__name__}: {exc}"[:500]
+
+    def shut_down(self) -> None:
+        """At exit: stop the zygote, kill what is left and remove a work root on a shared /tmp."""
+        try:
+            self._stop_zygote()
+            self._sweep()
+        except Exception:
+            pass
+        if self.work_root and not self.layers.get("private_tmp"):
+            cleanup.remove_tree(self.work_root, max_entries=1_000_000, time_limit_s=30.0)
 
     def _warm_up(self) -> None:
         """Run execgym's own sample program through every mode once, in the server itself.
@@ -329,6 +404,7 @@ class _Server:
     # -- serving --------------------------------------------------------------------------
     def hello(self) -> None:
         header = {"hello": True, "layers": self.layers, "pid": os.getpid(),
+                  "host_work_root": None if self.layers.get("private_tmp") else self.work_root,
                   "python": f"{sys.version_info[0]}.{sys.version_info[1]}",
                   "rss_kb": _rss_kb() + _rss_kb(self.zygote_pid)}  # server + zygote
         write_all(self.resp_fd, encode_response(header))
@@ -354,13 +430,19 @@ class _Server:
                 except Exception as exc:  # a server-side failure is reported, never fatal
                     header, frame, stdout = {"server_error": f"{type(exc).__name__}: {exc}"[:500]}, b"", b""
                     self._discard(spare)
-                write_all(self.resp_fd, encode_response(header, frame, stdout))
-                # after answering, while the caller decodes (and the zygote forks the next
-                # child): remove this run's work dir and anything else it left on /tmp
+                # Before answering, so that a run that leaves the sandbox unusable is told so
+                # (the child and its processes are gone; the next spare waits with cwd /).
+                problem = self._reset_work_dirs()
+                if problem is not None:
+                    header["unusable"] = problem
+                try:
+                    write_all(self.resp_fd, encode_response(header, frame, stdout))
+                except OSError:  # the caller is gone
+                    return
                 spare.release()
-                if self.layers.get("private_tmp") or self.child_uid is not None:
-                    self._scrub_tmp(keep=_next_workdir_name(spare.workdir))
                 spare = None
+                if problem is not None:
+                    return  # the pool replaces this worker
         except _ZygoteGone:
             return
         finally:
@@ -412,34 +494,23 @@ class _Server:
         send, sendmsg, wait4 = sock.send, sock.sendmsg, os.wait4
         quiet = isolation.QuietCalls()  # kill / waitpid that return -1 instead of raising
         fork = isolation.raw_fork() or os.fork
-        memfd_create, pipe, close, setpgid, mkdir = os.memfd_create, os.pipe, os.close, os.setpgid, os.mkdir
+        memfd_create, pipe, close, setpgid = os.memfd_create, os.pipe, os.close, os.setpgid
         level, kind = _socket.SOL_SOCKET, _socket.SCM_RIGHTS
-        root, uid = os.fsencode(self.work_root), self.workdir_owner
-        counter = 0
-        while True:
-            counter += 1
-            workdir = b"%s/r%d" % (root, counter)
-            try:
-                mkdir(workdir, 0o700)
-            except FileExistsError:  # planted by an earlier run: nothing runs now, replace it
-                _remove_entry(workdir)
-                mkdir(workdir, 0o700)
-            if uid is not None:
-                os.chown(workdir, uid, uid)
+        while True:  # no file-system work here: the server resets the work dirs
             out_fd, err_fd, res_fd = memfd_create("stdout"), memfd_create("stderr"), memfd_create("result")
             req_r, req_w = pipe()
             pid = fork()
             if pid == 0:
                 close(req_w)
                 sock.close()
-                self._child(req_r, workdir, out_fd, err_fd, res_fd)
+                self._child(req_r, out_fd, err_fd, res_fd)
             close(req_r)
             try:
                 setpgid(pid, pid)
             except OSError:
                 pass
             try:
-                sendmsg([_SPARE_MSG.pack(pid) + workdir],
+                sendmsg([_SPARE_MSG.pack(pid)],
                         [(level, kind, _SPARE_FDS.pack(req_w, out_fd, err_fd, res_fd))])
             except OSError:  # the server is gone
                 _kill_group(pid)
@@ -474,12 +545,12 @@ class _Server:
             for (fd,) in struct.iter_unpack("=i", fds[: len(fds) // 4 * 4]):
                 os.close(fd)
             raise _ZygoteGone("zygote exited" if not msg else "zygote sent a malformed spare message")
-        if len(msg) <= _SPARE_MSG.size:
+        if len(msg) != _SPARE_MSG.size:
             for fd in (req_w, out_fd, err_fd, res_fd):
                 os.close(fd)
             raise _ZygoteGone("zygote sent a malformed spare message")
-        (pid,) = _SPARE_MSG.unpack_from(msg)
-        return _Spare(pid, req_w, os.fsdecode(msg[_SPARE_MSG.size:]), out_fd, err_fd, res_fd)
+        (pid,) = _SPARE_MSG.unpack(msg)
+        return _Spare(pid, req_w, out_fd, err_fd, res_fd)
 
     def _child_status(self, spare: _Spare) -> tuple[int, int, float]:
         """Wait for the zygote's report on ``spare``'s child: (wait status, ru_maxrss, CPU s).
@@ -581,22 +652,6 @@ class _Server:
             header["server_rss_kb"] = _rss_kb() + _rss_kb(self.zygote_pid)
         return header, frame, stdout
 
-    def _scrub_tmp(self, keep: str = "") -> None:
-        """Remove anything a run left elsewhere on the private /tmp (no state between runs);
-        ``keep``: the next child's work dir (the zygote creates it while this runs)."""
-        places = [(self.work_root, {keep})]
-        if self.layers.get("private_tmp"):
-            places.append(("/tmp", {"execgym"}))
-        for parent, keep in places:
-            try:
-                names = os.listdir(parent)
-            except OSError:
-                continue
-            for name in names:
-                if name in keep:
-                    continue
-                _remove_entry(os.path.join(parent, name))
-
     def _sweep(self) -> int:
         """Kill and reap every remaining descendant (orphans are re-parented to us)."""
         killed = 0
@@ -635,9 +690,9 @@ class _Server:
         return n
 
     # -- the child ------------------------------------------------------------------------
-    def _child(self, req_fd: int, workdir: str, out_fd: int, err_fd: int,
+    def _child(self, req_fd: int, out_fd: int, err_fd: int,
                res_fd: int) -> None:  # pragma: no cover - runs in the forked child
-        """Pre-forked: set up stdio and the work dir, wait for the request, confine, execute."""
+        """Pre-forked: set up stdio, wait for the request, enter the work dir, confine, execute."""
         frame: dict
         limits = dict(DEFAULT_SANDBOX_LIMITS)
         try:
@@ -653,7 +708,6 @@ class _Server:
             os.dup2(res_fd, 3)
             os.dup2(req_fd, 4)
             os.closerange(5, 1 << 16)
-            os.chdir(workdir)
             signal.pthread_sigmask(signal.SIG_SETMASK, ())  # the server's blocked set is not the program's
             if self.identity is not None:  # the children's own ids, no capability left
                 self.identity.apply()
@@ -671,6 +725,7 @@ class _Server:
             except (EOFError, OSError, ValueError):
                 os._exit(0)  # discarded spare (server shutting down)
             os.close(4)
+            os.chdir(self.workdir)  # recreated by the server after the previous run ended
             limits.update(payload.get("sandbox") or {})
             request = payload.get("request") or {}
             _reseed_random_if_used(request)
@@ -722,15 +777,6 @@ class _Server:
         except BaseException:
             code = 70
         os._exit(code)
-
-
-def _next_workdir_name(workdir: str) -> str:
-    """The name the zygote gives the work dir after ``workdir`` (``r<n>`` -> ``r<n+1>``)."""
-    name = os.path.basename(workdir)
-    try:
-        return f"r{int(name[1:]) + 1}"
-    except ValueError:
-        return ""
 
 
 def _apply_limits(limits: dict, pid: int = 0) -> None:
@@ -786,10 +832,11 @@ def _paths_to_keep() -> list[str]:
     return paths
 
 
-def _make_private_dir(parent: str) -> str:
-    """A fresh 0700 directory ``execgym-work-<random>`` under ``parent`` (no tempfile import)."""
+def _make_private_dir(parent: str, owner: str) -> str:
+    """A fresh 0700 directory ``execgym-work-<owner>-<random>`` under ``parent`` (``owner``:
+    ``cleanup.owner_token()`` of the pool's process, for ``cleanup.sweep_stale_work_dirs``)."""
     for _ in range(100):
-        path = os.path.join(parent, "execgym-work-" + os.urandom(6).hex())
+        path = os.path.join(parent, cleanup.WORK_DIR_PREFIX + owner + "-" + os.urandom(6).hex())
         try:
             os.mkdir(path, 0o700)
             return path
@@ -805,29 +852,33 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
-def _remove_tree(path: str) -> None:
-    import shutil
-
-    def fix(func, p, exc_info):  # the program may have made entries unreadable or unwritable
-        try:
-            os.chmod(os.path.dirname(p) or p, 0o700)
-            os.chmod(p, 0o700)
-            func(p)
-        except OSError:
-            pass
-
-    shutil.rmtree(path, onerror=fix)
+def _identity(path: str) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the directory at ``path`` (not following a link), else ``None``."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
 
 
-def _remove_entry(path: str | bytes) -> None:
-    """Remove a file, link or directory tree (never following a link)."""
-    if os.path.isdir(path) and not os.path.islink(path):
-        _remove_tree(path)
-    else:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
+def _fresh_tmp(size_mb: int) -> None:
+    """Detach the private /tmp (the kernel frees it with everything in it) and mount a new one.
+
+    Same mount as ``isolation.isolate_filesystem`` makes. Raises ``OSError``; a failed detach
+    mounts nothing (tmpfs must not pile up)."""
+    if isolation.libc().umount2(b"/tmp", _MNT_DETACH) == -1:
+        err = ctypes.get_errno()
+        raise OSError(err, f"umount /tmp: {os.strerror(err)}")
+    isolation.mount("tmpfs", "/tmp", "tmpfs", isolation.MS_NOSUID | isolation.MS_NODEV,
+                    f"size={int(size_mb)}m,mode=1777")
+
+
+def _reset_dir_attributes(path: str, mode: int) -> None:
+    """Give a directory that cannot be recreated its mode back and drop its user.* xattrs."""
+    os.chmod(path, mode)
+    for name in os.listxattr(path, follow_symlinks=False):
+        if name.startswith("user."):
+            os.removexattr(path, name, follow_symlinks=False)
 
 
 def _rss_kb(pid: int | str = "self") -> int:
@@ -847,11 +898,12 @@ def main() -> None:
     os.set_inheritable(devnull, True)
     config = json.loads(os.environ.pop("EXECGYM_FORKSERVER_CONFIG", "{}") or "{}")
     server = _Server(req_fd, resp_fd, devnull, config)
-    server.setup()
-    server.hello()
-    server.serve()
-    if not server.work_root.startswith("/tmp/execgym"):
-        _remove_tree(server.work_root)
+    try:
+        server.setup()
+        server.hello()
+        server.serve()
+    finally:  # also when the caller died (EOF, broken pipe) or setup failed
+        server.shut_down()
 
 
 if __name__ == "__main__":

@@ -6,9 +6,14 @@ Each worker is a fresh interpreter (``python -m execgym.engine.forkserver``) sta
 distinct ``hash_seed``. A worker runs one execution at a time (the fork-server forks one child
 per execution); batches keep every worker busy with up to two requests queued in its pipe.
 
-Health: a worker is replaced when its process dies, when it does not answer within the request
-timeout plus a grace period (it is killed; the executions in flight report ``sandbox_error``),
+Health: a worker is replaced when its process dies (the execution it was running is retried
+once on a fresh worker; a second death reports ``sandbox_error``), when it does not answer within
+the request timeout plus a grace period (it is killed; the execution reports ``sandbox_error``),
+when a run left its sandbox unusable (that run reports ``policy_violation``; see ``verdict``),
 after ``max_runs_per_worker`` executions, or when its RSS grew more than ``max_rss_growth_mb``.
+A worker without a private ``/tmp`` keeps its work root on the system temporary directory; it
+removes it when it exits, the pool removes it when it had to kill the worker, and the first
+worker a process starts sweeps away those of owners that are gone (``cleanup``).
 Nothing here raises for anything a program does; only caller programming errors (bad argument
 types or limits) raise ``TypeError``/``ValueError``.
 """
@@ -24,12 +29,14 @@ import os
 import select
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from execgym.engine import cleanup
 from execgym.engine.protocol import RESPONSE_HEAD, encode_request
 from execgym.engine.request import RunRequest
 from execgym.engine.results import ExecutionTrace, Outcome, RunResult, failure_result
@@ -104,8 +111,10 @@ class Worker:
         self.rss_kb = 0
         self.layers: dict = {}
         self.python = ""
+        self.host_work_root: str | None = None  # its work root on a shared /tmp, if any
         self._buf = bytearray()
         debug = os.environ.get("EXECGYM_SANDBOX_DEBUG") == "1"
+        config = dict(config, work_owner=cleanup.owner_token())  # names its work root after us
         self.proc = subprocess.Popen(
             [sys.executable, "-S", "-B", "-c", _BOOTSTRAP],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -150,6 +159,9 @@ class Worker:
             raise WorkerError("worker did not start with a hello frame")
         self.layers = header.get("layers") or {}
         self.python = header.get("python", "")
+        root = header.get("host_work_root")
+        if isinstance(root, str) and os.path.basename(root).startswith(cleanup.WORK_DIR_PREFIX):
+            self.host_work_root = root
         self.base_rss_kb = self.rss_kb = int(header.get("rss_kb") or 0)
 
     def send(self, data: bytes) -> None:
@@ -205,6 +217,8 @@ class Worker:
                 self.fill()
 
     def kill(self) -> None:
+        """Kill the worker (and, without a PID namespace, its zygote and child) and remove its
+        work root on a shared /tmp, if it has one, once they are gone."""
         self.dead = True
         LIVE_WORKERS.discard(self)
         for f in (self.proc.stdin, self.proc.stdout):
@@ -212,14 +226,44 @@ class Worker:
                 f.close()
             except OSError:
                 pass
+        inner = self._descendants() if self.host_work_root else []
         try:
             self.proc.kill()
         except OSError:
             pass
+        for p in inner:
+            try:
+                p.kill()
+            except Exception:
+                pass
         try:
             self.proc.wait(timeout=5)
         except subprocess.TimeoutExpired:  # pragma: no cover
             pass
+        if inner:
+            try:
+                import psutil
+
+                psutil.wait_procs(inner, timeout=5)
+            except Exception:
+                pass
+        self._remove_work_root()
+
+    def _descendants(self) -> list:
+        try:
+            import psutil
+
+            return psutil.Process(self.proc.pid).children(recursive=True)
+        except Exception:
+            return []
+
+    def _remove_work_root(self) -> None:
+        """Remove what a dead worker left on the shared /tmp, on a helper thread (bounded)."""
+        root, self.host_work_root = self.host_work_root, None
+        if root and os.path.lexists(root):
+            threading.Thread(target=cleanup.remove_tree, args=(root,), daemon=True,
+                             kwargs={"max_entries": 1_000_000, "time_limit_s": 60.0},
+                             name="execgym-work-cleanup").start()
 
     def close(self) -> None:
         """Ask the worker to exit (EOF on its request pipe), then make sure it did."""
@@ -237,6 +281,7 @@ class Worker:
             self.proc.stdout.close()
         except OSError:
             pass
+        self._remove_work_root()  # the worker removes it itself; this covers a failed removal
 
 
 class _WorkerSet:
@@ -271,6 +316,7 @@ class _WorkerSet:
         return taken
 
     def _start(self, n: int) -> list[Worker]:
+        _sweep_stale_once(self.sandbox.worker_config.get("work_parent"))
         fresh: list[Worker] = []
         ok: list[Worker] = []
         try:
@@ -313,6 +359,22 @@ class _WorkerSet:
             self.count -= len(idle)
         for w in idle:
             w.close()
+
+
+_swept: set[tuple[int, str]] = set()  # (pid, parent) already swept
+_sweep_lock = threading.Lock()
+
+
+def _sweep_stale_once(parent: str | None) -> None:
+    """Once per process and directory: remove work roots left there by owners that are gone."""
+    with _sweep_lock:
+        if not parent or (os.getpid(), parent) in _swept:
+            return
+        _swept.add((os.getpid(), parent))
+    try:
+        cleanup.sweep_stale_work_dirs(parent)
+    except Exception:  # never in the way of starting a worker
+        pass
 
 
 _warned_layers = False
@@ -373,7 +435,11 @@ class Sandbox:
         from execgym.engine.seccomp import worker_config as seccomp_config
 
         self.worker_config = {"namespaces": namespaces, "tmp_size_mb": tmp_size_mb,
-                              **seccomp_config(seccomp)}
+                              **seccomp_config(seccomp),
+                              # where a worker without a private /tmp puts its work root
+                              "work_parent": tempfile.gettempdir(),
+                              # a per-run reset must end well within the grace period
+                              "reset_time_limit_s": max(0.1, self.response_grace_s / 2)}
         self.last_start_error: str | None = None
         self.worker_failures = 0  # workers killed because they died, hung or broke the protocol (metrics)
         self._sets: dict[int, _WorkerSet] = {}
@@ -492,6 +558,7 @@ class Sandbox:
                    results: list[Result | None], want: int) -> None:
         pending = collections.deque(items)
         limit = max(self.workers, want)
+        retried: set[int] = set()  # requests whose worker died under them once already
         while pending:
             try:
                 workers = wset.checkout(min(want, len(pending)), limit)
@@ -501,31 +568,41 @@ class Sandbox:
                     results[i] = failure_result(req.mode, Outcome.SANDBOX_ERROR, "SandboxError", str(exc))
                 return
             try:
-                self._drive(workers, pending, results)
+                self._drive(workers, pending, results, retried)
             finally:
                 for w in workers:
                     wset.checkin(w)
 
-    def _drive(self, workers: list[Worker], pending: collections.deque, results: list[Result | None]
-               ) -> None:
+    def _drive(self, workers: list[Worker], pending: collections.deque, results: list[Result | None],
+               retried: set[int]) -> None:
         """Keep ``workers`` busy until ``pending`` is empty; a failed worker is dropped."""
         inflight: dict[Worker, collections.deque] = {w: collections.deque() for w in workers}
         started: dict[Worker, float] = {}
         active = list(workers)
         depth = PIPELINE_DEPTH if len(pending) > len(workers) else 1
 
-        def fail_worker(w: Worker, why: str) -> None:
-            """The request being executed fails; those still queued behind it are re-queued."""
-            self.worker_failures += 1
-            w.kill()
-            if inflight[w]:
-                i, req, _ = inflight[w].popleft()
-                results[i] = failure_result(req.mode, Outcome.SANDBOX_ERROR, "SandboxError",
-                                            f"sandbox worker failed: {why}")
+        def drop(w: Worker) -> None:
+            """Requests still queued in ``w``'s pipe (never started) go back to ``pending``."""
             pending.extendleft(reversed(inflight[w]))
             inflight[w].clear()
             started.pop(w, None)
             active.remove(w)
+
+        def fail_worker(w: Worker, why: str, hung: bool = False) -> None:
+            """The worker is killed. The request it was executing is retried once on a fresh
+            worker when the worker died (not when it hung: that would cost another timeout);
+            otherwise it fails. Those queued behind it are re-queued."""
+            self.worker_failures += 1
+            w.kill()
+            if inflight[w]:
+                i, req, _ = inflight[w][0]
+                if hung or i in retried:
+                    inflight[w].popleft()
+                    results[i] = failure_result(req.mode, Outcome.SANDBOX_ERROR, "SandboxError",
+                                                f"sandbox worker failed: {why}")
+                else:
+                    retried.add(i)
+            drop(w)
 
         def refill(w: Worker) -> None:
             while pending and len(inflight[w]) < depth:
@@ -540,13 +617,14 @@ class Sandbox:
                 started[w] = time.monotonic()
 
         try:
-            self._drive_loop(active, inflight, started, pending, results, refill, fail_worker)
+            self._drive_loop(active, inflight, started, pending, results, refill, fail_worker, drop)
         finally:  # interrupted (e.g. KeyboardInterrupt): a worker with requests in flight is unusable
             for w in active:
                 if inflight[w]:
                     w.kill()
 
-    def _drive_loop(self, active, inflight, started, pending, results, refill, fail_worker) -> None:
+    def _drive_loop(self, active, inflight, started, pending, results, refill, fail_worker, drop
+                    ) -> None:
         for w in list(active):
             refill(w)
         while any(inflight[w] for w in active):
@@ -559,6 +637,7 @@ class Sandbox:
             ready_fds = set(ready)
             for w in busy:
                 if w.rfd in ready_fds:
+                    unusable = False
                     try:
                         w.fill()
                         while inflight[w]:
@@ -569,14 +648,21 @@ class Sandbox:
                             w.runs += 1
                             results[i] = verdict(req, *got)
                             started[w] = time.monotonic()
+                            if got[0].get("unusable"):  # the worker exits after this answer
+                                unusable = True
+                                break
                     except WorkerError as exc:
                         fail_worker(w, str(exc))
+                        continue
+                    if unusable:
+                        w.close()
+                        drop(w)
                         continue
                     if not inflight[w]:
                         started.pop(w, None)
                     refill(w)
                 elif time.monotonic() >= deadlines[w]:
-                    fail_worker(w, "no answer within the timeout plus grace period; killed")
+                    fail_worker(w, "no answer within the timeout plus grace period; killed", hung=True)
             for w in list(active):  # re-queued requests go to idle workers
                 if not inflight[w] and pending:
                     refill(w)

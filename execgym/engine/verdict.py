@@ -1,8 +1,10 @@
 """Turn a fork-server response (how the child ended + its raw frame + stdout) into a result.
 
 Runs in the caller. Fail-closed: a missing, truncated or unparseable frame, a signal, an
-exceeded limit all become a non-``ok`` outcome; only a well-formed frame from a child that
-exited normally within every limit can be ``ok``. The frame is parsed with ``json.loads`` only.
+exceeded limit, a run after which the worker could not restore its work directories
+(``policy_violation``: the run is to blame, unlike ``sandbox_error``) all become a non-``ok``
+outcome; only a well-formed frame from a child that exited normally within every limit can be
+``ok``. The frame is parsed with ``json.loads`` only.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ def _verdict(req: RunRequest, header: dict, frame_bytes: bytes, stdout_bytes: by
     def fail(outcome: Outcome, etype: str, message: str) -> RunResult | ExecutionTrace:
         return failure_result(mode, outcome, etype, message, stdout=stdout, duration_s=duration)
 
+    if header.get("unusable"):  # the program's doing (the worker is replaced): a verdict on it
+        return fail(Outcome.POLICY_VIOLATION, "SandboxUnusable",
+                    f"the run left the sandbox unusable: {str(header['unusable'])[:300]}")
     if header.get("server_error"):
         return fail(Outcome.SANDBOX_ERROR, "SandboxError", f"fork-server error: {header['server_error']}")
     if stdout_over:
