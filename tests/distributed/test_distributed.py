@@ -70,9 +70,9 @@ def test_run_batch_matches_local_in_order(cluster):
 
 def test_actor_killed_mid_batch_is_retried_on_another(cluster):
     task = execgym.make_task({"env": "UnitTest-v0", "level": 1, "seed": 4})
-    specs = [task.spec] * 12
-    responses = [_slow_gold(task, 300_000)] * 12
-    want = [s.to_dict() for s in execgym.score_batch(specs[:1], responses[:1])] * 12
+    specs = [task.spec] * 24
+    responses = [_slow_gold(task, 1_000_000)] * 24
+    want = [s.to_dict() for s in execgym.score_batch(specs[:1], responses[:1])] * 24
     assert want[0]["outcome"] == "correct"
     distributed.shutdown()  # free the shared pool's CPUs: the cluster has two
     pool = distributed.ActorPool(2, chunk=2)
@@ -81,7 +81,8 @@ def test_actor_killed_mid_batch_is_retried_on_another(cluster):
         out: list = []
         t = threading.Thread(target=lambda: out.append(pool.score_batch(specs, responses)))
         t.start()
-        time.sleep(1.0)  # the batch is running on both actors
+        time.sleep(0.5)  # the batch is running on both actors
+        assert t.is_alive(), "the batch ended before the kill: make the work slower"
         os.kill(victim, signal.SIGKILL)
         t.join(300)
         assert not t.is_alive(), "the batch hung"
