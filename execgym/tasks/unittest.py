@@ -55,6 +55,11 @@ OPTIONS = {
     "n_hidden": Opt(8, int, min=1, max=50),
     "float_tolerance": Opt(0.0, float, min=0.0, max=1.0),
     "timeout": Opt(2.0, float, min=0.05, max=30.0),
+    # "pass_rate": fraction of tests passed; "prime": ExecVerify Stage II's APPS rules (execgym.tasks.prime)
+    "reward": Opt("pass_rate", str, choices=("pass_rate", "prime")),
+    # "trusted" lets competitive-programming solutions `import sys`; the sandbox process is then the only
+    # boundary (expected values never enter it in either policy)
+    "policy": Opt("restricted", str, choices=("restricted", "trusted")),
 }
 MAX_CODE_CHARS = 100_000
 CHECKS = ("eq", "close", "truthy", "falsy", "stdout")
@@ -267,6 +272,7 @@ class UnitTestTask(Task):
         self.tol = float(self.options.get("float_tolerance", 0.0) or 0.0)
         self.timeout = float(self.options.get("timeout", 2.0))
         self.max_turns = int(self.options.get("max_turns", 1))
+        self.policy = "trusted" if self.options.get("policy") == "trusted" else "restricted"
         self._prompt: str | None = None
 
     @property
@@ -305,7 +311,9 @@ class UnitTestTask(Task):
     def gold_response(self) -> str:
         solution = self.problem.get("solution")
         if not isinstance(solution, str) or not solution.strip():
-            raise ValueError("this task has no reference solution")
+            from execgym.tasks.problemsets import NoReferenceSolution
+
+            raise NoReferenceSolution(self.problem)
         return "The reference solution.\n<answer>\n```python\n" + solution.rstrip() + "\n```\n</answer>"
 
     # -- scoring ------------------------------------------------------------------------------
@@ -323,7 +331,8 @@ class UnitTestTask(Task):
         except (SyntaxError, ValueError, MemoryError, RecursionError) as exc:
             return None, make_score(0.0, 1.0, f"the code does not parse ({type(exc).__name__})", [])
         if not self.stdio and not any(
-            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == self.entry for n in tree.body
+            isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == self.entry
+            for n in tree.body
         ) and not any(
             isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == self.entry for t in n.targets)
             for n in tree.body
@@ -351,9 +360,9 @@ class UnitTestTask(Task):
             prelude = (f"_stdin_lines = iter({lines!r})\n"
                        "def input(prompt=''):\n"
                        "    return next(_stdin_lines)\n")
-            return RunRequest(source=prelude + code, call="None", mode="run", policy="restricted",
+            return RunRequest(source=prelude + code, call="None", mode="run", policy=self.policy,
                               timeout=self.timeout, stdin=test.get("stdin", ""))
-        return RunRequest(source=code, call=test["call"], mode="run", policy="restricted", timeout=self.timeout)
+        return RunRequest(source=code, call=test["call"], mode="run", policy=self.policy, timeout=self.timeout)
 
     def _prepare(self, response: str) -> Pending:
         code, early = self._code(response)
@@ -421,6 +430,13 @@ class UnitTestTask(Task):
         if passed == 0 and outcomes and all(o == "sandbox_error" for o in outcomes):
             return make_score(0.0, 1.0, reason + " (sandbox error)", details, outcome="error")
         failing = [d for d in details if not d["correct"]]
+        if self.options.get("reward") == "prime":
+            from execgym.tasks.prime import prime_score
+
+            reward, top, why = prime_score(details)
+            if failing:
+                why += f"; first failure: {failing[0]['reason']}"
+            return make_score(reward, top, why, details)
         if failing:
             reason += f"; first failure: {failing[0]['reason']}"
         return make_score(passed / n, 1.0, reason, details)
