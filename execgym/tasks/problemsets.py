@@ -415,6 +415,11 @@ def pytest_tests(tree: ast.Module, names: set[str]) -> tuple[list[dict], int]:
 
 def read_rows(path: str | os.PathLike) -> list[dict]:
     """Rows of a JSONL, JSON (list) or parquet file; parquet rows are filtered to ``ability == "code"``."""
+    return read_rows_counted(path)[0]
+
+
+def read_rows_counted(path: str | os.PathLike) -> tuple[list[dict], int]:
+    """(rows, rows filtered out while reading because they are not code problems)."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"tasks file not found: {p}")
@@ -423,9 +428,10 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
             import pyarrow.parquet as pq
         except ImportError:
             raise RuntimeError("reading .parquet needs pyarrow: pip install 'execgym[parquet]'") from None
-        schema = pq.read_schema(p)
-        filters = [("ability", "=", "code")] if "ability" in schema.names else None
-        return [dict(r) for r in pq.read_table(p, filters=filters).to_pylist()]
+        meta = pq.ParquetFile(p).metadata
+        filters = [("ability", "=", "code")] if "ability" in meta.schema.names else None
+        rows = [dict(r) for r in pq.read_table(p, filters=filters).to_pylist()]
+        return rows, meta.num_rows - len(rows)
     text = p.read_text(encoding="utf-8")
     if p.suffix.lower() == ".json" or text.lstrip().startswith("["):
         try:
@@ -434,7 +440,7 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
             raise ValueError(f"{p}: not JSON ({exc})") from None
         if not isinstance(data, list):
             raise ValueError(f"{p}: a .json tasks file holds a list of rows")  # noqa: TRY004 - a data error
-        return data
+        return data, 0
     rows = []
     for n, line in enumerate(text.splitlines()):
         if not line.strip():
@@ -443,4 +449,4 @@ def read_rows(path: str | os.PathLike) -> list[dict]:
             rows.append(json.loads(line))
         except ValueError as exc:
             raise ValueError(f"{p} line {n + 1}: not JSON ({exc})") from None
-    return rows
+    return rows, 0

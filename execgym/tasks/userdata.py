@@ -298,9 +298,13 @@ def user_specs(rows: Iterable[dict], options: dict | None = None, source: str = 
 
 def read_user_tasks(path: str | os.PathLike, options: dict | None = None, *, skip_bad: bool = False) -> UserTasks:
     """Read a tasks file (JSONL, JSON list or parquet); see the module docstring."""
-    from execgym.tasks.problemsets import read_rows
+    from execgym.tasks.problemsets import read_rows_counted
 
-    return read_specs(read_rows(path), options, os.fspath(path), skip_bad=skip_bad)
+    rows, not_code = read_rows_counted(path)
+    loaded = read_specs(rows, options, os.fspath(path), skip_bad=skip_bad)
+    if not_code:
+        loaded.skipped["not a code problem"] = loaded.skipped.get("not a code problem", 0) + not_code
+    return loaded
 
 
 def load_user_tasks(path: str | os.PathLike, options: dict | None = None) -> list[dict]:
