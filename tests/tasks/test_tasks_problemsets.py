@@ -205,3 +205,15 @@ def test_unusable_rows_raise_naming_the_row_or_are_counted_with_skip_bad(tmp_pat
         load_user_tasks(path)
     loaded = read_user_tasks(path, skip_bad=True)
     assert len(loaded.specs) == 1 and loaded.skipped == {"the tests need 'inputs' and 'outputs' lists": 1}
+
+
+def test_export_of_tasks_without_a_reference_solution_has_a_null_gold_response(tmp_path):
+    from execgym.gym.export import export_dataset, read_rows
+
+    src = write_jsonl(tmp_path / "eurus.jsonl", EURUS_ROWS)
+    out = tmp_path / "out.jsonl"
+    report = export_dataset("UnitTest-v0", n=2, path=out, env_kwargs={"tasks_path": str(src), "policy": "trusted"})
+    rows = list(read_rows(out))
+    assert report.rows == 2 and [r["gold_response"] for r in rows] == [None, None]
+    spec = json.loads(rows[0]["spec"])
+    assert score(spec, code(SUM_PROGRAM if spec["problem"]["entry"] == "main" else MAX_GAP)).reward == 1.0
