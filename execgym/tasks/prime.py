@@ -13,7 +13,8 @@ computed in the caller by ``UnitTestTask.judge``). The rules of the reference (v
 
 The fix: the reference never assigns its score at pass rate 0 and raises ``UnboundLocalError`` (verl's
 manager then scores 0.0, hiding the format bonus and any real error); here pass rate 0 scores the bonus,
-0.05, with the reason. Tests run once: rule 2 reads the first ten verdicts of the same runs (each test is
+0.05, with the reason (when every test timed out, or the sandbox failed, UnitTest-v0 scores 0 with outcome
+``timeout`` / ``error`` before these rules, as for ``pass_rate``). Tests run once: rule 2 reads the first ten verdicts of the same runs (each test is
 already a separate process here, so "one by one" gives the same verdicts).
 """
 

@@ -425,10 +425,13 @@ class UnitTestTask(Task):
         n = len(self.tests)
         reason = f"{passed} of {n} test(s) passed"
         outcomes = [d.get("outcome") for d in details]
+        top = 1.0
+        if self.options.get("reward") == "prime":
+            from execgym.tasks.prime import MAX_REWARD as top
         if passed == 0 and outcomes and all(o == "timeout" for o in outcomes):
-            return make_score(0.0, 1.0, reason + " (all timed out)", details, outcome="timeout")
+            return make_score(0.0, top, reason + " (all timed out)", details, outcome="timeout")
         if passed == 0 and outcomes and all(o == "sandbox_error" for o in outcomes):
-            return make_score(0.0, 1.0, reason + " (sandbox error)", details, outcome="error")
+            return make_score(0.0, top, reason + " (sandbox error)", details, outcome="error")
         failing = [d for d in details if not d["correct"]]
         if self.options.get("reward") == "prime":
             from execgym.tasks.prime import prime_score

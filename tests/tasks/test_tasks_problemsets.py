@@ -160,6 +160,10 @@ def test_prime_reward_follows_the_apps_rules_and_scores_zero_pass_without_crashi
     # no answer block: a format error, 0
     s = score(spec, "print(1)")
     assert s.reward == 0.0 and s.outcome == "format_error"
+    # every test spends the time limit: outcome timeout, 0, on the prime scale
+    spec = dict(spec, options=dict(spec["options"], timeout=0.3))
+    s = score(spec, code("while True:\n    pass"))
+    assert s.outcome == "timeout" and s.reward == 0.0 and s.max_reward == pytest.approx(1.05)
 
 
 def test_taco_class_solution_codecontests_kodcode_leetcode_gold_pass_and_wrong_fail(tmp_path):
