@@ -14,6 +14,7 @@ EvalPlus' relative tolerance 1e-7 (``atol`` > 0 adds an absolute tolerance for s
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from execgym.evaluation.benchmarks.codegen import INSTRUCTIONS, CodegenBenchmark, CodeProblem, read_records
@@ -82,7 +83,7 @@ def resolve_expected(canonical: str, entry: str, inputs: list[list], atol: float
                 continue
             value = res.return_value
             test = {"call": call, "expected": render_literal(value), "check": "eq"}
-            if atol > 0 and type(value) is float:
+            if atol > 0 and type(value) is float and math.isfinite(value):
                 test.update(check="close", tol=float(atol), abs_tol=True)
             tests.append(test)
         problem.tests = tests

@@ -46,8 +46,11 @@ def mbpp_problem(row: dict) -> CodeProblem:
 def mbpp_plus_problem(row: dict) -> CodeProblem:
     entry = row["entry_point"]
     canonical = row["canonical_solution"]
-    prompt = ("Write a Python function for this task.\n\n```python\n" + row["prompt"].strip() + "\n```\n\n"
-              + INSTRUCTIONS)
+    text = row["prompt"].strip()
+    if entry not in text:  # older EvalPlus files keep the example assertion apart (several tasks share a text)
+        example = next((ln.strip() for ln in str(row.get("assertion") or "").splitlines() if ln.strip()), "")
+        text += f"\n{example}" if example else f"\nThe function must be named `{entry}`."
+    prompt = "Write a Python function for this task.\n\n```python\n" + text + "\n```\n\n" + INSTRUCTIONS
     return CodeProblem(
         task_id=str(row["task_id"]), prompt=prompt, entry=entry, solution=canonical,
         float_tolerance=EVALPLUS_RTOL,
