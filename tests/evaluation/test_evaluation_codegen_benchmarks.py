@@ -229,6 +229,21 @@ def test_evalplus_expected_values_come_from_the_canonical_solution_in_the_sandbo
     assert not tuple_answer["correct"]  # compared type-strictly in the caller
 
 
+def test_evalplus_atol_applies_to_finite_floats_only(tmp_path):
+    row = {"task_id": "HumanEval/9", "entry_point": "inv", "atol": 1e-6,
+           "prompt": "def inv(x):\n    \"\"\"1/x, inf for 0.\"\"\"\n",
+           "canonical_solution": "    return float('inf') if x == 0 else 1 / x\n",
+           "base_input": [[0], [3]], "plus_input": [], "test": ""}
+    path = tmp_path / "he.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    problem = load_benchmark("humaneval-plus", [str(path)]).problems[0]
+    assert score_problem(problem, answer("def inv(x):\n    return float('inf') if x == 0 else 1 / x"))["correct"]
+    assert [t["check"] for t in problem.tests] == ["eq", "close"]
+    near = score_problem(problem, answer("def inv(x):\n    return float('inf') if x == 0 else 1 / x + 1e-9"))
+    assert near["correct"]
+    assert not score_problem(problem, answer("def inv(x):\n    return 1e308 if x == 0 else 1 / x"))["correct"]
+
+
 def test_lcb_private_tests_refuse_pickled_classes(tmp_path):
     from execgym.evaluation.benchmarks.lcb_codegen import decode_tests
 
