@@ -2,8 +2,10 @@
 
 Contract: ``load_user_tasks(path, options=None) -> list[dict]`` reads a JSONL, JSON-list or parquet file and returns
 full UnitTest-v0 specs (``seed`` = index among the kept rows, ``level`` = 0). Rows that are not code problems
-(Eurus-2 ``ability != "code"``) are skipped; ``read_user_tasks(path, options, skip_bad=True)`` also skips (and
-counts, by reason) code rows that cannot be used instead of raising. Accepted row formats: the published
+(Eurus-2 ``ability != "code"``) are skipped; rows of a published problem set that cannot be used (no test
+survives the conversion) are skipped too, with a warning that counts them; any other unusable row raises
+``ValueError`` naming it unless ``read_user_tasks(path, options, skip_bad=True)``, which skips and counts every
+unusable row (``UserTasks.skipped``: reason -> rows). Accepted row formats: the published
 problem sets of ``execgym.tasks.problemsets`` (Eurus-2-RL-Data, TACO/APPS, CodeContests, KodCode, LeetCode
 ``class Solution``), and:
 - native: ``{"prompt", "entry_point", "tests": [...]}`` where a test is an ``"assert f(...) == <literal>"`` string
@@ -26,6 +28,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -265,13 +268,14 @@ def _row_id(row: Any) -> str | None:
 def read_specs(rows: Iterable[dict], options: dict | None = None, source: str = "", *,
                skip_bad: bool = False) -> UserTasks:
     """UnitTest-v0 specs from rows; non-code rows are skipped, unusable rows raise unless ``skip_bad``."""
-    from execgym.tasks.problemsets import NotCodeRow
+    from execgym.tasks.problemsets import NotCodeRow, row_format
     from execgym.tasks.unittest import OPTIONS
 
     opts = _options.validate(ENV, OPTIONS, options)
     out: list[dict] = []
     skipped: Counter = Counter()
     formats: Counter = Counter()
+    bad = 0
     for i, row in enumerate(rows):
         try:
             problem = problem_from_row(row)
@@ -279,8 +283,9 @@ def read_specs(rows: Iterable[dict], options: dict | None = None, source: str = 
             skipped["not a code problem"] += 1
             continue
         except ValueError as exc:
-            if skip_bad:
+            if skip_bad or row_format(row) is not None:  # published sets hold a few rows no test survives
                 skipped[str(exc).split(":")[0][:120]] += 1
+                bad += 1
                 continue
             raise ValueError(f"{source or 'tasks'} row {i}: {exc}") from None
         rid = _row_id(row)
@@ -289,6 +294,9 @@ def read_specs(rows: Iterable[dict], options: dict | None = None, source: str = 
         formats[problem.get("format", "native")] += 1
         out.append({"env": ENV, "version": 1, "level": 0, "seed": len(out), "options": dict(opts),
                     "problem": problem})
+    if bad and not skip_bad:
+        warnings.warn(f"{source or 'tasks'}: {bad} problem-set row(s) left out, no usable test: {dict(skipped)}",
+                      stacklevel=3)
     return UserTasks(out, dict(skipped), dict(formats))
 
 

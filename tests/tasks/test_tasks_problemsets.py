@@ -202,13 +202,18 @@ def test_leetcode_keyword_input_output_cases_when_there_is_no_check_function(tmp
                                          "check": "eq"}]
 
 
-def test_unusable_rows_raise_naming_the_row_or_are_counted_with_skip_bad(tmp_path):
-    bad = eurus_row("Task", {"inputs": "nope"})
-    path = write_jsonl(tmp_path / "bad.jsonl", [EURUS_ROWS[0], bad])
-    with pytest.raises(ValueError, match="row 1: the tests need 'inputs' and 'outputs' lists"):
+def test_unusable_rows_raise_naming_the_row_or_are_counted(tmp_path):
+    bad_native = {"prompt": "Add.", "entry_point": "add", "tests": ["assert add(1) > 0"]}
+    path = write_jsonl(tmp_path / "bad.jsonl", [EURUS_ROWS[0], bad_native])
+    with pytest.raises(ValueError, match="row 1: no test could be converted"):
         load_user_tasks(path)
     loaded = read_user_tasks(path, skip_bad=True)
-    assert len(loaded.specs) == 1 and loaded.skipped == {"the tests need 'inputs' and 'outputs' lists": 1}
+    assert len(loaded.specs) == 1 and loaded.skipped == {"no test could be converted to a (call, expected literal) pair": 1}
+    # a published problem set's unusable row is left out with a warning that counts it
+    path = write_jsonl(tmp_path / "eurus-bad.jsonl", [EURUS_ROWS[0], eurus_row("Task", {"inputs": "nope"})])
+    with pytest.warns(UserWarning, match="1 problem-set row.s. left out"):
+        specs = load_user_tasks(path)
+    assert len(specs) == 1
 
 
 def test_export_of_tasks_without_a_reference_solution_has_a_null_gold_response(tmp_path):
