@@ -61,6 +61,12 @@ def test_dry_run_draws_stage_two_from_an_eurus_file_and_falls_back_when_absent(t
         program = SUM if task.stdio else "def square(x):\n    return x * x\n"
         s = score(spec, f"<answer>\n```python\n{program}```\n</answer>")
         assert s.reward == pytest.approx(1.05), s.reason
+    # OpenRLHF's reward hook scores these rows on the prime scale (rewards up to 1.05, scores in [0, 1])
+    from execgym.training.hookfiles.reward_func import reward_func
+
+    row = next(r for r in preview if "sum" in r["prompt"])
+    got = reward_func([row["prompt"] + f"<answer>\n```python\n{SUM}```\n</answer>"], [row["prompt"]], [row["label"]])
+    assert got["rewards"] == [pytest.approx(1.05)] and got["scores"] == [pytest.approx(1.0)]
     # the code-generation benchmarks after Stage II, each noted as skipped while its file is absent
     for name in ("humaneval-plus", "mbpp-plus", "lcb-codegen", "bigcodebench"):
         assert f"# eval-{name} (data file" in text and f"--benchmark {name}" in text
