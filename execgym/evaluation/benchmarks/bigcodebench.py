@@ -15,6 +15,7 @@ from execgym.evaluation.benchmarks.codegen import INSTRUCTIONS, CodegenBenchmark
 from execgym.evaluation.benchmarks.common import require_fields
 
 TIMEOUT_S = 60.0
+MEMORY_MB = 4096  # the problems import numpy, pandas, matplotlib, ... (RLIMIT_AS counts their mappings)
 RUNNER = '''
 
 def _execgym_bigcodebench():
@@ -36,6 +37,7 @@ def problem(row: dict) -> CodeProblem:
         solution=(row.get("code_prompt") or prompt) + row.get("canonical_solution", ""),
         prefix=row.get("code_prompt") or prompt,
         check_program=row["test"] + RUNNER, check_call="_execgym_bigcodebench()", timeout=TIMEOUT_S,
+        memory_mb=MEMORY_MB,
         meta={"libs": row.get("libs")},
     )
 

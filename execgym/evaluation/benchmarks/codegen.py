@@ -51,6 +51,7 @@ class CodeProblem:
     check_program: str | None = None  # official test code run together with the candidate
     check_call: str = "None"  # the call that runs the check; a returned [run, failed, ...] list is read
     timeout: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = 512  # address-space limit of the check program's process (numpy/pandas need more)
     float_tolerance: float = 0.0
     resolve: Callable[[CodeProblem], None] | None = None  # fills ``tests`` lazily (EvalPlus expected outputs)
     meta: dict = field(default_factory=dict)
@@ -110,11 +111,11 @@ def _spec(problem: CodeProblem, tests: list[dict]) -> dict:
     }
 
 
-def run_check(program: str, call: str, timeout: float) -> tuple[bool, str]:
+def run_check(program: str, call: str, timeout: float, memory_mb: int = 512) -> tuple[bool, str]:
     """Run an official check program in the sandbox (trusted policy); (passed, reason)."""
     from execgym.engine.api import run
 
-    result = run(program, call, timeout=timeout, policy="trusted")
+    result = run(program, call, timeout=timeout, policy="trusted", memory_mb=memory_mb)
     outcome = getattr(result.outcome, "value", result.outcome)
     if outcome != "ok":
         err = result.error
@@ -156,7 +157,8 @@ def score_problem(problem: CodeProblem, response: str) -> dict:
         if failing:
             details["first_failure"] = {k: failing[0].get(k) for k in ("question", "expected", "parsed", "reason")}
     if problem.check_program is not None and passed:
-        ok, why = run_check(code.rstrip("\n") + "\n\n" + problem.check_program, problem.check_call, problem.timeout)
+        ok, why = run_check(code.rstrip("\n") + "\n\n" + problem.check_program, problem.check_call, problem.timeout,
+                            problem.memory_mb)
         passed = passed and ok
         reasons.append(why)
         details["check"] = why
