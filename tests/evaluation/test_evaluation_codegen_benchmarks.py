@@ -244,6 +244,20 @@ def test_evalplus_atol_applies_to_finite_floats_only(tmp_path):
     assert not score_problem(problem, answer("def inv(x):\n    return 1e308 if x == 0 else 1 / x"))["correct"]
 
 
+def test_evalplus_falls_back_to_the_records_assertions_when_no_input_survives_json(tmp_path):
+    row = {"task_id": "Mbpp/106", "entry_point": "add_lists", "atol": 0,
+           "prompt": "\"\"\"\nAppend the list to the tuple.\nassert add_lists([5, 6], (9,)) == (9, 5, 6)\n\"\"\"\n",
+           "canonical_solution": "def add_lists(test_list, test_tup):\n    return test_tup + tuple(test_list)\n",
+           "base_input": [[[5, 6], [9]]], "plus_input": [[[1], [2, 3]]],  # JSON made the tuples lists
+           "assertion": "assert add_lists([5, 6], (9,)) == (9, 5, 6)\nassert add_lists([1], (2, 3)) == (2, 3, 1)\n"}
+    path = tmp_path / "mp.jsonl"
+    path.write_text(json.dumps(row) + "\n")
+    problem = load_benchmark("mbpp-plus", [str(path)]).problems[0]
+    assert score_problem(problem, answer(row["canonical_solution"]))["correct"]
+    assert problem.meta["inputs_dropped"] == 2 and problem.meta["fallback"] and len(problem.tests) == 2
+    assert not score_problem(problem, answer("def add_lists(a, b):\n    return b"))["correct"]
+
+
 def test_lcb_private_tests_refuse_pickled_classes(tmp_path):
     from execgym.evaluation.benchmarks.lcb_codegen import decode_tests
 

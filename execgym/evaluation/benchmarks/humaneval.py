@@ -57,8 +57,12 @@ def evalplus_inputs(row: dict) -> list[list]:
     return [i if isinstance(i, list) else [i] for i in inputs]
 
 
-def resolve_expected(canonical: str, entry: str, inputs: list[list], atol: float):
-    """A ``CodeProblem.resolve`` that runs the canonical solution on ``inputs`` in the sandbox (EvalPlus)."""
+def resolve_expected(canonical: str, entry: str, inputs: list[list], atol: float, fallback_asserts: str = ""):
+    """A ``CodeProblem.resolve`` that runs the canonical solution on ``inputs`` in the sandbox (EvalPlus).
+
+    When no input survives (EvalPlus converts some inputs per task, e.g. lists to tuples, which JSON does not
+    keep), the record's own assertions ``fallback_asserts`` are used instead: literal ones compared in the
+    caller, the whole set run as a check program when any is not literal (``meta["fallback"]``)."""
 
     def resolve(problem: CodeProblem) -> None:
         from execgym.engine import RunRequest, run_batch
@@ -88,6 +92,13 @@ def resolve_expected(canonical: str, entry: str, inputs: list[list], atol: float
             tests.append(test)
         problem.tests = tests
         problem.meta["inputs_dropped"] = dropped
+        if not tests and fallback_asserts.strip():
+            from execgym.tasks.userdata import tests_from_code
+
+            problem.tests, skipped = tests_from_code(fallback_asserts, {entry}, entry)
+            if skipped or not problem.tests:
+                problem.check_program = fallback_asserts
+            problem.meta["fallback"] = "the record's assertions"
 
     return resolve
 
@@ -99,7 +110,8 @@ def humaneval_plus_problem(row: dict) -> CodeProblem:
     return CodeProblem(
         task_id=str(row["task_id"]), prompt=prompt_text(row["prompt"]), entry=entry, solution=canonical,
         prefix=row["prompt"], float_tolerance=EVALPLUS_RTOL,
-        resolve=resolve_expected(canonical, entry, evalplus_inputs(row), atol),
+        resolve=resolve_expected(canonical, entry, evalplus_inputs(row), atol,
+                                 row["test"] + f"\n\ncheck({entry})\n" if row.get("test") else ""),
         meta={"inputs": len(evalplus_inputs(row))},
     )
 

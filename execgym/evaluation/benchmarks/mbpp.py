@@ -54,9 +54,18 @@ def mbpp_plus_problem(row: dict) -> CodeProblem:
     return CodeProblem(
         task_id=str(row["task_id"]), prompt=prompt, entry=entry, solution=canonical,
         float_tolerance=EVALPLUS_RTOL,
-        resolve=resolve_expected(canonical, entry, evalplus_inputs(row), float(row.get("atol") or 0.0)),
+        resolve=resolve_expected(canonical, entry, evalplus_inputs(row), float(row.get("atol") or 0.0),
+                                 _asserts(row)),
         meta={"inputs": len(evalplus_inputs(row))},
     )
+
+
+def _asserts(row: dict) -> str:
+    """The record's own assertions (``assertion`` text, else ``test_list``, else ``test``) with their imports."""
+    text = row.get("assertion") or "\n".join(t for t in row.get("test_list") or [] if isinstance(t, str)) \
+        or row.get("test") or ""
+    imports = "\n".join(row.get("test_imports") or [])
+    return (imports + "\n" + text) if imports and text else text
 
 
 def load(name: str, paths: list[str]) -> CodegenBenchmark:
