@@ -67,7 +67,7 @@ def resolve_expected(canonical: str, entry: str, inputs: list[list], atol: float
     def resolve(problem: CodeProblem) -> None:
         from execgym.engine import RunRequest, run_batch
         from execgym.engine.request import MAX_CALL_CHARS
-        from execgym.tasks.literals import is_plain, render_literal
+        from execgym.tasks.literals import is_plain, parse_trusted, render_literal
 
         calls = []
         for args in inputs:
@@ -86,7 +86,14 @@ def resolve_expected(canonical: str, entry: str, inputs: list[list], atol: float
                 dropped += 1
                 continue
             value = res.return_value
-            test = {"call": call, "expected": render_literal(value), "check": "eq"}
+            try:
+                expected = render_literal(value)
+            except (ValueError, RecursionError):
+                expected = None
+            if expected is None or not parse_trusted(expected).ok:  # e.g. beyond the literal parser's caps
+                dropped += 1
+                continue
+            test = {"call": call, "expected": expected, "check": "eq"}
             if atol > 0 and type(value) is float and math.isfinite(value):
                 test.update(check="close", tol=float(atol), abs_tol=True)
             tests.append(test)
