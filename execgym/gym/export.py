@@ -130,7 +130,7 @@ def _make_record(env_obj: Any, index: int, level: int, task_seed: int) -> tuple[
                 "seed": int(spec.get("seed", seed)),
                 "spec": json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
                 "prompt": task.prompt,
-                "gold_response": task.gold_response(),
+                "gold_response": _gold_or_none(task),
             }, attempt
         except SandboxUndecided:
             raise  # machine overload, not a property of the seed: re-deriving would make the dataset load-dependent
@@ -140,6 +140,16 @@ def _make_record(env_obj: Any, index: int, level: int, task_seed: int) -> tuple[
         f"{env_obj.env_name}: could not build task (level {level}, seed {task_seed}) in {MAX_ATTEMPTS} attempts: "
         f"{type(last_error).__name__}: {last_error}"
     ) from last_error
+
+
+def _gold_or_none(task: Any) -> str | None:
+    """The gold response, or None for a task whose source has no reference solution (e.g. Eurus-2 rows)."""
+    from execgym.tasks.problemsets import NoReferenceSolution
+
+    try:
+        return task.gold_response()
+    except NoReferenceSolution:
+        return None
 
 
 def _prefetch(env_obj: Any, plan: Sequence[tuple[int, int, int]]) -> None:

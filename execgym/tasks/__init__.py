@@ -1,7 +1,8 @@
 """Task families, question builders, answer parsing and verifiers (docs/tasks.md, docs/rewards.md).
 
 Public API: ``make_task(spec)``, ``score(spec, response)``, ``score_batch(specs, responses)``, the types
-``Task``, ``Episode``, ``Score``, and ``load_user_tasks(path, options=None)`` (UnitTest JSONL tasks).
+``Task``, ``Episode``, ``Score``, and ``load_user_tasks(path, options=None)`` (UnitTest tasks files: JSONL,
+JSON or parquet, incl. Eurus-2-RL-Data, TACO, CodeContests, KodCode, LeetCode rows).
 """
 
 from __future__ import annotations

@@ -68,6 +68,11 @@ OPTIONS = {
     "float_tolerance": Opt(0.0, float, min=0.0, max=1.0),
     "timeout": Opt(2.0, float, min=0.05, max=30.0),
     "source": Opt("synth", str),
+    # "pass_rate": fraction of tests passed; "prime": ExecVerify Stage II's APPS rules (execgym.tasks.prime)
+    "reward": Opt("pass_rate", str, choices=("pass_rate", "prime")),
+    # "trusted" lets competitive-programming solutions `import sys`; the sandbox process is then the only
+    # boundary (expected values never enter it in either policy)
+    "policy": Opt("restricted", str, choices=("restricted", "trusted")),
 }
 MAX_CODE_CHARS = 100_000
 CHECKS = ("eq", "close", "truthy", "falsy", "stdout")
@@ -381,6 +386,7 @@ class UnitTestTask(Task):
             self.tests = [self.all_tests[i] for i in final]
             # hidden feedback tests first: a failing one of them tells more than a visible example again
             self.feedback_tests = [self.all_tests[i] for i in feedback] + self.visible
+        self.policy = "trusted" if self.options.get("policy") == "trusted" else "restricted"
         self._prompt: str | None = None
 
     @property
@@ -423,7 +429,9 @@ class UnitTestTask(Task):
     def gold_response(self) -> str:
         solution = self.problem.get("solution")
         if not isinstance(solution, str) or not solution.strip():
-            raise ValueError("this task has no reference solution")
+            from execgym.tasks.problemsets import NoReferenceSolution
+
+            raise NoReferenceSolution(self.problem)
         return "The reference solution.\n<answer>\n```python\n" + solution.rstrip() + "\n```\n</answer>"
 
     # -- scoring ------------------------------------------------------------------------------
@@ -443,7 +451,7 @@ class UnitTestTask(Task):
         if (
             not self.stdio
             and not any(
-                isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == self.entry
+                isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == self.entry
                 for n in tree.body
             )
             and not any(
@@ -483,12 +491,12 @@ class UnitTestTask(Task):
                 source=prelude + code,
                 call="None",
                 mode="run",
-                policy="restricted",
+                policy=self.policy,
                 timeout=self.timeout,
                 stdin=test.get("stdin", ""),
             )
         return RunRequest(
-            source=code, call=test["call"], mode="run", policy="restricted", timeout=self.timeout
+            source=code, call=test["call"], mode="run", policy=self.policy, timeout=self.timeout
         )
 
     def _prepare(self, response: str) -> Pending:
@@ -555,11 +563,21 @@ class UnitTestTask(Task):
         n = len(self.tests)
         reason = f"{passed} of {n} test(s) passed"
         outcomes = [d.get("outcome") for d in details]
+        top = 1.0
+        if self.options.get("reward") == "prime":
+            from execgym.tasks.prime import MAX_REWARD as top
         if passed == 0 and outcomes and all(o == "timeout" for o in outcomes):
-            return make_score(0.0, 1.0, reason + " (all timed out)", details, outcome="timeout")
+            return make_score(0.0, top, reason + " (all timed out)", details, outcome="timeout")
         if passed == 0 and outcomes and all(o == "sandbox_error" for o in outcomes):
-            return make_score(0.0, 1.0, reason + " (sandbox error)", details, outcome="error")
+            return make_score(0.0, top, reason + " (sandbox error)", details, outcome="error")
         failing = [d for d in details if not d["correct"]]
+        if self.options.get("reward") == "prime":
+            from execgym.tasks.prime import prime_score
+
+            reward, top, why = prime_score(details)
+            if failing:
+                why += f"; first failure: {failing[0]['reason']}"
+            return make_score(reward, top, why, details)
         if failing:
             reason += f"; first failure: {failing[0]['reason']}"
         return make_score(passed / n, 1.0, reason, details)

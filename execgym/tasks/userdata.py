@@ -1,7 +1,13 @@
 """User UnitTest tasks from JSONL, in the common formats, turned into self-contained UnitTest-v0 specs.
 
-Contract: ``load_user_tasks(path, options=None) -> list[dict]`` reads one JSON object per line and returns full
-UnitTest-v0 specs (``seed`` = row index, ``level`` = 0). Accepted row formats:
+Contract: ``load_user_tasks(path, options=None) -> list[dict]`` reads a JSONL, JSON-list or parquet file and returns
+full UnitTest-v0 specs (``seed`` = index among the kept rows, ``level`` = 0). Rows that are not code problems
+(Eurus-2 ``ability != "code"``) are skipped; rows of a published problem set that cannot be used (no test
+survives the conversion) are skipped too, with a warning that counts them; any other unusable row raises
+``ValueError`` naming it unless ``read_user_tasks(path, options, skip_bad=True)``, which skips and counts every
+unusable row (``UserTasks.skipped``: reason -> rows). Accepted row formats: the published
+problem sets of ``execgym.tasks.problemsets`` (Eurus-2-RL-Data, TACO/APPS, CodeContests, KodCode, LeetCode
+``class Solution``), and:
 - native: ``{"prompt", "entry_point", "tests": [...]}`` where a test is an ``"assert f(...) == <literal>"`` string
   or ``{"call": "f(...)", "expected": "<literal text>"}``; optional ``"solution"``;
 - MBPP-style: ``{"text"|"prompt", "test_list": ["assert f(...) == ...", ...], "code"?}``;
@@ -22,7 +28,10 @@ from __future__ import annotations
 import ast
 import json
 import os
+import warnings
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from execgym import astparse
@@ -148,9 +157,15 @@ def _json_field(value: Any) -> Any:
 
 
 def problem_from_row(row: dict) -> dict:
-    """A UnitTest ``problem`` payload from one JSONL row in any accepted format (ValueError if unusable)."""
+    """A UnitTest ``problem`` payload from one JSONL row in any accepted format (ValueError if unusable;
+    ``problemsets.NotCodeRow``, a ValueError, for a row that is not a code problem)."""
     if not isinstance(row, dict):
         raise ValueError("a row must be a JSON object")  # noqa: TRY004 - malformed input is a ValueError by contract
+    from execgym.tasks.problemsets import problem_from_published
+
+    published = problem_from_published(row)
+    if published is not None:
+        return published
     statement = row.get("prompt") or row.get("question") or row.get("text") or row.get("statement") or ""
     if not isinstance(statement, str):
         raise ValueError("the prompt must be text")  # noqa: TRY004 - malformed input is a ValueError by contract
@@ -229,31 +244,77 @@ def problem_from_row(row: dict) -> dict:
     }
 
 
-def user_specs(rows: Iterable[dict], options: dict | None = None, source: str = "") -> list[dict]:
+@dataclass
+class UserTasks:
+    """The specs read from a tasks file and what was left out (``skipped``: reason -> rows)."""
+
+    specs: list[dict]
+    skipped: dict[str, int] = field(default_factory=dict)
+    formats: dict[str, int] = field(default_factory=dict)
+
+
+def _row_id(row: Any) -> str | None:
+    if not isinstance(row, dict):
+        return None
+    for key in ("task_id", "question_id", "id", "name"):
+        if row.get(key) is not None and isinstance(row.get(key), (str, int)):
+            return str(row[key])
+    extra = row.get("extra_info")
+    if isinstance(extra, dict) and extra.get("index") is not None:
+        return f"{extra.get('split', 'row')}-{extra['index']}"
+    return None
+
+
+def read_specs(rows: Iterable[dict], options: dict | None = None, source: str = "", *,
+               skip_bad: bool = False) -> UserTasks:
+    """UnitTest-v0 specs from rows; non-code rows are skipped, unusable rows raise unless ``skip_bad``."""
+    from execgym.tasks.problemsets import NotCodeRow, row_format
     from execgym.tasks.unittest import OPTIONS
 
     opts = _options.validate(ENV, OPTIONS, options)
-    out = []
+    out: list[dict] = []
+    skipped: Counter = Counter()
+    formats: Counter = Counter()
+    bad = 0
     for i, row in enumerate(rows):
         try:
             problem = problem_from_row(row)
+        except NotCodeRow:
+            skipped["not a code problem"] += 1
+            continue
         except ValueError as exc:
+            if skip_bad or row_format(row) is not None:  # published sets hold a few rows no test survives
+                skipped[str(exc).split(":")[0][:120]] += 1
+                bad += 1
+                continue
             raise ValueError(f"{source or 'tasks'} row {i}: {exc}") from None
-        if isinstance(row, dict) and row.get("task_id") is not None:
-            problem["task_id"] = str(row["task_id"])
-        out.append({"env": ENV, "version": 1, "level": 0, "seed": i, "options": dict(opts), "problem": problem})
-    return out
+        rid = _row_id(row)
+        if rid is not None:
+            problem["task_id"] = rid
+        formats[problem.get("format", "native")] += 1
+        out.append({"env": ENV, "version": 1, "level": 0, "seed": len(out), "options": dict(opts),
+                    "problem": problem})
+    if bad and not skip_bad:
+        warnings.warn(f"{source or 'tasks'}: {bad} problem-set row(s) left out, no usable test: {dict(skipped)}",
+                      stacklevel=3)
+    return UserTasks(out, dict(skipped), dict(formats))
+
+
+def user_specs(rows: Iterable[dict], options: dict | None = None, source: str = "") -> list[dict]:
+    return read_specs(rows, options, source).specs
+
+
+def read_user_tasks(path: str | os.PathLike, options: dict | None = None, *, skip_bad: bool = False) -> UserTasks:
+    """Read a tasks file (JSONL, JSON list or parquet); see the module docstring."""
+    from execgym.tasks.problemsets import read_rows_counted
+
+    rows, not_code = read_rows_counted(path)
+    loaded = read_specs(rows, options, os.fspath(path), skip_bad=skip_bad)
+    if not_code:
+        loaded.skipped["not a code problem"] = loaded.skipped.get("not a code problem", 0) + not_code
+    return loaded
 
 
 def load_user_tasks(path: str | os.PathLike, options: dict | None = None) -> list[dict]:
-    """Read a JSONL file of user tasks; see the module docstring."""
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except ValueError as exc:
-                raise ValueError(f"{path} line {n + 1}: not JSON ({exc})") from None
-    return user_specs(rows, options, os.fspath(path))
+    """Read a tasks file of user tasks; see the module docstring."""
+    return read_user_tasks(path, options).specs

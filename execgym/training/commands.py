@@ -17,6 +17,7 @@ import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from execgym.training.flags import MODULES, flag
 from execgym.training.schedule import Schedule, Stage
@@ -246,3 +247,22 @@ def eval_command(schedule: Schedule, model_path: str, out_dir: Path) -> Command:
         str(out_dir),
     ]
     return Command("eval", argv, {})
+
+
+def benchmark_eval_command(schedule: Schedule, bench: Any, model_path: str, out_dir: Path) -> Command:
+    """``execgym eval --benchmark`` on a checkpoint for one of the schedule's ``[[eval.benchmarks]]``."""
+    from execgym.training.schedule import data_path
+
+    ev = schedule.eval
+    backend = "vllm" if ev.backend == "vllm" else "hf"
+    argv = [PYTHON, "-m", "execgym", "eval", "--model", f"{backend}:{model_path}", "--benchmark", bench.name]
+    if bench.data:
+        argv += ["--data", str(data_path(bench.data))]
+    if bench.limit:
+        argv += ["--limit", str(bench.limit)]
+    if bench.samples > 1:
+        argv += ["--samples", str(bench.samples)]
+    if bench.k:
+        argv += ["--k", ",".join(str(k) for k in bench.k)]
+    argv += ["--max-tokens", str(ev.max_tokens), "--no-progress", "--no-plot", "-o", str(out_dir / bench.name)]
+    return Command(f"eval-{bench.name}", argv, {})

@@ -16,10 +16,16 @@ Contract:
   and returns a :class:`DataReport` with counts and every skip reason. With ``limit`` (a dry-run preview) it
   writes exactly the first ``limit`` rows the full build writes: the plan never depends on ``limit``.
 * :func:`stage_plan(schedule, stage)` is the task plan :func:`build_stage_data` draws the training rows from.
+* A UnitTest-v0 mix entry with ``tasks_path`` draws its rows from that file (``execgym.tasks.userdata``: Eurus-2
+  code rows, TACO, ...; the entry's options apply): the k-th row of the entry is file row ``(k + offset) % n``
+  with a hashed offset, k counting the entry's rows in the final (interleaved) order, so the first n rows are
+  n distinct problems. When the file is absent the entry falls
+  back to built-in tasks of its levels; :func:`tasks_source` says which, and the report's ``notes`` repeat it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -39,12 +45,47 @@ class PlannedTask:
     level: int
     seed: int
     options: dict
+    tasks_path: str = ""  # a tasks file: the spec is its row ``row`` (level/seed then unused)
+    row: int = -1
 
     def spec(self) -> dict:
+        if self.tasks_path:
+            return file_specs(self.tasks_path, self.options).specs[self.row]
         spec: dict[str, Any] = {"env": self.env, "level": self.level, "seed": self.seed}
         if self.options:
             spec["options"] = dict(self.options)
         return spec
+
+
+_FILE_SPECS: dict[tuple[str, str], Any] = {}
+
+
+def file_specs(path: str, options: dict) -> Any:
+    """The ``UserTasks`` of a tasks file under ``options`` (read once per process; unusable rows counted)."""
+    from execgym.tasks.userdata import read_user_tasks
+
+    key = (path, json.dumps(options, sort_keys=True))
+    if key not in _FILE_SPECS:
+        _FILE_SPECS[key] = read_user_tasks(path, options, skip_bad=True)
+    return _FILE_SPECS[key]
+
+
+def tasks_source(entry: Any) -> tuple[str, str]:
+    """(resolved tasks file or "", a sentence saying where the entry's rows come from)."""
+    from execgym.training.schedule import data_path
+
+    if not getattr(entry, "tasks_path", ""):
+        return "", f"built-in {entry.env} tasks, levels {list(entry.levels)}"
+    path = data_path(entry.tasks_path)
+    if not path.exists():
+        return "", (f"tasks file {entry.tasks_path} not found ({path}): using built-in {entry.env} tasks, levels "
+                    f"{list(entry.levels)}, instead")
+    loaded = file_specs(str(path), dict(entry.options))
+    skipped = f"; left out: {loaded.skipped}" if loaded.skipped else ""
+    if not loaded.specs:
+        return "", (f"tasks file {path} holds no usable task{skipped}: using built-in {entry.env} tasks, levels "
+                    f"{list(entry.levels)}, instead")
+    return str(path), f"tasks file {path}: {len(loaded.specs)} tasks, formats {loaded.formats}{skipped}"
 
 
 @dataclass
@@ -59,6 +100,7 @@ class DataReport:
     skipped: dict = field(default_factory=dict)
     eval_path: str = ""
     eval_rows: int = 0
+    notes: list = field(default_factory=list)  # where each mix entry's rows come from
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -83,7 +125,12 @@ def plan_tasks(
     mix = stage.data.mix
     counts = _apportion([m.weight for m in mix], total)
     planned: list[tuple[int, PlannedTask]] = []
+    file_rows: dict[int, tuple[int, int]] = {}
     for entry_index, (entry, n) in enumerate(zip(mix, counts)):
+        tasks_path, _ = tasks_source(entry) if n else ("", "")
+        rows = len(file_specs(tasks_path, dict(entry.options)).specs) if tasks_path else 0
+        offset = derive_seed("rows", schedule.name, schedule.seed, stage.data.seed, stage.name, namespace,
+                             entry_index) % max(rows, 1)
         for i in range(n):
             parts = (
                 schedule.name,
@@ -98,9 +145,22 @@ def plan_tasks(
             level = rng("level", *parts).choice(entry.levels)
             seed = derive_seed("task", *parts) % SEED_SPACE
             order = derive_seed("order", *parts)
-            planned.append((order, PlannedTask(entry.env, level, seed, dict(entry.options))))
+            if tasks_path:  # the row is assigned below, by position in the final order
+                task = PlannedTask(entry.env, 0, seed, dict(entry.options), tasks_path, -(entry_index + 1))
+                file_rows[entry_index] = (rows, offset)
+            else:
+                task = PlannedTask(entry.env, level, seed, dict(entry.options))
+            planned.append((order, task))
     planned.sort(key=lambda item: item[0])
-    return [task for _, task in planned]
+    out, seen = [], Counter()
+    for _, task in planned:
+        if task.tasks_path:
+            index = -task.row - 1
+            rows, offset = file_rows[index]
+            task = dataclasses.replace(task, row=(seen[index] + offset) % rows)
+            seen[index] += 1
+        out.append(task)
+    return out
 
 
 def _spec_json(task: Any) -> str:
@@ -117,7 +177,10 @@ def iter_rl_rows(planned: list[PlannedTask], skipped: Counter) -> Iterator[dict]
         except Exception as exc:  # noqa: BLE001 - counted, never silent
             skipped[f"make_task_failed: {type(exc).__name__}"] += 1
             continue
-        yield {"prompt": prompt, "label": _spec_json(task), "datasource": f"execgym/{p.env}"}
+        row = {"prompt": prompt, "label": _spec_json(task), "datasource": f"execgym/{p.env}"}
+        if p.tasks_path:
+            row["source"] = task.spec.get("problem", {}).get("format") or "file"
+        yield row
 
 
 def iter_sft_rows(planned: list[PlannedTask], skipped: Counter) -> Iterator[dict]:
@@ -265,6 +328,7 @@ def build_stage_data(
         if progress is not None:
             progress(1)
 
+    report.notes = [f"{m.env}: {tasks_source(m)[1]}" for m in stage.data.mix]
     planned = stage_plan(schedule, stage)
     if stage.kind == "sft":
         teacher_target, trace_target = sft_targets(stage)

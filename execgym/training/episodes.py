@@ -133,8 +133,13 @@ def fold_mode_for(spec: dict) -> str:
 
 
 def max_reward_for(spec: dict) -> float:
-    """The top reward of a spec: 2 on the paper's ``reward="execverify"`` scale, else 1."""
+    """The top reward of a spec: 2 on the paper's ``reward="execverify"`` scale, 1.05 for UnitTest-v0's
+    ``reward="prime"`` (pass rate + the 0.05 format bonus), else 1."""
     options = spec.get("options") if isinstance(spec.get("options"), dict) else {}
+    if options.get("reward") == "prime":
+        from execgym.tasks.prime import MAX_REWARD
+
+        return MAX_REWARD
     return 2.0 if options.get("reward") == "execverify" else 1.0
 
 

@@ -192,10 +192,13 @@ def _preview(out: TextIO, path: Path, rows: int) -> None:
 
 
 def _mix_summary(schedule: Schedule, stage: Stage) -> str:
+    from execgym.training.data import tasks_source
+
     parts = []
     for m in stage.data.mix:
         opts = f" {json.dumps(m.options, sort_keys=True)}" if m.options else ""
-        parts.append(f"{m.env} x{m.weight:g} levels {m.levels}{opts}")
+        source = f" [{tasks_source(m)[1]}]" if m.tasks_path else ""
+        parts.append(f"{m.env} x{m.weight:g} levels {m.levels}{opts}{source}")
     teacher = ""
     if stage.data.teacher:
         teacher = f"; teacher files {stage.data.teacher} ({stage.data.teacher_fraction:.0%})"
@@ -287,7 +290,9 @@ def _dry_run_stage(
 ) -> None:
     planned = stage_plan(schedule, stage)  # the real run's plan (SFT rows skip tasks whose rationale fails)
     out.write(
-        "   first planned tasks: " + ", ".join(f"{p.env}/L{p.level}/s{p.seed}" for p in planned[:4]) + "\n"
+        "   first planned tasks: "
+        + ", ".join(f"{p.env}/row{p.row}" if p.tasks_path else f"{p.env}/L{p.level}/s{p.seed}" for p in planned[:4])
+        + "\n"
     )
     if options.preview_rows > 0:
         preview_dir = paths.stage_dir / "preview"
@@ -303,6 +308,22 @@ def _dry_run_stage(
             + eval_command(schedule, str(paths.checkpoint), paths.stage_dir / "eval").shell()
             + "\n"
         )
+        for command, note in _benchmark_commands(schedule, stage, paths):
+            out.write(f"\n   # {command.name}" + (f" ({note})" if note else "") + f"\n{command.shell()}\n")
+
+
+def _benchmark_commands(schedule: Schedule, stage: Stage, paths: StagePaths) -> list[tuple[Command, str]]:
+    """The ``[[eval.benchmarks]]`` run after ``stage``, each with a note when its data file is missing."""
+    from execgym.training.commands import benchmark_eval_command
+    from execgym.training.schedule import benchmarks_after, data_path
+
+    out = []
+    for bench in benchmarks_after(schedule, stage):
+        note = ""
+        if bench.data and not data_path(bench.data).exists():
+            note = f"data file {bench.data} not found: skipped when the stage runs"
+        out.append((benchmark_eval_command(schedule, bench, str(paths.checkpoint), paths.stage_dir / "eval"), note))
+    return out
 
 
 def _real_stage(
@@ -372,6 +393,14 @@ def _real_stage(
             raise TrainError(
                 f"stage {stage.name}: evaluation exited {code}; see {paths.logs / 'eval.log'} (rerun with --resume)"
             )
+        for command, note in _benchmark_commands(schedule, stage, paths):
+            if note:
+                out.write(f"   {command.name}: {note}\n")
+                continue
+            log = paths.logs / f"{command.name}.log"
+            code = _run(command, log, paths.stage_dir, out)
+            if code != 0:
+                raise TrainError(f"stage {stage.name}: {command.name} exited {code}; see {log} (rerun with --resume)")
     state.mark(
         stage.name,
         "done",

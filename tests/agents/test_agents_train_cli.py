@@ -197,7 +197,8 @@ def test_dry_run_prints_every_command(tmp_path, capsys):
     assert code == 0
     assert out.count("openrlhf.cli.train_ppo_ray") == 2 and out.count("openrlhf.cli.train_sft") == 1
     assert "--actor.model_name_or_path" in out and "--pretrain" not in out and "--remote_rm_url" not in out
-    assert out.count("-m execgym eval") == 4  # baseline + 3 stages
+    assert out.count("-m execgym eval") == 8  # baseline + 3 stages + 4 code-generation benchmarks after Stage II
+    assert out.count("--benchmark ") == 4
     assert "30000 rows from ExecIO-v0" in out
     assert not (tmp_path / "state.json").exists()  # a dry run records no progress
 

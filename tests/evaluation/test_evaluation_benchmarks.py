@@ -154,6 +154,8 @@ def test_loaders_reject_wrong_files(tmp_path):
     with pytest.raises(ValueError, match="DREval_tasks"):
         load_benchmark("reval", str(bad))
     with pytest.raises(ValueError, match="unknown benchmark"):
+        load_benchmark("not-a-benchmark", str(bad))
+    with pytest.raises(ValueError, match="HumanEval record 0 lacks field"):
         load_benchmark("humaneval", str(bad))
     json_list = tmp_path / "crux.json"
     json_list.write_text(json.dumps(CRUX))
