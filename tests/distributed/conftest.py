@@ -1,4 +1,5 @@
-"""One local Ray cluster (``ray.init(num_cpus=2)``) for the whole folder; the tests are marked slow."""
+"""One local Ray cluster (``ray.init(num_cpus=2)``) per test module, shut down after it (later tests check
+that no process of theirs is left over); the tests are marked slow."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ ray = pytest.importorskip("ray")
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cluster():
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     # Ray's workers import execgym from this checkout
