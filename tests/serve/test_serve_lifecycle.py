@@ -99,9 +99,10 @@ def test_sandbox_worker_killed_mid_batch_is_still_answered():
         scores = got.json()["scores"]
         assert len(scores) == 8
         assert want[0]["outcome"] == "correct"
+        # the killed worker's execution is retried once on a fresh worker (docs/sandbox.md): the batch is
+        # answered as in-process; a run that still failed is typed and named, never a silent wrong answer
         failed = [s for s in scores if s != want[0]]
-        assert failed, "the killed worker's execution must show up"
-        for s in failed:  # typed: the killed run is named, never a silent wrong answer
+        for s in failed:
             assert s["outcome"] in ("partial", "error") and "sandbox" in s["reason"], s
         assert sum(s == w for s, w in zip(scores, want)) >= 1
         metrics = httpx.get(srv.url + "/metrics").text
