@@ -112,7 +112,7 @@ def test_from_expr(expr: ast.AST, names: set[str], entry: str) -> dict | None:
                         if ok_k and type(kv) in (int, float):
                             tol = max(tol, float(kv))
                     return {"call": call, "expected": render_literal(float(v)), "check": "close", "tol": tol}
-    except (ValueError, RecursionError):
+    except (ValueError, OverflowError, RecursionError):  # e.g. float() of a huge int literal
         return None
     return None
 

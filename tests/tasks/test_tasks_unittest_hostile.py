@@ -109,3 +109,16 @@ def test_hostile_stdio_solutions_earn_nothing(specs, name):
     s = score(specs[1], code(STDIO_HOSTILE[name]))
     assert s.reward == 0.0, (name, s.outcome, s.reason)
     assert s.reason
+
+
+def test_a_close_assertion_with_a_huge_int_literal_is_skipped_not_raised(tmp_path):
+    row = {"prompt": "p", "entry_point": "f", "solution": "def f(x):\n    return x\n",
+           "tests": ["assert abs(f(1) - 10 ** 400) < 1e-6", "import math\nassert math.isclose(f(1), 10 ** 400)",
+                     "assert f(1) == 1"]}
+    big = "1" + "0" * 400
+    row["tests"] = [t.replace("10 ** 400", big) for t in row["tests"]]
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    [spec] = load_user_tasks(path)
+    assert [t["call"] for t in spec["problem"]["tests"]] == ["f(1)"]
+    assert spec["problem"]["skipped_tests"] == 2
