@@ -86,11 +86,14 @@ def wheel_venv(tmp_path_factory):
     # site-packages, appended after the venv's own: the installed wheel wins over any editable execgym
     Path(site, "execgym_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q",
-         str(wheel)],
+        # --ignore-installed: the running interpreter's editable execgym is visible through the .pth above, and
+        # pip must not take it for this wheel ("already installed with the same version")
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index",
+         "--ignore-installed", "-q", str(wheel)],
         capture_output=True, text=True, timeout=300, check=False,
     )
     assert install.returncode == 0, install.stderr[-3000:]
+    assert (env_dir / "bin" / "execgym").is_file(), install.stdout[-3000:] + install.stderr[-3000:]
     work = root / "work"  # run far from any checkout
     work.mkdir()
     return env_dir, work
