@@ -73,6 +73,8 @@ OPTIONS = {
     # "trusted" lets competitive-programming solutions `import sys`; the sandbox process is then the only
     # boundary (expected values never enter it in either policy)
     "policy": Opt("restricted", str, choices=("restricted", "trusted")),
+    # "buggy": a repair episode that starts from a mutant of the reference (execgym.tasks.buggystart)
+    "start": Opt("prompt", str, choices=("prompt", "buggy")),
 }
 MAX_CODE_CHARS = 100_000
 CHECKS = ("eq", "close", "truthy", "falsy", "stdout")
@@ -388,6 +390,24 @@ class UnitTestTask(Task):
             self.feedback_tests = [self.all_tests[i] for i in feedback] + self.visible
         self.policy = "trusted" if self.options.get("policy") == "trusted" else "restricted"
         self._prompt: str | None = None
+        self.start: dict = {}
+        if self.options.get("start", "prompt") == "buggy":
+            self._buggy_start()
+
+    def _buggy_start(self) -> None:
+        """``start="buggy"``: the mutant and its failing feedback test (``buggystart.choose``), computed once
+        and stored in the spec's ``problem["buggy"]``; a fallback to the ordinary prompt says why there."""
+        from execgym.tasks.buggystart import choose
+
+        if self.max_turns < 2:
+            raise ValueError(f"{self.env}: start='buggy' needs max_turns > 1 (a repair episode), got {self.max_turns}")
+        solution = self.problem.get("solution")
+        if not isinstance(solution, str) or not solution.strip():
+            raise ValueError(f"{self.env}: start='buggy' needs a task with a reference solution")
+        if not isinstance(self.problem.get("buggy"), dict):
+            self.problem = dict(self.problem, buggy=choose(self))
+            self.spec = dict(self.spec, problem=self.problem)
+        self.start = self.problem["buggy"]
 
     @property
     def stdio(self) -> bool:
@@ -399,6 +419,15 @@ class UnitTestTask(Task):
             parts = [self.problem["statement"].rstrip()]
             if self.visible:
                 parts.append("Examples:\n" + "\n".join(self._show_test(t) for t in self.visible))
+            if self.start.get("code"):
+                parts.append(
+                    "Here is a buggy implementation:\n```python\n" + self.start["code"].rstrip() + "\n```\n"
+                    + self.start["feedback"]
+                    + "\n\nFind the bug and fix it: put the complete corrected code in a ```python code block "
+                    "inside <answer> and </answer>."
+                )
+                self._prompt = "\n\n".join(parts)
+                return self._prompt
             if self.stdio:
                 parts.append(
                     "Write a complete Python program that reads standard input and writes the answer "
