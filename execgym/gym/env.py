@@ -369,9 +369,17 @@ class UnitTestEnv(ExecEnv):
 
     def __init__(self, render_mode: str | None = None, **kwargs: Any) -> None:
         super().__init__(render_mode=render_mode, **kwargs)
+        buggy = self.config.get("start") == "buggy"
+        if buggy and self.config["max_turns"] < 2:
+            raise ValueError(f"{self.env_name}: start='buggy' needs max_turns > 1 (a repair episode), "
+                             f"got max_turns={self.config['max_turns']}")
         self._user_specs: list[dict[str, Any]] | None = None
         if self.config["tasks_path"]:
             self._user_specs = self._load_user_specs(self.config["tasks_path"])
+            missing = [i for i, s in enumerate(self._user_specs) if not (s["problem"].get("solution") or "").strip()]
+            if buggy and missing:
+                raise ValueError(f"{self.env_name}: start='buggy' needs a reference solution in every task; "
+                                 f"{len(missing)} of {len(self._user_specs)} have none (first: row {missing[0]})")
 
     def _load_user_specs(self, path: str) -> list[dict[str, Any]]:
         from execgym.tasks import load_user_tasks  # contract: JSONL path -> list of full UnitTest specs

@@ -5,7 +5,9 @@ Contract: ``mutation_sites(source)`` lists every place one fault can be injected
 and returns ``Mutant(source, description)`` or ``None`` when the code has no site or does not parse. Same
 (source, seed) -> same mutant in every process. Faults: an int constant (also a ``range`` bound) +/- 1, a flipped
 comparison (``<``/``<=``, ``>``/``>=``, ``==``/``!=``), ``and``/``or`` swapped, the two arguments of a 2-argument
-call swapped, and a method replaced by a same-kind alternative (``strip``/``lstrip``/``rstrip``, ...). The
+call swapped, a method replaced by a same-kind alternative (``strip``/``lstrip``/``rstrip``, ...), and a dropped
+edge-case branch (an ``if`` without ``else`` whose body ends in ``return``/``continue``/``break`` is removed; an
+``if``/``else`` keeps only its ``else`` part; never when that would leave an empty body). The
 description is for logs and metadata, never for the model.
 """
 
@@ -42,6 +44,7 @@ class Mutant:
 def _sites(tree: ast.AST) -> list[tuple[int, str, int]]:
     """(node index in ``ast.walk`` order, kind, variant) for every injectable fault."""
     out: list[tuple[int, str, int]] = []
+    parents: dict[int, list] = {}  # id(statement) -> the statement list holding it (walk visits parents first)
     for i, node in enumerate(ast.walk(tree)):
         if isinstance(node, ast.Constant) and type(node.value) is int:
             out += [(i, "int", +1), (i, "int", -1)]
@@ -56,7 +59,23 @@ def _sites(tree: ast.AST) -> list[tuple[int, str, int]]:
             func = node.func
             if isinstance(func, ast.Attribute) and func.attr in _ALT:
                 out += [(i, "method", k) for k, alt in enumerate(_ALT[func.attr]) if alt != func.attr]
+        elif isinstance(node, ast.If) and _droppable(node, parents.get(id(node))):
+            out.append((i, "dropif", 0))
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                for child in block:
+                    parents[id(child)] = block
     return out
+
+
+def _droppable(node: ast.If, block: list | None) -> bool:
+    """An edge-case branch: ``if`` + early exit and no ``else`` (removed), or ``if``/``else`` (the else kept)."""
+    if block is None:
+        return False
+    if node.orelse:
+        return True
+    return isinstance(node.body[-1], (ast.Return, ast.Continue, ast.Break, ast.Raise)) and len(block) > 1
 
 
 def mutation_sites(source: str) -> list[tuple[int, str, int]]:
@@ -83,6 +102,16 @@ def _apply(tree: ast.AST, site: tuple[int, str, int]) -> str:
         old = "and" if isinstance(node.op, ast.And) else "or"
         node.op = ast.Or() if old == "and" else ast.And()
         return f"line {line}: boolean {old} -> {'or' if old == 'and' else 'and'}"
+    if kind == "dropif":
+        for parent in ast.walk(tree):
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(parent, field, None)
+                if isinstance(block, list) and any(child is node for child in block):
+                    at = next(k for k, child in enumerate(block) if child is node)
+                    block[at : at + 1] = list(node.orelse)
+                    kept = "kept only its else part" if node.orelse else "removed"
+                    return f"line {line}: the branch `if {ast.unparse(node.test)}:` {kept}"
+        raise ValueError("dropif: the branch has no parent block")  # cannot happen: _sites found one
     if kind == "swap":
         node.args = [node.args[1], node.args[0]]
         return f"line {line}: swapped the two arguments of a call"
