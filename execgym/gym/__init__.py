@@ -14,6 +14,7 @@ _LAZY: dict[str, str] = {
     "ExecIOEnv": "execgym.gym.env:ExecIOEnv",
     "ExecOIEnv": "execgym.gym.env:ExecOIEnv",
     "UnitTestEnv": "execgym.gym.env:UnitTestEnv",
+    "ExecAuditEnv": "execgym.gym.env:ExecAuditEnv",
     "UnicodeText": "execgym.gym.spaces:UnicodeText",
     "Curriculum": "execgym.gym.curriculum:Curriculum",
     "CurriculumWrapper": "execgym.gym.curriculum:CurriculumWrapper",

@@ -361,6 +361,12 @@ class ExecOIEnv(ExecEnv):
     env_name = "ExecOI-v0"
 
 
+class ExecAuditEnv(ExecEnv):
+    """Test writing: one literal assertion that the reference passes and a faulty candidate fails."""
+
+    env_name = "ExecAudit-v0"
+
+
 class UnitTestEnv(ExecEnv):
     """Code generation against hidden unit tests; ``max_turns > 1`` makes repair episodes; ``tasks_path`` for
     user JSONL tasks (then ``reset(seed=s)`` serves row ``s % number_of_rows``)."""

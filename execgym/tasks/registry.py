@@ -28,6 +28,7 @@ _FAMILIES = {
     "ExecIO-v0": "execgym.tasks.io:IOTask",
     "ExecOI-v0": "execgym.tasks.oi:OITask",
     "UnitTest-v0": "execgym.tasks.unittest:UnitTestTask",
+    "ExecAudit-v0": "execgym.tasks.audit:AuditTask",
 }
 ENVS = tuple(_FAMILIES)
 SPEC_VERSION = 1
@@ -158,7 +159,7 @@ def prefetch(specs: Sequence[dict | str], *, workers: int | None = None) -> list
         except ValueError:
             continue
         level, seed = d.get("level"), d.get("seed")
-        if name == "UnitTest-v0" or not all(isinstance(v, int) and not isinstance(v, bool) for v in (level, seed)):
+        if name in ("UnitTest-v0", "ExecAudit-v0") or not all(isinstance(v, int) and not isinstance(v, bool) for v in (level, seed)):
             continue
         source = (d.get("options") or {}).get("source", "synth") if isinstance(d.get("options"), dict) else "synth"
         groups.setdefault((name, level, str(source)), []).append(seed)
