@@ -7,7 +7,7 @@ Contract:
   ``source``); the candidate is a single-fault mutant of the reference (``execgym.tasks.mutate``, up to
   ``MAX_MUTANTS`` hashed seeds per program, then the next program) kept only when, run in the sandbox, it differs
   from the reference's literal output on some test input (a wrong value or an exception; a mutant that times out
-  or hits a limit on any input is skipped, since that depends on load). ``witness`` is that input and the
+  or hits a limit on any input, also when retried with a 5 s limit, is skipped). ``witness`` is that input and the
   reference's output (the gold answer). ``description`` is metadata, never shown to the model.
 - The observation shows the statement, the REFERENCE code and the candidate code. The answer is ONE line
   ``assert f(<literal arguments>) == <literal>``, parsed with ``ast`` under ExecOI's rules
@@ -41,6 +41,7 @@ OPTIONS = {
 MAX_CALL_CHARS = 60_000
 MAX_MUTANTS = 12
 MAX_PROGRAMS = 20
+MUTANT_TIMEOUTS = (1.0, 5.0)
 UNSTABLE = ("timeout", "memory_limit", "output_limit", "sandbox_error")
 
 
@@ -58,11 +59,21 @@ def _error_text(result: Any, outcome: str) -> str:
 def _differing(source: str, tests: list[dict]) -> dict | None | str:
     """The first test on which ``source`` differs from the test's expected literal (``{"call", "expected"}``),
     ``None`` when it agrees on all, ``"unstable"`` when it timed out or hit a limit anywhere."""
-    from execgym.engine.request import RunRequest
-    from execgym.synth.decide import run_decided
+    import dataclasses
 
-    results = run_decided([RunRequest(source=source, call=t["call"], mode="run", policy="trusted") for t in tests],
-                          what="audit candidate")
+    from execgym.engine.api import run_batch
+    from execgym.engine.request import RunRequest
+
+    requests = [RunRequest(source=source, call=t["call"], mode="run", policy="trusted", timeout=MUTANT_TIMEOUTS[0])
+                for t in tests]
+    results = list(run_batch(requests))
+    for timeout in MUTANT_TIMEOUTS[1:]:  # a slow run under load is retried longer; a mutant that loops is skipped
+        todo = [i for i, r in enumerate(results) if _outcome(r) in UNSTABLE]
+        if not todo:
+            break
+        again = run_batch([dataclasses.replace(requests[i], timeout=timeout) for i in todo])
+        for i, r in zip(todo, again):
+            results[i] = r
     found = None
     for t, r in zip(tests, results):
         outcome = _outcome(r)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ENVIRONMENTS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0")
+ENVIRONMENTS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0", "ExecAudit-v0")
 SFT_ENVIRONMENTS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0")  # trace-grounded rationales
 GROUP_ESTIMATORS = ("group_norm", "dr_grpo", "reinforce_baseline", "rloo")
 ESTIMATORS = ("gae", "reinforce", "flash_reinforce", *GROUP_ESTIMATORS)

@@ -15,7 +15,7 @@ from execgym import distributed
 from execgym.engine.request import RunRequest
 
 pytestmark = pytest.mark.slow
-ENVS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0")
+ENVS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0", "ExecAudit-v0")
 
 
 def _items() -> tuple[list, list]:

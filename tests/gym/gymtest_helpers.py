@@ -10,7 +10,7 @@ from pathlib import Path
 import execgym  # noqa: F401  (registers the environments)
 
 REPO = Path(__file__).resolve().parents[2]
-ENV_NAMES = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0")
+ENV_NAMES = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0", "ExecAudit-v0")
 # (env name, extra kwargs) for every mode a test should cover
 ENV_VARIANTS = (
     ("ExecNext-v0", {}),
@@ -22,6 +22,7 @@ ENV_VARIANTS = (
     ("ExecOI-v0", {}),
     ("UnitTest-v0", {}),
     ("UnitTest-v0", {"max_turns": 2}),
+    ("ExecAudit-v0", {}),
 )
 
 

@@ -37,6 +37,8 @@ def wrong_response(env, spec: dict) -> str:
     if name == "UnitTest-v0":
         entry = spec["problem"]["entry"]
         return f"<answer>\n```python\ndef {entry}(*args, **kwargs):\n    return None\n```\n</answer>"
+    if name == "ExecAudit-v0":
+        return f"<answer>\nassert {spec['problem']['witness']['call']} == '__execgym_wrong_output__'\n</answer>"
     raise AssertionError(name)
 
 

@@ -9,7 +9,7 @@ from gymtest_helpers import run_python
 FINGERPRINT = r"""
 import hashlib, json, gymnasium as gym, execgym
 out = {}
-for name in ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0"):
+for name in ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0", "ExecAudit-v0"):
     for level in (1, 4, 6):
         env = gym.make(f"execgym/{name}", level=level)
         obs, info = env.reset(seed=31 + level)

@@ -14,7 +14,7 @@ import pytest
 
 from execgym.tasks import make_task, score, score_batch
 
-ENVS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0")
+ENVS = ("ExecNext-v0", "ExecVar-v0", "ExecIO-v0", "ExecOI-v0", "UnitTest-v0", "ExecAudit-v0")
 LEVELS = (1, 4, 6, 8)
 SEED = 11
 
@@ -39,6 +39,8 @@ def _wrong_response(task) -> str:
         lines = [f"assert {spec['program']['call']} == ('not', 'the', 'output')"] + ["999"] * len(task.questions)
     elif env == "ExecOI-v0":
         lines = [f"assert {spec['program']['call']} == ('not', 'the', 'output')"]
+    elif env == "ExecAudit-v0":
+        lines = [f"assert {spec['problem']['witness']['call']} == ('not', 'the', 'output')"]
     else:
         entry = spec["problem"]["entry"]
         lines = ["```python", f"def {entry}(*args, **kwargs):", "    raise ValueError('no')", "```"]
