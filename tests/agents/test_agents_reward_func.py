@@ -118,7 +118,7 @@ def test_extract_response_cuts_prompt_and_end_markers():
 # --- with real tasks (need the engine, synthesis and task layers) ---------------------------------
 
 
-@pytest.mark.parametrize("env", ["ExecIO-v0", "ExecOI-v0", "ExecVar-v0", "ExecNext-v0"])
+@pytest.mark.parametrize("env", ["ExecIO-v0", "ExecOI-v0", "ExecVar-v0", "ExecNext-v0", "ExecAudit-v0"])
 def test_gold_wrong_and_malformed_responses(reward_module, real_task, env):
     task = real_task(env)
     prompt = chatml_prompt(task.prompt)
