@@ -1,6 +1,6 @@
 """execgym: RL environments for code-execution reasoning, rewarded by real sandboxed execution.
 
-Importing the package registers the five Gymnasium environments (``execgym/ExecNext-v0`` ...
+Importing the package registers the six Gymnasium environments (``execgym/ExecNext-v0`` ...
 ``execgym/UnitTest-v0``) and nothing else: every other name below is imported lazily on first use,
 so ``import execgym`` never imports torch or any optional extra.
 """
