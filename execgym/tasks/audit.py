@@ -64,10 +64,14 @@ def _differing(source: str, tests: list[dict]) -> dict | None | str:
     from execgym.engine.api import run_batch
     from execgym.engine.request import RunRequest
 
-    requests = [RunRequest(source=source, call=t["call"], mode="run", policy="trusted", timeout=MUTANT_TIMEOUTS[0])
-                for t in tests]
+    requests = [
+        RunRequest(source=source, call=t["call"], mode="run", policy="trusted", timeout=MUTANT_TIMEOUTS[0])
+        for t in tests
+    ]
     results = list(run_batch(requests))
-    for timeout in MUTANT_TIMEOUTS[1:]:  # a slow run under load is retried longer; a mutant that loops is skipped
+    for timeout in MUTANT_TIMEOUTS[
+        1:
+    ]:  # a slow run under load is retried longer; a mutant that loops is skipped
         todo = [i for i, r in enumerate(results) if _outcome(r) in UNSTABLE]
         if not todo:
             break
@@ -79,7 +83,9 @@ def _differing(source: str, tests: list[dict]) -> dict | None | str:
         outcome = _outcome(r)
         if outcome in UNSTABLE:
             return "unstable"
-        if found is None and (outcome != "ok" or not strict_equal(r.return_value, parse_trusted(t["expected"]).value)):
+        if found is None and (
+            outcome != "ok" or not strict_equal(r.return_value, parse_trusted(t["expected"]).value)
+        ):
             found = {"call": t["call"], "expected": t["expected"]}
     return found
 
@@ -90,10 +96,16 @@ def build_audit(env: str, level: int, seed: int, options: dict) -> dict:
 
     problems = []
     for attempt in range(MAX_PROGRAMS):
-        program_seed = seed if attempt == 0 else derive_seed("execgym.audit.program", env, level, seed, attempt)
+        program_seed = (
+            seed if attempt == 0 else derive_seed("execgym.audit.program", env, level, seed, attempt)
+        )
         try:
-            base = build_builtin(env, level, program_seed, {"n_visible": 3, "n_hidden": 8,
-                                                            "source": options.get("source", "synth")})
+            base = build_builtin(
+                env,
+                level,
+                program_seed,
+                {"n_visible": 3, "n_hidden": 8, "source": options.get("source", "synth")},
+            )
         except RuntimeError as exc:
             problems.append(f"program {attempt}: {exc}")
             continue
@@ -101,7 +113,9 @@ def build_audit(env: str, level: int, seed: int, options: dict) -> dict:
         tests = list(problem["visible"]) + list(problem["tests"])
         seen: set[str] = set()
         for k in range(MAX_MUTANTS):
-            mutant = mutate(problem["solution"], derive_seed("execgym.audit.mutant", env, level, seed, attempt, k))
+            mutant = mutate(
+                problem["solution"], derive_seed("execgym.audit.mutant", env, level, seed, attempt, k)
+            )
             if mutant is None:
                 break
             if mutant.source in seen:
@@ -130,7 +144,9 @@ def build_audit(env: str, level: int, seed: int, options: dict) -> dict:
                 spec["origin"] = base["origin"]
             return spec
         problems.append(f"program {attempt}: no mutant differs from the reference on a test")
-    raise RuntimeError(f"no usable program for ({env}, level {level}, seed {seed}): {'; '.join(problems[-3:])}")
+    raise RuntimeError(
+        f"no usable program for ({env}, level {level}, seed {seed}): {'; '.join(problems[-3:])}"
+    )
 
 
 class AuditTask(Task):
@@ -150,7 +166,9 @@ class AuditTask(Task):
             require(isinstance(problem.get(key), str) and problem[key].strip(), f"missing {key!r}")
         witness = problem.get("witness")
         require(isinstance(witness, dict) and isinstance(witness.get("call"), str), "missing 'witness'")
-        require(parse_trusted(str(witness.get("expected"))).ok, "the witness's expected value is not a literal")
+        require(
+            parse_trusted(str(witness.get("expected"))).ok, "the witness's expected value is not a literal"
+        )
         self.problem = problem
         self.entry = problem["entry"]
         self.options = dict(spec.get("options") or {})
@@ -223,7 +241,9 @@ class AuditTask(Task):
         from execgym.engine.request import RunRequest
 
         requests = [
-            RunRequest(source=self.problem[key], call=call, mode="run", policy="trusted", timeout=self.timeout)
+            RunRequest(
+                source=self.problem[key], call=call, mode="run", policy="trusted", timeout=self.timeout
+            )
             for key in ("solution", "candidate")
         ]
         return Pending(requests=requests, finish=lambda results: self._finish(detail, a.rhs.value, results))
@@ -244,16 +264,21 @@ class AuditTask(Task):
             detail["reason"] = f"the assertion fails on the reference: it raises {_error_text(ref, ref_out)}"
             return make_score(0.0, 1.0, detail["reason"], [detail])
         if not strict_equal(ref.return_value, expected, self.tol):
-            detail["reason"] = (f"the assertion fails on the reference: it returns "
-                                f"{show_value(ref.return_value, 200)}")
+            detail["reason"] = (
+                f"the assertion fails on the reference: it returns {show_value(ref.return_value, 200)}"
+            )
             return make_score(0.0, 1.0, detail["reason"], [detail])
         if cand_out != "ok":
             detail["correct"] = True
             detail["reason"] = f"passes on the reference; the candidate raises {_error_text(cand, cand_out)}"
             return make_score(1.0, 1.0, detail["reason"], [detail])
         if strict_equal(cand.return_value, expected, self.tol):
-            detail["reason"] = "the assertion passes on the reference AND on the candidate: it does not expose the bug"
+            detail["reason"] = (
+                "the assertion passes on the reference AND on the candidate: it does not expose the bug"
+            )
             return make_score(0.0, 1.0, detail["reason"], [detail])
         detail["correct"] = True
-        detail["reason"] = (f"passes on the reference; the candidate returns {show_value(cand.return_value, 200)}")
+        detail["reason"] = (
+            f"passes on the reference; the candidate returns {show_value(cand.return_value, 200)}"
+        )
         return make_score(1.0, 1.0, detail["reason"], [detail])

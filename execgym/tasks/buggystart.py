@@ -33,7 +33,9 @@ def choose(task: Any) -> dict:
     seen: set[str] = set()
     tried: list[str] = []
     for k in range(MAX_MUTANTS):
-        seed = derive_seed("execgym.unittest.buggy", str(spec.get("env")), spec.get("level"), spec.get("seed"), k)
+        seed = derive_seed(
+            "execgym.unittest.buggy", str(spec.get("env")), spec.get("level"), spec.get("seed"), k
+        )
         mutant = mutate(solution, seed)
         if mutant is None:
             return {"fallback": "the reference solution has no place to inject a fault"}

@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from execgym import astparse
 from execgym.seeding import derive_seed
 
-CMP_FLIP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq}
+CMP_FLIP = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+}
 CMP_TEXT = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
 # methods whose alternatives take the same arguments and return the same kind of value
 METHOD_ALTERNATIVES = [
@@ -44,7 +51,9 @@ class Mutant:
 def _sites(tree: ast.AST) -> list[tuple[int, str, int]]:
     """(node index in ``ast.walk`` order, kind, variant) for every injectable fault."""
     out: list[tuple[int, str, int]] = []
-    parents: dict[int, list] = {}  # id(statement) -> the statement list holding it (walk visits parents first)
+    parents: dict[
+        int, list
+    ] = {}  # id(statement) -> the statement list holding it (walk visits parents first)
     for i, node in enumerate(ast.walk(tree)):
         if isinstance(node, ast.Constant) and type(node.value) is int:
             out += [(i, "int", +1), (i, "int", -1)]
@@ -53,7 +62,11 @@ def _sites(tree: ast.AST) -> list[tuple[int, str, int]]:
         elif isinstance(node, ast.BoolOp):
             out.append((i, "boolop", 0))
         elif isinstance(node, ast.Call):
-            if len(node.args) == 2 and not node.keywords and not any(isinstance(a, ast.Starred) for a in node.args):
+            if (
+                len(node.args) == 2
+                and not node.keywords
+                and not any(isinstance(a, ast.Starred) for a in node.args)
+            ):
                 if ast.dump(node.args[0]) != ast.dump(node.args[1]):
                     out.append((i, "swap", 0))
             func = node.func

@@ -60,7 +60,7 @@ def test_every_format_round_trips_through_score(tmp_path, fmt):
 
 
 def test_export_all_envs_jsonl_with_text_prompts(tmp_path):
-    for name in ("ExecNext-v0", "ExecVar-v0", "ExecOI-v0", "UnitTest-v0"):
+    for name in ("ExecNext-v0", "ExecVar-v0", "ExecOI-v0", "UnitTest-v0", "ExecAudit-v0"):
         out = tmp_path / f"{name}.jsonl"
         export_dataset(name, n=3, path=out, format="openrlhf", levels=[2, 5], seed=3, chat=False)
         for row in read_rows(out):

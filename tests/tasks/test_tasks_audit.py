@@ -21,11 +21,19 @@ def answer(line: str) -> str:
 
 
 def hand_task(**over):
-    problem = {"origin": "user", "entry": "f", "statement": "Sum the elements above t; -1 for an empty list.",
-               "solution": REF, "candidate": CAND, "description": "line 4: comparison > -> >=",
-               "witness": {"call": "f([1, 2, 3], 2)", "expected": "3"}}
+    problem = {
+        "origin": "user",
+        "entry": "f",
+        "statement": "Sum the elements above t; -1 for an empty list.",
+        "solution": REF,
+        "candidate": CAND,
+        "description": "line 4: comparison > -> >=",
+        "witness": {"call": "f([1, 2, 3], 2)", "expected": "3"},
+    }
     problem.update(over)
-    return make_task({"env": "ExecAudit-v0", "version": 1, "level": 0, "seed": 0, "options": {}, "problem": problem})
+    return make_task(
+        {"env": "ExecAudit-v0", "version": 1, "level": 0, "seed": 0, "options": {}, "problem": problem}
+    )
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from execgym.tasks.mutate import mutate, mutation_sites
 BUGGY = {"max_turns": 3, "start": "buggy"}
 SPEC = {"env": "UnitTest-v0", "level": 3, "seed": 0, "options": BUGGY}
 
-CLAMP_SRC = '''def clamp_sum(xs, limit):
+CLAMP_SRC = """def clamp_sum(xs, limit):
     if not xs:
         return -1
     total = 0
@@ -25,12 +25,20 @@ CLAMP_SRC = '''def clamp_sum(xs, limit):
             break
         total += x
     return total
-'''
+"""
 CLAMP_TESTS = [
-    "assert clamp_sum([], 3) == -1", "assert clamp_sum([1, 2, 3], 5) == 6", "assert clamp_sum([1, 9, 2], 5) == 1",
-    "assert clamp_sum([5, 5], 5) == 10", "assert clamp_sum([6], 5) == 0", "assert clamp_sum([0, 0, 7, 1], 6) == 0",
-    "assert clamp_sum([2, 2, 2, 2], 2) == 8", "assert clamp_sum([3, 4, 5], 4) == 7", "assert clamp_sum([], 0) == -1",
-    "assert clamp_sum([1], 1) == 1", "assert clamp_sum([10, 1], 9) == 0", "assert clamp_sum([4, 4, 9], 8) == 8",
+    "assert clamp_sum([], 3) == -1",
+    "assert clamp_sum([1, 2, 3], 5) == 6",
+    "assert clamp_sum([1, 9, 2], 5) == 1",
+    "assert clamp_sum([5, 5], 5) == 10",
+    "assert clamp_sum([6], 5) == 0",
+    "assert clamp_sum([0, 0, 7, 1], 6) == 0",
+    "assert clamp_sum([2, 2, 2, 2], 2) == 8",
+    "assert clamp_sum([3, 4, 5], 4) == 7",
+    "assert clamp_sum([], 0) == -1",
+    "assert clamp_sum([1], 1) == 1",
+    "assert clamp_sum([10, 1], 9) == 0",
+    "assert clamp_sum([4, 4, 9], 8) == 8",
 ]
 
 
@@ -49,15 +57,25 @@ def task():
 @pytest.mark.parametrize(
     ("source", "kind", "mutated"),
     [
-        ("def f(x):\n    return x + 1\n", "int", {"def f(x):\n    return x + 2", "def f(x):\n    return x + 0"}),
+        (
+            "def f(x):\n    return x + 1\n",
+            "int",
+            {"def f(x):\n    return x + 2", "def f(x):\n    return x + 0"},
+        ),
         ("def f(x):\n    return x < 3\n", "cmp", {"def f(x):\n    return x <= 3"}),
         ("def f(a, b):\n    return a and b\n", "boolop", {"def f(a, b):\n    return a or b"}),
         ("def f(a, b):\n    return pow(a, b)\n", "swap", {"def f(a, b):\n    return pow(b, a)"}),
-        ("def f(s):\n    return s.strip()\n", "method",
-         {"def f(s):\n    return s.lstrip()", "def f(s):\n    return s.rstrip()"}),
+        (
+            "def f(s):\n    return s.strip()\n",
+            "method",
+            {"def f(s):\n    return s.lstrip()", "def f(s):\n    return s.rstrip()"},
+        ),
         ("def f(x):\n    if x < 0:\n        return 0\n    return x\n", "dropif", {"def f(x):\n    return x"}),
-        ("def f(x):\n    if x:\n        y = 1\n    else:\n        y = 2\n    return y\n", "dropif",
-         {"def f(x):\n    y = 2\n    return y"}),
+        (
+            "def f(x):\n    if x:\n        y = 1\n    else:\n        y = 2\n    return y\n",
+            "dropif",
+            {"def f(x):\n    y = 2\n    return y"},
+        ),
     ],
 )
 def test_mutate_each_fault_kind(source, kind, mutated):
@@ -145,7 +163,9 @@ def test_bad_option_combinations_raise():
     with pytest.raises(ValueError, match="max_turns > 1"):
         make_task({"env": "UnitTest-v0", "level": 3, "seed": 0, "options": {"start": "buggy"}})
     with pytest.raises(ValueError, match="start"):
-        make_task({"env": "UnitTest-v0", "level": 3, "seed": 0, "options": {"start": "broken", "max_turns": 2}})
+        make_task(
+            {"env": "UnitTest-v0", "level": 3, "seed": 0, "options": {"start": "broken", "max_turns": 2}}
+        )
     with pytest.raises(TypeError):
         make_task({"env": "UnitTest-v0", "level": 3, "seed": 0, "options": {"start": 1, "max_turns": 2}})
 
@@ -174,8 +194,17 @@ def _write(tmp_path, rows):
 
 
 def test_user_task_with_reference(tmp_path):
-    path = _write(tmp_path, [{"prompt": "Sum until an element exceeds limit; -1 for an empty list.",
-                              "entry_point": "clamp_sum", "tests": CLAMP_TESTS, "solution": CLAMP_SRC}])
+    path = _write(
+        tmp_path,
+        [
+            {
+                "prompt": "Sum until an element exceeds limit; -1 for an empty list.",
+                "entry_point": "clamp_sum",
+                "tests": CLAMP_TESTS,
+                "solution": CLAMP_SRC,
+            }
+        ],
+    )
     (spec,) = load_user_tasks(path, options=BUGGY)
     task = make_task(spec)
     assert task.start.get("code"), task.start
@@ -190,7 +219,9 @@ def test_user_task_without_reference_raises(tmp_path):
 
     import execgym  # noqa: F401
 
-    rows = [{"prompt": "Add.", "entry_point": "add", "tests": ["assert add(1, 2) == 3", "assert add(0, 0) == 0"]}]
+    rows = [
+        {"prompt": "Add.", "entry_point": "add", "tests": ["assert add(1, 2) == 3", "assert add(0, 0) == 0"]}
+    ]
     path = _write(tmp_path, rows)
     (spec,) = load_user_tasks(path, options=BUGGY)
     with pytest.raises(ValueError, match="reference solution"):
@@ -200,8 +231,14 @@ def test_user_task_without_reference_raises(tmp_path):
 
 
 def test_fallback_when_no_mutant_qualifies(tmp_path):
-    rows = [{"prompt": "Identity.", "entry_point": "ident", "tests": ["assert ident(1) == 1", "assert ident(2) == 2"],
-             "solution": "def ident(x):\n    return x\n"}]
+    rows = [
+        {
+            "prompt": "Identity.",
+            "entry_point": "ident",
+            "tests": ["assert ident(1) == 1", "assert ident(2) == 2"],
+            "solution": "def ident(x):\n    return x\n",
+        }
+    ]
     (spec,) = load_user_tasks(_write(tmp_path, rows), options=BUGGY)
     task = make_task(spec)
     assert "fallback" in task.start and not task.start.get("code")
