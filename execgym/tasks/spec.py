@@ -446,7 +446,7 @@ def describe_shape(s: dict | None) -> str:
         lo, hi = s["range"]
         return f"an {word} equal to {lo}" if lo == hi else f"a{'n' if t == 'int' else ''} {word} from {lo} to {hi}"
     if t == "str":
-        return f"a string of {_span(*s['len'])} characters"
+        return f"a string of {_span(*s['len'])} character" + ("" if s["len"] == [1, 1] else "s")
     if t in ("list", "tuple", "set", "frozenset"):
         inner = describe_shape(s["items"]) if "items" in s else "none"
         what = "elements" if t == "tuple" else "items"
