@@ -266,6 +266,9 @@ def full_statement(program: Any, signature: str, names: list[str], shapes: list[
     description = str(meta.get("task_description") or "").strip()
     if description:
         parts.append(description)
+        io_spec = str(meta.get("input_output_spec") or "").strip()
+        if io_spec:
+            parts.append(io_spec)
     parts += [
         f"Write a Python function with this signature:\n\n    {signature}",
         "Arguments and result (every test uses only inputs of these shapes):\n" + "\n".join(lines),
