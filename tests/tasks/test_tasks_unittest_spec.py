@@ -116,6 +116,7 @@ def test_corpus_programs_get_the_full_statement(tmp_path, monkeypatch):
          "inputs": ["'abc'", "'xY'", "'hello'", "'q'", "'abcd'"]},
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    built = 0
     for level in (1, 3, 4):
         try:
             task = make_task({"env": "UnitTest-v0", "level": level, "seed": 0,
@@ -125,3 +126,5 @@ def test_corpus_programs_get_the_full_statement(tmp_path, monkeypatch):
         r = audit(task)
         assert r["covered"] and r["shape_violations"] == 0 and r["gold"] == 1.0
         assert "does exactly this:" in task.prompt
+        built += 1
+    assert built >= 1
