@@ -30,8 +30,12 @@ def run_level(level: int, n: int, base: int, generator: str, statement: str) -> 
     rows, errors = [], []
     t0 = time.perf_counter()
     for seed in range(base, base + n):
-        spec = {"env": "UnitTest-v0", "level": level, "seed": seed,
-                "options": {"generator": generator, "statement": statement}}
+        spec = {
+            "env": "UnitTest-v0",
+            "level": level,
+            "seed": seed,
+            "options": {"generator": generator, "statement": statement},
+        }
         try:
             rows.append(audit(make_task(spec)))
         except Exception as exc:  # noqa: BLE001 - a build failure is reported, not fatal
@@ -70,8 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         for level in parse_levels(args.levels):
             out["levels"].append(run_level(level, args.n, args.base, generator.strip(), args.statement))
             print(json.dumps(out["levels"][-1]), file=sys.stderr, flush=True)
-    out["ok"] = all(r["coverage"] == 1.0 and r["shape_violations"] == 0 and r["gold_min"] == 1.0
-                    for r in out["levels"])
+    out["ok"] = all(
+        r["coverage"] == 1.0 and r["shape_violations"] == 0 and r["gold_min"] == 1.0 for r in out["levels"]
+    )
     print(json.dumps(out, indent=1))
     return 0
 

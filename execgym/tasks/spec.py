@@ -20,41 +20,88 @@ from execgym import astparse
 # ------------------------------------------------------------------ expressions
 
 _BINOPS = {
-    ast.Add: "plus", ast.Sub: "minus", ast.Mult: "times", ast.Div: "divided by (true division)",
-    ast.FloorDiv: "floor-divided by", ast.Mod: "modulo", ast.Pow: "to the power of",
-    ast.BitAnd: "bitwise-and / intersection with", ast.BitOr: "bitwise-or / union with",
-    ast.BitXor: "bitwise-xor / symmetric difference with", ast.LShift: "shifted left by",
+    ast.Add: "plus",
+    ast.Sub: "minus",
+    ast.Mult: "times",
+    ast.Div: "divided by (true division)",
+    ast.FloorDiv: "floor-divided by",
+    ast.Mod: "modulo",
+    ast.Pow: "to the power of",
+    ast.BitAnd: "bitwise-and / intersection with",
+    ast.BitOr: "bitwise-or / union with",
+    ast.BitXor: "bitwise-xor / symmetric difference with",
+    ast.LShift: "shifted left by",
     ast.RShift: "shifted right by",
 }
 _CMPOPS = {
-    ast.Eq: "equals", ast.NotEq: "does not equal", ast.Lt: "is less than", ast.LtE: "is at most",
-    ast.Gt: "is greater than", ast.GtE: "is at least", ast.In: "is in", ast.NotIn: "is not in",
-    ast.Is: "is", ast.IsNot: "is not",
+    ast.Eq: "equals",
+    ast.NotEq: "does not equal",
+    ast.Lt: "is less than",
+    ast.LtE: "is at most",
+    ast.Gt: "is greater than",
+    ast.GtE: "is at least",
+    ast.In: "is in",
+    ast.NotIn: "is not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
 }
 # method -> phrase; {o} the object, {0} {1} the arguments, {a} all arguments joined
 _METHODS = {
-    "rstrip": ("{o} with trailing whitespace removed", "{o} with every trailing character that is in {0} removed"),
-    "lstrip": ("{o} with leading whitespace removed", "{o} with every leading character that is in {0} removed"),
-    "strip": ("{o} with leading and trailing whitespace removed",
-              "{o} with every leading and trailing character that is in {0} removed"),
-    "upper": ("{o} in upper case",), "lower": ("{o} in lower case",), "title": ("{o} in title case (str.title)",),
+    "rstrip": (
+        "{o} with trailing whitespace removed",
+        "{o} with every trailing character that is in {0} removed",
+    ),
+    "lstrip": (
+        "{o} with leading whitespace removed",
+        "{o} with every leading character that is in {0} removed",
+    ),
+    "strip": (
+        "{o} with leading and trailing whitespace removed",
+        "{o} with every leading and trailing character that is in {0} removed",
+    ),
+    "upper": ("{o} in upper case",),
+    "lower": ("{o} in lower case",),
+    "title": ("{o} in title case (str.title)",),
     "capitalize": ("{o} with its first character upper-cased and the rest lower-cased",),
-    "swapcase": ("{o} with the case of every letter swapped",), "casefold": ("{o} case-folded",),
+    "swapcase": ("{o} with the case of every letter swapped",),
+    "casefold": ("{o} case-folded",),
     "zfill": (None, "{o} padded on the left with '0' to at least {0} characters (str.zfill)"),
-    "center": (None, "{o} centred in a field of {0} characters (str.center)",
-               "{o} centred in a field of {0} characters filled with {1} (str.center)"),
-    "ljust": (None, "{o} padded on the right to {0} characters", "{o} padded on the right with {1} to {0} characters"),
-    "rjust": (None, "{o} padded on the left to {0} characters", "{o} padded on the left with {1} to {0} characters"),
+    "center": (
+        None,
+        "{o} centred in a field of {0} characters (str.center)",
+        "{o} centred in a field of {0} characters filled with {1} (str.center)",
+    ),
+    "ljust": (
+        None,
+        "{o} padded on the right to {0} characters",
+        "{o} padded on the right with {1} to {0} characters",
+    ),
+    "rjust": (
+        None,
+        "{o} padded on the left to {0} characters",
+        "{o} padded on the left with {1} to {0} characters",
+    ),
     "removeprefix": (None, "{o} without the prefix {0} (if it starts with it)"),
     "removesuffix": (None, "{o} without the suffix {0} (if it ends with it)"),
-    "replace": (None, None, "{o} with every occurrence of {0} replaced by {1}",
-                "{o} with the first {2} occurrences of {0} replaced by {1}"),
-    "split": ("{o} split on runs of whitespace (a list)", "{o} split on every {0} (a list)",
-              "{o} split on {0} at most {1} times (a list)"),
-    "rsplit": ("{o} split on runs of whitespace (a list)", "{o} split on every {0} (a list)",
-               "{o} split on {0} at most {1} times, from the right (a list)"),
+    "replace": (
+        None,
+        None,
+        "{o} with every occurrence of {0} replaced by {1}",
+        "{o} with the first {2} occurrences of {0} replaced by {1}",
+    ),
+    "split": (
+        "{o} split on runs of whitespace (a list)",
+        "{o} split on every {0} (a list)",
+        "{o} split on {0} at most {1} times (a list)",
+    ),
+    "rsplit": (
+        "{o} split on runs of whitespace (a list)",
+        "{o} split on every {0} (a list)",
+        "{o} split on {0} at most {1} times, from the right (a list)",
+    ),
     "join": (None, "the items of {0} joined with {o} between them"),
-    "startswith": (None, "whether {o} starts with {0}"), "endswith": (None, "whether {o} ends with {0}"),
+    "startswith": (None, "whether {o} starts with {0}"),
+    "endswith": (None, "whether {o} ends with {0}"),
     "count": (None, "the number of (non-overlapping) occurrences of {0} in {o}"),
     "find": (None, "the index of the first {0} in {o}, or -1 if absent"),
     "rfind": (None, "the index of the last {0} in {o}, or -1 if absent"),
@@ -72,44 +119,83 @@ _METHODS = {
     "rpartition": (None, "the 3-tuple (before, {0}, after) of {o} split at the last {0} (str.rpartition)"),
     "format": (None, "{o} with its placeholder filled with {0} (str.format)"),
     "istitle": ("whether {o} is title-cased (str.istitle)",),
-    "append": (None, "append {0} to {o}"), "extend": (None, "append every item of {0} to {o}"),
+    "append": (None, "append {0} to {o}"),
+    "extend": (None, "append every item of {0} to {o}"),
     "insert": (None, None, "insert {1} into {o} at index {0}"),
-    "pop": ("remove and take the last item of {o}", "remove and take the item at {0} of {o}",
-            "remove and take the value at key {0} of {o} (default {1})"),
-    "remove": (None, "remove the first {0} from {o}"), "discard": (None, "remove {0} from {o} if present"),
-    "add": (None, "add {0} to {o}"), "clear": ("empty {o}",), "copy": ("a shallow copy of {o}",),
-    "reverse": ("reverse {o} in place",), "sort": ("sort {o} in place",),
-    "get": (None, "the value of {o} at key {0} (None if absent)", "the value of {o} at key {0} ({1} if absent)"),
-    "keys": ("the keys of {o}",), "values": ("the values of {o}",), "items": ("the (key, value) pairs of {o}",),
+    "pop": (
+        "remove and take the last item of {o}",
+        "remove and take the item at {0} of {o}",
+        "remove and take the value at key {0} of {o} (default {1})",
+    ),
+    "remove": (None, "remove the first {0} from {o}"),
+    "discard": (None, "remove {0} from {o} if present"),
+    "add": (None, "add {0} to {o}"),
+    "clear": ("empty {o}",),
+    "copy": ("a shallow copy of {o}",),
+    "reverse": ("reverse {o} in place",),
+    "sort": ("sort {o} in place",),
+    "get": (
+        None,
+        "the value of {o} at key {0} (None if absent)",
+        "the value of {o} at key {0} ({1} if absent)",
+    ),
+    "keys": ("the keys of {o}",),
+    "values": ("the values of {o}",),
+    "items": ("the (key, value) pairs of {o}",),
     "setdefault": (None, None, "the value of {o} at key {0}, first setting it to {1} if absent"),
-    "union": (None, "the union of {o} and {0}"), "intersection": (None, "the intersection of {o} and {0}"),
+    "union": (None, "the union of {o} and {0}"),
+    "intersection": (None, "the intersection of {o} and {0}"),
     "difference": (None, "the items of {o} not in {0}"),
     "symmetric_difference": (None, "the items in exactly one of {o} and {0}"),
-    "issubset": (None, "whether every item of {o} is in {0}"), "issuperset": (None, "whether {o} contains every item of {0}"),
-    "isdisjoint": (None, "whether {o} and {0} share no item"), "update": (None, "add every item of {0} to {o}"),
+    "issubset": (None, "whether every item of {o} is in {0}"),
+    "issuperset": (None, "whether {o} contains every item of {0}"),
+    "isdisjoint": (None, "whether {o} and {0} share no item"),
+    "update": (None, "add every item of {0} to {o}"),
 }
 _BUILTINS = {
-    "len": "the length of {0}", "str": "{0} converted to a string (str)", "int": "{0} converted to an int",
-    "float": "{0} converted to a float", "bool": "the truth value of {0}", "abs": "the absolute value of {0}",
-    "sum": "the sum of {0}", "sorted": "the items of {0} sorted ascending (a new list)",
-    "reversed": "the items of {0} in reverse order", "list": "a list of the items of {0}",
-    "tuple": "a tuple of the items of {0}", "set": "a set of the items of {0}", "frozenset": "a frozenset of the items of {0}",
-    "min": "the smallest of {a}", "max": "the largest of {a}", "any": "whether any item of {0} is true",
-    "all": "whether every item of {0} is true", "enumerate": "the (index, item) pairs of {0}, counting from 0",
+    "len": "the length of {0}",
+    "str": "{0} converted to a string (str)",
+    "int": "{0} converted to an int",
+    "float": "{0} converted to a float",
+    "bool": "the truth value of {0}",
+    "abs": "the absolute value of {0}",
+    "sum": "the sum of {0}",
+    "sorted": "the items of {0} sorted ascending (a new list)",
+    "reversed": "the items of {0} in reverse order",
+    "list": "a list of the items of {0}",
+    "tuple": "a tuple of the items of {0}",
+    "set": "a set of the items of {0}",
+    "frozenset": "a frozenset of the items of {0}",
+    "min": "the smallest of {a}",
+    "max": "the largest of {a}",
+    "any": "whether any item of {0} is true",
+    "all": "whether every item of {0} is true",
+    "enumerate": "the (index, item) pairs of {0}, counting from 0",
     "zip": "the tuples pairing up the items of {a} position by position (stopping at the shortest)",
-    "ord": "the code point of {0}", "chr": "the character with code point {0}", "round": "{a} rounded (round)",
-    "dict": "a dict built from {0}", "repr": "the repr of {0}",
+    "ord": "the code point of {0}",
+    "chr": "the character with code point {0}",
+    "round": "{a} rounded (round)",
+    "dict": "a dict built from {0}",
+    "repr": "the repr of {0}",
 }
 
 _SPECIAL = {
-    ("round", 2): "{0} rounded to {1} decimal places (round)", ("round", 1): "{0} rounded to an int (round)",
-    ("range", 1): "the integers from 0 up to {0} (exclusive)", ("range", 2): "the integers from {0} up to {1} (exclusive)",
+    ("round", 2): "{0} rounded to {1} decimal places (round)",
+    ("round", 1): "{0} rounded to an int (round)",
+    ("range", 1): "the integers from 0 up to {0} (exclusive)",
+    ("range", 2): "the integers from {0} up to {1} (exclusive)",
     ("range", 3): "the integers from {0} up to {1} (exclusive) in steps of {2}",
-    ("set", 0): "an empty set", ("list", 0): "an empty list", ("dict", 0): "an empty dict", ("tuple", 0): "an empty tuple",
-    ("str", 0): "the empty string", ("int", 2): "the int parsed from {0} in base {1}",
+    ("set", 0): "an empty set",
+    ("list", 0): "an empty list",
+    ("dict", 0): "an empty dict",
+    ("tuple", 0): "an empty tuple",
+    ("str", 0): "the empty string",
+    ("int", 2): "the int parsed from {0} in base {1}",
     ("sorted", 1): "the items of {0} sorted ascending (a new list)",
-    ("isinstance", 2): "whether {0} is an instance of {1}", ("divmod", 2): "the pair (quotient, remainder) of {0} by {1}",
-    ("pow", 2): "{0} to the power of {1}", ("pow", 3): "{0} to the power of {1}, modulo {2}",
+    ("isinstance", 2): "whether {0} is an instance of {1}",
+    ("divmod", 2): "the pair (quotient, remainder) of {0} by {1}",
+    ("pow", 2): "{0} to the power of {1}",
+    ("pow", 3): "{0} to the power of {1}, modulo {2}",
 }
 
 
@@ -128,9 +214,11 @@ class Renderer:
     def sub(self, node: ast.AST) -> str:
         """An operand: simple ones bare, compound ones in parentheses so nesting stays unambiguous."""
         text = self.expr(node)
-        if isinstance(node, (ast.Name, ast.Constant)) or (text.startswith("`") and text.endswith("`")
-                                                         and text.count("`") == 2) or (isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict))
-                                                          and text.startswith("`")):
+        if (
+            isinstance(node, (ast.Name, ast.Constant))
+            or (text.startswith("`") and text.endswith("`") and text.count("`") == 2)
+            or (isinstance(node, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and text.startswith("`"))
+        ):
             return text
         return f"({text})"
 
@@ -187,8 +275,11 @@ class Renderer:
                 if isinstance(v, ast.Constant):
                     pieces.append(f"`{v.value!r}`")
                 elif isinstance(v, ast.FormattedValue) and v.conversion == -1 and v.format_spec is None:
-                    pieces.append(f"str{self.sub(v.value)}" if not isinstance(v.value, ast.Name)
-                                  else f"str({self.expr(v.value)})")
+                    pieces.append(
+                        f"str{self.sub(v.value)}"
+                        if not isinstance(v.value, ast.Name)
+                        else f"str({self.expr(v.value)})"
+                    )
                 else:
                     return self.fallback(node)
             return "the string made of " + " + ".join(pieces)
@@ -201,8 +292,12 @@ class Renderer:
         sl = node.slice
         if isinstance(sl, ast.Slice):
             if sl.step is not None and sl.lower is None and sl.upper is None:
-                if isinstance(sl.step, ast.UnaryOp) and isinstance(sl.step.op, ast.USub) and \
-                        isinstance(sl.step.operand, ast.Constant) and sl.step.operand.value == 1:
+                if (
+                    isinstance(sl.step, ast.UnaryOp)
+                    and isinstance(sl.step.op, ast.USub)
+                    and isinstance(sl.step.operand, ast.Constant)
+                    and sl.step.operand.value == 1
+                ):
                     return f"{obj} reversed"
                 return f"every {self.sub(sl.step)}-th item of {obj} (slice step {self.code(sl.step)})"
             if sl.step is not None:
@@ -338,9 +433,14 @@ class Renderer:
             self.stmt(st, f"{num}{k}.", out, depth + 1)
         self._next[num] = k
 
+
 def _docstring_free(body: list[ast.stmt]) -> list[ast.stmt]:
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and \
-            isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         return body[1:]
     return body
 
@@ -354,25 +454,44 @@ def render_spec(source: str, entry: str) -> tuple[str, int]:
     others = [n for n in tree.body if not isinstance(n, ast.FunctionDef)]
     if others:
         out: list[str] = []
-        r.stmts([n for n in others if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))], "M",
-                out, 0)
+        r.stmts(
+            [n for n in others if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))],
+            "M",
+            out,
+            0,
+        )
         if out:
-            blocks.append("At module level, before any call:\n" + "\n".join(ln.replace("M", "", 1) for ln in out))
+            blocks.append(
+                "At module level, before any call:\n" + "\n".join(ln.replace("M", "", 1) for ln in out)
+            )
     order = [f for f in funcs if f.name == entry] + [f for f in funcs if f.name != entry]
     for f in order:
         out = []
         r.stmts(_docstring_free(f.body), "", out, 0)
         args = ", ".join(a.arg for a in f.args.args)
-        head = (f"`{f.name}({args})` does exactly this:" if f.name == entry
-                else f"It uses a helper `{f.name}({args})`, which does exactly this:")
+        head = (
+            f"`{f.name}({args})` does exactly this:"
+            if f.name == entry
+            else f"It uses a helper `{f.name}({args})`, which does exactly this:"
+        )
         blocks.append(head + "\n" + "\n".join(out))
     return "\n\n".join(blocks), r.fallbacks
 
 
 # ------------------------------------------------------------------ input shapes
 
-_TYPE_WORDS = {"int": "int", "float": "float", "str": "string", "bool": "bool", "NoneType": "None",
-               "list": "list", "tuple": "tuple", "set": "set", "frozenset": "frozenset", "dict": "dict"}
+_TYPE_WORDS = {
+    "int": "int",
+    "float": "float",
+    "str": "string",
+    "bool": "bool",
+    "NoneType": "None",
+    "list": "list",
+    "tuple": "tuple",
+    "set": "set",
+    "frozenset": "frozenset",
+    "dict": "dict",
+}
 
 
 def _tname(v: Any) -> str:
@@ -444,7 +563,11 @@ def describe_shape(s: dict | None) -> str:
     word = _TYPE_WORDS.get(t, t)
     if t in ("int", "float"):
         lo, hi = s["range"]
-        return f"an {word} equal to {lo}" if lo == hi else f"a{'n' if t == 'int' else ''} {word} from {lo} to {hi}"
+        return (
+            f"an {word} equal to {lo}"
+            if lo == hi
+            else f"a{'n' if t == 'int' else ''} {word} from {lo} to {hi}"
+        )
     if t == "str":
         return f"a string of {_span(*s['len'])} character" + ("" if s["len"] == [1, 1] else "s")
     if t in ("list", "tuple", "set", "frozenset"):
@@ -454,8 +577,10 @@ def describe_shape(s: dict | None) -> str:
     if t == "dict":
         if "keys" not in s:
             return f"a dict of {_span(*s['len'])} entries"
-        return (f"a dict of {_span(*s['len'])} entries, keys each {describe_shape(s['keys'])}, values each "
-                f"{describe_shape(s['values'])}")
+        return (
+            f"a dict of {_span(*s['len'])} entries, keys each {describe_shape(s['keys'])}, values each "
+            f"{describe_shape(s['values'])}"
+        )
     return f"a {word}"
 
 

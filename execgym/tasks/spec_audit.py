@@ -20,8 +20,18 @@ from typing import Any
 from execgym.tasks.literals import parse_literal, render_literal
 from execgym.tasks.spec import fits_shape, merge_shapes, shape_of
 
-_DEFAULTS = {"int": 0, "float": 0.0, "str": "", "bool": False, "list": [], "tuple": (), "dict": {},
-             "set": set(), "frozenset": frozenset(), "NoneType": None}
+_DEFAULTS = {
+    "int": 0,
+    "float": 0.0,
+    "str": "",
+    "bool": False,
+    "list": [],
+    "tuple": (),
+    "dict": {},
+    "set": set(),
+    "frozenset": frozenset(),
+    "NoneType": None,
+}
 
 
 def _args(call: str) -> list[Any]:
@@ -60,11 +70,14 @@ def audit(task: Any) -> dict:
     for tr in traced[: len(vis_calls)]:
         if tr is not None:
             vis_edges |= tr[1]
-    uncovered = sum(1 for tr in traced[len(vis_calls):] if tr is None or not tr[1] <= vis_edges)
+    uncovered = sum(1 for tr in traced[len(vis_calls) :] if tr is None or not tr[1] <= vis_edges)
     shapes = problem.get("shapes")
     if shapes is None:  # the brief statement states no shapes: the visible examples' are all it shows
         rows = [_args(c) for c in vis_calls]
-        shapes = [merge_shapes([shape_of(r[k]) for r in rows if k < len(r)]) for k in range(len(rows[0]) if rows else 0)]
+        shapes = [
+            merge_shapes([shape_of(r[k]) for r in rows if k < len(r)])
+            for k in range(len(rows[0]) if rows else 0)
+        ]
     violations = 0
     for call in vis_calls + hid_calls:
         args = _args(call)

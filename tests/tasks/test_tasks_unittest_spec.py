@@ -21,7 +21,12 @@ CASES = [("ops", level) for level in range(1, 9)] + [("patterns", level) for lev
 
 
 def _spec(level: int, seed: int, generator: str = "default", **options) -> dict:
-    return {"env": "UnitTest-v0", "level": level, "seed": seed, "options": {"generator": generator, **options}}
+    return {
+        "env": "UnitTest-v0",
+        "level": level,
+        "seed": seed,
+        "options": {"generator": generator, **options},
+    }
 
 
 @pytest.mark.parametrize("generator, level", CASES)
@@ -45,9 +50,17 @@ def test_the_statement_states_conditions_constants_and_shapes():
     )
     text, fallbacks = render_spec(source, "f")
     assert fallbacks == 0
-    for needle in ("(the length of `label`) is greater than `5`", "whether `label` starts with `'b'`",
-                   "trailing character that is in `'6D'`", "`'36'`", "Otherwise, if", "`7`",
-                   "Leave the innermost loop", "helper `helper(label)`", "in upper case"):
+    for needle in (
+        "(the length of `label`) is greater than `5`",
+        "whether `label` starts with `'b'`",
+        "trailing character that is in `'6D'`",
+        "`'36'`",
+        "Otherwise, if",
+        "`7`",
+        "Leave the innermost loop",
+        "helper `helper(label)`",
+        "in upper case",
+    ):
         assert needle in text, needle
     assert text.index("`f(label, record)`") < text.index("helper `helper(label)`")
 
@@ -61,7 +74,7 @@ def test_an_unrenderable_construct_is_written_as_code_and_counted():
 def test_shapes_state_tuple_arity_lengths_and_element_types():
     s = merge_shapes([shape_of((1, 2, 3)), shape_of((4, 5, 9))])
     assert describe_shape(s) == "a tuple of exactly 3 elements, each an int from 1 to 9"
-    assert fits_shape((2, 3, 4), s) and not fits_shape((2, 3), s) and not fits_shape((1, 2, 'a'), s)
+    assert fits_shape((2, 3, 4), s) and not fits_shape((2, 3), s) and not fits_shape((1, 2, "a"), s)
     assert not fits_shape((1, 2, 10), s)
     assert describe_shape(merge_shapes([shape_of("ab"), shape_of("abcd")])) == "a string of 2 to 4 characters"
 
@@ -96,8 +109,14 @@ def test_tasks_are_byte_identical_in_a_fresh_process():
         "for s in json.loads(sys.argv[1]):\n    print(json.dumps(make_task(s).spec, sort_keys=True))\n"
     )
     env = dict(os.environ, PYTHONHASHSEED="123")
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(specs)], capture_output=True, text=True,
-                         env=env, check=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-c", code, json.dumps(specs)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     assert out.stdout.splitlines() == here
 
 
@@ -112,15 +131,18 @@ def test_corpus_programs_get_the_full_statement(tmp_path, monkeypatch):
     path = tmp_path / "c.jsonl"
     rows = [
         {"code": WORDS, "inputs": ["'a b a'", "'x'", "'b b c d'", "'q q q'", "''", "'a a b b c'", "'z y'"]},
-        {"code": "def f(s):\n    if len(s) > 2:\n        return s.upper()\n    return s\n",
-         "inputs": ["'abc'", "'xY'", "'hello'", "'q'", "'abcd'"]},
+        {
+            "code": "def f(s):\n    if len(s) > 2:\n        return s.upper()\n    return s\n",
+            "inputs": ["'abc'", "'xY'", "'hello'", "'q'", "'abcd'"],
+        },
     ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     built = 0
     for level in (1, 3, 4):
         try:
-            task = make_task({"env": "UnitTest-v0", "level": level, "seed": 0,
-                              "options": {"source": f"corpus:{path}"}})
+            task = make_task(
+                {"env": "UnitTest-v0", "level": level, "seed": 0, "options": {"source": f"corpus:{path}"}}
+            )
         except (RuntimeError, ValueError):
             continue
         r = audit(task)
