@@ -295,9 +295,26 @@ class Renderer:
                 else:
                     return self.fallback(node)
             return "the string made of " + " + ".join(pieces)
-        if isinstance(node, ast.Attribute):
-            return self.fallback(node)
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return self.comprehension(node)
         return self.fallback(node)
+
+    def comprehension(self, node: ast.AST) -> str:
+        """``[E for x in IT if C ...]`` (one or more ``for`` clauses, in order) in words."""
+        if any(g.is_async for g in node.generators):
+            return self.fallback(node)
+        clauses = []
+        for g in node.generators:
+            clause = f"for each {self.target(g.target)} in {self.sub(g.iter)}"
+            if g.ifs:
+                clause += " where " + " and ".join(self.sub(c) for c in g.ifs)
+            clauses.append(clause)
+        kind = {ast.ListComp: "the list", ast.SetComp: "the set", ast.GeneratorExp: "the items (in order)"}
+        if isinstance(node, ast.DictComp):
+            head = f"the dict mapping {self.sub(node.key)} to {self.sub(node.value)}"
+        else:
+            head = f"{kind[type(node)]} of {self.sub(node.elt)}"
+        return head + ", " + ", then ".join(clauses)
 
     def subscript(self, node: ast.Subscript) -> str:
         obj = self.sub(node.value)

@@ -66,9 +66,17 @@ def test_the_statement_states_conditions_constants_and_shapes():
 
 
 def test_an_unrenderable_construct_is_written_as_code_and_counted():
-    text, fallbacks = render_spec("def f(xs):\n    del xs[0]\n    return [x for x in xs if x]\n", "f")
+    text, fallbacks = render_spec("def f(xs):\n    del xs[0]\n    return (lambda y: y)(xs)\n", "f")
     assert fallbacks == 2
-    assert "`del xs[0]`" in text and "`[x for x in xs if x]`" in text
+    assert "`del xs[0]`" in text and "`(lambda y: y)(xs)`" in text
+
+
+def test_comprehensions_are_rendered_in_words():
+    text, fallbacks = render_spec("def f(ws):\n    return [w.upper() for w in ws if len(w) > 2]\n", "f")
+    assert fallbacks == 0
+    assert (
+        "the list of (`w` in upper case), for each `w` in `ws` where ((the length of `w`) is greater" in text
+    )
 
 
 def test_shapes_state_tuple_arity_lengths_and_element_types():
