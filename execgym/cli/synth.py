@@ -42,9 +42,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                              "one); output byte-identical to a local run")
     parser.add_argument("--shard", default=None, help="i/N: write only the i-th of N contiguous slices")
     parser.add_argument("--chunk", type=int, default=16, help="programs per sandbox call")
-    parser.add_argument("--generator", default="ops", choices=("ops", "patterns"),
-                        help="ops: operation chains (default); patterns: the pattern library (levels 1-6; "
-                             "levels 7-8 keep ops)")
+    parser.add_argument("--generator", default="default", choices=("default", "patterns", "ops"),
+                        help="default: the pattern library at levels 3-6, operation chains elsewhere; patterns: "
+                             "the pattern library at levels 1-6 (7-8 keep ops); ops: operation chains everywhere")
     parser.add_argument("--block", type=int, default=256, help="items generated per progress step")
     parser.add_argument("--max-line-steps", type=int, default=1000, help="trace budget in line steps")
     parser.add_argument("--summary-json", default=None, help="also write the summary as JSON here")
@@ -333,7 +333,7 @@ def generate_main(args: argparse.Namespace) -> int:
             stats = stats_by_level.setdefault(level, SynthStats())
             seeds = [item_seed(args.seed, level, index) for _, index in block]
             if args.ray is not None:
-                if args.generator != "ops":
+                if args.generator != "default":
                     from execgym.validation import UsageError
 
                     raise UsageError("--ray generates with the default generator only (no --generator)")

@@ -31,8 +31,13 @@ MAX_ATTEMPTS = 400          # candidate draws per (level, seed) before giving up
 REFOCUS_EVERY = 100         # after this many draws without success, the focus operation is redrawn
 BATCH_CHUNKS = 4            # chunks per sandbox submission; the next submission is drafted while it runs
 SHORT_RUN_CHUNKS = 1        # chunks per submission when there are few seeds (more overlap, fewer idle waits)
-GENERATORS = ("ops", "patterns")  # see generate_many
+GENERATORS = ("default", "patterns", "ops")  # see generate_many
 PATTERN_LEVELS = frozenset(range(1, 7))  # levels the pattern generator writes
+# the generator ``generate`` uses when none is named, per level: the pattern library where the environments
+# can use its programs (levels 1-2 are one-line programs without a local variable, so ExecVar-v0 finds no
+# question in them; they keep the operation generator until the patterns there assign one)
+DEFAULT_PATTERN_LEVELS = frozenset(range(3, 7))
+DEFAULT_GENERATOR = "default"
 IN_FLIGHT = 2               # sandbox submissions filtered at once (keeps every sandbox worker busy)
 
 
@@ -102,20 +107,24 @@ def _program(level: int, seed: int, attempt: int, cand: Candidate, verdict: Verd
 def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None,
                   stats: SynthStats | None = None,
                   progress: Callable[[int], None] | None = None, keep_traces: bool = True,
-                  generator: str = "ops") -> list[Program]:
+                  generator: str = DEFAULT_GENERATOR) -> list[Program]:
     """``[generate(level, s) for s in seeds]``, executing candidates in sandbox batches.
 
     ``keep_traces=False`` drops ``Program.trace_steps`` (memory for large runs); nothing else changes.
-    ``generator``: ``"ops"`` (operation chains, every level) or ``"patterns"`` (``execgym.synth.patterns``,
-    levels 1-6; levels 7-8 keep the operation generator); ``ValueError`` for any other name."""
+    ``generator``: ``"ops"`` (operation chains, every level), ``"patterns"`` (``execgym.synth.patterns``,
+    levels 1-6; levels 7-8 keep the operation generator) or ``"default"`` (patterns at
+    ``DEFAULT_PATTERN_LEVELS``, 3-6, ops elsewhere); ``ValueError`` for any other name."""
     if level not in load_levels():
         raise ValueError(f"unknown level {level!r}; known levels: {sorted(load_levels())}")
     if generator not in GENERATORS:
         raise ValueError(f"unknown generator {generator!r}; known generators: {', '.join(GENERATORS)}")
+    if generator == DEFAULT_GENERATOR:
+        generator = "patterns" if level in DEFAULT_PATTERN_LEVELS else "ops"
     if generator == "patterns" and level in PATTERN_LEVELS:
         from execgym.synth.patterns.generate import generate_patterns
 
-        return generate_patterns(level, seeds, config=config, stats=stats, progress=progress)
+        return generate_patterns(level, seeds, config=config, stats=stats, progress=progress,
+                                 keep_traces=keep_traces)
     from concurrent.futures import ThreadPoolExecutor
 
     stats = stats if stats is not None else SynthStats()
@@ -190,7 +199,7 @@ def _result(in_flight: tuple) -> tuple[list, list[Verdict]]:
     return drawn, future.result()
 
 
-def generate(level: int, seed: int, generator: str = "ops") -> Program:
+def generate(level: int, seed: int, generator: str = DEFAULT_GENERATOR) -> Program:
     """The filtered program for ``(level, seed)``; raises ``SynthesisError`` if none can be made."""
     return generate_many(level, [seed], generator=generator)[0]
 

@@ -7,7 +7,8 @@ route and corpora):
   thrown away, the Python constructs used, the statements a run can execute (first lines) and the branch
   tests (``if``/``elif``/``while`` headers with the first line of their body), lines and variables.
 - ``judge(source, traces) -> ProgramQuality`` (pure): the measures over the sandbox traces of a program's calls
-  (the main call first). Only runs that ended ``ok`` and were not truncated count.
+  (the main call first). Only runs that ended ``ok`` and were not truncated count. ``judge_runs(source,
+  summaries)`` is the same from ``RunSummary`` rows (value, executed lines, test outcomes, line steps).
 - ``assess(rows, *, variants=5, seed=0, workers=None) -> list[ProgramQuality]``: tops each row up to
   ``1 + variants`` calls with ``variant_calls`` (fresh literal arguments that run ok), traces every call in the
   sandbox (``execgym.synth.decide.run_decided``: timeouts are retried, never taken as verdicts) and judges.
@@ -552,31 +553,61 @@ def _test_outcomes(steps: Sequence[Any], tests: Mapping[int, int], into: dict[in
 def judge(source: str, traces: Sequence[Any], *, level: int | None = None) -> ProgramQuality:
     """The quality of ``source`` from the traces of its calls (main call first); never raises."""
     try:
-        static = static_quality(source)
+        static_quality(source)
     except SyntaxError as exc:
         return _unmeasured(f"does not parse: {exc.msg}", level)
     if not traces or not _usable(traces[0]):
         why = _outcome(traces[0]) if traces else "no runs"
-        return _unmeasured(f"the main call did not run ok ({why})", level, static)
-    ok = [t for t in traces if _usable(t)]
-    outputs = tuple(output_key(t.return_value) for t in ok)
+        return _unmeasured(f"the main call did not run ok ({why})", level, static_quality(source))
+    tests = dict(static_quality(source).tests)
+    runs = []
+    for t in traces:
+        if not _usable(t):
+            continue
+        outcomes: dict[int, set[bool]] = {}
+        _test_outcomes(t.steps, tests, outcomes)
+        lines = [s.line for s in t.steps if s.event == "line"]
+        runs.append(RunSummary(t.return_value, frozenset(lines), outcomes, len(lines)))
+    return judge_runs(source, runs, level=level)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What the measures need from one ok run: its value, the lines it executed, the truth values each branch
+    test header had (``_test_outcomes``) and its line steps."""
+    value: Any
+    executed: frozenset[int]
+    outcomes: Mapping[int, set[bool]] | Mapping[int, Sequence[bool]]
+    line_steps: int
+
+
+def judge_runs(source: str, runs: Sequence[RunSummary], *, level: int | None = None) -> ProgramQuality:
+    """``judge`` from summaries of the ok runs (main call first), e.g. the light coverage runs of
+    ``execgym.synth.patterns.coverage``; never raises."""
+    try:
+        static = static_quality(source)
+    except SyntaxError as exc:
+        return _unmeasured(f"does not parse: {exc.msg}", level)
+    if not runs:
+        return _unmeasured("the main call did not run ok (no runs)", level, static)
+    outputs = tuple(output_key(r.value) for r in runs)
     executed: set[int] = set()
     outcomes: dict[int, set[bool]] = {}
-    tests = dict(static.tests)
-    for t in ok:
-        executed.update(s.line for s in t.steps if s.event == "line")
-        _test_outcomes(t.steps, tests, outcomes)
+    for r in runs:
+        executed.update(r.executed)
+        for line, seen in r.outcomes.items():
+            outcomes.setdefault(line, set()).update(seen)
     return ProgramQuality(
-        runs=len(ok),
-        constant_output=len(ok) < 2 or len(set(outputs)) == 1,
-        trivial_output=trivial_container(ok[0].return_value),
+        runs=len(runs),
+        constant_output=len(runs) < 2 or len(set(outputs)) == 1,
+        trivial_output=trivial_container(runs[0].value),
         dead_lines=tuple(line for line in static.statements if line not in executed),
         constant_tests=tuple(sorted(line for line, seen in outcomes.items() if len(seen) == 1)),
         idioms=static.idioms,
         unused_results=static.unused_results,
         constructs=static.constructs,
         lines=static.lines,
-        line_steps=sum(1 for s in ok[0].steps if s.event == "line"),
+        line_steps=runs[0].line_steps,
         variables=static.variables,
         level=level,
         outputs=outputs,

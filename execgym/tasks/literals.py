@@ -265,8 +265,11 @@ def _render(value: Any, hex_huge: bool, show: bool, depth: int) -> str:
         return _float_text(value)
     if t is complex:
         re_, im = value.real, value.imag
-        if math.isfinite(re_) and math.isfinite(im) and not _negative_zero(re_) and not _negative_zero(im):
-            return repr(value)  # '(-0+1j)' would read back with +0.0: signed zeros take the long form
+        # '(-0+1j)' would read back with +0.0 and '-1j' (repr of complex(0, -1)) with -0.0: signed zeros and
+        # negative pure imaginaries take the long form
+        if (math.isfinite(re_) and math.isfinite(im) and not _negative_zero(re_) and not _negative_zero(im)
+                and not (re_ == 0.0 and im < 0)):
+            return repr(value)
         return f"complex({_float_text(re_)}, {_float_text(im)})"
     d = depth + 1
     if t is tuple:

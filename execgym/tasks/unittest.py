@@ -68,6 +68,11 @@ OPTIONS = {
     "float_tolerance": Opt(0.0, float, min=0.0, max=1.0),
     "timeout": Opt(2.0, float, min=0.05, max=30.0),
     "source": Opt("synth", str),
+    # "full": signature, input shapes and plain-words steps (execgym.tasks.spec), visible examples chosen to
+    # cover every branch outcome the hidden tests reach; "brief": the former signature + core operation
+    "statement": Opt("full", str, choices=("full", "brief")),
+    # built-in programs: the synthesizer's default generator, or "ops" / "patterns" (execgym.synth)
+    "generator": Opt("default", str, choices=("default", "ops", "patterns")),
     # "pass_rate": fraction of tests passed; "prime": ExecVerify Stage II's APPS rules (execgym.tasks.prime)
     "reward": Opt("pass_rate", str, choices=("pass_rate", "prime")),
     # "trusted" lets competitive-programming solutions `import sys`; the sandbox process is then the only
@@ -83,6 +88,8 @@ SPEC_VERSION = 1
 # function would earn the reward), and this many candidate programs are tried per (level, seed)
 MAX_SHARED_OUTPUT = 0.5
 MAX_BUILD_ATTEMPTS = 40
+MAX_DEFAULT_SHARE = 0.25  # statement="full": share of hidden tests that may expect a non-bool type default
+MAX_VISIBLE = 8  # statement="full": at most this many visible examples to cover the branch outcomes
 
 
 def _outcome(result: Any) -> str:
@@ -167,74 +174,183 @@ def _diverse_selection(tests: list[dict], n: int) -> list[dict]:
     return picked
 
 
-def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
-    """Synthesize a program (or take one from ``options["source"]``) and turn it into a unit-test task (see the
-    module docstring)."""
+def _is_default(expected: str) -> bool:
+    value = parse_literal(expected).value
+    return type(value) is not bool and value in (0, 0.0, "", [], (), {}, None) and type(value) in (
+        int, float, str, list, tuple, dict, set, frozenset, type(None))
+
+
+def _frame_edges(steps: Any) -> frozenset:
+    """The branch outcomes of one traced call: for every traced frame, each (line, next line) pair of its
+    statement steps and (last line, how it left: ``return``/``exception``). A condition's outcome is the line
+    that follows its test, a loop's taken-or-not is the line after its header, an except taken is the edge
+    into the handler."""
+    seqs: dict[int, list] = {}
+    edges = set()
+    for st in steps:
+        ev = st.event
+        if ev == "line":
+            seq = seqs.setdefault(st.frame, [])
+            if seq:
+                edges.add((seq[-1], st.line))
+            seq.append(st.line)
+        elif ev in ("return", "exception"):
+            seq = seqs.get(st.frame)
+            if seq:
+                edges.add((seq[-1], ev))
+                if ev == "return":
+                    seqs[st.frame] = []
+    return frozenset(edges)
+
+
+def trace_tests(source: str, calls: list[str]) -> list[tuple[Any, frozenset] | None]:
+    """For each call, ``(return value, branch outcomes)`` from a sandbox trace of the reference, or ``None``
+    when the call did not run ``ok`` to the end (error, truncated trace, not a plain literal). Deterministic:
+    timeouts are retried (``synth.decide``), never counted as a failure."""
     from execgym.engine.request import RunRequest
     from execgym.synth.decide import run_decided
     from execgym.tasks.literals import is_plain
+
+    results = run_decided(
+        [RunRequest(source=source, call=c, mode="trace", policy="trusted") for c in calls],
+        what="unit-test expected output",
+    )
+    out: list[tuple[Any, frozenset] | None] = []
+    for res in results:
+        if _outcome(res) != "ok" or getattr(res, "truncated", False) or not is_plain(res.return_value):
+            out.append(None)
+            continue
+        out.append((res.return_value, _frame_edges(res.steps)))
+    return out
+
+
+def _cover_visible(tests: list[dict], edges: list[frozenset], n_min: int, n_max: int) -> list[int]:
+    """Indices of visible examples: greedily the test reaching most not-yet-covered branch outcomes (ties:
+    a not-yet-seen output first, then list order) until every outcome any test reaches is covered or
+    ``n_max`` are chosen; then filled up to ``n_min`` with distinct outputs first."""
+    if n_min <= 0:
+        return []
+    universe = frozenset().union(*edges) if edges else frozenset()
+    covered: set = set()
+    chosen: list[int] = []
+    outputs: set = set()
+    while len(chosen) < n_max and not universe <= covered:
+        best = max(
+            (i for i in range(len(tests)) if i not in chosen),
+            key=lambda i: (len(edges[i] - covered), tests[i]["expected"] not in outputs, -i),
+        )
+        if not edges[best] - covered:
+            break
+        chosen.append(best)
+        covered |= edges[best]
+        outputs.add(tests[best]["expected"])
+    for want_new in (True, False):
+        for i in range(len(tests)):
+            if len(chosen) >= max(n_min, 0) or i in chosen:
+                continue
+            if want_new and tests[i]["expected"] in outputs:
+                continue
+            chosen.append(i)
+            outputs.add(tests[i]["expected"])
+    return sorted(chosen)
+
+
+def full_statement(program: Any, signature: str, names: list[str], shapes: list[dict], ret_shape: dict) -> tuple[str, int]:
+    """The fully specified statement (``statement="full"``): signature, argument and return shapes, and
+    the plain-words steps of ``execgym.tasks.spec``; also the number of rendering fallbacks."""
+    from execgym.tasks.spec import describe_shape, render_spec
+
+    steps, fallbacks = render_spec(program.source, program.entry)
+    lines = [f"- `{n}`: {describe_shape(s)}" for n, s in zip(names, shapes)]
+    lines.append(f"- it returns {describe_shape(ret_shape)}")
+    parts = []
+    meta = getattr(program, "meta", None) or {}
+    description = str(meta.get("task_description") or "").strip()
+    if description:
+        parts.append(description)
+        io_spec = str(meta.get("input_output_spec") or "").strip()
+        if io_spec:
+            parts.append(io_spec)
+    parts += [
+        f"Write a Python function with this signature:\n\n    {signature}",
+        "Arguments and result (every test uses only inputs of these shapes):\n" + "\n".join(lines),
+        "What it must do, step by step (names in backticks are variables; literal constants are written as "
+        "Python literals):\n\n" + steps,
+    ]
+    return "\n\n".join(parts), fallbacks
+
+
+def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
+    """Synthesize a program (or take one from ``options["source"]``) and turn it into a unit-test task (see the
+    module docstring)."""
     from execgym.tasks.program import program_seed
+    from execgym.tasks.spec import merge_shapes, shape_of
 
     n_vis, n_hid = options["n_visible"], options["n_hidden"]
+    full = options.get("statement", "full") == "full"
     source = options.get("source", "synth")
     problems = []
     for attempt in range(MAX_BUILD_ATTEMPTS):
-        program = _program_for(source, level, program_seed(env, level, seed, attempt))
-        calls = [program.call] + _test_inputs(program, n_vis + n_hid + 12,
+        program = _program_for(source, level, program_seed(env, level, seed, attempt), options)
+        extra = 24 if full else 12
+        calls = [program.call] + _test_inputs(program, n_vis + n_hid + extra,
                                               program_seed(env, level, seed, attempt, "inputs"))
         seen, unique = set(), []
         for c in calls:
             if c not in seen:
                 seen.add(c)
                 unique.append(c)
-        # timeouts / sandbox errors are retried, never dropped as "unusable test" (that would depend on load)
-        results = run_decided(
-            [RunRequest(source=program.source, call=c, mode="run", policy="trusted") for c in unique],
-            what="unit-test expected output",
-        )
-        tests = []
-        for call, res in zip(unique, results):
-            if _outcome(res) != "ok" or not is_plain(res.return_value):
+        tests, edges = [], []
+        for call, traced in zip(unique, trace_tests(program.source, unique)):
+            if traced is None:
                 continue
             try:
-                tests.append({"call": call, "expected": render_literal(res.return_value), "check": "eq"})
+                tests.append({"call": call, "expected": render_literal(traced[0]), "check": "eq"})
             except (ValueError, RecursionError):
                 continue
+            edges.append(traced[1])
         if len(tests) < n_vis + 1:
             problems.append(f"attempt {attempt}: only {len(tests)} usable tests")
             continue
-        # visible examples with distinct outputs first (more informative), the program's own call leading
-        distinct, rest, seen_out = [], [], set()
-        for t in tests:
-            (rest if t["expected"] in seen_out else distinct).append(t)
-            seen_out.add(t["expected"])
-        ordered = distinct + rest
-        visible = ordered[:n_vis]
-        hidden = _diverse_selection([t for t in tests if t not in visible], n_hid)
-        top = max(Counter(t["expected"] for t in hidden).values())
+        if full:
+            vis_idx = _cover_visible(tests, edges, n_vis, max(n_vis, MAX_VISIBLE))
+            covered = frozenset().union(*(edges[i] for i in vis_idx)) if vis_idx else None
+            visible = [tests[i] for i in vis_idx]
+            pool = [t for i, t in enumerate(tests) if i not in vis_idx and (covered is None or edges[i] <= covered)]
+        else:
+            # visible examples with distinct outputs first (more informative), the program's own call leading
+            distinct, rest, seen_out = [], [], set()
+            for t in tests:
+                (rest if t["expected"] in seen_out else distinct).append(t)
+                seen_out.add(t["expected"])
+            visible = (distinct + rest)[:n_vis]
+            pool = [t for t in tests if t not in visible]
+        if full:  # few hidden tests expect the plain default ('', [], 0): guessing it must not pay
+            cap, kept = int(n_hid * MAX_DEFAULT_SHARE), []
+            for t in pool:
+                if _is_default(t["expected"]):
+                    if cap <= 0:
+                        continue
+                    cap -= 1
+                kept.append(t)
+            pool = kept
+        hidden = _diverse_selection(pool, n_hid)
+        top = max(Counter(t["expected"] for t in hidden).values()) if hidden else 0
         if len(hidden) < 2 or top > len(hidden) * MAX_SHARED_OUTPUT:
             # a function returning that one constant would pass: such a task rewards nothing real
             problems.append(f"attempt {attempt}: {top} of {len(hidden)} hidden tests share one output")
             continue
         names, signature = _signature(program.source, program.entry)
-        described = corpus_statement(program, signature)
-        args = _arg_values(program.call)
-        ret = parse_literal(tests[0]["expected"]).value
-        known = [
-            f"It takes {len(names)} argument(s): "
-            + ", ".join(f"`{n}` ({_describe_type(v)})" for n, v in zip(names, args + [None] * len(names)))
-            + f", and returns a {_describe_type(ret)}."
-        ]
-        focus = getattr(program, "focus", None)
-        if focus and len(focus) == 2:
-            known.append(f"Its core operation is `{focus[1]}` on {focus[0]} values.")
-        helpers = [n for n in _function_names(program.source) if n != program.entry]
-        if helpers:
-            known.append(f"The original solution also defines helper function(s): {', '.join(helpers)}.")
-        statement = described or (
-            f"Write a Python function with this signature:\n\n    {signature}\n\n"
-            "What is known about it:\n" + "\n".join(f"- {k}" for k in known)
-        )
+        extra_problem: dict = {}
+        if full:
+            used = visible + hidden
+            arg_rows = [_arg_values(t["call"]) for t in used]
+            shapes = [merge_shapes([shape_of(row[k]) for row in arg_rows if k < len(row)]) for k in range(len(names))]
+            ret_shape = merge_shapes([shape_of(parse_literal(t["expected"]).value) for t in used])
+            statement, fallbacks = full_statement(program, signature, names, shapes, ret_shape)
+            extra_problem = {"shapes": shapes, "returns": ret_shape, "spec_fallbacks": fallbacks}
+        else:
+            statement = _brief_statement(program, tests, names, signature)
         spec = {
             "env": env,
             "version": SPEC_VERSION,
@@ -248,6 +364,7 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
                 "visible": visible,
                 "tests": hidden,
                 "solution": program.source,
+                **extra_problem,
             },
         }
         from execgym.tasks.tracetask import program_origin
@@ -259,12 +376,38 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
     raise RuntimeError(f"no usable program for ({env}, level {level}, seed {seed}): {'; '.join(problems)}")
 
 
-def _program_for(source: str, level: int, seed: int) -> Any:
-    """The program behind a task: execgym's generator, or the named program source."""
+def _brief_statement(program: Any, tests: list[dict], names: list[str], signature: str) -> str:
+    """The former short statement (``statement="brief"``): signature, types, core operation, helper names."""
+    described = corpus_statement(program, signature)
+    args = _arg_values(program.call)
+    ret = parse_literal(tests[0]["expected"]).value
+    known = [
+        f"It takes {len(names)} argument(s): "
+        + ", ".join(f"`{n}` ({_describe_type(v)})" for n, v in zip(names, args + [None] * len(names)))
+        + f", and returns a {_describe_type(ret)}."
+    ]
+    focus = getattr(program, "focus", None)
+    if focus and len(focus) == 2:
+        known.append(f"Its core operation is `{focus[1]}` on {focus[0]} values.")
+    helpers = [n for n in _function_names(program.source) if n != program.entry]
+    if helpers:
+        known.append(f"The original solution also defines helper function(s): {', '.join(helpers)}.")
+    return described or (
+        f"Write a Python function with this signature:\n\n    {signature}\n\n"
+        "What is known about it:\n" + "\n".join(f"- {k}" for k in known)
+    )
+
+
+def _program_for(source: str, level: int, seed: int, options: dict | None = None) -> Any:
+    """The program behind a task: execgym's generator (``generator`` option: its default or a named one),
+    or the named program source."""
     if source == "synth":
         from execgym import synth
 
-        return synth.generate(level, seed)
+        generator = (options or {}).get("generator", "default")
+        if generator == "default":
+            return synth.generate(level, seed)
+        return synth.generate(level, seed, generator=generator)
     from execgym.tasks.program import program_source
 
     return program_source(source).program(level, seed)

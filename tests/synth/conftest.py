@@ -17,5 +17,5 @@ def samples() -> dict[int, tuple[list, SynthStats]]:
     for level in load_levels():
         stats = SynthStats()
         seeds = [item_seed(7, level, i) for i in range(SAMPLE_PER_LEVEL)]
-        out[level] = (generate_many(level, seeds, stats=stats), stats)
+        out[level] = (generate_many(level, seeds, stats=stats, generator="ops"), stats)
     return out

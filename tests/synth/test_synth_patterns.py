@@ -235,3 +235,12 @@ def test_cli_writes_pattern_programs_and_refuses_an_unknown_generator(tmp_path, 
     except SystemExit as exc:  # argparse's own exit for a bad choice
         code = exc.code
     assert code == 2 and "pattern" in capsys.readouterr().err and not (tmp_path / "x.jsonl").exists()
+
+
+def test_line_steps_grow_with_level():
+    """Mean line steps per program rise from level to level (the default generator's levels 3-6 too)."""
+    means = []
+    for level in range(1, 7):
+        programs = generate_many(level, [item_seed(11, level, i) for i in range(120)], generator="patterns")
+        means.append(sum(p.features["trace_length"] for p in programs) / len(programs))
+    assert all(a < b for a, b in zip(means, means[1:])), means

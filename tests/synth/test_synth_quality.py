@@ -15,7 +15,7 @@ def big_sample() -> dict[int, tuple[list, SynthStats]]:
     for level in range(1, 7):
         stats = SynthStats()
         seeds = [item_seed(11, level, i) for i in range(MONOTONE_SAMPLE)]
-        out[level] = (generate_many(level, seeds, stats=stats), stats)
+        out[level] = (generate_many(level, seeds, stats=stats, generator="ops"), stats)
     return out
 
 

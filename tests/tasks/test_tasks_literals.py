@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from execgym.tasks.answers import (
@@ -48,6 +48,8 @@ values = st.recursive(
 
 @settings(max_examples=150, deadline=None)
 @given(values)
+@example(complex(0.0, -1.0))  # repr '-1j' reads back as (-0-1j)
+@example(complex(-0.0, 1.0))
 def test_render_parse_roundtrip(value):
     text = render_literal(value)
     parsed = parse_literal(text)

@@ -54,8 +54,9 @@ def test_fresh_task_needs_no_second_trace(monkeypatch):
 
     monkeypatch.setattr(engine_api, "run_batch", counting)
     make_task({"env": "ExecIO-v0", "level": 4, "seed": 12345})
-    # the filter's one trace (plus at most a hash-seed re-run); the task layer adds nothing
-    assert modes.count("trace") == 1 and len(modes) <= 2
+    # the generator's runs (the pattern filter's coverage run and a hash-seed re-run, then the one trace the
+    # program keeps); the task layer adds nothing
+    assert modes.count("trace") == 1 and len(modes) <= 3
     modes.clear()
     tasks = prefetch([{"env": "ExecNext-v0", "level": 5, "seed": s} for s in range(8)])
     assert len(tasks) == 8 and modes.count("trace") <= 1 + 8  # one chunk trace, singles only on chunk failure

@@ -159,7 +159,7 @@ class Draft:
         """The main parameter: a list of items of ``item_kind`` (the focus's receivers); longer lists at
         higher levels (so line steps grow with the level)."""
         plural, _ = ITEM_NAMES[self.item_kind]
-        more = max(0, self.level - 3)
+        more = max(0, self.level - 3) + (self.level >= 5)   # deeper tests at 5-6 skip more, so longer lists
         low, high = low + more, high + 2 * more
 
         def draw(r: random.Random) -> list:

@@ -4,7 +4,8 @@ Contract: ``generate_patterns(level, seeds, ...)`` returns one ``Program`` per s
 same ``(level, seed)`` in every process: the focus comes from ``focus_for(level, seed, round)`` (as for the
 operation generator), draft ``k`` from ``rng("synth-patterns", level, seed, k)``, and the program is the first
 draft the sandbox stage (``execgym.synth.patterns.run``) accepts. Batching never changes which program a seed
-gets. Rejections are counted by reason in ``stats.rejected``.
+gets. Rejections are counted by reason in ``stats.rejected``. ``keep_traces=True`` adds each program's real trace
+(``Program.trace_steps``, one traced run of its call) for the task layer.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def draw(level: int, seed: int, attempt: int) -> PatternCandidate | None:
 
 
 def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None, stats=None,
-                      progress: Callable[[int], None] | None = None) -> list[Program]:
+                      progress: Callable[[int], None] | None = None, keep_traces: bool = False) -> list[Program]:
     from concurrent.futures import ThreadPoolExecutor
 
     from execgym.synth.api import SynthStats
@@ -79,7 +80,30 @@ def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig 
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
-    return [p for p in results if p is not None]
+    programs = [p for p in results if p is not None]
+    return _with_traces(programs, config) if keep_traces else programs
+
+
+def _with_traces(programs: list[Program], config: FilterConfig | None) -> list[Program]:
+    """The programs with ``trace_steps``: one real trace of each call (``execgym.trace(source, call)``'s request,
+    timeouts retried), so the task layer need not trace again. A trace that did not end ok within its budget,
+    or returned another value, is left out (``trace_steps=None``: the task layer then decides)."""
+    from dataclasses import replace
+
+    from execgym.engine.request import RunRequest
+    from execgym.synth.decide import run_decided
+    from execgym.synth.filters import same_value
+
+    config = config or FilterConfig()
+    requests = [RunRequest(source=p.source, call=p.call, mode="trace") for p in programs]
+    traces = run_decided(requests, retry_timeouts=config.retry_timeouts, workers=config.workers,
+                         what="pattern program trace") if requests else []
+    out = []
+    for program, traced in zip(programs, traces):
+        ok = str(getattr(traced.outcome, "value", traced.outcome)) == "ok" and not traced.truncated \
+            and same_value(traced.return_value, program.expected)
+        out.append(replace(program, trace_steps=tuple(traced.steps)) if ok else program)
+    return out
 
 
 def _wait(pending: tuple) -> tuple[list, list]:

@@ -1,28 +1,32 @@
 """The sandbox stage of pattern synthesis: run a draft on its whole input pool, choose the shipped inputs by
 coverage, and apply the rejection rules.
 
-Contract: ``filter_patterns(candidates, config) -> list[PatternVerdict]`` (same order). Each draft's module
-(its source plus a runner calling the entry on every argument tuple of its pool, each call in try/except) is
-traced once in the sandbox (``execgym.synth.decide.run_decided``: a timeout is retried, never a verdict), and
-re-run under ``hash_seed=1`` when the hash seed could matter. The main call is the first pool entry that ran
+Contract: ``filter_patterns(candidates, config) -> list[PatternVerdict]`` (same order). Every draft is called
+on every argument tuple of its pool in the sandbox (``execgym.synth.decide.run_decided``: a timeout is retried,
+never a verdict), and re-run under ``hash_seed=1`` when the hash seed could matter. A draft that passes
+``coverage.batchable`` (execgym's own code that touches no global state) is covered with several others in one
+child by the light coverage runner (``execgym.synth.patterns.coverage``); any other draft is traced alone by
+the full tracer. Both give each call's value, line counts, line steps and branch-test outcomes, identical on
+the same draft (tested), so the route never changes a verdict. The main call is the first pool entry that ran
 ok within the line-step budget with a literal result; the variants are then chosen greedily by what they add:
 statements executed and branch-test outcomes seen, then distinct outputs, up to ``MAX_VARIANTS`` (at least
-``MIN_VARIANTS``). ``execgym.synth.quality.judge`` over those runs decides; a draft is rejected, with the
+``MIN_VARIANTS``). ``execgym.synth.quality.judge_runs`` over those runs decides; a draft is rejected, with the
 reason counted, when any of its measures holds (constant or trivial output, a statement no input executes, a
 test with one truth value, an idiom, an unused result). Static measures are checked before the sandbox.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from execgym.synth.decide import run_decided
 from execgym.synth.filters import FilterConfig, _roundtrips, hash_sensitive, program_features, same_value
 from execgym.synth.patterns import PatternCandidate
-from execgym.synth.quality import _test_outcomes, judge, static_quality
+from execgym.synth.patterns.coverage import batchable, cover_batch, decode
+from execgym.synth.quality import RunSummary, _test_outcomes, judge_runs, static_quality
 from execgym.synth.values import literal
 
 MIN_VARIANTS = 5
@@ -81,17 +85,94 @@ def _segments(steps: Sequence[Any], try_line: int, count: int) -> list[list[Any]
     return out
 
 
-def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | None = None) -> list[PatternVerdict]:
-    from execgym.engine.request import RunRequest
+BATCH = 8  # batchable drafts covered in one sandboxed child (``execgym.synth.patterns.coverage``)
 
+# one call's summary: (ok, value, [(line, times)], line steps, test outcomes); ok is None when over the budget
+Call = tuple
+
+
+def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | None = None, *,
+                    batch: int = BATCH, traced: bool = False) -> list[PatternVerdict]:
+    """The verdict of each draft (same order). Drafts that pass ``coverage.batchable`` are covered ``batch`` to a
+    child by the light coverage runner (a batch that does not end ok is re-run draft by draft); the others, or
+    every draft with ``traced=True``, by the full tracer one module per draft. Both give the same call summaries
+    (tests/synth/test_synth_patterns_coverage.py), so the verdicts do not depend on the route."""
     config = config or FilterConfig()
     verdicts: list[PatternVerdict | None] = [None] * len(cands)
-    requests, plan = [], []
+    light, heavy = [], []
     for i, cand in enumerate(cands):
         reason = static_reason(cand.source)
         if reason:
             verdicts[i] = PatternVerdict(False, reason)
+        elif not traced and batchable(cand.source):
+            light.append(i)
+        else:
+            heavy.append(i)
+    calls: dict[int, list[Call]] = {}
+    reruns: dict[int, Any] = {}
+    if light:
+        calls.update(_cover(cands, light, config, batch))
+        sensitive = [i for i in light if config.hash_check and hash_sensitive(cands[i].source,
+                                                                             cands[i].call_of(cands[i].pool[0]))]
+        if sensitive:
+            again = _cover(cands, sensitive, config, batch, hash_seed=1)
+            reruns.update({i: None if got is None else _values(got) for i, got in again.items()})
+    if heavy:
+        got, again = _trace_each(cands, heavy, config)
+        calls.update(got)
+        reruns.update(again)
+    for i, summary in calls.items():
+        rerun = reruns.get(i, _NO_RERUN)
+        verdicts[i] = _judge(cands[i], summary, rerun, config)
+    return [v if v is not None else PatternVerdict(False, "not executed") for v in verdicts]
+
+
+_NO_RERUN = object()
+
+
+def _drafts(cands: Sequence[PatternCandidate], indices: Sequence[int]) -> list[tuple]:
+    return [(cands[i].source, cands[i].entry, cands[i].pool, dict(static_quality(cands[i].source).tests))
+            for i in indices]
+
+
+def _cover(cands: Sequence[PatternCandidate], indices: Sequence[int], config: FilterConfig, batch: int,
+           hash_seed: int | None = None) -> dict[int, list[Call] | None]:
+    """Light coverage summaries of ``indices``, ``batch`` drafts to a child; a batch whose run is not ok is
+    re-run draft by draft (a draft whose own run is not ok maps to ``None``)."""
+    groups = [list(indices[k:k + batch]) for k in range(0, len(indices), batch)]
+    budget = config.max_line_steps + 1
+
+    def requests_for(group: list[int]):
+        timeout = min(30.0, config.timeout + 2.0 + 0.2 * (len(group) - 1))
+        return cover_batch(_drafts(cands, group), budget=budget, timeout=timeout, hash_seed=hash_seed)
+
+    results = run_decided([requests_for(g) for g in groups], retry_timeouts=config.retry_timeouts,
+                          workers=config.workers, what="pattern candidate")
+    out: dict[int, list[Call] | None] = {}
+    retry: list[int] = []
+    for group, result in zip(groups, results):
+        decoded = decode(result, len(group))
+        if decoded is None:
+            retry.extend(group) if len(group) > 1 else out.__setitem__(group[0], None)
             continue
+        out.update(zip(group, decoded))
+    if retry:
+        singles = run_decided([requests_for([i]) for i in retry], retry_timeouts=config.retry_timeouts,
+                              workers=config.workers, what="pattern candidate")
+        for i, result in zip(retry, singles):
+            decoded = decode(result, 1)
+            out[i] = decoded[0] if decoded is not None else None
+    return out
+
+
+def _trace_each(cands: Sequence[PatternCandidate], indices: Sequence[int], config: FilterConfig
+                ) -> tuple[dict[int, list[Call] | None], dict[int, Any]]:
+    """Call summaries from the full tracer, one module per draft (plus the ``hash_seed=1`` re-run's values)."""
+    from execgym.engine.request import RunRequest
+
+    requests, plan = [], []
+    for i in indices:
+        cand = cands[i]
         module, try_line = _runner(cand)
         rerun = config.hash_check and hash_sensitive(cand.source, cand.call_of(cand.pool[0]))
         plan.append((i, len(requests), rerun, try_line))
@@ -102,48 +183,68 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
             requests.append(RunRequest(module, f"{RUNNER}()", mode="run", timeout=config.timeout + 2.0,
                                        hash_seed=1))
     results = run_decided(requests, retry_timeouts=config.retry_timeouts, workers=config.workers,
-                          what="pattern candidate") if requests else []
+                          what="pattern candidate")
+    calls: dict[int, list[Call] | None] = {}
+    reruns: dict[int, Any] = {}
     for i, at, rerun, try_line in plan:
-        verdicts[i] = _judge(cands[i], results[at], results[at + 1] if rerun else None, try_line, config)
-    return [v if v is not None else PatternVerdict(False, "not executed") for v in verdicts]
+        calls[i] = _summaries(cands[i], results[at], try_line)
+        if rerun:
+            result = results[at + 1]
+            ok = str(getattr(result.outcome, "value", result.outcome)) == "ok"
+            reruns[i] = result.return_value if ok else None
+    return calls, reruns
 
 
-def _judge(cand: PatternCandidate, traced: Any, rerun: Any, try_line: int, config: FilterConfig) -> PatternVerdict:
-    from execgym.engine.codec import is_literal
-
+def _summaries(cand: PatternCandidate, traced: Any, try_line: int) -> list[Call] | None:
+    """The runner's trace cut into one ``Call`` summary per pool tuple (``None``: the run was not ok or was
+    truncated)."""
     outcome = str(getattr(traced.outcome, "value", traced.outcome))
     if outcome != "ok" or traced.truncated or not isinstance(traced.return_value, list) \
             or len(traced.return_value) != len(cand.pool):
-        return PatternVerdict(False, "trace over budget" if traced.truncated else f"runner: {outcome}")
-    values = traced.return_value
-    if rerun is not None:
-        if str(getattr(rerun.outcome, "value", rerun.outcome)) != "ok" or not same_value(rerun.return_value, values):
-            return PatternVerdict(False, "result changes with the hash seed")
-    segments = _segments(traced.steps, try_line, len(cand.pool))
-    static = static_quality(cand.source)
-    tests = dict(static.tests)
-    runs = []
-    for k, ((ok, value), steps) in enumerate(zip(values, segments)):
+        return None
+    tests = dict(static_quality(cand.source).tests)
+    out = []
+    for (ok, value), steps in zip(traced.return_value, _segments(traced.steps, try_line, len(cand.pool))):
         lines = [s.line for s in steps if s.event == "line"]
-        if not ok or len(lines) > config.max_line_steps or not is_literal(value) or len(repr(value)) > 400 \
-                or not _roundtrips(value):
-            continue
         outcomes: dict[int, set[bool]] = {}
         _test_outcomes(steps, tests, outcomes)
-        marks = set(lines) | {(line, seen) for line, got in outcomes.items() for seen in got}
-        runs.append((k, value, steps, lines, marks))
+        out.append((ok, value, sorted(Counter(lines).items()), len(lines),
+                    {h: sorted(seen) for h, seen in sorted(outcomes.items())}))
+    return out
+
+
+def _values(calls: Sequence[Call]) -> list:
+    return [(ok, value) for ok, value, *_ in calls]
+
+
+def _judge(cand: PatternCandidate, calls: list[Call] | None, rerun: Any, config: FilterConfig) -> PatternVerdict:
+    from execgym.engine.codec import is_literal
+
+    if calls is None:
+        return PatternVerdict(False, "runner: not ok")
+    if rerun is not _NO_RERUN:
+        if rerun is None or not same_value(rerun, _values(calls)):
+            return PatternVerdict(False, "result changes with the hash seed")
+    runs = []
+    for k, (ok, value, counts, steps, outcomes) in enumerate(calls):
+        if ok is not True or steps > config.max_line_steps or not is_literal(value) or len(repr(value)) > 400 \
+                or not _roundtrips(value):
+            continue
+        executed = frozenset(line for line, _ in counts)
+        marks = set(executed) | {(line, seen) for line, got in outcomes.items() for seen in got}
+        runs.append((k, value, RunSummary(value, executed, outcomes, steps), marks, counts))
     if len(runs) < 1 + MIN_VARIANTS:
         return PatternVerdict(False, "fewer than 6 inputs run ok")
     main = runs[0]
     chosen = [main]
-    covered = set(main[4])
+    covered = set(main[3])
     rest = runs[1:]
     while len(chosen) < 1 + MAX_VARIANTS:
-        best = max(rest, key=lambda run: len(run[4] - covered), default=None)
-        if best is None or not best[4] - covered:
+        best = max(rest, key=lambda run: len(run[3] - covered), default=None)
+        if best is None or not best[3] - covered:
             break
         chosen.append(best)
-        covered |= best[4]
+        covered |= best[3]
         rest.remove(best)
     outputs = {repr(v) for _, v, *_ in chosen}
     for run in list(rest):
@@ -157,13 +258,11 @@ def _judge(cand: PatternCandidate, traced: Any, rerun: Any, try_line: int, confi
         if len(chosen) >= 1 + MIN_VARIANTS:
             break
         chosen.append(run)
-    fake = [SimpleNamespace(outcome="ok", truncated=False, steps=steps, return_value=value)
-            for _, value, steps, _, _ in chosen]
-    quality = judge(cand.source, fake)
+    quality = judge_runs(cand.source, [run[2] for run in chosen])
     problems = quality.problems()
     if problems:
         return PatternVerdict(False, problems[0])
     call = cand.call_of(cand.pool[main[0]])
     variants = tuple(cand.call_of(cand.pool[k]) for k, *_ in chosen[1:])
-    features = program_features(cand.source, main[3], cand.constraints, cand.ops_used)
+    features = program_features(cand.source, [line for line, times in main[4] for _ in range(times)], cand.constraints, cand.ops_used)
     return PatternVerdict(True, "ok", main[1], call, variants, features)

@@ -1,0 +1,198 @@
+"""Light coverage runs of execgym's OWN pattern drafts: several drafts, every pool call, one sandboxed child.
+
+Contract (issue "synthesis v2", item 6 — allowed for execgym's generated programs only, never for
+model-written or user-supplied code):
+
+- ``batchable(source) -> bool``: a static check that a draft touches no state another draft or call could see:
+  no imports, no ``global``/``nonlocal``, no attribute or subscript assignment to anything but its own local
+  names, no dunder names, no reflection or I/O builtins, no class definitions, no default argument values that
+  are not constants, and no handler that could swallow the runner's budget signal (bare ``except``,
+  ``except BaseException``). A draft that fails it is run by the full tracer, alone.
+- ``cover_batch(drafts, *, budget, timeout, hash_seed) -> RunRequest``: one plain (untraced) run whose child
+  ``exec``s each draft in a fresh namespace and calls its entry on every pool tuple under a small
+  ``sys.settrace`` hook. For each call it returns ``(ok, value, line_counts, line_steps, outcomes)``:
+  ``line_counts`` ``[(line, times), ...]`` for the lines of the draft that ran, ``line_steps`` the line events (a call over ``budget``
+  stops with ``ok=None``), ``outcomes`` for each branch-test header (``if``/``elif``/``while``) the truth values
+  seen (the header's next line event in its frame was the body's first line: True; another line or the frame
+  returned: False; an exception decides nothing), exactly as ``execgym.synth.quality._test_outcomes`` reads
+  them from a trace. ``decode(result, count)`` turns the run's return value back into per-draft call lists
+  (``None`` for the whole batch when the run did not end ok: the caller then re-runs each draft alone, so one
+  bad draft never decides another's verdict).
+
+These summaries only choose the shipped inputs and apply the rejection rules; the traces that tasks ship are
+recorded later by the real tracer. ``tests/synth/test_synth_patterns_coverage.py`` checks, on hundreds of drafts,
+that the summaries equal those computed from the real tracer's steps and that a draft's results never depend on
+what ran before it in the same child (alone, batched, and in reversed order).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+from typing import Any
+
+from execgym import astparse
+
+FILENAME = "<execgym-draft>"
+RUNNER = "execgym_cover"
+
+_FORBIDDEN_NAMES = frozenset({
+    "globals", "locals", "vars", "setattr", "delattr", "getattr", "exec", "eval", "compile", "open", "input",
+    "print", "__import__", "breakpoint", "help", "memoryview", "object", "type", "super", "id", "exit", "quit",
+})
+
+RUNNER_SOURCE = f'''
+def {RUNNER}(drafts, budget):
+    import sys
+
+    _COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<setcomp>", "<dictcomp>")  # the tracer's steps skip them
+
+    class _Budget(BaseException):
+        pass
+
+    out = []
+    for source, entry, pool, tests in drafts:
+        namespace = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
+        exec(compile(source, {FILENAME!r}, "exec"), namespace)
+        function = namespace[entry]
+        calls = []
+        for args in pool:
+            executed = {{}}
+            outcomes = {{}}
+            pending = {{}}
+            count = [0]
+
+            def local(frame, event, arg):
+                key = id(frame)
+                if key in pending:
+                    header = pending.pop(key)
+                    if event == "line":
+                        outcomes.setdefault(header, set()).add(frame.f_lineno == tests[header])
+                    elif event == "return":
+                        outcomes.setdefault(header, set()).add(False)
+                if event == "line":
+                    count[0] += 1
+                    if count[0] > budget:
+                        raise _Budget
+                    line = frame.f_lineno
+                    executed[line] = executed.get(line, 0) + 1
+                    if line in tests:
+                        pending[key] = line
+                return local
+
+            def start(frame, event, arg):
+                code = frame.f_code
+                if code.co_filename == {FILENAME!r} and code.co_name not in _COMPREHENSIONS:
+                    return local
+                return None
+
+            sys.settrace(start)
+            try:
+                value = function(*args)
+                ok = True
+            except _Budget:
+                ok, value = None, "budget"
+            except Exception as exc:
+                ok, value = False, type(exc).__name__
+            finally:
+                sys.settrace(None)
+            calls.append((ok, value, sorted(executed.items()), count[0],
+                          {{h: sorted(seen) for h, seen in sorted(outcomes.items())}}))
+        out.append(calls)
+    return out
+'''
+
+
+def _local_names(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
+    names = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
+    if fn.args.vararg:
+        names.add(fn.args.vararg.arg)
+    if fn.args.kwarg:
+        names.add(fn.args.kwarg.arg)
+    body = fn.body if isinstance(fn.body, list) else [fn.body]
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+    return names
+
+
+def _root_name(node: ast.expr) -> str | None:
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def batchable(source: str) -> bool:
+    """Whether ``source`` provably touches no state outside its own calls' locals (see the module contract)."""
+    try:
+        tree = astparse.parse(source)
+    except SyntaxError:
+        return False
+    top_level = set()
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.FunctionDef) or stmt.decorator_list:
+            return False
+        top_level.add(stmt.name)
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ClassDef,
+                             ast.AsyncFunctionDef, ast.Yield, ast.YieldFrom, ast.Await)):
+            return False
+        if isinstance(node, ast.Name) and (node.id in _FORBIDDEN_NAMES or node.id.startswith("__")):
+            return False
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            return False
+        if isinstance(node, ast.ExceptHandler) and (
+                node.type is None or (isinstance(node.type, ast.Name) and node.type.id == "BaseException")):
+            return False
+        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+            for default in (*node.args.defaults, *node.args.kw_defaults):
+                if default is not None and not isinstance(default, ast.Constant):
+                    return False
+            if isinstance(node, ast.FunctionDef) and node.decorator_list:
+                return False
+            own = _local_names(node)
+            body = node.body if isinstance(node.body, list) else [node.body]
+            for stmt in body:
+                for sub in ast.walk(stmt):
+                    targets: list[ast.expr] = []
+                    if isinstance(sub, (ast.Assign, ast.Delete)):
+                        targets = list(sub.targets)
+                    elif isinstance(sub, (ast.AugAssign, ast.AnnAssign)):
+                        targets = [sub.target]
+                    for target in targets:
+                        for part in ast.walk(target):
+                            if isinstance(part, (ast.Attribute, ast.Subscript)):
+                                root = _root_name(part)
+                                if root is None or root not in own or root in top_level:
+                                    return False
+    return True
+
+
+def cover_batch(drafts: Sequence[tuple[str, str, Sequence[tuple], dict[int, int]]], *, budget: int,
+                timeout: float, hash_seed: int | None = None):
+    """One plain sandbox run covering every ``(source, entry, pool, tests)`` draft (see the module contract)."""
+    from execgym.engine.request import RunRequest
+    from execgym.synth.values import literal
+
+    payload = "[" + ", ".join(
+        f"({source!r}, {entry!r}, {literal(list(pool))}, {tests!r})" for source, entry, pool, tests in drafts) + "]"
+    kwargs: dict[str, Any] = {} if hash_seed is None else {"hash_seed": hash_seed}
+    return RunRequest(RUNNER_SOURCE, f"{RUNNER}({payload}, {int(budget)})", mode="run", timeout=timeout, **kwargs)
+
+
+def decode(result: Any, count: int) -> list | None:
+    """The per-draft call lists of a ``cover_batch`` run, or ``None`` when the run did not end ok or its value
+    does not have the promised shape."""
+    outcome = str(getattr(result.outcome, "value", result.outcome))
+    value = getattr(result, "return_value", None)
+    if outcome != "ok" or not isinstance(value, list) or len(value) != count:
+        return None
+    for calls in value:
+        if not isinstance(calls, list):
+            return None
+        for call in calls:
+            if not (isinstance(call, tuple) and len(call) == 5 and isinstance(call[2], list)
+                    and isinstance(call[3], int) and isinstance(call[4], dict)):
+                return None
+    return value

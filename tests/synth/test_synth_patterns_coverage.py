@@ -1,0 +1,137 @@
+"""The light coverage route of pattern synthesis (execgym.synth.patterns.coverage): same summaries as the full
+tracer, results independent of what ran before in the same child, and the static no-global-state check."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from execgym.engine.codec import is_literal
+from execgym.synth.filters import FilterConfig
+from execgym.synth.patterns import PatternCandidate
+from execgym.synth.patterns.coverage import batchable
+from execgym.synth.patterns.generate import draw
+from execgym.synth.patterns.run import _cover, _trace_each, filter_patterns, static_reason
+
+
+def _drafts(per_level: int) -> list[PatternCandidate]:
+    out = []
+    for level in range(1, 7):
+        for seed in range(per_level):
+            for attempt in range(3):
+                cand = draw(level, 7000 + seed, attempt)
+                if cand is not None and not static_reason(cand.source):
+                    out.append(cand)
+                    break
+    return out
+
+
+@pytest.fixture(scope="module")
+def drafts() -> list[PatternCandidate]:
+    return _drafts(25)
+
+
+def test_own_drafts_are_batchable(drafts):
+    assert len(drafts) >= 140
+    assert sum(batchable(c.source) for c in drafts) / len(drafts) >= 0.95
+
+
+def test_light_summaries_equal_the_tracers_on_every_call(drafts):
+    config = FilterConfig()
+    indices = list(range(len(drafts)))
+    light = _cover(drafts, indices, config, batch=8)
+    traced, _ = _trace_each(drafts, indices, config)
+    compared = 0
+    for i in indices:
+        assert light[i] is not None and traced[i] is not None, drafts[i].source
+        assert light[i] == traced[i], drafts[i].source
+        compared += len(light[i])
+    assert compared >= 140 * 10
+
+
+def test_verdicts_do_not_depend_on_the_route(drafts):
+    subset = drafts[::3]
+    fast = filter_patterns(subset)
+    slow = filter_patterns(subset, traced=True)
+    assert [(v.accepted, v.reason, v.call, v.variants, v.expected, v.features) for v in fast] == \
+        [(v.accepted, v.reason, v.call, v.variants, v.expected, v.features) for v in slow]
+    assert sum(v.accepted for v in fast) >= len(subset) // 2
+
+
+def test_a_drafts_results_never_depend_on_what_ran_before_it(drafts):
+    config = FilterConfig()
+    subset = list(range(0, len(drafts), 2))[:48]
+    alone = {}
+    for i in subset[:12]:
+        alone.update(_cover(drafts, [i], config, batch=1))
+    batched = _cover(drafts, subset, config, batch=8)
+    reversed_order = _cover(drafts, subset[::-1], config, batch=16)
+    for i in subset:
+        assert batched[i] == reversed_order[i], drafts[i].source
+    for i in subset[:12]:
+        assert alone[i] == batched[i], drafts[i].source
+
+
+def _cand(source: str, pool: list[tuple]) -> PatternCandidate:
+    return PatternCandidate(source=source, entry="f", params=["x"], pool=pool, focus=("int", "add"),
+                            pattern="test", constraints={}, ops_used={})
+
+
+def test_a_batch_that_does_not_end_ok_is_rerun_draft_by_draft(monkeypatch):
+    import execgym.synth.patterns.run as run
+
+    good = _cand("def f(x):\n    if x > 2:\n        return x * 2\n    return -x\n", [(1,), (5,)])
+    huge = _cand("def f(x):\n    return list(range(x))\n", [(4_000_000,)])
+    looping = _cand("def f(x):\n    while x > 0:\n        x += 1\n    return x\n", [(1,), (-1,)])
+    real = run.run_decided
+    seen = []
+
+    def breaks_batches(requests, **kwargs):  # the child of any multi-draft run "dies" (e.g. killed for memory)
+        results = real(requests, **kwargs)
+        seen.append(len(requests))
+        return [SimpleNamespace(outcome="memory_exceeded", return_value=None) if r.call.count("'f', [") > 1
+                else res for r, res in zip(requests, results)]
+
+    monkeypatch.setattr(run, "run_decided", breaks_batches)
+    out = _cover([good, huge, looping, good], [0, 1, 2, 3], FilterConfig(), batch=4)
+    assert seen == [1, 4]  # one batch, then each of its four drafts alone
+    assert out[0] == out[3] == [
+        (True, -1, [(2, 1), (4, 1)], 2, {2: [False]}),
+        (True, 10, [(2, 1), (3, 1)], 2, {2: [True]}),
+    ]
+    assert not is_literal(out[1][0][1])  # over the value caps: opaque, so the filter skips this call
+    over, fine = out[2]
+    assert over[0] is None and over[1] == "budget"  # stopped by the line budget, not by the wall clock
+    assert fine[:2] == (True, -1)
+
+
+@pytest.mark.parametrize("source", [
+    "import os\ndef f(x):\n    return x\n",
+    "def f(x):\n    import math\n    return math.floor(x)\n",
+    "COUNT = []\ndef f(x):\n    return x\n",
+    "def f(x):\n    global seen\n    seen = x\n    return x\n",
+    "def f(x):\n    def g():\n        nonlocal x\n        x += 1\n    g()\n    return x\n",
+    "def f(x):\n    f.calls = 1\n    return x\n",
+    "def g(x):\n    return x\ndef f(x):\n    g.seen = [x]\n    return x\n",
+    "def f(x):\n    return x.__class__\n",
+    "def f(x):\n    try:\n        return int(x)\n    except:\n        return 0\n",
+    "def f(x):\n    try:\n        return int(x)\n    except BaseException:\n        return 0\n",
+    "def f(x, acc=[]):\n    acc.append(x)\n    return acc\n",
+    "class A:\n    pass\ndef f(x):\n    return x\n",
+    "def f(x):\n    print(x)\n    return x\n",
+    "def f(x):\n    return getattr(x, 'real')\n",
+    "def f(x):\n    yield x\n",
+])
+def test_drafts_that_could_touch_shared_state_are_not_batchable(source):
+    assert not batchable(source)
+
+
+@pytest.mark.parametrize("source", [
+    "def f(xs):\n    xs[0] = 2\n    out = []\n    for x in xs:\n        out.append(x)\n    out[0] = 1\n    return out\n",
+    "def f(d):\n    seen = {}\n    seen['a'] = d\n    del seen['a']\n    return sorted(d, key=lambda k: -k)\n",
+    "def helper(x):\n    return x + 1\ndef f(x, k=3):\n    try:\n        return int(x) + helper(k)\n"
+    "    except ValueError:\n        return 0\n",
+])
+def test_ordinary_drafts_are_batchable(source):
+    assert batchable(source)
