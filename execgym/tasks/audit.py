@@ -149,6 +149,31 @@ def build_audit(env: str, level: int, seed: int, options: dict) -> dict:
     )
 
 
+WRITE_ASK = "Write a Python function with this signature:"
+SPEC_INTRO = "The function under test has this signature:"
+WRITE_TAIL = "Write the complete Python function"
+
+
+def _as_specification(statement: str) -> str:
+    """A UnitTest-v0 statement read as the specification of the function under test (its request to write
+    the function, and anything after it, left out)."""
+    text = statement.rstrip()
+    if text.startswith(WRITE_ASK):
+        text = SPEC_INTRO + text[len(WRITE_ASK):]
+    cut = text.find(WRITE_TAIL)
+    return text[:cut].rstrip() if cut > 0 else text
+
+
+def _same_layout(source: str) -> str:
+    """The reference laid out as the mutant is (``ast.unparse``), so the two differ only in the fault."""
+    import ast
+
+    try:
+        return ast.unparse(ast.parse(source)).rstrip()
+    except (SyntaxError, ValueError, RecursionError):
+        return source.rstrip()
+
+
 class AuditTask(Task):
     env = "ExecAudit-v0"
     OPTIONS = OPTIONS
@@ -181,8 +206,8 @@ class AuditTask(Task):
         if self._prompt is None:
             p = self.problem
             self._prompt = (
-                f"{p['statement'].rstrip()}\n\n"
-                f"Reference implementation (correct):\n```python\n{p['solution'].rstrip()}\n```\n\n"
+                f"{_as_specification(p['statement'])}\n\n"
+                f"Reference implementation (correct):\n```python\n{_same_layout(p['solution'])}\n```\n\n"
                 f"Candidate implementation (it has a bug):\n```python\n{p['candidate'].rstrip()}\n```\n\n"
                 f"Write ONE unit test that the reference passes and the candidate fails: one line "
                 f"`assert {self.entry}(<arguments>) == <expected>`, the arguments and the expected value written "

@@ -25,5 +25,5 @@ def test_tasks_are_identical_across_processes_and_hash_seeds():
         json.loads(run_python(FINGERPRINT, env={"PYTHONHASHSEED": seed}).stdout.strip().splitlines()[-1])
         for seed in ("0", "12345", "random")
     ]
-    assert len(runs[0]) == 15
+    assert len(runs[0]) == 18
     assert runs[0] == runs[1] == runs[2]

@@ -43,7 +43,7 @@ def items() -> list[tuple[dict, object]]:
                 minimal = {"env": env, "level": level, "seed": seed}
                 out.append((task.spec, task.gold_response()))
                 out.append((minimal, task.gold_response()))
-                for response in wrong_answers(task)[: 4 if seed else 10]:
+                for response in wrong_answers(task)[: 3 if seed else 8]:  # <= the 300-item batch limit
                     out.append((task.spec, response))
     out.append(({"env": "NoSuch-v0", "level": 1, "seed": 0}, "x"))
     out.append(("not json {", "x"))

@@ -3,6 +3,8 @@ candidate; both run in the real sandbox, values compared as literals in the call
 
 from __future__ import annotations
 
+import ast
+import difflib
 import json
 import subprocess
 import sys
@@ -44,8 +46,16 @@ def task():
 def test_observation_shows_reference_and_candidate(task):
     p = task.problem
     assert p["candidate"] != p["solution"]
-    assert p["solution"].rstrip() in task.prompt and p["candidate"].rstrip() in task.prompt
+    assert ast.unparse(ast.parse(p["solution"])) in task.prompt and p["candidate"].rstrip() in task.prompt
     assert p["description"] not in task.prompt
+    # the specification is stated as such: no request to write the function
+    assert task.prompt.startswith("The function under test has this signature:")
+    assert "Write a Python function" not in task.prompt and "Write the complete Python function" not in task.prompt
+    # reference and candidate are shown in one layout, so they differ only where the fault is
+    ref = ast.unparse(ast.parse(p["solution"])).splitlines()
+    cand = p["candidate"].rstrip().splitlines()
+    changed = [d for d in difflib.ndiff(ref, cand) if d[:1] in "+-"]
+    assert ref != cand and len(changed) <= 6, changed
 
 
 def test_gold_and_wrong_and_format(task):
