@@ -43,8 +43,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--shard", default=None, help="i/N: write only the i-th of N contiguous slices")
     parser.add_argument("--chunk", type=int, default=16, help="programs per sandbox call")
     parser.add_argument("--generator", default="default", choices=("default", "patterns", "ops"),
-                        help="default: the pattern library at levels 3-6, operation chains elsewhere; patterns: "
-                             "the pattern library at levels 1-6 (7-8 keep ops); ops: operation chains everywhere")
+                        help="default and patterns: the pattern library at levels 1-6, operation chains at 7-8; "
+                             "ops: operation chains everywhere")
     parser.add_argument("--block", type=int, default=256, help="items generated per progress step")
     parser.add_argument("--max-line-steps", type=int, default=1000, help="trace budget in line steps")
     parser.add_argument("--summary-json", default=None, help="also write the summary as JSON here")

@@ -33,10 +33,9 @@ BATCH_CHUNKS = 4            # chunks per sandbox submission; the next submission
 SHORT_RUN_CHUNKS = 1        # chunks per submission when there are few seeds (more overlap, fewer idle waits)
 GENERATORS = ("default", "patterns", "ops")  # see generate_many
 PATTERN_LEVELS = frozenset(range(1, 7))  # levels the pattern generator writes
-# the generator ``generate`` uses when none is named, per level: the pattern library where the environments
-# can use its programs (levels 1-2 are one-line programs without a local variable, so ExecVar-v0 finds no
-# question in them; they keep the operation generator until the patterns there assign one)
-DEFAULT_PATTERN_LEVELS = frozenset(range(3, 7))
+# the generator ``generate`` uses when none is named, per level: the pattern library at levels 1-6 (every
+# level it writes); levels 7-8 keep the operation generator
+DEFAULT_PATTERN_LEVELS = frozenset(range(1, 7))
 DEFAULT_GENERATOR = "default"
 IN_FLIGHT = 2               # sandbox submissions filtered at once (keeps every sandbox worker busy)
 
@@ -113,7 +112,7 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
     ``keep_traces=False`` drops ``Program.trace_steps`` (memory for large runs); nothing else changes.
     ``generator``: ``"ops"`` (operation chains, every level), ``"patterns"`` (``execgym.synth.patterns``,
     levels 1-6; levels 7-8 keep the operation generator) or ``"default"`` (patterns at
-    ``DEFAULT_PATTERN_LEVELS``, 3-6, ops elsewhere); ``ValueError`` for any other name."""
+    ``DEFAULT_PATTERN_LEVELS``, 1-6, ops at 7-8); ``ValueError`` for any other name."""
     if level not in load_levels():
         raise ValueError(f"unknown level {level!r}; known levels: {sorted(load_levels())}")
     if generator not in GENERATORS:

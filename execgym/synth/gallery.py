@@ -1,9 +1,8 @@
 """Print a Markdown gallery of generated programs, a few per level: ``python -m execgym.synth.gallery``.
 
 ``docs/gallery.md`` is this module's output (``python -m execgym.synth.gallery > docs/gallery.md``): the
-default generator (``generate(level, seed)``: the pattern library at levels 3-6, operation chains at levels
-1-2 and 7-8), then, for comparison, the operation generator at levels 3-6 and the pattern generator at
-levels 1-2. Every example is a real ``generate(level, seed, generator)`` result that ran in the sandbox; the
+default generator (``generate(level, seed)``: the pattern library at levels 1-6, operation chains at levels
+7-8), then, for comparison, the operation generator at levels 1-6. Every example is a real ``generate(level, seed, generator)`` result that ran in the sandbox; the
 expected value shown is the one the sandbox returned.
 """
 
@@ -48,17 +47,14 @@ def render(per_level: int = 2, base_seed: int = 0, compare: bool = True) -> str:
              f"({per_level} programs per level, base seed {base_seed}). Each ran, was traced and passed every "
              "filter in the sandbox. See docs/synthesis.md for what the levels and patterns mean.", ""]
     lines += ["## Default generator (`generate(level, seed)`)", "",
-              "Levels 3-6: programs written from the pattern library (docs/synthesis.md, \"Pattern generator\"); "
-              "each passed the rejection rules on its call and the variants it ships with. Levels 1-2 and 7-8: "
+              "Levels 1-6: programs written from the pattern library (docs/synthesis.md, \"Pattern generator\"); "
+              "each passed the rejection rules on its call and the variants it ships with. Levels 7-8: "
               "the operation generator.", ""]
     lines += _section(per_level, base_seed, "default", set(load_levels()))
     if compare:
-        lines += ["## For comparison: the operation generator at levels 3-6 (`generator=\"ops\"`)", "",
+        lines += ["## For comparison: the operation generator at levels 1-6 (`generator=\"ops\"`)", "",
                   "The generator these levels used before synthesis v2 (operation chains from the typed catalog).", ""]
-        lines += _section(per_level, base_seed, "ops", DEFAULT_PATTERN_LEVELS)
-        lines += ["## For comparison: the pattern generator at levels 1-2 (`generator=\"patterns\"`)", "",
-                  "One-line programs (not the default there: ExecVar-v0 finds no local variable in them).", ""]
-        lines += _section(per_level, base_seed, "patterns", PATTERN_LEVELS - DEFAULT_PATTERN_LEVELS)
+        lines += _section(per_level, base_seed, "ops", DEFAULT_PATTERN_LEVELS & PATTERN_LEVELS)
     return "\n".join(lines)
 
 

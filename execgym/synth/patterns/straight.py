@@ -1,7 +1,7 @@
 """straight-line code (levels 1-2): the focus applied to the argument itself, no control flow.
 
-Level 1 returns the focus value (chained with other arguments when the form takes any, e.g.
-``text.replace('a', 'b').replace('c', 'd')``); level 2 combines it with another operation (an f-string, a
+Level 1 names the focus value and returns it (chained with other arguments when the form takes any, e.g.
+``cleaned = text.replace('a', 'b').replace('c', 'd')``); level 2 combines it with another operation (an f-string, a
 slice with a step, ``len``, a comprehension over the result, starred unpacking)."""
 
 from __future__ import annotations
@@ -49,10 +49,13 @@ def _flags(d: Draft) -> None:
     if fv.pre:
         raise Unfit("statement focus")
     if d.level == 1:
-        d.emit(f"return [{fv.expr} for {flag} in {flags}]")
+        held = d.name("marks", "flags_seen")
+        d.emit(f"{held} = [{fv.expr} for {flag} in {flags}]")
     else:
-        d.emit(f"return sum(1 for {flag} in {flags} if {fv.expr})")
+        held = d.name("count", "hits")
+        d.emit(f"{held} = sum(1 for {flag} in {flags} if {fv.expr})")
         d.op("sum")
+    d.emit(f"return {held}")
 
 
 def render(d: Draft, depth: int) -> None:
@@ -81,8 +84,10 @@ def render(d: Draft, depth: int) -> None:
             raise Unfit("the focus value does not depend on the argument")
         d.emit(f"return ({name}, {fv.expr})")  # e.g. a cleared copy next to the original
         return
-    if d.level == 1:
-        d.emit(f"return {fv.expr}")
+    if d.level == 1:  # the focus value named, then returned (a variable ExecVar-v0 can ask about)
+        held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
+        d.emit(f"{held} = {fv.expr}")
+        d.emit(f"return {held}")
         return
     sample = present[0]
     shapes = ["fstring"]
@@ -93,28 +98,35 @@ def render(d: Draft, depth: int) -> None:
     if isinstance(sample, (int, float)) and not isinstance(sample, bool):
         shapes.append("power")
     shape = d.rand_choice(shapes)
-    if shape != "starred":  # level 2 names the focus value, then uses it (a second statement)
-        held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
-        d.emit(f"{held} = {fv.expr}")
-        fv.expr = held
-    if shape == "fstring":
-        d.emit(f"return f\"{{{name}}} -> {{{fv.expr}}}\"")
-        d.op("str/format")
-    elif shape == "step":
-        d.emit(f"return {_paren(fv.expr)}[::{d.rand_choice((-1, 2, -2))}]")
-        d.op("slice")
-    elif shape == "len":
-        d.emit(f"return ({fv.expr}, len({name}))" if kind not in ("int", "float", "bool") else
-               f"return len({fv.expr})")
-        d.op("len")
-    elif shape == "starred":
+    # level 2: the focus value named, one more operation on it, then the result (three statements)
+    held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
+    d.emit(f"{held} = {fv.expr}")
+    if shape == "starred":
         first = d.name("first")
-        d.emit(f"{first}, *rest = {fv.expr}")
+        d.emit(f"{first}, *rest = {held}")
         d.emit(f"return (rest, {first})")
         d.op("unpack")
+        return
+    if shape == "len" and kind not in ("int", "float", "bool"):
+        size = d.name("size", "length")
+        d.emit(f"{size} = len({name})")
+        d.emit(f"return ({held}, {size})")
+        d.op("len")
+        return
+    if shape == "fstring":
+        out, text = d.name("summary", "line"), f"f\"{{{name}}} -> {{{held}}}\""
+        d.op("str/format")
+    elif shape == "step":
+        out, text = d.name("reordered", "picked"), f"{held}[::{d.rand_choice((-1, 2, -2))}]"
+        d.op("slice")
+    elif shape == "len":
+        out, text = d.name("size", "length"), f"len({held})"
+        d.op("len")
     else:
-        d.emit(f"return ({fv.expr}) ** 2")
+        out, text = d.name("squared", "square"), f"{held} ** 2"
         d.op("int/**")
+    d.emit(f"{out} = {text}")
+    d.emit(f"return {out}")
 
 
 def _paren(text: str) -> str:
