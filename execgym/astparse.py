@@ -9,6 +9,7 @@ prefetch) while the caller parses answers, so every parse in execgym goes throug
 from __future__ import annotations
 
 import ast
+import functools
 import threading
 from typing import Any
 
@@ -24,3 +25,29 @@ def parse(source: str | bytes, filename: str = "<unknown>", mode: str = "exec", 
 def literal_eval(text: str) -> Any:
     """``ast.literal_eval`` of source text, with the parse done under the same lock."""
     return ast.literal_eval(parse(text.lstrip(" \t"), mode="eval"))
+
+
+@functools.lru_cache(maxsize=512)
+def parse_cached(source: str) -> ast.Module:
+    """``parse(source)``, cached: one tree per source text for the analyses that read the same program in turn
+    (callers must not modify the tree)."""
+    return parse(source)
+
+
+_AST = ast.AST
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """``list(ast.walk(node))`` (the same breadth-first order), about three times faster."""
+    out = [node]
+    append = out.append
+    for current in out:  # the loop also visits what it appends
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        append(item)
+            elif isinstance(value, _AST):
+                append(value)
+    return out

@@ -78,7 +78,30 @@ def _combined(cands: Sequence[Candidate]) -> tuple[str, str, list[tuple[int, int
     return "\n".join(lines) + "\n", "(" + ", ".join(calls) + ",)", ranges
 
 
+_EXACT_ATOMS = frozenset({int, str, bool, type(None)})
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``value`` is built only of ints, strs, bools, None, finite floats, and exact lists, tuples, dicts
+    and sets of those (at most 40 deep): values whose ``repr`` ``literal_eval``s back to an equal value, so
+    ``_roundtrips`` needs no parse. Anything else (nan, frozenset, bytes, ...) takes the parse."""
+    t = type(value)
+    if t in _EXACT_ATOMS:
+        return True
+    if t is float:
+        return math.isfinite(value)
+    if depth > 40:
+        return False
+    if t is list or t is tuple or t is set:
+        return all(type(v) in _EXACT_ATOMS or _plain(v, depth + 1) for v in value)
+    if t is dict:
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in value.items())
+    return False
+
+
 def _roundtrips(value: Any) -> bool:
+    if _plain(value):
+        return True
     try:
         back = astparse.literal_eval(repr(value))
     except Exception:
@@ -99,10 +122,9 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
-@functools.lru_cache(maxsize=256)
 def _parsed(source: str) -> ast.Module:
-    """``astparse.parse(source)`` (callers must not modify it)."""
-    return astparse.parse(source)
+    """``astparse.parse(source)``, cached (callers must not modify it)."""
+    return astparse.parse_cached(source)
 
 
 @dataclass(frozen=True)

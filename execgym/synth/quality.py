@@ -178,11 +178,21 @@ def _args_key(call: ast.Call) -> str:
         "|".join(ast.dump(k) for k in call.keywords)
 
 
+_AST = ast.AST
+_walk = astparse.walk
+
+
 def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
     out: dict[ast.AST, ast.AST] = {}
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
-            out[child] = node
+    for current in _walk(tree):
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        out[item] = current
+            elif isinstance(value, _AST):
+                out[value] = current
     return out
 
 
@@ -196,14 +206,13 @@ def _fed_to_call(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> bool:
     return False
 
 
-def _idioms(tree: ast.AST) -> list[str]:
-    parents = _parents(tree)
+def _idioms(tree: ast.AST, nodes: list[ast.AST], parents: Mapping[ast.AST, ast.AST]) -> list[str]:
     found: list[str] = []
 
     def note(kind: str, node: ast.AST) -> None:
         found.append(f"line {getattr(node, 'lineno', 0)}: ({kind}) {ast.unparse(node)[:80]}")
 
-    for node in ast.walk(tree):
+    for node in nodes:
         if not isinstance(node, ast.Call):
             continue
         name = _call_name(node)
@@ -237,10 +246,10 @@ def _idioms(tree: ast.AST) -> list[str]:
             inner = list(node.args) + [k.value for k in node.keywords]
             if isinstance(node.func, ast.Attribute):
                 inner.append(node.func.value)
-            if any(_is_format_call(sub) for part in inner for sub in ast.walk(part)):
+            if any(_is_format_call(sub) for part in inner for sub in _walk(part)):
                 note("c", node)
     # (b) the same statement twice in a row
-    for node in ast.walk(tree):
+    for node in nodes:
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
             if not (isinstance(block, list) and len(block) > 1 and isinstance(block[0], ast.stmt)):
@@ -248,14 +257,13 @@ def _idioms(tree: ast.AST) -> list[str]:
             for first, second in zip(block, block[1:]):
                 if not isinstance(first, (ast.Pass, ast.Break, ast.Continue)) \
                         and not isinstance(first, _FUNCS + (ast.ClassDef,)) \
-                        and ast.dump(first) == ast.dump(second):
+                        and type(first) is type(second) and ast.dump(first) == ast.dump(second):
                     note("b", second)
     return found
 
 
-def _unused_results(tree: ast.AST) -> list[int]:
+def _unused_results(nodes: list[ast.AST], parents: Mapping[ast.AST, ast.AST]) -> list[int]:
     out = []
-    parents = _parents(tree)
 
     def inside_try(node: ast.AST) -> bool:
         while node in parents:
@@ -264,7 +272,7 @@ def _unused_results(tree: ast.AST) -> list[int]:
                 return True
         return False
 
-    for node in ast.walk(tree):
+    for node in nodes:
         if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Call)):
             continue
         name = _call_name(node.value)
@@ -275,14 +283,15 @@ def _unused_results(tree: ast.AST) -> list[int]:
 
 
 def _names_read(node: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return {n.id for n in _walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _constructs(tree: ast.Module) -> set[str]:
+def _constructs(tree: ast.Module, nodes: list[ast.AST] | None = None) -> set[str]:
     found: set[str] = set()
     add = found.add
-    function_names = {n.name for n in ast.walk(tree) if isinstance(n, _FUNCS)}
-    for node in ast.walk(tree):
+    nodes = _walk(tree) if nodes is None else nodes
+    function_names = {n.name for n in nodes if isinstance(n, _FUNCS)}
+    for node in nodes:
         if isinstance(node, ast.Lambda):
             add("lambda")
         elif isinstance(node, ast.IfExp):
@@ -372,14 +381,14 @@ def _constructs(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.If):
             add("if")
         elif isinstance(node, _FUNCS):
-            if any(isinstance(inner, _FUNCS) for stmt in node.body for inner in ast.walk(stmt)):
+            if any(isinstance(inner, _FUNCS) for stmt in node.body for inner in _walk(stmt)):
                 add("nested_function")
             if node.name in _names_read(node) and node.name in function_names:
-                calls = [c for c in ast.walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
+                calls = [c for c in _walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
                          and c.func.id == node.name]
                 if calls:
                     add("recursion")
-            returns = [n for n in ast.walk(node) if isinstance(n, ast.Return)]
+            returns = [n for n in _walk(node) if isinstance(n, ast.Return)]
             if len(returns) > 1 or (returns and node.body and returns[0] is not node.body[-1]
                                     and not any(r is node.body[-1] for r in returns)):
                 add("early_return")
@@ -406,7 +415,7 @@ def _iterates_copy_and_mutates(loop: ast.For) -> bool:
     name = _copied_name(loop.iter)
     if not name:
         return False
-    for node in ast.walk(ast.Module(body=loop.body, type_ignores=[])):
+    for node in _walk(ast.Module(body=loop.body, type_ignores=[])):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                 isinstance(node.func.value, ast.Name) and node.func.value.id == name and node.func.attr in _MUTATORS:
             return True
@@ -419,16 +428,16 @@ def _iterates_copy_and_mutates(loop: ast.For) -> bool:
     return False
 
 
-def _variables(tree: ast.Module) -> int:
+def _variables(nodes: list[ast.AST]) -> int:
     names: set[tuple[str, str]] = set()
-    for fn in ast.walk(tree):
+    for fn in nodes:
         if not isinstance(fn, _FUNCS):
             continue
         args = fn.args
         for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if a is not None:
                 names.add((fn.name, a.arg))
-        for node in ast.walk(fn):
+        for node in _walk(fn):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add((fn.name, node.id))
     return len(names)
@@ -437,20 +446,22 @@ def _variables(tree: ast.Module) -> int:
 @functools.lru_cache(maxsize=4096)
 def static_quality(source: str) -> StaticQuality:
     """The static measures of ``source`` (``SyntaxError`` if it does not parse)."""
-    tree = astparse.parse(source)
+    tree = astparse.parse_cached(source)
     stmts: list[int] = []
     tests: list[tuple[int, int]] = []
-    functions = [n for n in ast.walk(tree) if isinstance(n, _FUNCS)]
+    nodes = _walk(tree)
+    parents = _parents(tree)
+    functions = [n for n in nodes if isinstance(n, _FUNCS)]
     for fn in functions:
         _walk_block(fn.body, stmts, tests, True)
     return StaticQuality(
-        idioms=tuple(_idioms(tree)),
-        unused_results=tuple(sorted(set(_unused_results(tree)))),
-        constructs=frozenset(_constructs(tree)),
+        idioms=tuple(_idioms(tree, nodes, parents)),
+        unused_results=tuple(sorted(set(_unused_results(nodes, parents)))),
+        constructs=frozenset(_constructs(tree, nodes)),
         statements=tuple(sorted(set(stmts))),
         tests=tuple(sorted(set(tests))),
         lines=sum(1 for line in source.splitlines() if line.strip()),
-        variables=_variables(tree),
+        variables=_variables(nodes),
         functions=len(functions),
     )
 

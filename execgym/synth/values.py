@@ -121,8 +121,37 @@ def _fast_copy_slow(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
+_REPR_ATOMS = frozenset({int, str, bool, float, type(None), bytes, complex})
+
+
+def _repr_is_literal(value: Any) -> bool:
+    """Whether ``literal(value) == repr(value)``: nothing but atoms and exact lists, tuples and dicts (no set or
+    frozenset anywhere, whose members ``literal`` sorts)."""
+    t = type(value)
+    if t in _REPR_ATOMS:
+        return True
+    if t is list or t is tuple:
+        for v in value:
+            if type(v) not in _REPR_ATOMS and not _repr_is_literal(v):
+                return False
+        return True
+    if t is dict:
+        for k, v in value.items():
+            if (type(k) not in _REPR_ATOMS and not _repr_is_literal(k)) \
+                    or (type(v) not in _REPR_ATOMS and not _repr_is_literal(v)):
+                return False
+        return True
+    return False
+
+
 def literal(value: Any) -> str:
     """Python source for ``value``; stable across hash seeds (sets are written sorted)."""
+    if _repr_is_literal(value):
+        return repr(value)  # the same text the branches below build, at C speed
+    return _literal_slow(value)
+
+
+def _literal_slow(value: Any) -> str:
     if isinstance(value, (set, frozenset)):
         if not value:
             return "set()" if isinstance(value, set) else "frozenset()"

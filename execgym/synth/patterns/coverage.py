@@ -15,7 +15,8 @@ model-written or user-supplied code):
   stops with ``ok=None``), ``outcomes`` for each branch-test header (``if``/``elif``/``while``) the truth values
   seen (the header's next line event in its frame was the body's first line: True; another line or the frame
   returned: False; an exception decides nothing), exactly as ``execgym.synth.quality._test_outcomes`` reads
-  them from a trace. ``decode(result, count)`` turns the run's return value back into per-draft call lists
+  them from a trace. On the wire the child returns ``(values, meta)``: the call values through the sandbox
+  codec and everything else as one ints-only ``repr`` string (cheap to build and to parse). ``decode(result, count)`` turns the run's return value back into per-draft call lists
   (``None`` for the whole batch when the run did not end ok: the caller then re-runs each draft alone, so one
   bad draft never decides another's verdict).
 
@@ -28,6 +29,7 @@ what ran before it in the same child (alone, batched, and in reversed order).
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,7 +52,8 @@ def {RUNNER}(drafts, budget):
     class _Budget(BaseException):
         pass
 
-    out = []
+    values = []  # every call's value (or exception name), in order, through the sandbox's value codec
+    meta = []    # the rest as ints only, returned as ONE string: cheap to move and to read back (json)
     for source, entry, pool, tests in drafts:
         namespace = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
         exec(compile(source, {FILENAME!r}, "exec"), namespace)
@@ -96,10 +99,17 @@ def {RUNNER}(drafts, budget):
                 ok, value = False, type(exc).__name__
             finally:
                 sys.settrace(None)
-            calls.append((ok, value, sorted(executed.items()), count[0],
-                          {{h: sorted(seen) for h, seen in sorted(outcomes.items())}}))
-        out.append(calls)
-    return out
+            # ok as 1 / 0 / -1 (budget), line counts and outcomes as flat ints (a test's mask: 1 False, 2 True)
+            flat = []
+            for line, times in sorted(executed.items()):
+                flat += (line, times)
+            masks = []
+            for header, seen in sorted(outcomes.items()):
+                masks += (header, (1 if False in seen else 0) | (2 if True in seen else 0))
+            values.append(value)
+            calls.append([1 if ok else (0 if ok is False else -1), flat, count[0], masks])
+        meta.append(calls)
+    return values, repr(meta)
 '''
 
 
@@ -111,7 +121,7 @@ def _local_names(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
         names.add(fn.args.kwarg.arg)
     body = fn.body if isinstance(fn.body, list) else [fn.body]
     for stmt in body:
-        for node in ast.walk(stmt):
+        for node in astparse.walk(stmt):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 names.add(node.id)
     return names
@@ -123,10 +133,11 @@ def _root_name(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+@functools.lru_cache(maxsize=1024)
 def batchable(source: str) -> bool:
     """Whether ``source`` provably touches no state outside its own calls' locals (see the module contract)."""
     try:
-        tree = astparse.parse(source)
+        tree = astparse.parse_cached(source)
     except SyntaxError:
         return False
     top_level = set()
@@ -134,7 +145,7 @@ def batchable(source: str) -> bool:
         if not isinstance(stmt, ast.FunctionDef) or stmt.decorator_list:
             return False
         top_level.add(stmt.name)
-    for node in ast.walk(tree):
+    for node in astparse.walk(tree):
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ClassDef,
                              ast.AsyncFunctionDef, ast.Yield, ast.YieldFrom, ast.Await)):
             return False
@@ -154,14 +165,14 @@ def batchable(source: str) -> bool:
             own = _local_names(node)
             body = node.body if isinstance(node.body, list) else [node.body]
             for stmt in body:
-                for sub in ast.walk(stmt):
+                for sub in astparse.walk(stmt):
                     targets: list[ast.expr] = []
                     if isinstance(sub, (ast.Assign, ast.Delete)):
                         targets = list(sub.targets)
                     elif isinstance(sub, (ast.AugAssign, ast.AnnAssign)):
                         targets = [sub.target]
                     for target in targets:
-                        for part in ast.walk(target):
+                        for part in astparse.walk(target):
                             if isinstance(part, (ast.Attribute, ast.Subscript)):
                                 root = _root_name(part)
                                 if root is None or root not in own or root in top_level:
@@ -183,16 +194,37 @@ def cover_batch(drafts: Sequence[tuple[str, str, Sequence[tuple], dict[int, int]
 
 def decode(result: Any, count: int) -> list | None:
     """The per-draft call lists of a ``cover_batch`` run, or ``None`` when the run did not end ok or its value
-    does not have the promised shape."""
+    does not have the promised shape. The child returns ``(values, meta)``: every call's value in order, and one
+    string holding the rest as nested lists of ints (``[ok, [line, times, ...], line_steps, [header, mask, ...]]``
+    per call; ok 1 / 0 / -1 for True / False / None, mask bit 1: False seen, bit 2: True seen)."""
+    import json
+
     outcome = str(getattr(result.outcome, "value", result.outcome))
     value = getattr(result, "return_value", None)
-    if outcome != "ok" or not isinstance(value, list) or len(value) != count:
+    if outcome != "ok" or not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], list) \
+            or not isinstance(value[1], str):
         return None
-    for calls in value:
-        if not isinstance(calls, list):
-            return None
-        for call in calls:
-            if not (isinstance(call, tuple) and len(call) == 5 and isinstance(call[2], list)
-                    and isinstance(call[3], int) and isinstance(call[4], dict)):
-                return None
-    return value
+    values, text = value
+    try:
+        meta = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(meta, list) or len(meta) != count:
+        return None
+    out: list = []
+    k = 0
+    try:
+        for calls in meta:
+            draft = []
+            for ok, flat, steps, masks in calls:
+                counts = list(zip(flat[0::2], flat[1::2]))
+                outcomes = {h: [False] * (m & 1) + [True] * (m >> 1 & 1) for h, m in zip(masks[0::2], masks[1::2])}
+                draft.append((_OK[ok], values[k], counts, steps, outcomes))
+                k += 1
+            out.append(draft)
+    except (TypeError, ValueError, KeyError, IndexError):
+        return None
+    return out if k == len(values) else None
+
+
+_OK = {1: True, 0: False, -1: None}

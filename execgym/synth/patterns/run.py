@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from execgym.synth.decide import run_decided
-from execgym.synth.filters import FilterConfig, _roundtrips, hash_sensitive, program_features, same_value
+from execgym.synth.filters import FilterConfig, _plain, _roundtrips, hash_sensitive, program_features, same_value
 from execgym.synth.patterns import PatternCandidate
 from execgym.synth.patterns.coverage import batchable, cover_batch, decode
 from execgym.synth.quality import RunSummary, _test_outcomes, judge_runs, static_quality
@@ -227,8 +227,8 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, rerun: Any, config:
             return PatternVerdict(False, "result changes with the hash seed")
     runs = []
     for k, (ok, value, counts, steps, outcomes) in enumerate(calls):
-        if ok is not True or steps > config.max_line_steps or not is_literal(value) or len(repr(value)) > 400 \
-                or not _roundtrips(value):
+        if ok is not True or steps > config.max_line_steps or len(repr(value)) > 400 \
+                or not (_plain(value) or (is_literal(value) and _roundtrips(value))):
             continue
         executed = frozenset(line for line, _ in counts)
         marks = set(executed) | {(line, seen) for line, got in outcomes.items() for seen in got}
