@@ -31,7 +31,7 @@ from execgym.tasks.base import Pending, Score, Task, clip_text, error_score, for
 from execgym.tasks.literals import literal_call_text, parse_trusted, render_literal, show_value, strict_equal
 from execgym.tasks.mutate import mutate
 from execgym.tasks.options import Opt
-from execgym.tasks.tracetask import require
+from execgym.tasks.tracetask import read_problem, require
 
 OPTIONS = {
     "float_tolerance": Opt(0.0, float, min=0.0, max=1.0),
@@ -184,9 +184,7 @@ class AuditTask(Task):
 
     def __init__(self, spec: dict):
         super().__init__(spec)
-        problem = spec.get("problem")
-        require(isinstance(problem, dict), "missing 'problem'")
-        require(isinstance(problem.get("entry"), str) and problem["entry"].isidentifier(), "bad entry")
+        problem = read_problem(spec)
         for key in ("statement", "solution", "candidate"):
             require(isinstance(problem.get(key), str) and problem[key].strip(), f"missing {key!r}")
         witness = problem.get("witness")

@@ -29,6 +29,14 @@ def read_program(spec: dict) -> dict:
     return prog
 
 
+def read_problem(spec: dict) -> dict:
+    """The spec's ``problem`` (a dict whose ``entry`` is an identifier), as the code-writing families read it."""
+    problem = spec.get("problem")
+    require(isinstance(problem, dict), "missing 'problem'")
+    require(isinstance(problem.get("entry"), str) and problem["entry"].isidentifier(), "bad entry")
+    return problem
+
+
 def read_questions(spec: dict, info: SourceInfo) -> list[dict]:
     qs = spec.get("questions", [])
     require(isinstance(qs, list), "'questions' must be a list")

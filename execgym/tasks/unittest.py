@@ -59,7 +59,7 @@ from execgym.tasks.literals import (
     type_name,
 )
 from execgym.tasks.options import Opt
-from execgym.tasks.tracetask import require
+from execgym.tasks.tracetask import read_problem, require
 
 OPTIONS = {
     "max_turns": Opt(1, int, min=1, max=20),
@@ -510,9 +510,7 @@ class UnitTestTask(Task):
 
     def __init__(self, spec: dict):
         super().__init__(spec)
-        problem = spec.get("problem")
-        require(isinstance(problem, dict), "missing 'problem'")
-        require(isinstance(problem.get("entry"), str) and problem["entry"].isidentifier(), "bad entry")
+        problem = read_problem(spec)
         require(isinstance(problem.get("statement"), str), "missing statement")
         tests = problem.get("tests")
         require(isinstance(tests, list) and tests, "no tests")

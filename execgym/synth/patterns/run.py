@@ -85,7 +85,7 @@ def _segments(steps: Sequence[Any], try_line: int, count: int) -> list[list[Any]
     return out
 
 
-BATCH = 8  # batchable drafts covered in one sandboxed child (``execgym.synth.patterns.coverage``)
+BATCH = 16  # batchable drafts covered in one sandboxed child (``execgym.synth.patterns.coverage``)
 
 # one call's summary: (ok, value, [(line, times)], line steps, test outcomes); ok is None when over the budget
 Call = tuple
