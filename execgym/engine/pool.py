@@ -124,6 +124,9 @@ class Worker:
         )
         self.wfd = self.proc.stdin.fileno()
         self.rfd = self.proc.stdout.fileno()
+        # writes never block: while a large request waits for room in the pipe, the worker may be writing a
+        # large answer to an earlier (pipelined) request; ``send`` reads that answer meanwhile (no deadlock)
+        os.set_blocking(self.wfd, False)
         self.dead = False
         LIVE_WORKERS.add(self)
 
@@ -164,14 +167,36 @@ class Worker:
             self.host_work_root = root
         self.base_rss_kb = self.rss_kb = int(header.get("rss_kb") or 0)
 
-    def send(self, data: bytes) -> None:
-        try:
-            view = memoryview(data)
-            while view:
+    def send(self, data: bytes, deadline: float | None = None) -> None:
+        """Write ``data`` (one encoded request) to the worker. While the pipe is full, what the worker writes
+        meanwhile (answers to requests sent before) is read into the buffer, so a large request behind a large
+        answer cannot deadlock; ``WorkerError`` when the worker takes nothing until ``deadline``."""
+        view = memoryview(data)
+        deadline = time.monotonic() + RESPONSE_GRACE_S if deadline is None else deadline
+        while view:
+            try:
                 n = os.write(self.wfd, view)
-                view = view[n:]
-        except OSError as exc:
-            raise WorkerError(f"worker pipe closed: {exc}") from None
+            except BlockingIOError:
+                n = 0
+            except OSError as exc:
+                raise WorkerError(f"worker pipe closed: {exc}") from None
+            view = view[n:]
+            if not view or n:
+                continue
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WorkerError("worker took no request data in time")
+            readable, _, _ = select.select([self.rfd], [self.wfd], [], remaining)
+            if readable:
+                self.fill()
+
+    def has_response(self) -> bool:
+        """Whether a complete answer is already buffered (read while a request was being sent)."""
+        buf = self._buf
+        if len(buf) < RESPONSE_HEAD.size:
+            return False
+        hl, fl, sl = RESPONSE_HEAD.unpack_from(buf)
+        return len(buf) >= RESPONSE_HEAD.size + hl + fl + sl
 
     def pop_response(self) -> tuple[dict, bytes, bytes] | None:
         """A complete response from the buffer, if there is one."""
@@ -608,8 +633,11 @@ class Sandbox:
             while pending and len(inflight[w]) < depth:
                 item = pending.popleft()
                 inflight[w].append(item)
+                # the worker reads this request once the ones before it are done
+                deadline = time.monotonic() + sum(float(r.timeout) for _, r, _ in inflight[w]) \
+                    + self.response_grace_s
                 try:
-                    w.send(item[2])
+                    w.send(item[2], deadline)
                 except WorkerError as exc:
                     fail_worker(w, str(exc))
                     return
@@ -632,14 +660,16 @@ class Sandbox:
             now = time.monotonic()
             deadlines = {w: started[w] + float(inflight[w][0][1].timeout) + self.response_grace_s
                          for w in busy}
-            wait = max(0.0, min(deadlines.values()) - now)
+            buffered = {w for w in busy if w.has_response()}  # answers read while sending
+            wait = 0.0 if buffered else max(0.0, min(deadlines.values()) - now)
             ready, _, _ = select.select([w.rfd for w in busy], [], [], wait)
             ready_fds = set(ready)
             for w in busy:
-                if w.rfd in ready_fds:
+                if w.rfd in ready_fds or w in buffered:
                     unusable = False
                     try:
-                        w.fill()
+                        if w.rfd in ready_fds:
+                            w.fill()
                         while inflight[w]:
                             got = w.pop_response()
                             if got is None:

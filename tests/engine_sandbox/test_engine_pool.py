@@ -126,6 +126,21 @@ def test_batch_mixed_modes_and_seeds_in_order(sandbox):
     assert results[-1].outcome == "timeout"
 
 
+def test_large_requests_pipelined_behind_large_answers_do_not_deadlock(sandbox):
+    """Requests and answers each larger than a pipe's buffer (64 KiB), queued two to a worker: the pool must read
+    the worker's answer while it is still writing the next request (this once hung forever)."""
+    big = "def f(n):\n    pad = %r\n    return [str(i) * 40 for i in range(n)]\n" % ("p" * 150_000)
+    reqs = [RunRequest(big, f"f({3000 + i})", timeout=10.0) for i in range(6)]
+    done: list = []
+    runner = threading.Thread(target=lambda: done.append(sandbox.run_batch(reqs, workers=1)), daemon=True)
+    runner.start()
+    runner.join(120)
+    assert done, "run_batch hung with large pipelined requests and answers"
+    for i, r in enumerate(done[0]):
+        assert r.outcome == "ok", (i, r.outcome)
+        assert len(r.return_value) == 3000 + i and r.return_value[-1] == str(2999 + i) * 40
+
+
 def test_batch_uses_several_workers():
     with Sandbox(workers=2) as sb:
         results = sb.run_batch([RunRequest(SQUARE, f"f({i})") for i in range(20)])

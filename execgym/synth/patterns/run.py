@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from execgym.synth.decide import run_decided
-from execgym.synth.filters import FilterConfig, _plain, _roundtrips, hash_sensitive, program_features, same_value
+from execgym.synth.filters import (
+    FilterConfig,
+    _plain,
+    _roundtrips,
+    hash_sensitive,
+    program_features,
+    same_value,
+)
 from execgym.synth.patterns import PatternCandidate
 from execgym.synth.patterns.coverage import batchable, cover_batch, decode
 from execgym.synth.quality import RunSummary, _test_outcomes, judge_runs, static_quality
