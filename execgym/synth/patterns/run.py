@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from execgym.engine.request import MAX_CALL_CHARS
 from execgym.synth.decide import run_decided
 from execgym.synth.filters import (
     FilterConfig,
@@ -146,14 +147,24 @@ def _cover(cands: Sequence[PatternCandidate], indices: Sequence[int], config: Fi
            hash_seed: int | None = None) -> dict[int, list[Call] | None]:
     """Light coverage summaries of ``indices``, ``batch`` drafts to a child; a batch whose run is not ok is
     re-run draft by draft (a draft whose own run is not ok maps to ``None``)."""
-    groups = [list(indices[k:k + batch]) for k in range(0, len(indices), batch)]
     budget = config.max_line_steps + 1
 
     def requests_for(group: list[int]):
         timeout = min(30.0, config.timeout + 2.0 + 0.2 * (len(group) - 1))
         return cover_batch(_drafts(cands, group), budget=budget, timeout=timeout, hash_seed=hash_seed)
 
-    results = run_decided([requests_for(g) for g in groups], retry_timeouts=config.retry_timeouts,
+    groups, requests = [], []
+    todo = [list(indices[k:k + batch]) for k in range(0, len(indices), batch)]
+    while todo:  # a group whose call would pass the sandbox's cap on a call's size is halved
+        group = todo.pop(0)
+        request = requests_for(group)
+        if len(request.call) > MAX_CALL_CHARS and len(group) > 1:
+            half = len(group) // 2
+            todo[:0] = [group[:half], group[half:]]
+            continue
+        groups.append(group)
+        requests.append(request)
+    results = run_decided(requests, retry_timeouts=config.retry_timeouts,
                           workers=config.workers, what="pattern candidate")
     out: dict[int, list[Call] | None] = {}
     retry: list[int] = []
