@@ -286,113 +286,105 @@ def _names_read(node: ast.AST) -> set[str]:
     return {n.id for n in _walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
+# node types that always name one construct (the others are decided by ``_construct_of``)
+_SIMPLE_CONSTRUCTS: dict[type, str] = {
+    ast.Lambda: "lambda", ast.IfExp: "conditional_expression", ast.JoinedStr: "f_string",
+    ast.ListComp: "list_comprehension", ast.DictComp: "dict_comprehension", ast.SetComp: "set_comprehension",
+    ast.GeneratorExp: "generator_expression", ast.Starred: "starred", ast.Set: "set_literal",
+    ast.NamedExpr: "walrus", ast.Assert: "assert", ast.Pass: "pass", ast.Break: "break",
+    ast.Continue: "continue", ast.Delete: "del", ast.AugAssign: "augmented_assignment", ast.If: "if",
+}
+_DECIDED = frozenset({ast.Dict, ast.UnaryOp, ast.Try, getattr(ast, "TryStar", ast.Try), ast.BinOp, ast.Compare,
+                      ast.Subscript, ast.Assign, ast.Call, ast.For, ast.While, *_FUNCS})
+
+
 def _constructs(tree: ast.Module, nodes: list[ast.AST] | None = None) -> set[str]:
+    """The named constructs (``CONSTRUCTS``) that occur in ``tree`` (``nodes``: its nodes, when already walked)."""
     found: set[str] = set()
-    add = found.add
     nodes = _walk(tree) if nodes is None else nodes
     function_names = {n.name for n in nodes if isinstance(n, _FUNCS)}
+    simple, decided = _SIMPLE_CONSTRUCTS, _DECIDED
     for node in nodes:
-        if isinstance(node, ast.Lambda):
-            add("lambda")
-        elif isinstance(node, ast.IfExp):
-            add("conditional_expression")
-        elif isinstance(node, ast.JoinedStr):
-            add("f_string")
-        elif isinstance(node, ast.ListComp):
-            add("list_comprehension")
-        elif isinstance(node, ast.DictComp):
-            add("dict_comprehension")
-        elif isinstance(node, ast.SetComp):
-            add("set_comprehension")
-        elif isinstance(node, ast.GeneratorExp):
-            add("generator_expression")
-        elif isinstance(node, ast.Starred):
-            add("starred")
-        elif isinstance(node, ast.Dict) and any(k is None for k in node.keys):
-            add("starred")
-        elif isinstance(node, ast.Dict):
-            add("dict_literal")
-        elif isinstance(node, ast.Set):
-            add("set_literal")
-        elif isinstance(node, ast.NamedExpr):
-            add("walrus")
-        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and \
-                isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, (int, float)):
+        kind = type(node)
+        name = simple.get(kind)
+        if name is not None:
+            found.add(name)
+        elif kind in decided:
+            _construct_of(node, found, function_names)
+    return found
+
+
+def _construct_of(node: ast.AST, found: set[str], function_names: set[str]) -> None:
+    add = found.add
+    if isinstance(node, ast.Dict):
+        add("starred" if any(k is None for k in node.keys) else "dict_literal")
+    elif isinstance(node, ast.UnaryOp):
+        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) and \
+                isinstance(node.operand.value, (int, float)):
             add("negative_number")
-        elif isinstance(node, ast.Assert):
-            add("assert")
-        elif isinstance(node, ast.Pass):
-            add("pass")
-        elif isinstance(node, ast.Break):
-            add("break")
-        elif isinstance(node, ast.Continue):
-            add("continue")
-        elif isinstance(node, ast.Delete):
-            add("del")
-        elif isinstance(node, ast.AugAssign):
-            add("augmented_assignment")
-        elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))) and node.handlers:
+    elif isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+        if node.handlers:
             add("try_except")
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+    elif isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Pow):
             add("power")
-        elif isinstance(node, ast.Compare):
-            if any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops) and any(
-                    isinstance(c, ast.Constant) and c.value is None for c in node.comparators):
-                add("is_none")
-            if any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
-                add("membership")
-            if len(node.ops) > 1:
-                add("chained_comparison")
-        elif isinstance(node, ast.Subscript):
-            index = node.slice
-            if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
-                add("negative_index")
-            elif isinstance(index, ast.Constant) and isinstance(index.value, int) and index.value < 0:
-                add("negative_index")
-            elif isinstance(index, ast.Slice):
-                if index.step is not None:
-                    add("slice_step")
-                for bound in (index.lower, index.upper):
-                    if isinstance(bound, ast.UnaryOp) and isinstance(bound.op, ast.USub):
-                        add("negative_index")
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1:
+    elif isinstance(node, ast.Compare):
+        if any(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops) and any(
+                isinstance(c, ast.Constant) and c.value is None for c in node.comparators):
+            add("is_none")
+        if any(isinstance(op, (ast.In, ast.NotIn)) for op in node.ops):
+            add("membership")
+        if len(node.ops) > 1:
+            add("chained_comparison")
+    elif isinstance(node, ast.Subscript):
+        index = node.slice
+        if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub):
+            add("negative_index")
+        elif isinstance(index, ast.Constant) and isinstance(index.value, int) and index.value < 0:
+            add("negative_index")
+        elif isinstance(index, ast.Slice):
+            if index.step is not None:
+                add("slice_step")
+            for bound in (index.lower, index.upper):
+                if isinstance(bound, ast.UnaryOp) and isinstance(bound.op, ast.USub):
+                    add("negative_index")
+    elif isinstance(node, ast.Assign):
+        if len(node.targets) == 1:
             target = node.targets[0]
             if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple) and \
                     {ast.unparse(e) for e in target.elts} == {ast.unparse(e) for e in node.value.elts} and \
                     len(target.elts) > 1:
                 add("tuple_swap")
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+    elif isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name):
             if node.func.id == "enumerate":
                 add("enumerate")
             elif node.func.id == "zip":
                 add("zip")
             elif node.func.id == "range" and len(node.args) == 3:
                 add("range_step")
-        if isinstance(node, ast.For):
-            add("for_loop")
-            if node.orelse:
-                add("for_else")
-            if _iterates_copy_and_mutates(node):
-                add("mutate_while_iterating_copy")
-        elif isinstance(node, ast.While):
-            add("while_loop")
-            if node.orelse:
-                add("while_else")
-        elif isinstance(node, ast.If):
-            add("if")
-        elif isinstance(node, _FUNCS):
-            if any(isinstance(inner, _FUNCS) for stmt in node.body for inner in _walk(stmt)):
-                add("nested_function")
-            if node.name in _names_read(node) and node.name in function_names:
-                calls = [c for c in _walk(node) if isinstance(c, ast.Call) and isinstance(c.func, ast.Name)
-                         and c.func.id == node.name]
-                if calls:
-                    add("recursion")
-            returns = [n for n in _walk(node) if isinstance(n, ast.Return)]
-            if len(returns) > 1 or (returns and node.body and returns[0] is not node.body[-1]
-                                    and not any(r is node.body[-1] for r in returns)):
-                add("early_return")
-    return found
+    elif isinstance(node, ast.For):
+        add("for_loop")
+        if node.orelse:
+            add("for_else")
+        if _iterates_copy_and_mutates(node):
+            add("mutate_while_iterating_copy")
+    elif isinstance(node, ast.While):
+        add("while_loop")
+        if node.orelse:
+            add("while_else")
+    elif isinstance(node, _FUNCS):
+        inside = _walk(node)  # one walk serves every question about this function
+        if any(isinstance(inner, _FUNCS) for inner in inside[1:]):
+            add("nested_function")
+        if node.name in function_names and any(
+                isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == node.name
+                for c in inside):
+            add("recursion")
+        returns = [n for n in inside if isinstance(n, ast.Return)]
+        if len(returns) > 1 or (returns and node.body and returns[0] is not node.body[-1]
+                                and not any(r is node.body[-1] for r in returns)):
+            add("early_return")
 
 
 def _copied_name(iterable: ast.expr) -> str:
