@@ -10,6 +10,7 @@ gets. Rejections are counted by reason in ``stats.rejected``. ``keep_traces=True
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable, Sequence
 
 from execgym.seeding import rng
@@ -21,6 +22,7 @@ from execgym.synth.program import Program
 MAX_ATTEMPTS = 400
 REFOCUS_EVERY = 12  # a focus that fits no pattern for this seed is given up sooner than by the ops generator
 BATCH = 64
+IN_FLIGHT = 2  # batches being filtered at once
 
 
 def draw(level: int, seed: int, attempt: int) -> PatternCandidate | None:
@@ -59,24 +61,25 @@ def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig 
         if progress is not None and done:
             progress(done)
 
-    # the sandbox filters one batch (in a helper thread) while this thread drafts the next; batches are settled
-    # in order and a round's batches hold disjoint seeds, so the overlap never changes which program a seed gets
-    pool = ThreadPoolExecutor(max_workers=1) if len(seeds) > BATCH else None
+    # up to IN_FLIGHT batches are filtered (in helper threads: one judges while another's drafts run in the
+    # sandbox) while this thread drafts the next; batches are settled in order and a round's batches hold
+    # disjoint seeds, so the overlap never changes which program a seed gets
+    pool = ThreadPoolExecutor(max_workers=IN_FLIGHT) if len(seeds) > BATCH else None
     try:
         while next_attempt:
             order = sorted(next_attempt)
-            pending = None
+            pending: collections.deque = collections.deque()
             for start in range(0, len(order), BATCH):
                 drawn = _draw_batch(level, seeds, order[start:start + BATCH], next_attempt, stats)
                 cands = [c for _, _, c in drawn]
                 if pool is None:
                     settle(drawn, filter_patterns(cands, config))
                     continue
-                if pending is not None:
-                    settle(*_wait(pending))
-                pending = (drawn, pool.submit(filter_patterns, cands, config))
-            if pending is not None:
-                settle(*_wait(pending))
+                if len(pending) >= IN_FLIGHT:
+                    settle(*_wait(pending.popleft()))
+                pending.append((drawn, pool.submit(filter_patterns, cands, config)))
+            while pending:
+                settle(*_wait(pending.popleft()))
     finally:
         if pool is not None:
             pool.shutdown(wait=True)
