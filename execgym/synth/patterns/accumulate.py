@@ -1,8 +1,11 @@
-"""accumulate: fold the items into one number (a running total, optionally squared or guarded)."""
+"""accumulate: fold the items into one number (a running total, optionally squared or guarded).
+
+Depth 2 is written three ways: an if/else on a guard, a guard that skips the item (``continue``), or a test
+that names the number it computes (``if (size := len(w.strip())) > 3: total += size``)."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_number, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, as_number, emit_focus, item_guard, negate, walrus_test
 from execgym.synth.patterns.value import value_of
 
 MEANING = "sum a number derived from each item (the focus value, or its length / truth)"
@@ -21,12 +24,23 @@ def render(d: Draft, depth: int) -> None:
         number, _ = as_number(d, fv)
         power = d.rng.random() < 0.25 and not number.startswith("(1 if")
         amount = f"{number} ** 2" if power else number
+        style = d.rng.random()
+        named = walrus_test(d, fv) if depth >= 2 and style < 0.3 else None
+        if named is not None:
+            test, name = named
+            amount = f"{name} ** 2" if power else name
         if depth == 1:
             emit_focus(d, fv)
             d.emit(f"{total} += {amount}")
             d.op("int/+")
+        elif depth == 2 and named is None and style > 0.65:
+            with d.block(f"if {negate(item_guard(d, item, fv))}:"):
+                d.emit("continue")
+            emit_focus(d, fv)
+            d.emit(f"{total} += {amount}")
+            d.op("int/+")
         else:
-            with d.block(f"if {item_guard(d, item, fv)}:"):
+            with d.block(f"if {test if named else item_guard(d, item, fv)}:"):
                 if depth == 3:
                     _, numbers = as_number(d, fv)
                     top = max(2, int(sum(abs(x) for x in numbers if isinstance(x, (int, float)))))

@@ -10,6 +10,7 @@ arguments and thresholds; the sandbox decides what ships.
 
 from __future__ import annotations
 
+import ast
 import copy
 import random
 import re
@@ -27,7 +28,10 @@ from execgym.synth.values import kind_of, literal
 ELEMENT_SHARE = 0.5   # share of drawn items left as drawn when the focus's arguments name an element
 GUARD_ON_FOCUS = 0.5  # share of item guards that test the focus value (see item_guard)
 CONSTANT_SHARE = 0.2  # share of drawn items that repeat one of the focus's own arguments (see draw_one)
+CHAIN_SHARE = 0.25    # share of numeric tests written as a chained comparison ``lo <= n < hi``
+ASSERT_SHARE = 0.25   # share of limit parameters whose precondition the function asserts
 PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
+PROBE_SAMPLES = 32  # sample items a draft that asks for them (``Draft.probe_samples``) adds
 
 
 class Unfit(Exception):
@@ -122,6 +126,9 @@ class Draft:
     element_always: bool = False
     error_budget: float = 0.0   # share of drawn items the focus may raise on (pool inputs that fail are dropped)
     samples: list[Any] = field(default_factory=list)    # the items of the first drawn input (for thresholds)
+    test_truths: list[Any] = field(default_factory=list)   # the last as_test's value per focus result (None: raised)
+    guard_truths: list[Any] = field(default_factory=list)  # the last item_guard's value per sample (None: unknown)
+    probe_samples: int = 0      # set: the next focus_value adds PROBE_SAMPLES pool-drawn items to ``samples``
 
     def emit(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
@@ -170,8 +177,17 @@ class Draft:
         return name
 
     def limit(self, low: int, high: int, name: str = "limit") -> str:
-        """A parameter that bounds a running counter (drawn from ``low..high`` for every input)."""
-        return self.param(self.name(name, "budget"), lambda r: r.randint(low, high))
+        """A parameter that bounds a running counter (drawn from ``low..high`` for every input); now and then the
+        function opens by asserting the precondition every input meets (``assert limit >= 0``)."""
+        got = self.param(self.name(name, "budget"), lambda r: r.randint(low, high))
+        if low >= 0 and self.rng.random() < ASSERT_SHARE:
+            self.precondition(f"{got} >= {low}" if low != 1 or self.rng.random() < 0.5 else f"{got} > 0")
+        return got
+
+    def precondition(self, test: str) -> None:
+        """``assert test`` as the entry's first statement (a test that holds for every input the pools draw)."""
+        if not any(line.strip().startswith("assert ") for line in self.lines):
+            self.lines.insert(0, f"    assert {test}")
 
     def draw_one(self, r: random.Random) -> Any:
         """One item as the input pools draw them: now and then one of the focus's own arguments of the
@@ -265,6 +281,11 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         bool_args.append(spec == "boolvar")
     draft.constants.extend(v for v in values if v is not None and kind_of(v) == kind_of(pivot))
     draft.elements.extend(v for v in values if _inside(v, pivot))
+    if draft.probe_samples and samples is draft.samples:
+        # more sample items, drawn as the pools will draw them now that the focus's arguments are known
+        draft.probe_samples = 0
+        extra = random.Random(r.random())
+        draft.samples = samples = [*samples, *(draft.draw_one(extra) for _ in range(PROBE_SAMPLES))]
     if draft.constants:
         samples = [*samples, *draft.constants]
     results: list[Any] = []
@@ -384,15 +405,68 @@ def kind_for(focus: Operation, r: random.Random) -> str:
 
 
 # ------------------------------------------------------------------------------------- using a value
-def threshold(values: Sequence[Any]) -> Any:
-    """A middle value of ``values`` (so ``v > t`` is true for some and false for others)."""
+def threshold(values: Sequence[Any], at: float = 0.5) -> Any:
+    """A middle value of ``values`` (so ``v > t`` is true for some and false for others); ``at`` > 0.5 picks a
+    higher one (``v > t`` then holds for few values: a search that often finds nothing)."""
     clean = sorted(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
     if not clean:
         raise Unfit("no numbers to split")
-    t = clean[len(clean) // 2 - (1 if len(clean) % 2 == 0 else 0)]
     if clean[0] == clean[-1]:
         raise Unfit("all values equal")
-    return t
+    if at != 0.5:
+        k = min(len(clean) - 1, int(at * len(clean)))
+        while k > 0 and clean[k] == clean[-1]:
+            k -= 1  # some value must stay above the threshold
+        return clean[k]
+    return clean[len(clean) // 2 - (1 if len(clean) % 2 == 0 else 0)]
+
+
+def band(values: Sequence[Any]) -> tuple[Any, Any] | None:
+    """``(lo, hi)`` with ``lo < hi`` such that ``lo <= v < hi`` holds for some of ``values`` and not for others
+    (a chained comparison on data), or None when the values do not spread enough."""
+    clean = sorted(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
+    if len(clean) < 3:
+        return None
+    lo, hi = clean[len(clean) // 4], clean[(3 * len(clean)) // 4]
+    inside = sum(1 for v in clean if lo <= v < hi)
+    if lo >= hi or not 0 < inside < len(clean):
+        return None
+    return lo, hi
+
+
+def chained(draft: Draft, number: str, values: Sequence[Any]) -> str:
+    """``lo <= number < hi`` on data (``Unfit`` when the values do not spread)."""
+    got = band(values)
+    if got is None:
+        raise Unfit("no band")
+    lo, hi = got
+    return f"{literal(lo)} <= {number} < {literal(hi)}"
+
+
+_INVERSE = {ast.Gt: "<=", ast.GtE: "<", ast.Lt: ">=", ast.LtE: ">", ast.Eq: "!=", ast.NotEq: "==",
+            ast.In: "not in", ast.NotIn: "in", ast.Is: "is not", ast.IsNot: "is"}
+_OP_TEXT = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!=",
+            ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+
+
+def negate(test: str) -> str:
+    """The test that holds exactly when ``test`` does not, written the way people write it (``len(w) <= 3``
+    for ``len(w) > 3``, ``not w.isalpha()``, ``'k' not in t``)."""
+    node = ast.parse(test, mode="eval").body
+    raw = test.encode()
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = raw[node.operand.col_offset:node.operand.end_col_offset].decode()
+        return inner if isinstance(node.operand, (ast.Call, ast.Name, ast.Compare, ast.Attribute)) else f"({inner})"
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _INVERSE:
+        left_end, right_start = node.left.end_col_offset, node.comparators[0].col_offset
+        gap = raw[left_end:right_start].decode()
+        op = _OP_TEXT[type(node.ops[0])]
+        swapped = re.sub(rf"(?<![<>=!a-z]){re.escape(op)}(?![<>=a-z])", _INVERSE[type(node.ops[0])], gap, count=1)
+        if swapped != gap:
+            return raw[:left_end].decode() + swapped + raw[right_start:].decode()
+    if isinstance(node, (ast.BoolOp, ast.IfExp, ast.NamedExpr, ast.Lambda)):
+        return f"not ({test})"
+    return f"not {test}"
 
 
 def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
@@ -416,16 +490,83 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
     raise Unfit("no number for this value")
 
 
-def as_test(draft: Draft, fv: FocusValue) -> str:
-    """A data-dependent truth test on the focus value."""
+def as_test(draft: Draft, fv: FocusValue, at: float = 0.5) -> str:
+    """A data-dependent truth test on the focus value (now and then a chained comparison ``lo <= n < hi``);
+    ``at`` > 0.5 makes it hold for few items (see ``threshold``). ``draft.test_truths`` is then its value on
+    each of ``fv.results``."""
     sample = next((x for x in fv.results if x is not None), None)
     if isinstance(sample, bool):
         if len({x for x in fv.results if x is not None}) < 2:
             raise Unfit("the predicate is constant on the sample")
+        truths = [None if x is None else bool(x) for x in fv.results]
+        present = [t for t in truths if t is not None]
+        if at > 0.5 and sum(present) > len(present) / 2:  # rare: test for the less common outcome
+            draft.test_truths = [None if t is None else not t for t in truths]
+            return negate(fv.expr)
+        draft.test_truths = truths
         return fv.expr
     number, values = as_number(draft, fv)
-    t = threshold(values)
+    missing = [x is None for x in fv.results]
+    if at == 0.5 and draft.rng.random() < CHAIN_SHARE and band(values) is not None:
+        lo, hi = band(values)  # type: ignore[misc]
+        draft.test_truths = [None if m else lo <= v < hi for v, m in zip(values, missing)]
+        return chained(draft, number, values)
+    t = threshold(values, at)
+    draft.test_truths = [None if m else v > t for v, m in zip(values, missing)]
     return f"{number} > {literal(t)}"
+
+
+def independent(draft: Draft, count: int | None = None) -> bool:
+    """Whether, on the samples the last ``item_guard`` passes, the last ``as_test`` is true for some and false for
+    others (so a guarded test is not constant); True when that cannot be told. ``count``: how many leading focus
+    results are the samples (default: all of ``draft.samples``)."""
+    guard, test = draft.guard_truths, draft.test_truths
+    n = len(draft.samples) if count is None else count
+    if not guard or not test or len(guard) < n or len(test) < n:
+        return True
+    seen = {test[i] for i in range(n) if guard[i] is True and test[i] is not None}
+    return len(seen) == 2
+
+
+def walrus_test(draft: Draft, fv: FocusValue) -> tuple[str, str] | None:
+    """``((n := number) > t, n)``: a test that names the number it computes, for a body that uses it again
+    (``if (size := len(w.strip())) > 3: total += size``); None when the focus value is not an expression that
+    raises on no item, or is a bool."""
+    sample = next((x for x in fv.results if x is not None), None)
+    if fv.pre or fv.error or isinstance(sample, bool) or sample is None:
+        return None
+    try:
+        number, values = as_number(draft, fv)
+        t = threshold(values)
+    except Unfit:
+        return None
+    if number.startswith("(1 if"):
+        return None
+    name = draft.name("size" if number.startswith("len(") else "amount", "value", "measure")
+    return f"({name} := {number}) > {literal(t)}", name
+
+
+_SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "str": ("(len({0}), {0})", "{0}.lower()", "{0}[::-1]"),
+    "int": ("abs({0})", "-{0}", "({0} % 3, {0})"),
+    "float": ("abs({0})", "-{0}"),
+    "list_int": ("sum({0})", "len({0})"),
+    "tuple_int": ("sum({0})", "len({0})"),
+    "list_str": ("len({0})", "' '.join({0})"),
+    "tuple_str": ("len({0})", "' '.join({0})"),
+    "set_int": ("len({0})", "sorted({0})"),
+    "set_str": ("len({0})", "sorted({0})"),
+    "dict": ("len({0})", "sum({0}.values())"),
+}
+
+
+def sort_key(draft: Draft, var: str) -> str | None:
+    """A ``lambda`` that orders items of the draft's kind by something people sort them by (length, absolute
+    value, sum), naming its parameter ``var``; None for bools."""
+    keys = _SORT_KEYS.get(draft.item_kind)
+    if not keys:
+        return None
+    return f"lambda {var}: {draft.rand_choice(keys).format(var)}"
 
 
 def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
@@ -452,35 +593,94 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
         except Unfit:
             test = ""
         if test:
+            draft.guard_truths = list(draft.test_truths[:len(draft.samples)])
             draft.focus_uses += 1
             draft.op(f"{draft.focus.type}/{draft.focus.name}")
             draft.focus_nesting = max(draft.focus_nesting, 2)
             return test
     kind = draft.item_kind
     samples = draft.samples
+    options: list[tuple[str, str, Callable[[Any], Any] | None]] = []
     if kind == "str":
-        options = [(f"len({item}) > {threshold([len(s) for s in samples])}", "len")]
+        lens = [len(s) for s in samples]
+        t = threshold(lens)
+        options.append((f"len({item}) > {t}", "len", lambda s: len(s) > t))
         if any(s.isalpha() for s in samples) and not all(s.isalpha() for s in samples):
-            options.append((f"{item}.isalpha()", "str/isalpha"))
+            options.append((f"{item}.isalpha()", "str/isalpha", str.isalpha))
+        _banded(draft, options, f"len({item})", lens, "len", len)
+        for test, fn in (("any(ch.isdigit() for ch in {0})", lambda s: any(c.isdigit() for c in s)),
+                         ("any(ch.isupper() for ch in {0})", lambda s: any(c.isupper() for c in s)),
+                         ("all(ch.isalpha() for ch in {0})", lambda s: all(c.isalpha() for c in s))):
+            _varied(options, test.format(item), fn, samples, "bool/any" if test.startswith("any") else "bool/all")
         return _pick(draft, options)
     if kind in ("int", "float"):
-        options = [(f"{item} > {literal(threshold(samples))}", "")]
+        t = threshold(samples)
+        options.append((f"{item} > {literal(t)}", "", lambda s: s > t))
         if kind == "int":
-            options.append((f"{item} % 2 == 0", ""))
+            options.append((f"{item} % 2 == 0", "", lambda s: s % 2 == 0))
+        _banded(draft, options, item, samples, "", lambda s: s)
         return _pick(draft, options)
     if kind == "bool":
+        draft.guard_truths = [bool(s) for s in samples]
         return item
     if kind == "dict":
         key = draft.rand_choice(draft.keys)
-        return _pick(draft, [(f"{key!r} in {item}", "")])
+        options.append((f"{key!r} in {item}", "", lambda s: key in s))
+        sums = [sum(s.values()) for s in samples]
+        if len(set(sums)) > 1:
+            t = threshold(sums)
+            _varied(options, f"any(v > {t} for v in {item}.values())",
+                    lambda s: any(v > t for v in s.values()), samples, "bool/any")
+        return _pick(draft, options)
     lens = [len(s) for s in samples]
     if len(set(lens)) > 1:
-        return _pick(draft, [(f"len({item}) > {threshold(lens)}", "len")])
-    return _pick(draft, [(f"{item}", "")])
+        cut = threshold(lens)
+        options.append((f"len({item}) > {cut}", "len", lambda s: len(s) > cut))
+    if kind in ("list_int", "tuple_int", "set_int"):
+        flat = [x for s in samples for x in s]
+        if flat and min(flat) != max(flat):
+            t = threshold(flat)
+            _varied(options, f"any(x > {t} for x in {item})", lambda s: any(x > t for x in s), samples, "bool/any")
+            _varied(options, f"all(x % 2 == 0 for x in {item})", lambda s: all(x % 2 == 0 for x in s), samples,
+                    "bool/all")
+    elif kind in ("list_str", "tuple_str", "set_str"):
+        flat = sorted({x for s in samples for x in s})
+        if flat:
+            letter = draft.rand_choice(sorted({w[0] for w in flat if w}) or ["a"])
+            _varied(options, f"any(name.startswith({letter!r}) for name in {item})",
+                    lambda s: any(w.startswith(letter) for w in s), samples, "bool/any")
+    if not options:
+        options.append((f"{item}", "", bool))
+    return _pick(draft, options)
 
 
-def _pick(draft: Draft, options: list[tuple[str, str]]) -> str:
-    text, op = options[draft.rng.randrange(len(options))]
+def _varied(options: list, test: str, fn: Callable[[Any], bool], samples: Sequence[Any], op: str) -> None:
+    """Add ``test`` to ``options`` when ``fn`` (what it computes) is true on some samples and false on others."""
+    try:
+        seen = {bool(fn(s)) for s in samples}
+    except Exception:  # noqa: BLE001 -- this test does not apply to these items
+        return
+    if len(seen) == 2:
+        options.append((test, op, fn))
+
+
+def _banded(draft: Draft, options: list, number: str, values: Sequence[Any], op: str,
+            fn: Callable[[Any], Any]) -> None:
+    got = band(values)
+    if got is not None:
+        lo, hi = got
+        options.append((f"{literal(lo)} <= {number} < {literal(hi)}", op, lambda s: lo <= fn(s) < hi))
+
+
+def _pick(draft: Draft, options: list) -> str:
+    text, op, fn = options[draft.rng.randrange(len(options))]
     if op:
         draft.op(op)
+    truths: list[Any] = []
+    for sample in draft.samples:
+        try:
+            truths.append(bool(fn(sample)) if fn is not None else None)
+        except Exception:  # noqa: BLE001 -- the guard does not apply to this sample
+            truths.append(None)
+    draft.guard_truths = truths
     return text

@@ -1,8 +1,9 @@
-"""build a string: join the items' focus values (f-strings for non-strings) with a separator."""
+"""build a string: join the items' focus values (f-strings for non-strings) with a separator (at depth 2 the
+items a guard rejects are now and then skipped with ``continue``)."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard, negate
 from execgym.synth.patterns.value import value_of
 
 MEANING = "one string made of every item's focus value, separated"
@@ -31,6 +32,11 @@ def render(d: Draft, depth: int) -> None:
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item)
         if depth == 1:
+            emit_focus(d, fv)
+            add(as_text(d, fv, ""))
+        elif depth == 2 and d.rng.random() < 0.3:  # skip the items the guard rejects
+            with d.block(f"if {negate(item_guard(d, item, fv))}:"):
+                d.emit("continue")
             emit_focus(d, fv)
             add(as_text(d, fv, ""))
         else:

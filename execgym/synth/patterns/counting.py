@@ -1,12 +1,15 @@
-"""count: how many items pass a test on their focus value."""
+"""count: how many items pass a test on their focus value (items that fail a guard skipped with
+``continue`` now and then)."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_test, emit_focus
+from collections import Counter
+
+from execgym.synth.patterns.base import Draft, as_test, emit_focus, independent, item_guard, negate
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the number of items whose focus value passes a data-dependent test"
-SLOTS = ("items", "test on the focus value", "guard on an item (depth 3)")
+SLOTS = ("items", "test on the focus value", "guard on an item (depth >= 2, with continue)")
 DEPTHS = (1, 2, 3)
 KINDS = None
 
@@ -16,17 +19,32 @@ def render(d: Draft, depth: int) -> None:
     item = d.item_name()
     count = d.name("count", "matches")
     d.emit(f"{count} = 0")
+    skip = depth >= 2 and d.rng.random() < 0.35
+    if skip:
+        d.probe_samples = 1
+    limit = d.limit(0, 4) if depth == 3 else ""
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item)
+        if skip:
+            before = Counter(d.ops)
+            guard = item_guard(d, item)
+            guard_ops = Counter(d.ops) - before
+            test = as_test(d, fv)
+            if independent(d):
+                with d.block(f"if {negate(guard)}:"):
+                    d.emit("continue")
+            else:  # the guard would decide the test: count over every item
+                d.ops = d.ops - guard_ops
+        else:
+            test = ""
         emit_focus(d, fv)
-        test = as_test(d, fv)
+        test = test or as_test(d, fv)
         if depth == 1:
             d.emit(f"{count} += 1 if {test} else 0")
         elif depth == 2:
             with d.block(f"if {test}:"):
                 d.emit(f"{count} += 1")
         else:
-            limit = d.limit(0, 4)
             with d.block(f"if {test}:"):
                 d.emit(f"{count} += 1")
                 with d.block(f"if {count} == {limit}:"):

@@ -1,38 +1,58 @@
-"""search with early exit: the first item whose focus value passes a test (for-else when none does)."""
+"""search with early exit: the first item whose focus value passes a test (for-else or while-else when none
+does). The test holds for few items (a high threshold), so some inputs find nothing."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_test, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, Unfit, as_test, emit_focus, item_guard
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the position of the first item whose focus value passes a test, -1 when none does"
 SLOTS = ("items", "test on the focus value", "guard on an item (depth 3)")
 DEPTHS = (2, 3)
 KINDS = None
+RARE = (0.8, 0.9, 0.95, 0.98)  # the test's threshold: the value this share of the sampled items stay at or below
+MOST = 0.25 # the largest share of sampled items that may pass (guard and test): so some inputs find none
+
+
+def _rare_test(d: Draft, fv, guarded: bool) -> str:
+    """A test on the focus value that (with the guard, when ``guarded``) holds for few sampled items but some."""
+    n = len(d.samples)
+    guard = d.guard_truths if guarded else [True] * n
+    for at in RARE:
+        test = as_test(d, fv, at)
+        hits = [guard[i] is True and d.test_truths[i] is True for i in range(min(n, len(d.test_truths)))]
+        if 0 < sum(hits) <= MOST * len(hits):
+            return test
+    raise Unfit("the search would nearly always find something")
 
 
 def render(d: Draft, depth: int) -> None:
     items = d.items_param()
+    d.probe_samples = 1
     item = d.item_name()
     index = d.name("index", "position")
-    found = d.name("found", "first")
     style = d.rng.random()
+    if style < 0.25:
+        _while(d, depth, items, item, index)
+        return
+    found = d.name("found", "first")
     with d.block(f"for {index}, {item} in enumerate({items}):"):
         fv = value_of(d, item)
         emit_focus(d, fv)
-        test = as_test(d, fv)
+        guard = item_guard(d, item) if depth == 3 else ""
+        test = _rare_test(d, fv, depth == 3)
         if depth == 3:
             d.indent += 1
-            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item)}:")
+            d.lines.append("    " * (d.indent - 1) + f"if {guard}:")
         with d.block(f"if {test}:"):
-            if style < 0.5:
+            if style < 0.7:
                 d.emit(f"{found} = {index}")
                 d.emit("break")
             else:
                 d.emit(f"return {index}")
         if depth == 3:
             d.indent -= 1
-    if style < 0.5:
+    if style < 0.7:
         with d.block("else:"):
             d.emit(f"{found} = -1")
         d.emit(f"return {found}")
@@ -40,3 +60,25 @@ def render(d: Draft, depth: int) -> None:
         d.names.discard(found)
         d.emit("return -1")
     d.op("enumerate")
+
+
+def _while(d: Draft, depth: int, items: str, item: str, index: str) -> None:
+    d.emit(f"{index} = 0")
+    with d.block(f"while {index} < len({items}):"):
+        d.emit(f"{item} = {items}[{index}]")
+        fv = value_of(d, item)
+        emit_focus(d, fv)
+        guard = item_guard(d, item) if depth == 3 else ""
+        test = _rare_test(d, fv, depth == 3)
+        if depth == 3:
+            d.indent += 1
+            d.lines.append("    " * (d.indent - 1) + f"if {guard}:")
+        with d.block(f"if {test}:"):
+            d.emit("break")
+        if depth == 3:
+            d.indent -= 1
+        d.emit(f"{index} += 1")
+    with d.block("else:"):
+        d.emit(f"{index} = -1")
+    d.op("len")
+    d.emit(f"return {index}")

@@ -1,4 +1,9 @@
-"""tally: group the items into a dict keyed by their focus value (how many per key)."""
+"""tally: group the items into a dict keyed by their focus value (how many per key).
+
+The count is kept with ``dict.get``, an ``in`` test, or by asking forgiveness (``try: counts[key] += 1``
+``except KeyError: counts[key] = 1``); the result is the dict, its keys seen more than once (a dict or set
+comprehension), the keys by count (``sorted`` with a ``lambda`` key), the most common key, or how many keys
+were seen once (a generator expression)."""
 
 from __future__ import annotations
 
@@ -40,7 +45,12 @@ def render(d: Draft, depth: int) -> None:
             d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item, fv)}:")
         emit_focus(d, fv)
         d.emit(f"{key} = {_key(d, fv)}")
-        if depth == 1:
+        if depth == 1 and d.rng.random() < 0.35:
+            with d.block("try:"):
+                d.emit(f"{counts}[{key}] += 1")
+            with d.block("except KeyError:"):
+                d.emit(f"{counts}[{key}] = 1")
+        elif depth == 1:
             d.emit(f"{counts}[{key}] = {counts}.get({key}, 0) + 1")
             d.op("dict/get")
         else:
@@ -51,8 +61,21 @@ def render(d: Draft, depth: int) -> None:
             d.op("dict/in")
         if depth == 3:
             d.indent -= 1
-    if d.rng.random() < 0.4:
+    tail = d.rng.random()
+    if tail < 0.2:
         d.emit(f"return {{k: v for k, v in {counts}.items() if v > 1}}")
         d.op("dict/items")
+    elif tail < 0.35:
+        d.emit(f"return {{k for k, v in {counts}.items() if v > 1}}")
+        d.op("dict/items")
+    elif tail < 0.5:
+        d.emit(f"return sorted({counts}.items(), key=lambda pair: pair[1], reverse=True)")
+        d.op("sorted")
+    elif tail < 0.6:
+        d.emit(f"return max({counts}, key=lambda k: {counts}[k]{', default=None' if depth == 3 else ''})")
+        d.op("max")
+    elif tail < 0.7:
+        d.emit(f"return (len({counts}), sum(1 for v in {counts}.values() if v == 1))")
+        d.op("sum")
     else:
         d.emit(f"return {counts}")
