@@ -1,5 +1,6 @@
 """count: how many items pass a test on their focus value (items that fail a guard skipped with
-``continue`` now and then)."""
+``continue`` now and then); at depth 3 the count stops at a limit, and a ``for``-``else`` now and then tells
+whether it was reached."""
 
 from __future__ import annotations
 
@@ -50,4 +51,9 @@ def render(d: Draft, depth: int) -> None:
                 with d.block(f"if {count} == {limit}:"):
                     d.emit("break")
     d.op("int/+")
-    d.emit(f"return {count}")
+    if depth == 3 and d.rng.random() < 0.45:  # say whether the count reached the limit (the loop broke)
+        with d.block("else:"):
+            d.emit(f"return ({count}, False)")
+        d.emit(f"return ({count}, True)")
+    else:
+        d.emit(f"return {count}")

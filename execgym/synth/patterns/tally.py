@@ -2,7 +2,8 @@
 
 The count is kept with ``dict.get``, an ``in`` test, or by asking forgiveness (``try: counts[key] += 1``
 ``except KeyError: counts[key] = 1``); the result is the dict, its keys seen more than once (a dict or set
-comprehension), the keys by count (``sorted`` with a ``lambda`` key), the most common key, or how many keys
+comprehension), those keys as a list (a list comprehension), the dict without its keys seen once (deleted
+while walking a copy of its keys), the keys by count (``sorted`` with a ``lambda`` key), the most common key, or how many keys
 were seen once (a generator expression)."""
 
 from __future__ import annotations
@@ -62,13 +63,16 @@ def render(d: Draft, depth: int) -> None:
         if depth == 3:
             d.indent -= 1
     tail = d.rng.random()
-    if tail < 0.2:
+    if tail < 0.12:
         d.emit(f"return {{k: v for k, v in {counts}.items() if v > 1}}")
         d.op("dict/items")
-    elif tail < 0.35:
+    elif tail < 0.27:
         d.emit(f"return {{k for k, v in {counts}.items() if v > 1}}")
         d.op("dict/items")
-    elif tail < 0.5:
+    elif tail < 0.42:
+        d.emit(f"return [k for k, v in {counts}.items() if v {d.rand_choice(('>', '=='))} 1]")
+        d.op("dict/items")
+    elif tail < 0.52:
         d.emit(f"return sorted({counts}.items(), key=lambda pair: pair[1], reverse=True)")
         d.op("sorted")
     elif tail < 0.6:
@@ -77,5 +81,11 @@ def render(d: Draft, depth: int) -> None:
     elif tail < 0.7:
         d.emit(f"return (len({counts}), sum(1 for v in {counts}.values() if v == 1))")
         d.op("sum")
+    elif tail < 0.85 and depth >= 2:  # drop the keys seen once, deleting from the dict while walking a copy
+        with d.block(f"for {key} in list({counts}):"):
+            with d.block(f"if {counts}[{key}] == 1:"):
+                d.emit(f"del {counts}[{key}]")
+        d.op("del")
+        d.emit(f"return {counts}")
     else:
         d.emit(f"return {counts}")
