@@ -3,11 +3,20 @@
 Depth 2 is written three ways: an if/else on a guard, a guard that skips the item (``continue``), or a test
 that names the number it computes (``if (size := len(w.strip())) > 3: total += size``). A focus that raises on
 some items is asked forgiveness (``try: ... except IndexError: pass``); words that spell a number now and then
-count as that number (``try: total += int(word)`` ``except ValueError: total += len(word)``)."""
+count as that number (``try: total += int(word)`` ``except ValueError: total += len(word)``), or, among the
+words a guard rejects, only those do (``except ValueError: pass``)."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_number, emit_focus, item_guard, negate, walrus_test
+from execgym.synth.patterns.base import (
+    Draft,
+    as_number,
+    emit_focus,
+    item_guard,
+    negate,
+    spells_numbers,
+    walrus_test,
+)
 from execgym.synth.patterns.value import value_of
 
 MEANING = "sum a number derived from each item (the focus value, or its length / truth)"
@@ -62,7 +71,14 @@ def render(d: Draft, depth: int) -> None:
                 else:
                     add()
             with d.block("else:"):
-                d.emit(f"{total} -= 1")
+                if not named and spells_numbers(d) and d.rng.random() < 0.5:  # a rejected word counts as its number
+                    with d.block("try:"):
+                        d.emit(f"{total} += int({item})")
+                    with d.block("except ValueError:"):
+                        d.emit("pass")
+                    d.op("int()")
+                else:
+                    d.emit(f"{total} -= 1")
             d.op("int/+")
     d.emit(f"return {total}")
 

@@ -516,6 +516,22 @@ def as_test(draft: Draft, fv: FocusValue, at: float = 0.5) -> str:
     return f"{number} > {literal(t)}"
 
 
+RARE = (0.8, 0.9, 0.95, 0.98)  # a rare test's thresholds: the value this share of the sampled items stay at or below
+MOST = 0.25  # the largest share of sampled items that may pass (guard and test): so some inputs find none
+
+
+def rare_test(d: Draft, fv: FocusValue, guarded: bool) -> str:
+    """A test on the focus value that (with the guard, when ``guarded``) holds for few sampled items but some."""
+    n = len(d.samples)
+    guard = d.guard_truths if guarded else [True] * n
+    for at in RARE:
+        test = as_test(d, fv, at)
+        hits = [guard[i] is True and d.test_truths[i] is True for i in range(min(n, len(d.test_truths)))]
+        if 0 < sum(hits) <= MOST * len(hits):
+            return test
+    raise Unfit("the search would nearly always find something")
+
+
 def independent(draft: Draft, count: int | None = None) -> bool:
     """Whether, on the samples the last ``item_guard`` passes, the last ``as_test`` is true for some and false for
     others (so a guarded test is not constant); True when that cannot be told. ``count``: how many leading focus
@@ -574,6 +590,8 @@ def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
     sample = next((x for x in fv.results if x is not None), None)
     if isinstance(sample, str):
         return fv.expr
+    if "\\" in fv.expr or '"' in fv.expr:  # not inside an f-string's braces (Python < 3.12)
+        return f"f\"{{{item}}}:\" + str({fv.expr})" if item else f"'<' + str({fv.expr}) + '>'"
     return f"f\"{{{item}}}:{{{fv.expr}}}\"" if item else f"f\"<{{{fv.expr}}}>\""
 
 
@@ -612,6 +630,7 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
                          ("any(ch.isupper() for ch in {0})", lambda s: any(c.isupper() for c in s)),
                          ("all(ch.isalpha() for ch in {0})", lambda s: all(c.isalpha() for c in s))):
             _varied(options, test.format(item), fn, samples, "bool/any" if test.startswith("any") else "bool/all")
+        _counted(options, f"len({{ch.lower() for ch in {item}}})", lambda s: len({c.lower() for c in s}), samples)
         return _pick(draft, options)
     if kind in ("int", "float"):
         t = threshold(samples)
@@ -631,6 +650,8 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
             t = threshold(sums)
             _varied(options, f"any(v > {t} for v in {item}.values())",
                     lambda s: any(v > t for v in s.values()), samples, "bool/any")
+        _varied(options, f"len({{v % 2 for v in {item}.values()}}) > 1", lambda s: len({v % 2 for v in s.values()}) > 1,
+                samples, "len")
         return _pick(draft, options)
     lens = [len(s) for s in samples]
     if len(set(lens)) > 1:
@@ -643,12 +664,19 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
             _varied(options, f"any(x > {t} for x in {item})", lambda s: any(x > t for x in s), samples, "bool/any")
             _varied(options, f"all(x % 2 == 0 for x in {item})", lambda s: all(x % 2 == 0 for x in s), samples,
                     "bool/all")
+            _varied(options, f"len({{x % 3 for x in {item}}}) > 1", lambda s: len({x % 3 for x in s}) > 1, samples,
+                    "len")
+            if kind != "set_int":
+                _varied(options, f"len([x for x in {item} if x > {t}]) > 1", lambda s: sum(x > t for x in s) > 1,
+                        samples, "len")
     elif kind in ("list_str", "tuple_str", "set_str"):
         flat = sorted({x for s in samples for x in s})
         if flat:
             letter = draft.rand_choice(sorted({w[0] for w in flat if w}) or ["a"])
             _varied(options, f"any(name.startswith({letter!r}) for name in {item})",
                     lambda s: any(w.startswith(letter) for w in s), samples, "bool/any")
+            if all(w for s in samples for w in s):
+                _counted(options, f"len({{name[0] for name in {item}}})", lambda s: len({w[0] for w in s}), samples)
     if not options:
         options.append((f"{item}", "", bool))
     return _pick(draft, options)
@@ -662,6 +690,35 @@ def _varied(options: list, test: str, fn: Callable[[Any], bool], samples: Sequen
         return
     if len(seen) == 2:
         options.append((test, op, fn))
+
+
+def _spells_int(text: Any) -> bool:
+    try:
+        int(text)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(text, str)
+
+
+def spells_numbers(draft: Draft) -> bool:
+    """Whether, among the sample words the last ``item_guard`` rejects, some spell an int and some do not (so
+    ``try: int(word)`` ``except ValueError: ...`` in the guard's ``else`` takes both ways)."""
+    if draft.item_kind != "str":
+        return False
+    rejected = [s for s, g in zip(draft.samples, draft.guard_truths) if g is False]
+    spelled = {_spells_int(s) for s in rejected}
+    return len(spelled) == 2
+
+
+def _counted(options: list, number: str, fn: Callable[[Any], int], samples: Sequence[Any]) -> None:
+    """Add ``number > t`` (``number`` counts something in an item, ``fn`` computes it) with ``t`` a middle value
+    of the counts, when the counts vary."""
+    try:
+        counts = [fn(s) for s in samples]
+        t = threshold(counts)
+    except (Unfit, TypeError, IndexError, AttributeError):
+        return
+    _varied(options, f"{number} > {t}", lambda s: fn(s) > t, samples, "len")
 
 
 def _banded(draft: Draft, options: list, number: str, values: Sequence[Any], op: str,

@@ -1,9 +1,10 @@
 """build a string: join the items' focus values (f-strings for non-strings) with a separator (at depth 2 the
-items a guard rejects are now and then skipped with ``continue``)."""
+items a guard rejects are now and then skipped with ``continue``; a test now and then names the number it
+computes, for the text to show it: ``if (size := len(w.strip())) > 3: parts.append(f"{w}({size})")``)."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard, negate
+from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard, negate, walrus_test
 from execgym.synth.patterns.value import value_of
 
 MEANING = "one string made of every item's focus value, separated"
@@ -39,6 +40,16 @@ def render(d: Draft, depth: int) -> None:
                 d.emit("continue")
             emit_focus(d, fv)
             add(as_text(d, fv, ""))
+        elif (named := walrus_test(d, fv) if d.rng.random() < 0.3 else None) is not None:
+            test, name = named
+            with d.block(f"if {test}:"):
+                if depth == 3:
+                    with d.block(f"if len({parts}) >= {d.limit(1, 12)}:"):
+                        d.emit("break")
+                    d.op("len")
+                add(f"f\"{{{item}}}({{{name}}})\"")
+            with d.block("else:"):
+                add(f"str({item})[:2]" if d.item_kind != "str" else f"{item}[::-1]")
         else:
             with d.block(f"if {item_guard(d, item, fv)}:"):
                 emit_focus(d, fv)

@@ -2,7 +2,8 @@
 
 The key is computed in the loop, named inside the test (``if (key := w.lower()) not in seen:``), or computed
 for every item first with a list comprehension and walked with ``zip``; at depth 3 the guard now and then skips
-the item (``continue``) and the loop stops at a limit; the result is now and then sorted with a ``lambda`` key."""
+the item (``continue``) and the loop stops at a limit; the result is now and then sorted with a ``lambda`` key. At depth 2 the walk now and then stops at the first
+item whose key repeats (``break``), the loop's ``else`` saying none did."""
 
 from __future__ import annotations
 
@@ -33,8 +34,14 @@ def render(d: Draft, depth: int) -> None:
     items = d.items_param(4, 8)
     item = d.item_name()
     seen, unique, key = d.name("seen"), d.name("unique"), d.name("key")
+    first_repeat = depth == 2 and d.rng.random() < 0.3
+    if first_repeat:
+        d.probe_samples = 1
     fv = value_of(d, item)
     expr = _key(d, fv)
+    if first_repeat:
+        _first_repeat(d, fv, items, item, seen, unique, key, expr)
+        return
     style = d.rng.random()
     keys = d.name("keys") if not fv.pre and style < 0.35 else ""
     named = not fv.pre and not keys and style < 0.6
@@ -73,3 +80,29 @@ def render(d: Draft, depth: int) -> None:
         d.op("sorted")
     else:
         d.emit(f"return {unique}")
+
+
+def _first_repeat(d: Draft, fv, items: str, item: str, seen: str, unique: str, key: str, expr: str) -> None:
+    """The items up to the first whose key was seen before, and that item (``None`` from the loop's ``else``
+    when no key repeats)."""
+    keys = [(len(x) if expr.startswith("len(") else x) if x is not None else None for x in fv.results]
+    chunks = [keys[k:k + 6] for k in range(0, len(d.samples) - 5, 6)]
+    repeats = {len(set(map(repr, chunk))) < len(chunk) for chunk in chunks}
+    if len(repeats) < 2:
+        raise Unfit("the keys repeat in every input, or in none")
+    repeat = d.name("repeat", "again")
+    d.emit(f"{seen} = set()")
+    d.emit(f"{unique} = []")
+    with d.block(f"for {item} in {items}:"):
+        emit_focus(d, fv)
+        d.emit(f"{key} = {expr}")
+        with d.block(f"if {key} in {seen}:"):
+            d.emit(f"{repeat} = {item}")
+            d.emit("break")
+        d.emit(f"{seen}.add({key})")
+        d.emit(f"{unique}.append({item})")
+    with d.block("else:"):
+        d.emit(f"{repeat} = None")
+    d.op("set/add")
+    d.op("list/append")
+    d.emit(f"return ({unique}, {repeat})")

@@ -68,8 +68,8 @@ def render(d: Draft, depth: int) -> None:
     style = d.rng.random()
     if depth == 3:
         d.probe_samples = 1
-    if style < 0.3:  # remove from the list itself: iterate a copy, or walk backwards and delete
-        backwards = d.rng.random() < 0.35
+    if style < 0.45:  # remove from the list itself: iterate a copy, or walk backwards and delete
+        backwards = d.rng.random() < 0.25
         if backwards:
             pos = d.name("i", "pos")
             header = f"for {pos} in range(len({items}) - 1, -1, -1):"

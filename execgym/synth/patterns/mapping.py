@@ -1,11 +1,20 @@
 """map: transform every item with the focus operation, keeping the order (optionally sorted by a key).
 
 At depth 2 the guard chooses between the focus value and a fallback, names what it tests (walrus), or skips
-the item (``continue``); the result is now and then sorted with a ``lambda`` key."""
+the item (``continue``); a rejected word is now and then kept only when it spells a number (``try: int(w)``
+``except ValueError: pass``); the result is now and then sorted with a ``lambda`` key."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard, negate, walrus_test
+from execgym.synth.patterns.base import (
+    Draft,
+    as_text,
+    emit_focus,
+    item_guard,
+    negate,
+    spells_numbers,
+    walrus_test,
+)
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the focus value of every item, in order (or sorted with a lambda key)"
@@ -25,13 +34,17 @@ def render(d: Draft, depth: int) -> None:
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item)
         style = d.rng.random()
-        named = walrus_test(d, fv) if depth == 2 and style < 0.25 else None
+        named = walrus_test(d, fv) if depth >= 2 and style < 0.25 else None
         if depth == 1:
             emit_focus(d, fv)
             d.emit(f"{out}.append(({item}, {fv.expr}))")
         elif named is not None:
             test, name = named
             with d.block(f"if {test}:"):
+                if depth == 3:
+                    with d.block(f"if len({out}) >= {d.limit(1, 4)}:"):
+                        d.emit("break")
+                    d.op("len")
                 d.emit(f"{out}.append(f\"{{{item}}}={{{name}}}\")")
             with d.block("else:"):
                 d.emit(f"{out}.append(str({item}))")
@@ -43,14 +56,23 @@ def render(d: Draft, depth: int) -> None:
             d.emit(f"{out}.append({as_text(d, fv, item)})")
             texts = True
         else:
-            with d.block(f"if {item_guard(d, item, fv)}:"):
+            guard = item_guard(d, item, fv)
+            with d.block(f"if {guard}:"):
                 if depth == 3:
                     with d.block(f"if len({out}) >= {d.limit(1, 4)}:"):
                         d.emit("break")
                 emit_focus(d, fv)
                 d.emit(f"{out}.append({as_text(d, fv, item)})")
             with d.block("else:"):
-                d.emit(f"{out}.append(f\"skip {{{item}}}\")" if d.rng.random() < 0.5 else f"{out}.append(str({item}))")
+                if spells_numbers(d) and d.rng.random() < 0.5:  # keep a rejected word only when it is a number
+                    with d.block("try:"):
+                        d.emit(f"{out}.append(str(int({item})))")
+                    with d.block("except ValueError:"):
+                        d.emit("pass")
+                    d.op("int()")
+                else:
+                    d.emit(f"{out}.append(f\"skip {{{item}}}\")" if d.rng.random() < 0.5 else
+                           f"{out}.append(str({item}))")
             texts = True
     d.op("list/append")
     if depth == 1 and d.rng.random() < 0.5:

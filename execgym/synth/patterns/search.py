@@ -3,27 +3,13 @@ does). The test holds for few items (a high threshold), so some inputs find noth
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, as_test, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, emit_focus, item_guard, rare_test
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the position of the first item whose focus value passes a test, -1 when none does"
 SLOTS = ("items", "test on the focus value", "guard on an item (depth 3)")
 DEPTHS = (2, 3)
 KINDS = None
-RARE = (0.8, 0.9, 0.95, 0.98)  # the test's threshold: the value this share of the sampled items stay at or below
-MOST = 0.25 # the largest share of sampled items that may pass (guard and test): so some inputs find none
-
-
-def _rare_test(d: Draft, fv, guarded: bool) -> str:
-    """A test on the focus value that (with the guard, when ``guarded``) holds for few sampled items but some."""
-    n = len(d.samples)
-    guard = d.guard_truths if guarded else [True] * n
-    for at in RARE:
-        test = as_test(d, fv, at)
-        hits = [guard[i] is True and d.test_truths[i] is True for i in range(min(n, len(d.test_truths)))]
-        if 0 < sum(hits) <= MOST * len(hits):
-            return test
-    raise Unfit("the search would nearly always find something")
 
 
 def render(d: Draft, depth: int) -> None:
@@ -40,7 +26,7 @@ def render(d: Draft, depth: int) -> None:
         fv = value_of(d, item)
         emit_focus(d, fv)
         guard = item_guard(d, item) if depth == 3 else ""
-        test = _rare_test(d, fv, depth == 3)
+        test = rare_test(d, fv, depth == 3)
         if depth == 3:
             d.indent += 1
             d.lines.append("    " * (d.indent - 1) + f"if {guard}:")
@@ -69,7 +55,7 @@ def _while(d: Draft, depth: int, items: str, item: str, index: str) -> None:
         fv = value_of(d, item)
         emit_focus(d, fv)
         guard = item_guard(d, item) if depth == 3 else ""
-        test = _rare_test(d, fv, depth == 3)
+        test = rare_test(d, fv, depth == 3)
         if depth == 3:
             d.indent += 1
             d.lines.append("    " * (d.indent - 1) + f"if {guard}:")

@@ -87,5 +87,8 @@ def render(d: Draft, depth: int) -> None:
                 d.emit(f"del {counts}[{key}]")
         d.op("del")
         d.emit(f"return {counts}")
+    elif tail < 0.85:  # depth 1: how many keys repeat
+        d.emit(f"return sum(1 for v in {counts}.values() if v > 1)")
+        d.op("sum")
     else:
         d.emit(f"return {counts}")
