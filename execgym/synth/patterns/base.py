@@ -29,6 +29,7 @@ ELEMENT_SHARE = 0.5   # share of drawn items left as drawn when the focus's argu
 GUARD_ON_FOCUS = 0.5  # share of item guards that test the focus value (see item_guard)
 CONSTANT_SHARE = 0.2  # share of drawn items that repeat one of the focus's own arguments (see draw_one)
 CHAIN_SHARE = 0.25    # share of numeric tests written as a chained comparison ``lo <= n < hi``
+CHAIN_SHARE_LEVEL3 = 0.5  # the same at level 3, whose programs hold few tests
 ASSERT_SHARE = 0.25   # share of limit parameters whose precondition the function asserts
 PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
 PROBE_SAMPLES = 32  # sample items a draft that asks for them (``Draft.probe_samples``) adds
@@ -507,7 +508,8 @@ def as_test(draft: Draft, fv: FocusValue, at: float = 0.5) -> str:
         return fv.expr
     number, values = as_number(draft, fv)
     missing = [x is None for x in fv.results]
-    if at == 0.5 and draft.rng.random() < CHAIN_SHARE and band(values) is not None:
+    share = CHAIN_SHARE_LEVEL3 if draft.level == 3 else CHAIN_SHARE
+    if at == 0.5 and draft.rng.random() < share and band(values) is not None:
         lo, hi = band(values)  # type: ignore[misc]
         draft.test_truths = [None if m else lo <= v < hi for v, m in zip(values, missing)]
         return chained(draft, number, values)
@@ -593,6 +595,19 @@ def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
     if "\\" in fv.expr or '"' in fv.expr:  # not inside an f-string's braces (Python < 3.12)
         return f"f\"{{{item}}}:\" + str({fv.expr})" if item else f"'<' + str({fv.expr}) + '>'"
     return f"f\"{{{item}}}:{{{fv.expr}}}\"" if item else f"f\"<{{{fv.expr}}}>\""
+
+
+@contextmanager
+def forgiving(draft: Draft, fv: FocusValue) -> Iterator[None]:
+    """The statements written inside, in ``try:`` ... ``except <error>: pass`` when the focus raises on some
+    items (``fv.error``: the item is then skipped); as they are otherwise."""
+    if not fv.error:
+        yield
+        return
+    with draft.block("try:"):
+        yield
+    with draft.block(f"except {fv.error}:"):
+        draft.emit("pass")
 
 
 def emit_focus(draft: Draft, fv: FocusValue) -> None:
@@ -692,7 +707,8 @@ def _varied(options: list, test: str, fn: Callable[[Any], bool], samples: Sequen
         options.append((test, op, fn))
 
 
-def _spells_int(text: Any) -> bool:
+def spells_int(text: Any) -> bool:
+    """Whether ``text`` is a string that ``int()`` reads."""
     try:
         int(text)
     except (TypeError, ValueError):
@@ -706,7 +722,7 @@ def spells_numbers(draft: Draft) -> bool:
     if draft.item_kind != "str":
         return False
     rejected = [s for s, g in zip(draft.samples, draft.guard_truths) if g is False]
-    spelled = {_spells_int(s) for s in rejected}
+    spelled = {spells_int(s) for s in rejected}
     return len(spelled) == 2
 
 

@@ -34,13 +34,12 @@ def render(d: Draft, depth: int) -> None:
     items = d.items_param(4, 8)
     item = d.item_name()
     seen, unique, key = d.name("seen"), d.name("unique"), d.name("key")
-    first_repeat = depth == 2 and d.rng.random() < 0.3
+    first_repeat = depth == 2 and d.rng.random() < 0.4
     if first_repeat:
         d.probe_samples = 1
     fv = value_of(d, item)
     expr = _key(d, fv)
-    if first_repeat:
-        _first_repeat(d, fv, items, item, seen, unique, key, expr)
+    if first_repeat and _first_repeat(d, fv, items, item, seen, unique, key, expr):
         return
     style = d.rng.random()
     keys = d.name("keys") if not fv.pre and style < 0.35 else ""
@@ -82,14 +81,14 @@ def render(d: Draft, depth: int) -> None:
         d.emit(f"return {unique}")
 
 
-def _first_repeat(d: Draft, fv, items: str, item: str, seen: str, unique: str, key: str, expr: str) -> None:
+def _first_repeat(d: Draft, fv, items: str, item: str, seen: str, unique: str, key: str, expr: str) -> bool:
     """The items up to the first whose key was seen before, and that item (``None`` from the loop's ``else``
-    when no key repeats)."""
+    when no key repeats); False (nothing written) when the keys would repeat in every input, or in none."""
     keys = [(len(x) if expr.startswith("len(") else x) if x is not None else None for x in fv.results]
     chunks = [keys[k:k + 6] for k in range(0, len(d.samples) - 5, 6)]
     repeats = {len(set(map(repr, chunk))) < len(chunk) for chunk in chunks}
     if len(repeats) < 2:
-        raise Unfit("the keys repeat in every input, or in none")
+        return False
     repeat = d.name("repeat", "again")
     d.emit(f"{seen} = set()")
     d.emit(f"{unique} = []")
@@ -106,3 +105,4 @@ def _first_repeat(d: Draft, fv, items: str, item: str, seen: str, unique: str, k
     d.op("set/add")
     d.op("list/append")
     d.emit(f"return ({unique}, {repeat})")
+    return True

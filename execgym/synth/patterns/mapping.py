@@ -2,7 +2,8 @@
 
 At depth 2 the guard chooses between the focus value and a fallback, names what it tests (walrus), or skips
 the item (``continue``); a rejected word is now and then kept only when it spells a number (``try: int(w)``
-``except ValueError: pass``); the result is now and then sorted with a ``lambda`` key."""
+``except ValueError: pass``); a focus that raises on some items skips them (``except IndexError: pass``); the
+result is now and then sorted with a ``lambda`` key."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from execgym.synth.patterns.base import (
     Draft,
     as_text,
     emit_focus,
+    forgiving,
     item_guard,
     negate,
     spells_numbers,
@@ -32,12 +34,13 @@ def render(d: Draft, depth: int) -> None:
     d.emit(f"{out} = []")
     texts = False
     with d.block(f"for {item} in {items}:"):
-        fv = value_of(d, item)
+        fv = value_of(d, item, allow_errors=True)
         style = d.rng.random()
         named = walrus_test(d, fv) if depth >= 2 and style < 0.25 else None
         if depth == 1:
-            emit_focus(d, fv)
-            d.emit(f"{out}.append(({item}, {fv.expr}))")
+            with forgiving(d, fv):
+                emit_focus(d, fv)
+                d.emit(f"{out}.append(({item}, {fv.expr}))")
         elif named is not None:
             test, name = named
             with d.block(f"if {test}:"):
@@ -52,8 +55,9 @@ def render(d: Draft, depth: int) -> None:
         elif depth == 2 and style > 0.75:
             with d.block(f"if {negate(item_guard(d, item, fv))}:"):
                 d.emit("continue")
-            emit_focus(d, fv)
-            d.emit(f"{out}.append({as_text(d, fv, item)})")
+            with forgiving(d, fv):
+                emit_focus(d, fv)
+                d.emit(f"{out}.append({as_text(d, fv, item)})")
             texts = True
         else:
             guard = item_guard(d, item, fv)
@@ -61,8 +65,9 @@ def render(d: Draft, depth: int) -> None:
                 if depth == 3:
                     with d.block(f"if len({out}) >= {d.limit(1, 4)}:"):
                         d.emit("break")
-                emit_focus(d, fv)
-                d.emit(f"{out}.append({as_text(d, fv, item)})")
+                with forgiving(d, fv):
+                    emit_focus(d, fv)
+                    d.emit(f"{out}.append({as_text(d, fv, item)})")
             with d.block("else:"):
                 if spells_numbers(d) and d.rng.random() < 0.5:  # keep a rejected word only when it is a number
                     with d.block("try:"):

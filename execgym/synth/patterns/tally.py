@@ -75,19 +75,19 @@ def render(d: Draft, depth: int) -> None:
     elif tail < 0.52:
         d.emit(f"return sorted({counts}.items(), key=lambda pair: pair[1], reverse=True)")
         d.op("sorted")
-    elif tail < 0.6:
+    elif tail < 0.58:
         d.emit(f"return max({counts}, key=lambda k: {counts}[k]{', default=None' if depth == 3 else ''})")
         d.op("max")
-    elif tail < 0.7:
+    elif tail < 0.66:
         d.emit(f"return (len({counts}), sum(1 for v in {counts}.values() if v == 1))")
         d.op("sum")
-    elif tail < 0.85 and depth >= 2:  # drop the keys seen once, deleting from the dict while walking a copy
+    elif tail < 0.88 and depth >= 2:  # drop the keys seen once, deleting from the dict while walking a copy
         with d.block(f"for {key} in list({counts}):"):
             with d.block(f"if {counts}[{key}] == 1:"):
                 d.emit(f"del {counts}[{key}]")
         d.op("del")
         d.emit(f"return {counts}")
-    elif tail < 0.85:  # depth 1: how many keys repeat
+    elif tail < 0.88:  # depth 1: how many keys repeat
         d.emit(f"return sum(1 for v in {counts}.values() if v > 1)")
         d.op("sum")
     else:
