@@ -6,10 +6,19 @@ from __future__ import annotations
 
 from collections import Counter
 
-from execgym.synth.patterns.base import Draft, as_test, emit_focus, independent, item_guard, negate
+from execgym.synth.patterns.base import (
+    Draft,
+    as_test,
+    emit_focus,
+    independent,
+    item_guard,
+    negate,
+    rare_test,
+)
 from execgym.synth.patterns.value import value_of
 
-MEANING = "the number of items whose focus value passes a data-dependent test"
+MEANING = ("the number of items whose focus value passes a data-dependent test (or, now and then at depth 2, "
+           "that come before the first that does: -1 when none does)")
 SLOTS = ("items", "test on the focus value", "guard on an item (depth >= 2, with continue)")
 DEPTHS = (1, 2, 3)
 KINDS = None
@@ -20,6 +29,9 @@ def render(d: Draft, depth: int) -> None:
     item = d.item_name()
     count = d.name("count", "matches")
     d.emit(f"{count} = 0")
+    if depth == 2 and d.rng.random() < 0.25:
+        _before_first(d, items, item, count)
+        return
     skip = depth >= 2 and d.rng.random() < 0.35
     if skip:
         d.probe_samples = 1
@@ -57,3 +69,20 @@ def render(d: Draft, depth: int) -> None:
         d.emit(f"return ({count}, True)")
     else:
         d.emit(f"return {count}")
+
+
+def _before_first(d: Draft, items: str, item: str, count: str) -> None:
+    """``count`` items before the first whose focus value passes a test that few items pass (``break``), -1 from
+    the loop's ``else`` when none does (``Unfit`` when no such test is found)."""
+    d.probe_samples = 1
+    with d.block(f"for {item} in {items}:"):
+        fv = value_of(d, item)
+        emit_focus(d, fv)
+        test = rare_test(d, fv, False)
+        with d.block(f"if {test}:"):
+            d.emit("break")
+        d.emit(f"{count} += 1")
+    with d.block("else:"):
+        d.emit(f"{count} = -1")
+    d.op("int/+")
+    d.emit(f"return {count}")

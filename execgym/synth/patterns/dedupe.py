@@ -85,7 +85,12 @@ def _first_repeat(d: Draft, fv, items: str, item: str, seen: str, unique: str, k
     """The items up to the first whose key was seen before, and that item (``None`` from the loop's ``else``
     when no key repeats); False (nothing written) when the keys would repeat in every input, or in none."""
     keys = [(len(x) if expr.startswith("len(") else x) if x is not None else None for x in fv.results]
-    chunks = [keys[k:k + 6] for k in range(0, len(d.samples) - 5, 6)]
+    chunks, k = [], 0
+    for size in (5, 8, 6, 9, 7, 10, 5, 8, 6):  # inputs of the lengths the pool draws
+        if k + size > len(d.samples):
+            break
+        chunks.append(keys[k:k + size])
+        k += size
     repeats = {len(set(map(repr, chunk))) < len(chunk) for chunk in chunks}
     if len(repeats) < 2:
         return False

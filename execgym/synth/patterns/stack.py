@@ -24,15 +24,14 @@ def render(d: Draft, depth: int) -> None:
             d.emit(f"{stack}.append({item})")
         if d.rng.random() < 0.4:  # pop, asking forgiveness when the stack is empty
             with d.block("else:"):
-                if depth == 3:
-                    d.indent += 1
-                    d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item)}:")
                 with d.block("try:"):
-                    d.emit(f"{stack}.pop()")
+                    if depth == 3:  # (an ``if`` alone in the ``else`` would read as an ``elif``)
+                        with d.block(f"if {item_guard(d, item)}:"):
+                            d.emit(f"{stack}.pop()")
+                    else:
+                        d.emit(f"{stack}.pop()")
                 with d.block("except IndexError:"):
                     d.emit("pass")
-                if depth == 3:
-                    d.indent -= 1
             d.op("list/pop")
         else:
             _pop(d, depth, stack, item)
