@@ -429,6 +429,9 @@ def band(values: Sequence[Any]) -> tuple[Any, Any] | None:
     if len(clean) < 3:
         return None
     lo, hi = clean[len(clean) // 4], clean[(3 * len(clean)) // 4]
+    if all(isinstance(v, int) for v in clean) and hi - lo < 2:
+        # a band one wide is an equality test: widen it to the next value above, when there is one
+        hi = next((v for v in clean if v >= lo + 2), hi)
     inside = sum(1 for v in clean if lo <= v < hi)
     if lo >= hi or not 0 < inside < len(clean):
         return None

@@ -9,6 +9,7 @@ into numbers now and then reads the number a word spells first (``try: return in
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
@@ -23,8 +24,8 @@ def value_of(draft: Draft, item: str, *, allow_errors: bool = False, twice: bool
     fv = focus_value(draft, item, draft.samples, allow_errors=allow_errors, twice=twice)
     if draft.level != 6 or draft.helper:
         return fv
-    extra = [p.name for p in draft.params if re.search(rf"\b{p.name}\b", fv.expr + " ".join(fv.pre))
-             and p.name != item]
+    used = _names(fv)
+    extra = [p.name for p in draft.params if p.name in used and p.name != item]
     name = draft.name(f"{draft.rand_choice(_VERBS)}_{item}")
     draft.helper_name = name
     lines = [f"def {name}({', '.join([item, *extra])}):"]
@@ -40,6 +41,17 @@ def value_of(draft: Draft, item: str, *, allow_errors: bool = False, twice: bool
         lines.append(f"    return {fv.expr}")
     draft.helper = lines
     return FocusValue([], f"{name}({', '.join([item, *extra])})", results, fv.error)
+
+
+def _names(fv: FocusValue) -> set[str]:
+    """The names the focus's code reads (not words inside its string literals: ``'{size}'.format_map(...)``)."""
+    names: set[str] = set()
+    for text in [*fv.pre, fv.expr]:
+        try:
+            names |= {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)}
+        except SyntaxError:
+            names |= set(re.findall(r"[A-Za-z_]\w*", text))
+    return names
 
 
 def _parsed_first(draft: Draft, fv: FocusValue) -> list[Any] | None:
