@@ -43,7 +43,7 @@ def render(d: Draft, depth: int) -> None:
         return
     style = d.rng.random()
     keys = d.name("keys") if not fv.pre and style < 0.35 else ""
-    named = not fv.pre and not keys and style < 0.6
+    named = not fv.pre and not keys and style < 0.7
     skip = depth == 3 and d.rng.random() < 0.4
     if keys:
         d.emit(f"{keys} = [{expr} for {item} in {items}]")
