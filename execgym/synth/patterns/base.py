@@ -10,6 +10,7 @@ arguments and thresholds; the sandbox decides what ships.
 
 from __future__ import annotations
 
+import ast
 import copy
 import random
 import re
@@ -27,7 +28,11 @@ from execgym.synth.values import kind_of, literal
 ELEMENT_SHARE = 0.5   # share of drawn items left as drawn when the focus's arguments name an element
 GUARD_ON_FOCUS = 0.5  # share of item guards that test the focus value (see item_guard)
 CONSTANT_SHARE = 0.2  # share of drawn items that repeat one of the focus's own arguments (see draw_one)
+CHAIN_SHARE = 0.25    # share of numeric tests written as a chained comparison ``lo <= n < hi``
+CHAIN_SHARE_LEVEL3 = 0.5  # the same at level 3, whose programs hold few tests
+ASSERT_SHARE = 0.25   # share of limit parameters whose precondition the function asserts
 PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
+PROBE_SAMPLES = 32  # sample items a draft that asks for them (``Draft.probe_samples``) adds
 
 
 class Unfit(Exception):
@@ -122,6 +127,9 @@ class Draft:
     element_always: bool = False
     error_budget: float = 0.0   # share of drawn items the focus may raise on (pool inputs that fail are dropped)
     samples: list[Any] = field(default_factory=list)    # the items of the first drawn input (for thresholds)
+    test_truths: list[Any] = field(default_factory=list)   # the last as_test's value per focus result (None: raised)
+    guard_truths: list[Any] = field(default_factory=list)  # the last item_guard's value per sample (None: unknown)
+    probe_samples: int = 0      # set: the next focus_value adds PROBE_SAMPLES pool-drawn items to ``samples``
 
     def emit(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
@@ -170,8 +178,17 @@ class Draft:
         return name
 
     def limit(self, low: int, high: int, name: str = "limit") -> str:
-        """A parameter that bounds a running counter (drawn from ``low..high`` for every input)."""
-        return self.param(self.name(name, "budget"), lambda r: r.randint(low, high))
+        """A parameter that bounds a running counter (drawn from ``low..high`` for every input); now and then the
+        function opens by asserting the precondition every input meets (``assert limit >= 0``)."""
+        got = self.param(self.name(name, "budget"), lambda r: r.randint(low, high))
+        if low >= 0 and self.rng.random() < ASSERT_SHARE:
+            self.precondition(f"{got} >= {low}" if low != 1 or self.rng.random() < 0.5 else f"{got} > 0")
+        return got
+
+    def precondition(self, test: str) -> None:
+        """``assert test`` as the entry's first statement (a test that holds for every input the pools draw)."""
+        if not any(line.strip().startswith("assert ") for line in self.lines):
+            self.lines.insert(0, f"    assert {test}")
 
     def draw_one(self, r: random.Random) -> Any:
         """One item as the input pools draw them: now and then one of the focus's own arguments of the
@@ -265,6 +282,11 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         bool_args.append(spec == "boolvar")
     draft.constants.extend(v for v in values if v is not None and kind_of(v) == kind_of(pivot))
     draft.elements.extend(v for v in values if _inside(v, pivot))
+    if draft.probe_samples and samples is draft.samples:
+        # more sample items, drawn as the pools will draw them now that the focus's arguments are known
+        draft.probe_samples = 0
+        extra = random.Random(r.random())
+        draft.samples = samples = [*samples, *(draft.draw_one(extra) for _ in range(PROBE_SAMPLES))]
     if draft.constants:
         samples = [*samples, *draft.constants]
     results: list[Any] = []
@@ -384,15 +406,71 @@ def kind_for(focus: Operation, r: random.Random) -> str:
 
 
 # ------------------------------------------------------------------------------------- using a value
-def threshold(values: Sequence[Any]) -> Any:
-    """A middle value of ``values`` (so ``v > t`` is true for some and false for others)."""
+def threshold(values: Sequence[Any], at: float = 0.5) -> Any:
+    """A middle value of ``values`` (so ``v > t`` is true for some and false for others); ``at`` > 0.5 picks a
+    higher one (``v > t`` then holds for few values: a search that often finds nothing)."""
     clean = sorted(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
     if not clean:
         raise Unfit("no numbers to split")
-    t = clean[len(clean) // 2 - (1 if len(clean) % 2 == 0 else 0)]
     if clean[0] == clean[-1]:
         raise Unfit("all values equal")
-    return t
+    if at != 0.5:
+        k = min(len(clean) - 1, int(at * len(clean)))
+        while k > 0 and clean[k] == clean[-1]:
+            k -= 1  # some value must stay above the threshold
+        return clean[k]
+    return clean[len(clean) // 2 - (1 if len(clean) % 2 == 0 else 0)]
+
+
+def band(values: Sequence[Any]) -> tuple[Any, Any] | None:
+    """``(lo, hi)`` with ``lo < hi`` such that ``lo <= v < hi`` holds for some of ``values`` and not for others
+    (a chained comparison on data), or None when the values do not spread enough."""
+    clean = sorted(v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool))
+    if len(clean) < 3:
+        return None
+    lo, hi = clean[len(clean) // 4], clean[(3 * len(clean)) // 4]
+    if all(isinstance(v, int) for v in clean) and hi - lo < 2:
+        # a band one wide is an equality test: widen it to the next value above, when there is one
+        hi = next((v for v in clean if v >= lo + 2), hi)
+    inside = sum(1 for v in clean if lo <= v < hi)
+    if lo >= hi or not 0 < inside < len(clean):
+        return None
+    return lo, hi
+
+
+def chained(draft: Draft, number: str, values: Sequence[Any]) -> str:
+    """``lo <= number < hi`` on data (``Unfit`` when the values do not spread)."""
+    got = band(values)
+    if got is None:
+        raise Unfit("no band")
+    lo, hi = got
+    return f"{literal(lo)} <= {number} < {literal(hi)}"
+
+
+_INVERSE = {ast.Gt: "<=", ast.GtE: "<", ast.Lt: ">=", ast.LtE: ">", ast.Eq: "!=", ast.NotEq: "==",
+            ast.In: "not in", ast.NotIn: "in", ast.Is: "is not", ast.IsNot: "is"}
+_OP_TEXT = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!=",
+            ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
+
+
+def negate(test: str) -> str:
+    """The test that holds exactly when ``test`` does not, written the way people write it (``len(w) <= 3``
+    for ``len(w) > 3``, ``not w.isalpha()``, ``'k' not in t``)."""
+    node = ast.parse(test, mode="eval").body
+    raw = test.encode()
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        inner = raw[node.operand.col_offset:node.operand.end_col_offset].decode()
+        return inner if isinstance(node.operand, (ast.Call, ast.Name, ast.Compare, ast.Attribute)) else f"({inner})"
+    if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _INVERSE:
+        left_end, right_start = node.left.end_col_offset, node.comparators[0].col_offset
+        gap = raw[left_end:right_start].decode()
+        op = _OP_TEXT[type(node.ops[0])]
+        swapped = re.sub(rf"(?<![<>=!a-z]){re.escape(op)}(?![<>=a-z])", _INVERSE[type(node.ops[0])], gap, count=1)
+        if swapped != gap:
+            return raw[:left_end].decode() + swapped + raw[right_start:].decode()
+    if isinstance(node, (ast.BoolOp, ast.IfExp, ast.NamedExpr, ast.Lambda)):
+        return f"not ({test})"
+    return f"not {test}"
 
 
 def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
@@ -416,16 +494,100 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
     raise Unfit("no number for this value")
 
 
-def as_test(draft: Draft, fv: FocusValue) -> str:
-    """A data-dependent truth test on the focus value."""
+def as_test(draft: Draft, fv: FocusValue, at: float = 0.5) -> str:
+    """A data-dependent truth test on the focus value (now and then a chained comparison ``lo <= n < hi``);
+    ``at`` > 0.5 makes it hold for few items (see ``threshold``). ``draft.test_truths`` is then its value on
+    each of ``fv.results``."""
     sample = next((x for x in fv.results if x is not None), None)
     if isinstance(sample, bool):
         if len({x for x in fv.results if x is not None}) < 2:
             raise Unfit("the predicate is constant on the sample")
+        truths = [None if x is None else bool(x) for x in fv.results]
+        present = [t for t in truths if t is not None]
+        if at > 0.5 and sum(present) > len(present) / 2:  # rare: test for the less common outcome
+            draft.test_truths = [None if t is None else not t for t in truths]
+            return negate(fv.expr)
+        draft.test_truths = truths
         return fv.expr
     number, values = as_number(draft, fv)
-    t = threshold(values)
+    missing = [x is None for x in fv.results]
+    share = CHAIN_SHARE_LEVEL3 if draft.level == 3 else CHAIN_SHARE
+    if at == 0.5 and draft.rng.random() < share and band(values) is not None:
+        lo, hi = band(values)  # type: ignore[misc]
+        draft.test_truths = [None if m else lo <= v < hi for v, m in zip(values, missing)]
+        return chained(draft, number, values)
+    t = threshold(values, at)
+    draft.test_truths = [None if m else v > t for v, m in zip(values, missing)]
     return f"{number} > {literal(t)}"
+
+
+RARE = (0.8, 0.9, 0.95, 0.98)  # a rare test's thresholds: the value this share of the sampled items stay at or below
+MOST = 0.25  # the largest share of sampled items that may pass (guard and test): so some inputs find none
+
+
+def rare_test(d: Draft, fv: FocusValue, guarded: bool) -> str:
+    """A test on the focus value that (with the guard, when ``guarded``) holds for few sampled items but some."""
+    n = len(d.samples)
+    guard = d.guard_truths if guarded else [True] * n
+    for at in RARE:
+        test = as_test(d, fv, at)
+        hits = [guard[i] is True and d.test_truths[i] is True for i in range(min(n, len(d.test_truths)))]
+        if 0 < sum(hits) <= MOST * len(hits):
+            return test
+    raise Unfit("the search would nearly always find something")
+
+
+def independent(draft: Draft, count: int | None = None) -> bool:
+    """Whether, on the samples the last ``item_guard`` passes, the last ``as_test`` is true for some and false for
+    others (so a guarded test is not constant); True when that cannot be told. ``count``: how many leading focus
+    results are the samples (default: all of ``draft.samples``)."""
+    guard, test = draft.guard_truths, draft.test_truths
+    n = len(draft.samples) if count is None else count
+    if not guard or not test or len(guard) < n or len(test) < n:
+        return True
+    seen = {test[i] for i in range(n) if guard[i] is True and test[i] is not None}
+    return len(seen) == 2
+
+
+def walrus_test(draft: Draft, fv: FocusValue) -> tuple[str, str] | None:
+    """``((n := number) > t, n)``: a test that names the number it computes, for a body that uses it again
+    (``if (size := len(w.strip())) > 3: total += size``); None when the focus value is not an expression that
+    raises on no item, or is a bool."""
+    sample = next((x for x in fv.results if x is not None), None)
+    if fv.pre or fv.error or isinstance(sample, bool) or sample is None:
+        return None
+    try:
+        number, values = as_number(draft, fv)
+        t = threshold(values)
+    except Unfit:
+        return None
+    if number.startswith("(1 if"):
+        return None
+    name = draft.name("size" if number.startswith("len(") else "amount", "value", "measure")
+    return f"({name} := {number}) > {literal(t)}", name
+
+
+_SORT_KEYS: dict[str, tuple[str, ...]] = {
+    "str": ("(len({0}), {0})", "{0}.lower()", "{0}[::-1]"),
+    "int": ("abs({0})", "-{0}", "({0} % 3, {0})"),
+    "float": ("abs({0})", "-{0}"),
+    "list_int": ("sum({0})", "len({0})"),
+    "tuple_int": ("sum({0})", "len({0})"),
+    "list_str": ("len({0})", "' '.join({0})"),
+    "tuple_str": ("len({0})", "' '.join({0})"),
+    "set_int": ("len({0})", "sorted({0})"),
+    "set_str": ("len({0})", "sorted({0})"),
+    "dict": ("len({0})", "sum({0}.values())"),
+}
+
+
+def sort_key(draft: Draft, var: str) -> str | None:
+    """A ``lambda`` that orders items of the draft's kind by something people sort them by (length, absolute
+    value, sum), naming its parameter ``var``; None for bools."""
+    keys = _SORT_KEYS.get(draft.item_kind)
+    if not keys:
+        return None
+    return f"lambda {var}: {draft.rand_choice(keys).format(var)}"
 
 
 def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
@@ -433,7 +595,22 @@ def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
     sample = next((x for x in fv.results if x is not None), None)
     if isinstance(sample, str):
         return fv.expr
+    if "\\" in fv.expr or '"' in fv.expr:  # not inside an f-string's braces (Python < 3.12)
+        return f"f\"{{{item}}}:\" + str({fv.expr})" if item else f"'<' + str({fv.expr}) + '>'"
     return f"f\"{{{item}}}:{{{fv.expr}}}\"" if item else f"f\"<{{{fv.expr}}}>\""
+
+
+@contextmanager
+def forgiving(draft: Draft, fv: FocusValue) -> Iterator[None]:
+    """The statements written inside, in ``try:`` ... ``except <error>: pass`` when the focus raises on some
+    items (``fv.error``: the item is then skipped); as they are otherwise."""
+    if not fv.error:
+        yield
+        return
+    with draft.block("try:"):
+        yield
+    with draft.block(f"except {fv.error}:"):
+        draft.emit("pass")
 
 
 def emit_focus(draft: Draft, fv: FocusValue) -> None:
@@ -452,35 +629,134 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
         except Unfit:
             test = ""
         if test:
+            draft.guard_truths = list(draft.test_truths[:len(draft.samples)])
             draft.focus_uses += 1
             draft.op(f"{draft.focus.type}/{draft.focus.name}")
             draft.focus_nesting = max(draft.focus_nesting, 2)
             return test
     kind = draft.item_kind
     samples = draft.samples
+    options: list[tuple[str, str, Callable[[Any], Any] | None]] = []
     if kind == "str":
-        options = [(f"len({item}) > {threshold([len(s) for s in samples])}", "len")]
+        lens = [len(s) for s in samples]
+        t = threshold(lens)
+        options.append((f"len({item}) > {t}", "len", lambda s: len(s) > t))
         if any(s.isalpha() for s in samples) and not all(s.isalpha() for s in samples):
-            options.append((f"{item}.isalpha()", "str/isalpha"))
+            options.append((f"{item}.isalpha()", "str/isalpha", str.isalpha))
+        _banded(draft, options, f"len({item})", lens, "len", len)
+        for test, fn in (("any(ch.isdigit() for ch in {0})", lambda s: any(c.isdigit() for c in s)),
+                         ("any(ch.isupper() for ch in {0})", lambda s: any(c.isupper() for c in s)),
+                         ("all(ch.isalpha() for ch in {0})", lambda s: all(c.isalpha() for c in s))):
+            _varied(options, test.format(item), fn, samples, "bool/any" if test.startswith("any") else "bool/all")
+        _counted(options, f"len({{ch.lower() for ch in {item}}})", lambda s: len({c.lower() for c in s}), samples)
         return _pick(draft, options)
     if kind in ("int", "float"):
-        options = [(f"{item} > {literal(threshold(samples))}", "")]
+        t = threshold(samples)
+        options.append((f"{item} > {literal(t)}", "", lambda s: s > t))
         if kind == "int":
-            options.append((f"{item} % 2 == 0", ""))
+            options.append((f"{item} % 2 == 0", "", lambda s: s % 2 == 0))
+        _banded(draft, options, item, samples, "", lambda s: s)
         return _pick(draft, options)
     if kind == "bool":
+        draft.guard_truths = [bool(s) for s in samples]
         return item
     if kind == "dict":
         key = draft.rand_choice(draft.keys)
-        return _pick(draft, [(f"{key!r} in {item}", "")])
+        options.append((f"{key!r} in {item}", "", lambda s: key in s))
+        sums = [sum(s.values()) for s in samples]
+        if len(set(sums)) > 1:
+            t = threshold(sums)
+            _varied(options, f"any(v > {t} for v in {item}.values())",
+                    lambda s: any(v > t for v in s.values()), samples, "bool/any")
+        _varied(options, f"len({{v % 2 for v in {item}.values()}}) > 1", lambda s: len({v % 2 for v in s.values()}) > 1,
+                samples, "len")
+        return _pick(draft, options)
     lens = [len(s) for s in samples]
     if len(set(lens)) > 1:
-        return _pick(draft, [(f"len({item}) > {threshold(lens)}", "len")])
-    return _pick(draft, [(f"{item}", "")])
+        cut = threshold(lens)
+        options.append((f"len({item}) > {cut}", "len", lambda s: len(s) > cut))
+    if kind in ("list_int", "tuple_int", "set_int"):
+        flat = [x for s in samples for x in s]
+        if flat and min(flat) != max(flat):
+            t = threshold(flat)
+            _varied(options, f"any(x > {t} for x in {item})", lambda s: any(x > t for x in s), samples, "bool/any")
+            _varied(options, f"all(x % 2 == 0 for x in {item})", lambda s: all(x % 2 == 0 for x in s), samples,
+                    "bool/all")
+            _varied(options, f"len({{x % 3 for x in {item}}}) > 1", lambda s: len({x % 3 for x in s}) > 1, samples,
+                    "len")
+            if kind != "set_int":
+                _varied(options, f"len([x for x in {item} if x > {t}]) > 1", lambda s: sum(x > t for x in s) > 1,
+                        samples, "len")
+    elif kind in ("list_str", "tuple_str", "set_str"):
+        flat = sorted({x for s in samples for x in s})
+        if flat:
+            letter = draft.rand_choice(sorted({w[0] for w in flat if w}) or ["a"])
+            _varied(options, f"any(name.startswith({letter!r}) for name in {item})",
+                    lambda s: any(w.startswith(letter) for w in s), samples, "bool/any")
+            if all(w for s in samples for w in s):
+                _counted(options, f"len({{name[0] for name in {item}}})", lambda s: len({w[0] for w in s}), samples)
+    if not options:
+        options.append((f"{item}", "", bool))
+    return _pick(draft, options)
 
 
-def _pick(draft: Draft, options: list[tuple[str, str]]) -> str:
-    text, op = options[draft.rng.randrange(len(options))]
+def _varied(options: list, test: str, fn: Callable[[Any], bool], samples: Sequence[Any], op: str) -> None:
+    """Add ``test`` to ``options`` when ``fn`` (what it computes) is true on some samples and false on others."""
+    try:
+        seen = {bool(fn(s)) for s in samples}
+    except Exception:  # noqa: BLE001 -- this test does not apply to these items
+        return
+    if len(seen) == 2:
+        options.append((test, op, fn))
+
+
+def spells_int(text: Any) -> bool:
+    """Whether ``text`` is a string that ``int()`` reads."""
+    try:
+        int(text)
+    except (TypeError, ValueError):
+        return False
+    return isinstance(text, str)
+
+
+def spells_numbers(draft: Draft) -> bool:
+    """Whether, among the sample words the last ``item_guard`` rejects, some spell an int and some do not (so
+    ``try: int(word)`` ``except ValueError: ...`` in the guard's ``else`` takes both ways)."""
+    if draft.item_kind != "str":
+        return False
+    rejected = [s for s, g in zip(draft.samples, draft.guard_truths) if g is False]
+    spelled = {spells_int(s) for s in rejected}
+    return len(spelled) == 2
+
+
+def _counted(options: list, number: str, fn: Callable[[Any], int], samples: Sequence[Any]) -> None:
+    """Add ``number > t`` (``number`` counts something in an item, ``fn`` computes it) with ``t`` a middle value
+    of the counts, when the counts vary."""
+    try:
+        counts = [fn(s) for s in samples]
+        t = threshold(counts)
+    except (Unfit, TypeError, IndexError, AttributeError):
+        return
+    _varied(options, f"{number} > {t}", lambda s: fn(s) > t, samples, "len")
+
+
+def _banded(draft: Draft, options: list, number: str, values: Sequence[Any], op: str,
+            fn: Callable[[Any], Any]) -> None:
+    got = band(values)
+    if got is not None:
+        lo, hi = got
+        options.append((f"{literal(lo)} <= {number} < {literal(hi)}", op, lambda s: lo <= fn(s) < hi))
+
+
+def _pick(draft: Draft, options: list) -> str:
+    text, op, fn = options[draft.rng.randrange(len(options))]
     if op:
         draft.op(op)
+    truths: list[Any] = []
+    for sample in draft.samples:
+        try:
+            truths.append(bool(fn(sample)) if fn is not None else None)
+        except Exception:  # noqa: BLE001 -- the guard does not apply to this sample
+            truths.append(None)
+    draft.guard_truths = truths
     return text

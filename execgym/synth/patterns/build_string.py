@@ -1,8 +1,20 @@
-"""build a string: join the items' focus values (f-strings for non-strings) with a separator."""
+"""build a string: join the items' focus values (f-strings for non-strings) with a separator (at depth 2 the
+items a guard rejects are now and then skipped with ``continue``; a test now and then names the number it
+computes, for the text to show it: ``if (size := len(w.strip())) > 3: parts.append(f"{w}({size})")``; a word the guard rejects now and then
+shows only as the number it spells: ``try: parts.append(str(int(w)))`` ``except ValueError: pass``; a focus that raises on some items skips them: ``except IndexError: pass``)."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard
+from execgym.synth.patterns.base import (
+    Draft,
+    as_text,
+    emit_focus,
+    forgiving,
+    item_guard,
+    negate,
+    spells_numbers,
+    walrus_test,
+)
 from execgym.synth.patterns.value import value_of
 
 MEANING = "one string made of every item's focus value, separated"
@@ -29,18 +41,43 @@ def render(d: Draft, depth: int) -> None:
         finish = f"return {parts}[:-{len(sep)}]"
         d.op("str/+")
     with d.block(f"for {item} in {items}:"):
-        fv = value_of(d, item)
+        fv = value_of(d, item, allow_errors=True)
         if depth == 1:
-            emit_focus(d, fv)
-            add(as_text(d, fv, ""))
-        else:
-            with d.block(f"if {item_guard(d, item, fv)}:"):
+            with forgiving(d, fv):
                 emit_focus(d, fv)
+                add(as_text(d, fv, ""))
+        elif depth == 2 and d.rng.random() < 0.3:  # skip the items the guard rejects
+            with d.block(f"if {negate(item_guard(d, item, fv))}:"):
+                d.emit("continue")
+            with forgiving(d, fv):
+                emit_focus(d, fv)
+                add(as_text(d, fv, ""))
+        elif (named := walrus_test(d, fv) if d.rng.random() < 0.3 else None) is not None:
+            test, name = named
+            with d.block(f"if {test}:"):
                 if depth == 3:
                     with d.block(f"if len({parts}) >= {d.limit(1, 12)}:"):
                         d.emit("break")
                     d.op("len")
-                add(as_text(d, fv, ""))
+                add(f"f\"{{{item}}}({{{name}}})\"")
             with d.block("else:"):
                 add(f"str({item})[:2]" if d.item_kind != "str" else f"{item}[::-1]")
+        else:
+            with d.block(f"if {item_guard(d, item, fv)}:"):
+                if depth == 3:
+                    with d.block(f"if len({parts}) >= {d.limit(1, 12)}:"):
+                        d.emit("break")
+                    d.op("len")
+                with forgiving(d, fv):
+                    emit_focus(d, fv)
+                    add(as_text(d, fv, ""))
+            with d.block("else:"):
+                if spells_numbers(d) and d.rng.random() < 0.5:  # a rejected word shows only as the number it spells
+                    with d.block("try:"):
+                        add(f"str(int({item}))")
+                    with d.block("except ValueError:"):
+                        d.emit("pass")
+                    d.op("int()")
+                else:
+                    add(f"str({item})[:2]" if d.item_kind != "str" else f"{item}[::-1]")
     d.emit(finish)

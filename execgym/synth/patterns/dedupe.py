@@ -1,8 +1,13 @@
-"""dedupe preserving order: keep the first item for each distinct focus value (a ``seen`` set)."""
+"""dedupe preserving order: keep the first item for each distinct focus value (a ``seen`` set).
+
+The key is computed in the loop, named inside the test (``if (key := w.lower()) not in seen:``), or computed
+for every item first with a list comprehension and walked with ``zip``; at depth 3 the guard now and then skips
+the item (``continue``) and the loop stops at a limit; the result is now and then sorted with a ``lambda`` key. At depth 2 the walk now and then stops at the first
+item whose key repeats (``break``), the loop's ``else`` saying none did."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, Unfit, emit_focus, item_guard, negate, sort_key
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the items whose focus value was not seen before, in their first order"
@@ -11,35 +16,98 @@ DEPTHS = (2, 3)
 KINDS = None
 
 
+def _key(d: Draft, fv) -> str:
+    sample = next((x for x in fv.results if x is not None), None)
+    if isinstance(sample, (list, set, dict)):
+        if len({len(x) for x in fv.results if x is not None}) < 2:
+            raise Unfit("the key would be the same for every item")
+        d.op("len")
+        return f"len({fv.expr})"
+    try:
+        hash(sample)
+    except TypeError:
+        raise Unfit("unhashable") from None
+    return fv.expr
+
+
 def render(d: Draft, depth: int) -> None:
     items = d.items_param(4, 8)
     item = d.item_name()
     seen, unique, key = d.name("seen"), d.name("unique"), d.name("key")
+    first_repeat = depth == 2 and d.rng.random() < 0.4
+    if first_repeat:
+        d.probe_samples = 1
+    fv = value_of(d, item)
+    expr = _key(d, fv)
+    if first_repeat and _first_repeat(d, fv, items, item, seen, unique, key, expr):
+        return
+    style = d.rng.random()
+    keys = d.name("keys") if not fv.pre and style < 0.35 else ""
+    named = not fv.pre and not keys and style < 0.7
+    skip = depth == 3 and d.rng.random() < 0.4
+    if keys:
+        d.emit(f"{keys} = [{expr} for {item} in {items}]")
     d.emit(f"{seen} = set()")
     d.emit(f"{unique} = []")
-    with d.block(f"for {item} in {items}:"):
-        fv = value_of(d, item)
+    limit = d.limit(1, 5) if skip else ""
+    with d.block(f"for {item}, {key} in zip({items}, {keys}):" if keys else f"for {item} in {items}:"):
+        if keys:
+            d.op("zip")
+        if skip:
+            with d.block(f"if {negate(item_guard(d, item, None if keys else fv))}:"):
+                d.emit("continue")
         emit_focus(d, fv)
-        sample = next((x for x in fv.results if x is not None), None)
-        if isinstance(sample, (list, set, dict)):
-            if len({len(x) for x in fv.results if x is not None}) < 2:
-                raise Unfit("the key would be the same for every item")
-            d.emit(f"{key} = len({fv.expr})")
-            d.op("len")
-        else:
-            try:
-                hash(sample)
-            except TypeError:
-                raise Unfit("unhashable") from None
-            d.emit(f"{key} = {fv.expr}")
-        if depth == 3:
+        if not keys and not named:
+            d.emit(f"{key} = {expr}")
+        if depth == 3 and not skip:
             d.indent += 1
-            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item, fv)}:")
-        with d.block(f"if {key} not in {seen}:"):
+            d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item, None if keys else fv)}:")
+        with d.block(f"if ({key} := {expr}) not in {seen}:" if named else f"if {key} not in {seen}:"):
             d.emit(f"{seen}.add({key})")
             d.emit(f"{unique}.append({item})")
-        if depth == 3:
+            if skip:
+                with d.block(f"if len({unique}) == {limit}:"):
+                    d.emit("break")
+                d.op("len")
+        if depth == 3 and not skip:
             d.indent -= 1
     d.op("set/add")
     d.op("list/append")
-    d.emit(f"return {unique}")
+    order = sort_key(d, item) if d.rng.random() < 0.25 else None
+    if order:
+        d.emit(f"return sorted({unique}, key={order})")
+        d.op("sorted")
+    else:
+        d.emit(f"return {unique}")
+
+
+def _first_repeat(d: Draft, fv, items: str, item: str, seen: str, unique: str, key: str, expr: str) -> bool:
+    """The items up to the first whose key was seen before, and that item (``None`` from the loop's ``else``
+    when no key repeats); False (nothing written) when the keys would repeat in every input, or in none."""
+    keys = [(len(x) if expr.startswith("len(") else x) if x is not None else None for x in fv.results]
+    chunks, k = [], 0
+    for size in (5, 8, 6, 9, 7, 10, 5, 8, 6):  # inputs of the lengths the pool draws
+        if k + size > len(d.samples):
+            break
+        chunks.append(keys[k:k + size])
+        k += size
+    repeats = {len(set(map(repr, chunk))) < len(chunk) for chunk in chunks}
+    if len(repeats) < 2:
+        return False
+    repeat = d.name("repeat", "again")
+    d.emit(f"{seen} = set()")
+    d.emit(f"{unique} = []")
+    with d.block(f"for {item} in {items}:"):
+        emit_focus(d, fv)
+        d.emit(f"{key} = {expr}")
+        with d.block(f"if {key} in {seen}:"):
+            d.emit(f"{repeat} = {item}")
+            d.emit("break")
+        d.emit(f"{seen}.add({key})")
+        d.emit(f"{unique}.append({item})")
+    with d.block("else:"):
+        d.emit(f"{repeat} = None")
+    d.op("set/add")
+    d.op("list/append")
+    d.emit(f"return ({unique}, {repeat})")
+    return True

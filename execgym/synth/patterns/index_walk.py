@@ -6,14 +6,19 @@ from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the focus value of every step-th item paired with the item at the mirrored position"
-SLOTS = ("items", "step", "focus value of the item at the position", "guard (depth >= 2)")
+SLOTS = ("items", "step (a constant, or a parameter the function asserts positive)", "focus value of the item at the position", "guard (depth >= 2)")
 DEPTHS = (1, 2, 3)
 KINDS = None
 
 
 def render(d: Draft, depth: int) -> None:
     items = d.items_param(3, 8)
-    step = d.rand_choice((1, 2, 2, 3))
+    if d.rng.random() < 0.4:  # the caller chooses the step; range() needs it positive
+        step = d.param("step", lambda r: r.randint(1, 3))
+        if d.rng.random() < 0.7:
+            d.precondition(f"{step} > 0")
+    else:
+        step = d.rand_choice((1, 2, 2, 3))
     pos = d.name("i", "pos")
     item = d.item_name()
     out = d.name("picked", "marks")

@@ -1,5 +1,5 @@
 """parse and convert: ``int()`` in a try block, the focus value (as a number) where the text does not parse;
-or, when the focus itself raises on some items (``index`` of a missing part), the focus in the try block."""
+or, when the focus itself raises on some items (``index`` of a missing part), the focus in the try block, the items it raises on counted or skipped (``except IndexError: pass``)."""
 
 from __future__ import annotations
 
@@ -32,12 +32,23 @@ def render(d: Draft, depth: int) -> None:
                         d.emit("break")
                 inner()
     d.op("list/append")
-    d.emit(f"return ({numbers}, {failed})")
+    if f"{failed} += 1" in "\n".join(d.lines):
+        d.emit(f"return ({numbers}, {failed})")
+    else:  # the items that fail were skipped (``pass``): no count of them
+        d.lines.remove(f"    {failed} = 0")
+        d.emit(f"return {numbers}")
 
 
 def _attempt(d: Draft, fv, item: str, numbers: str, failed: str) -> None:
     value = d.name("value")
     number, _ = as_number(d, fv)
+    if fv.error and d.rng.random() < 0.4:  # skip the items the focus raises on
+        with d.block("try:"):
+            emit_focus(d, fv)
+            d.emit(f"{numbers}.append({number})")
+        with d.block(f"except {fv.error}:"):
+            d.emit("pass")
+        return
     with d.block("try:"):
         if fv.error:
             emit_focus(d, fv)

@@ -1,4 +1,5 @@
-"""stack: push items whose focus value passes a test, pop on the others (``del`` or ``pop``)."""
+"""stack: push items whose focus value passes a test, pop on the others (``del`` or ``pop``; now and then asking
+forgiveness: ``try: stack.pop()`` ``except IndexError: pass``)."""
 
 from __future__ import annotations
 
@@ -21,14 +22,19 @@ def render(d: Draft, depth: int) -> None:
         emit_focus(d, fv)
         with d.block(f"if {as_test(d, fv)}:"):
             d.emit(f"{stack}.append({item})")
-        with d.block(f"elif {stack}:"):
-            if depth == 3:
-                with d.block(f"if {item_guard(d, item)}:"):
-                    d.emit(f"del {stack}[-1]")
-                with d.block("else:"):
-                    d.emit(f"{stack}.pop()")
-            else:
-                d.emit(f"del {stack}[-1]")
+        if d.rng.random() < 0.4:  # pop, asking forgiveness when the stack is empty
+            with d.block("else:"):
+                with d.block("try:"):
+                    if depth == 3:  # (an ``if`` alone in the ``else`` would read as an ``elif``)
+                        with d.block(f"if {item_guard(d, item)}:"):
+                            d.emit(f"{stack}.pop()")
+                    else:
+                        d.emit(f"{stack}.pop()")
+                with d.block("except IndexError:"):
+                    d.emit("pass")
+            d.op("list/pop")
+        else:
+            _pop(d, depth, stack, item)
     d.op("list/append")
     if d.rng.random() < 0.5:
         head = d.name("top")
@@ -38,3 +44,14 @@ def render(d: Draft, depth: int) -> None:
         d.emit("return None")
     else:
         d.emit(f"return {stack}")
+
+
+def _pop(d: Draft, depth: int, stack: str, item: str) -> None:
+    with d.block(f"elif {stack}:"):
+        if depth == 3:
+            with d.block(f"if {item_guard(d, item)}:"):
+                d.emit(f"del {stack}[-1]")
+            with d.block("else:"):
+                d.emit(f"{stack}.pop()")
+        else:
+            d.emit(f"del {stack}[-1]")

@@ -1,4 +1,10 @@
-"""tally: group the items into a dict keyed by their focus value (how many per key)."""
+"""tally: group the items into a dict keyed by their focus value (how many per key).
+
+The count is kept with ``dict.get``, an ``in`` test, or by asking forgiveness (``try: counts[key] += 1``
+``except KeyError: counts[key] = 1``); the result is the dict, its keys seen more than once (a dict or set
+comprehension), those keys as a list (a list comprehension), the dict without its keys seen once (deleted
+while walking a copy of its keys), the keys by count (``sorted`` with a ``lambda`` key), the most common key, or how many keys
+were seen once (a generator expression)."""
 
 from __future__ import annotations
 
@@ -40,7 +46,12 @@ def render(d: Draft, depth: int) -> None:
             d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item, fv)}:")
         emit_focus(d, fv)
         d.emit(f"{key} = {_key(d, fv)}")
-        if depth == 1:
+        if depth == 1 and d.rng.random() < 0.35:
+            with d.block("try:"):
+                d.emit(f"{counts}[{key}] += 1")
+            with d.block("except KeyError:"):
+                d.emit(f"{counts}[{key}] = 1")
+        elif depth == 1:
             d.emit(f"{counts}[{key}] = {counts}.get({key}, 0) + 1")
             d.op("dict/get")
         else:
@@ -51,8 +62,33 @@ def render(d: Draft, depth: int) -> None:
             d.op("dict/in")
         if depth == 3:
             d.indent -= 1
-    if d.rng.random() < 0.4:
+    tail = d.rng.random()
+    if tail < 0.12:
         d.emit(f"return {{k: v for k, v in {counts}.items() if v > 1}}")
         d.op("dict/items")
+    elif tail < 0.27:
+        d.emit(f"return {{k for k, v in {counts}.items() if v > 1}}")
+        d.op("dict/items")
+    elif tail < 0.42:
+        d.emit(f"return [k for k, v in {counts}.items() if v {d.rand_choice(('>', '=='))} 1]")
+        d.op("dict/items")
+    elif tail < 0.52:
+        d.emit(f"return sorted({counts}.items(), key=lambda pair: pair[1], reverse=True)")
+        d.op("sorted")
+    elif tail < 0.58:
+        d.emit(f"return max({counts}, key=lambda k: {counts}[k]{', default=None' if depth == 3 else ''})")
+        d.op("max")
+    elif tail < 0.66:
+        d.emit(f"return (len({counts}), sum(1 for v in {counts}.values() if v == 1))")
+        d.op("sum")
+    elif tail < 0.88 and depth >= 2:  # drop the keys seen once, deleting from the dict while walking a copy
+        with d.block(f"for {key} in list({counts}):"):
+            with d.block(f"if {counts}[{key}] == 1:"):
+                d.emit(f"del {counts}[{key}]")
+        d.op("del")
+        d.emit(f"return {counts}")
+    elif tail < 0.88:  # depth 1: how many keys repeat
+        d.emit(f"return sum(1 for v in {counts}.values() if v > 1)")
+        d.op("sum")
     else:
         d.emit(f"return {counts}")

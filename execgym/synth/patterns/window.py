@@ -1,4 +1,7 @@
-"""sliding window: the best sum, over windows of a fixed size, of the items' focus values (as numbers)."""
+"""sliding window: the best sum, over windows of a fixed size, of the items' focus values (as numbers).
+
+The numbers are gathered with a loop or a list comprehension; now and then the function asserts the
+precondition on ``size`` that every caller meets (``assert size >= 1``)."""
 
 from __future__ import annotations
 
@@ -14,16 +17,22 @@ KINDS = None
 def render(d: Draft, depth: int) -> None:
     items = d.items_param(4, 8)
     size = d.param("size", lambda r: r.randint(1, 3))
+    if d.rng.random() < 0.35:
+        d.precondition(f"{size} >= 1" if d.rng.random() < 0.5 else f"{size} > 0")
     item = d.item_name()
     scores = d.name("scores")
-    d.emit(f"{scores} = []")
-    with d.block(f"for {item} in {items}:"):
-        fv = value_of(d, item)
-        emit_focus(d, fv)
-        number, _ = as_number(d, fv)
-        if number == fv.expr and isinstance(next((x for x in fv.results if x is not None), None), bool):
-            raise Unfit("bool window")
-        d.emit(f"{scores}.append({number})")
+    fv = value_of(d, item)
+    number, _ = as_number(d, fv)
+    if number == fv.expr and isinstance(next((x for x in fv.results if x is not None), None), bool):
+        raise Unfit("bool window")
+    if not fv.pre and d.rng.random() < 0.6:
+        d.emit(f"{scores} = [{number} for {item} in {items}]")
+    else:
+        d.emit(f"{scores} = []")
+        with d.block(f"for {item} in {items}:"):
+            emit_focus(d, fv)
+            d.emit(f"{scores}.append({number})")
+        d.op("list/append")
     best, start = d.name("best"), d.name("start")
     pos, window = d.name("pos"), d.name("window")
     d.emit(f"{best}, {start} = None, -1")
@@ -34,6 +43,5 @@ def render(d: Draft, depth: int) -> None:
             if depth == 3:
                 with d.block(f"if {window} >= {d.limit(0, 30, 'enough')}:"):
                     d.emit("break")
-    d.op("list/append")
     d.op("sum")
     d.emit(f"return ({start}, {best})")

@@ -1,0 +1,120 @@
+"""Python constructs in the pattern generator's programs: each appears with a meaning (in the data flow that
+decides the result) in a share of the drafts of levels 3-6, and the pieces that write them (negated tests,
+bands for chained comparisons, forgiving blocks, tests that rarely hold) behave."""
+
+from __future__ import annotations
+
+import ast
+import random
+from collections import Counter
+
+import pytest
+
+from execgym.seeding import rng
+from execgym.synth.catalog import ALL_ENTRIES, CATALOG
+from execgym.synth.patterns import build
+from execgym.synth.patterns.base import Draft, FocusValue, band, forgiving, kind_for, negate, spells_int
+from execgym.synth.quality import static_quality
+
+DRAFTS = 300  # drafts tried per level (about 240 build)
+
+# the least share (%) of a level's drafts that hold each construct; levels 1-2 are straight-line, and at level
+# 3 (one control structure) continue, for-else and removing while iterating a copy cannot be written
+FLOORS: dict[str, dict[int, float]] = {
+    "lambda": {3: 5, 4: 3, 5: 3, 6: 3},
+    "list_comprehension": {3: 3, 4: 4, 5: 4, 6: 5},
+    "set_comprehension": {3: 1.5, 4: 3, 5: 5, 6: 5},
+    "generator_expression": {3: 2, 4: 4, 5: 5, 6: 5},
+    "walrus": {4: 0.5, 5: 2, 6: 2},
+    "assert": {3: 2, 4: 2, 5: 5, 6: 5},
+    "pass": {3: 1, 4: 2, 5: 1, 6: 1},
+    "continue": {4: 3, 5: 3, 6: 3},
+    "chained_comparison": {3: 2, 4: 3, 5: 3, 6: 3},
+    "mutate_while_iterating_copy": {4: 1.5, 5: 1, 6: 1.5},
+    "for_else": {4: 1.5, 5: 3, 6: 3},
+    "try_except": {3: 4, 4: 3, 5: 2, 6: 1.5},
+}
+
+
+@pytest.fixture(scope="module")
+def shares() -> dict[int, dict[str, float]]:
+    out = {}
+    for level in (3, 4, 5, 6):
+        counts: Counter = Counter()
+        built = 0
+        for k in range(DRAFTS):
+            focus = CATALOG[ALL_ENTRIES[(k * 37) % len(ALL_ENTRIES)]]
+            candidate = build(level, focus, rng("constructs-test", level, k))
+            if candidate is not None:
+                built += 1
+                counts.update(static_quality(candidate.source).constructs)
+        assert built > DRAFTS // 2
+        out[level] = {name: 100 * counts[name] / built for name in FLOORS}
+    return out
+
+
+@pytest.mark.parametrize("construct", sorted(FLOORS))
+def test_each_construct_appears_in_a_share_of_the_drafts(shares, construct):
+    low = {level: round(shares[level][construct], 1) for level, floor in FLOORS[construct].items()
+           if shares[level][construct] < floor}
+    assert not low, (construct, low, FLOORS[construct])
+
+
+@pytest.mark.parametrize("test,expected", [
+    ("len(w) > 3", "len(w) <= 3"),
+    ("w.isalpha()", "not w.isalpha()"),
+    ("'k' in t", "'k' not in t"),
+    ("not w.isdigit()", "w.isdigit()"),
+    ("3 <= len(w) < 6", "not 3 <= len(w) < 6"),
+    ("any(ch.isdigit() for ch in w)", "not any(ch.isdigit() for ch in w)"),
+    ("x % 2 == 0", "x % 2 != 0"),
+])
+def test_negate_writes_the_opposite_test(test, expected):
+    assert negate(test) == expected
+    for w in ("ab", "abcd", "k9", "abcdefg", ""):
+        env = {"w": w, "t": w, "x": len(w)}
+        assert eval(negate(test), env) is (not eval(test, env))  # noqa: S307 -- our own test strings
+
+
+def test_band_splits_the_values():
+    values = [1, 4, 2, 9, 7, 3, 8]
+    lo, hi = band(values)
+    inside = [v for v in values if lo <= v < hi]
+    assert lo < hi and 0 < len(inside) < len(values)
+    assert band([5, 5, 5]) is None
+
+
+def test_spells_int():
+    assert spells_int("12") and spells_int(" 7 ") and not spells_int("12.5") and not spells_int("5a")
+    assert not spells_int(12)
+
+
+def test_forgiving_wraps_only_a_focus_that_raises():
+    def written(error: str) -> list[str]:
+        focus = CATALOG[ALL_ENTRIES[0]]
+        d = Draft(rng=random.Random(0), level=4, focus=focus, item_kind=kind_for(focus, random.Random(0)))
+        with forgiving(d, FocusValue([], "w.index('a')", [0], error)):
+            d.emit("out.append(w.index('a'))")
+        return [line.strip() for line in d.lines]
+
+    assert written("") == ["out.append(w.index('a'))"]
+    assert written("ValueError") == ["try:", "out.append(w.index('a'))", "except ValueError:", "pass"]
+
+
+def test_constructs_sit_in_the_data_flow():
+    """A comprehension's or lambda's value is read (assigned and used, returned, or passed on), and an
+    ``assert`` opens the function (a precondition)."""
+    for level in (4, 5, 6):
+        for k in range(120):
+            focus = CATALOG[ALL_ENTRIES[(k * 53) % len(ALL_ENTRIES)]]
+            candidate = build(level, focus, rng("constructs-flow", level, k))
+            if candidate is None:
+                continue
+            tree = ast.parse(candidate.source)
+            entry = tree.body[-1]
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Expr):
+                    assert not isinstance(node.value, (ast.ListComp, ast.SetComp, ast.GeneratorExp,
+                                                       ast.Lambda, ast.NamedExpr)), candidate.source
+                if isinstance(node, ast.Assert):
+                    assert node is entry.body[0], candidate.source
