@@ -3,6 +3,9 @@ tracer, results independent of what ran before in the same child, and the static
 
 from __future__ import annotations
 
+import ast
+import base64
+import marshal
 from types import SimpleNamespace
 
 import pytest
@@ -78,6 +81,18 @@ def _cand(source: str, pool: list[tuple]) -> PatternCandidate:
                             pattern="test", constraints={}, ops_used={})
 
 
+def _drafts_in(request) -> int:
+    """How many drafts a ``cover_batch`` request carries."""
+    return len(_shipped(request))
+
+
+def _shipped(request) -> list:
+    """The drafts of a ``cover_batch`` request (the ``_DRAFTS`` constant of its source: base64 marshal data)."""
+    tree = ast.parse(request.source)
+    (blob,) = [n.value.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "_DRAFTS"]
+    return marshal.loads(base64.b64decode(blob))
+
+
 def test_a_batch_that_does_not_end_ok_is_rerun_draft_by_draft(monkeypatch):
     import execgym.synth.patterns.run as run
 
@@ -90,7 +105,7 @@ def test_a_batch_that_does_not_end_ok_is_rerun_draft_by_draft(monkeypatch):
     def breaks_batches(requests, **kwargs):  # the child of any multi-draft run "dies" (e.g. killed for memory)
         results = real(requests, **kwargs)
         seen.append(len(requests))
-        return [SimpleNamespace(outcome="memory_exceeded", return_value=None) if r.call.count("'f', [") > 1
+        return [SimpleNamespace(outcome="memory_exceeded", return_value=None) if _drafts_in(r) > 1
                 else res for r, res in zip(requests, results)]
 
     monkeypatch.setattr(run, "run_decided", breaks_batches)
@@ -135,3 +150,20 @@ def test_drafts_that_could_touch_shared_state_are_not_batchable(source):
 ])
 def test_ordinary_drafts_are_batchable(source):
     assert batchable(source)
+
+
+def test_pools_travel_as_marshal_data_unless_marshal_could_change_them():
+    from execgym.synth.patterns.coverage import _marshal_exact, cover_batch
+
+    assert _marshal_exact([(1, "a", -0.0, None, b"x", [2, {"k": (3,)}])])
+    assert not _marshal_exact([({1, 2},)])                  # set order: the literal's, not marshal's
+    assert not _marshal_exact([(float("nan"),)])            # not a literal at all
+    assert not _marshal_exact([(frozenset(),)])
+    plain = ("def f(x):\n    return x\n", "f", [(1,), (2,)], {})
+    with_set = ("def f(s):\n    return sorted(s)\n", "f", [({3, 1},), ({2},)], {})
+    request = cover_batch([plain, with_set], budget=100, timeout=5.0)
+    shipped = _shipped(request)
+    assert shipped[0][2] == [(1,), (2,)] and shipped[1][2] is None
+    assert "_TEXT_POOLS = {1: [({1, 3},), ({2},)]}" in request.source
+    calls = _cover([_cand(plain[0], plain[2]), _cand(with_set[0], with_set[2])], [0, 1], FilterConfig(), batch=2)
+    assert [c[1] for c in calls[1]] == [[1, 3], [2]]

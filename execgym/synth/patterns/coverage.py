@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,8 +45,15 @@ _FORBIDDEN_NAMES = frozenset({
 })
 
 RUNNER_SOURCE = f'''
-def {RUNNER}(drafts, budget):
+def {RUNNER}(budget):
+    import binascii
+    import marshal
     import sys
+
+    # the drafts as marshal data (one base64 string constant below this function): far cheaper for the child
+    # than compiling them as one big literal; pools with sets come as literal text (``_TEXT_POOLS``)
+    drafts = marshal.loads(binascii.a2b_base64(_DRAFTS))
+    text_pools = _TEXT_POOLS
 
     _COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<setcomp>", "<dictcomp>")  # the tracer's steps skip them
 
@@ -54,7 +62,9 @@ def {RUNNER}(drafts, budget):
 
     values = []  # every call's value (or exception name), in order, through the sandbox's value codec
     meta = []    # the rest as ints only, returned as ONE string: cheap to move and to read back (json)
-    for source, entry, pool, tests in drafts:
+    for index, (source, entry, pool, tests) in enumerate(drafts):
+        if pool is None:  # a pool with sets travels as literal text (see ``cover_batch``)
+            pool = text_pools[index]
         namespace = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
         exec(compile(source, {FILENAME!r}, "exec"), namespace)
         function = namespace[entry]
@@ -180,16 +190,48 @@ def batchable(source: str) -> bool:
     return True
 
 
+_EXACT_ATOMS = frozenset({int, str, bool, type(None), bytes})
+
+
+def _marshal_exact(value: Any) -> bool:
+    """Whether ``marshal`` (version 2: no shared references) rebuilds exactly what evaluating ``literal(value)``
+    builds: atoms (finite floats included) and exact lists, tuples and dicts of them. Sets are left out: their
+    iteration order depends on insertion order, which the literal fixes (sorted) and marshal would not."""
+    t = type(value)
+    if t in _EXACT_ATOMS:
+        return True
+    if t is float:
+        return math.isfinite(value)
+    if t is list or t is tuple:
+        return all(_marshal_exact(v) for v in value)
+    if t is dict:
+        return all(_marshal_exact(k) and _marshal_exact(v) for k, v in value.items())
+    return False
+
+
 def cover_batch(drafts: Sequence[tuple[str, str, Sequence[tuple], dict[int, int]]], *, budget: int,
                 timeout: float, hash_seed: int | None = None):
-    """One plain sandbox run covering every ``(source, entry, pool, tests)`` draft (see the module contract)."""
+    """One plain sandbox run covering every ``(source, entry, pool, tests)`` draft (see the module contract).
+    The drafts travel in the request's source (whose cap is four times a call's) as one base64 string of
+    marshal data; a pool that marshal would not rebuild exactly (``_marshal_exact``) travels as literal text."""
+    import base64
+    import marshal
+
     from execgym.engine.request import RunRequest
     from execgym.synth.values import literal
 
-    payload = "[" + ", ".join(
-        f"({source!r}, {entry!r}, {literal(list(pool))}, {tests!r})" for source, entry, pool, tests in drafts) + "]"
+    shipped, text_pools = [], []
+    for index, (source, entry, pool, tests) in enumerate(drafts):
+        pool = list(pool)
+        if _marshal_exact(pool):
+            shipped.append((source, entry, pool, dict(tests)))
+        else:
+            shipped.append((source, entry, None, dict(tests)))
+            text_pools.append(f"{index}: {literal(pool)}")
+    blob = base64.b64encode(marshal.dumps(shipped, 2)).decode("ascii")
     kwargs: dict[str, Any] = {} if hash_seed is None else {"hash_seed": hash_seed}
-    return RunRequest(RUNNER_SOURCE, f"{RUNNER}({payload}, {int(budget)})", mode="run", timeout=timeout, **kwargs)
+    source = f"{RUNNER_SOURCE}\n_DRAFTS = {blob!r}\n_TEXT_POOLS = {{{', '.join(text_pools)}}}\n"
+    return RunRequest(source, f"{RUNNER}({int(budget)})", mode="run", timeout=timeout, **kwargs)
 
 
 def decode(result: Any, count: int) -> list | None:

@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from execgym.engine.request import MAX_CALL_CHARS
 from execgym.synth.decide import run_decided
 from execgym.synth.filters import (
     FilterConfig,
@@ -155,10 +154,10 @@ def _cover(cands: Sequence[PatternCandidate], indices: Sequence[int], config: Fi
 
     groups, requests = [], []
     todo = [list(indices[k:k + batch]) for k in range(0, len(indices), batch)]
-    while todo:  # a group whose call would pass the sandbox's cap on a call's size is halved
+    while todo:  # a group whose request would pass the sandbox's size caps is halved
         group = todo.pop(0)
         request = requests_for(group)
-        if len(request.call) > MAX_CALL_CHARS and len(group) > 1:
+        if request.rejection() is not None and len(group) > 1:
             half = len(group) // 2
             todo[:0] = [group[:half], group[half:]]
             continue
