@@ -52,21 +52,49 @@ ITEM_NAMES: dict[str, tuple[str, str]] = {
     "tuple_int": ("pairs", "pair"), "tuple_str": ("records", "record"), "set_int": ("buckets", "bucket"),
     "set_str": ("tags", "tag"), "dict": ("tables", "table"),
 }
+_FEW_WORDS = WORDS[:12]  # the words of list_str / tuple_str items
+_TAG_WORDS = WORDS[:10]  # the words of set_str items
+
+
+# Exact, cheaper stand-ins for two ``random.Random`` methods on the hot drawing paths. In CPython 3.11
+# (random.py), ``randint(a, b)`` is ``randrange(a, b + 1)``, which for int arguments and step 1 returns
+# ``a + _randbelow(b + 1 - a)``, and ``choice(seq)`` returns ``seq[_randbelow(len(seq))]``: calling
+# ``_randbelow`` directly consumes the stream exactly as they do (same numbers, same programs), minus the
+# argument checks, which these helpers keep for the empty cases (``_randbelow(0)`` would never return).
+def randbelow(r: random.Random, n: int) -> int:
+    """``r.randrange(n)``, drawn the same way: 3.11's ``randrange(n)`` returns ``_randbelow(n)`` for ``n > 0``."""
+    if n <= 0:
+        raise ValueError("empty range for randrange()")
+    return r._randbelow(n)
+
+
+def randint(r: random.Random, low: int, high: int) -> int:
+    """``r.randint(low, high)``, drawn the same way (see above)."""
+    if high < low:
+        raise ValueError(f"empty range for randint({low}, {high})")
+    return low + r._randbelow(high - low + 1)
+
+
+def choice(r: random.Random, seq: Sequence[Any]) -> Any:
+    """``r.choice(seq)``, drawn the same way (see above)."""
+    if not seq:
+        raise IndexError("Cannot choose from an empty sequence")
+    return seq[r._randbelow(len(seq))]
 
 
 def draw_word(r: random.Random) -> str:
     roll = r.random()
     if roll < 0.55:
-        return r.choice(WORDS)
+        return choice(r, WORDS)
     if roll < 0.7:
-        return r.choice(WORDS).upper() if r.random() < 0.5 else r.choice(WORDS).title()
+        return choice(r, WORDS).upper() if r.random() < 0.5 else choice(r, WORDS).title()
     if roll < 0.85:
-        return str(r.randint(0, 99)) if r.random() < 0.7 else f"{r.randint(1, 9)}{r.choice('abc')}"
+        return str(randint(r, 0, 99)) if r.random() < 0.7 else f"{randint(r, 1, 9)}{choice(r, 'abc')}"
     if roll < 0.89:
-        return f" {r.choice(WORDS)} " if r.random() < 0.5 else f"{r.choice(WORDS)}-{r.choice(WORDS)}"
+        return f" {choice(r, WORDS)} " if r.random() < 0.5 else f"{choice(r, WORDS)}-{choice(r, WORDS)}"
     if roll < 0.93:
-        return r.choice(ODD_WORDS)
-    return "".join(r.choice(string.ascii_lowercase) for _ in range(r.randint(2, 5)))
+        return choice(r, ODD_WORDS)
+    return "".join(choice(r, string.ascii_lowercase) for _ in range(randint(r, 2, 5)))
 
 
 def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> Any:
@@ -74,26 +102,26 @@ def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> An
     if kind == "str":
         return draw_word(r)
     if kind == "int":
-        return r.randint(-6, 30)
+        return randint(r, -6, 30)
     if kind == "float":
-        return r.randint(-4, 20) + r.choice((0.0, 0.25, 0.5, 0.75))
+        return randint(r, -4, 20) + choice(r, (0.0, 0.25, 0.5, 0.75))
     if kind == "bool":
         return r.random() < 0.5
-    size = r.randint(1, 5) if r.random() < 0.9 else 0
+    size = randint(r, 1, 5) if r.random() < 0.9 else 0
     if kind == "list_int":
-        return [r.randint(-3, 15) for _ in range(size)] if r.random() < 0.9 else [0] * size
+        return [randint(r, -3, 15) for _ in range(size)] if r.random() < 0.9 else [0] * size
     if kind == "list_str":
-        return [r.choice(WORDS[:12]) for _ in range(size)]
+        return [choice(r, _FEW_WORDS) for _ in range(size)]
     if kind == "tuple_int":
-        return tuple(r.randint(-3, 15) for _ in range(size))
+        return tuple(randint(r, -3, 15) for _ in range(size))
     if kind == "tuple_str":
-        return tuple(r.choice(WORDS[:12]) for _ in range(size))
+        return tuple(choice(r, _FEW_WORDS) for _ in range(size))
     if kind == "set_int":
-        return {r.randint(0, 12) for _ in range(size)}
+        return {randint(r, 0, 12) for _ in range(size)}
     if kind == "set_str":
-        return {r.choice(WORDS[:10]) for _ in range(size)}
+        return {choice(r, _TAG_WORDS) for _ in range(size)}
     if kind == "dict":
-        return {k: r.randint(-2, 12) for k in r.sample(list(keys), r.randint(1, len(keys)))}
+        return {k: randint(r, -2, 12) for k in r.sample(list(keys), randint(r, 1, len(keys)))}
     raise Unfit(f"no item pool for {kind}")
 
 
@@ -171,7 +199,7 @@ class Draft:
         low, high = low + more, high + 2 * more
 
         def draw(r: random.Random) -> list:
-            return [self.draw_one(r) for _ in range(r.randint(low, high))]
+            return [self.draw_one(r) for _ in range(randint(r, low, high))]
 
         name = self.param(plural, draw)
         self.samples = draw(random.Random(self.rng.random()))
@@ -180,7 +208,7 @@ class Draft:
     def limit(self, low: int, high: int, name: str = "limit") -> str:
         """A parameter that bounds a running counter (drawn from ``low..high`` for every input); now and then the
         function opens by asserting the precondition every input meets (``assert limit >= 0``)."""
-        got = self.param(self.name(name, "budget"), lambda r: r.randint(low, high))
+        got = self.param(self.name(name, "budget"), lambda r: randint(r, low, high))
         if low >= 0 and self.rng.random() < ASSERT_SHARE:
             self.precondition(f"{got} >= {low}" if low != 1 or self.rng.random() < 0.5 else f"{got} > 0")
         return got
@@ -194,14 +222,14 @@ class Draft:
         """One item as the input pools draw them: now and then one of the focus's own arguments of the
         item's kind (so ``word == 'apple'`` is true for some inputs)."""
         if self.constants and r.random() < CONSTANT_SHARE:
-            return copy.deepcopy(self.constants[r.randrange(len(self.constants))])
+            return copy.deepcopy(self.constants[randbelow(r, len(self.constants))])
         return with_element(draw_item(self.item_kind, r, self.keys), self.elements, r, self.element_always)
 
     def item_name(self) -> str:
         return self.name(ITEM_NAMES[self.item_kind][1], "item")
 
     def rand_choice(self, options: Sequence[Any]) -> Any:
-        return options[self.rng.randrange(len(options))]
+        return options[randbelow(self.rng, len(options))]
 
 
 # ------------------------------------------------------------------------------------------- the focus
@@ -231,17 +259,17 @@ def with_element(item: Any, elements: Sequence[Any], r: random.Random, always: b
     its 7)."""
     if not elements or (not always and r.random() < ELEMENT_SHARE):
         return item
-    x = elements[r.randrange(len(elements))]
+    x = elements[randbelow(r, len(elements))]
     if isinstance(item, str) and isinstance(x, str):
-        at = r.randint(0, len(item))
+        at = randint(r, 0, len(item))
         return item[:at] + x + item[at:]
     if isinstance(item, (list, tuple)):
-        at = r.randint(0, len(item))
+        at = randint(r, 0, len(item))
         return type(item)([*item[:at], x, *item[at:]])
     if isinstance(item, set):
         return item | {x}
     if isinstance(item, dict) and isinstance(x, str):
-        return {**item, x: r.randint(0, 9)}
+        return {**item, x: randint(r, 0, 9)}
     return item
 
 
@@ -272,8 +300,8 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     usable = [s for s in samples if receiver_ok(focus, s)]
     if not usable:
         raise Unfit("no item is a receiver of the focus")
-    form = focus.forms[r.randrange(len(focus.forms))]
-    pivot = usable[r.randrange(len(usable))]
+    form = focus.forms[randbelow(r, len(focus.forms))]
+    pivot = usable[randbelow(r, len(usable))]
     texts, values, bool_args = [], [], []
     for spec in form.slots:
         text, value = _slot_text(spec, r, pivot, draft)
@@ -380,7 +408,7 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
         return None
     for _ in range(4):
         try:
-            pick = results[r.randrange(len(results))]
+            pick = results[randbelow(r, len(results))]
             pairs = [_slot_text(spec, r, pick, draft) for spec in form.slots]
         except Unfit:
             return None
@@ -402,7 +430,7 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
 def kind_for(focus: Operation, r: random.Random) -> str:
     """The kind of one data item for ``focus`` (its receiver)."""
     kinds = RECEIVER_INPUT_KINDS[focus.receiver]
-    return kinds[r.randrange(len(kinds))]
+    return kinds[randbelow(r, len(kinds))]
 
 
 # ------------------------------------------------------------------------------------- using a value
@@ -749,7 +777,7 @@ def _banded(draft: Draft, options: list, number: str, values: Sequence[Any], op:
 
 
 def _pick(draft: Draft, options: list) -> str:
-    text, op, fn = options[draft.rng.randrange(len(options))]
+    text, op, fn = options[randbelow(draft.rng, len(options))]
     if op:
         draft.op(op)
     truths: list[Any] = []
