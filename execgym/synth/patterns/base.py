@@ -222,7 +222,7 @@ class Draft:
         """One item as the input pools draw them: now and then one of the focus's own arguments of the
         item's kind (so ``word == 'apple'`` is true for some inputs)."""
         if self.constants and r.random() < CONSTANT_SHARE:
-            return copy.deepcopy(self.constants[randbelow(r, len(self.constants))])
+            return copy_item(self.constants[randbelow(r, len(self.constants))])
         return with_element(draw_item(self.item_kind, r, self.keys), self.elements, r, self.element_always)
 
     def item_name(self) -> str:
@@ -285,8 +285,27 @@ def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft) -> tuple[
     return literal(value), value
 
 
+_ATOMS = frozenset({str, int, float, bool, bytes, type(None)})  # types ``copy.deepcopy`` returns as they are
+
+
+def copy_item(value: Any) -> Any:
+    """``copy.deepcopy(value)``, made cheaply for the flat items the pools draw: an atom, or a tuple of atoms, is
+    returned as it is (deepcopy does the same); a list or a dict of atoms is copied shallowly (deepcopy would copy
+    only atoms, which it returns as they are); a set of atoms is rebuilt from the list of its items, as deepcopy
+    rebuilds it (``set.__reduce__``), so it iterates (and pops) in the same order. Anything else: deepcopy."""
+    cls = type(value)
+    if cls in _ATOMS:
+        return value
+    if cls is list or cls is tuple or cls is set:
+        if all(type(x) in _ATOMS for x in value):
+            return value if cls is tuple else list(value) if cls is list else set(list(value))
+    elif cls is dict and all(type(k) in _ATOMS and type(v) in _ATOMS for k, v in value.items()):
+        return dict(value)
+    return copy.deepcopy(value)
+
+
 def _apply_form(form: Form, recv: Any, args: list[Any]) -> Any:
-    recv = copy.deepcopy(recv)
+    recv = copy_item(recv)
     out = form.fn(recv, *args)
     return recv if form.statement and out is None else out
 
@@ -358,12 +377,12 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         copy_text = {"list": f"list({var})", "dict": f"dict({var})", "set": f"set({var})"}.get(
             kind_of(pivot).split("_")[0], f"{var}.copy()")
         stmt = fill(form.template, work, *texts)
-        sample_out = form.fn(copy.deepcopy(pivot), *[True if b else v for v, b in zip(values, bool_args)])
+        sample_out = form.fn(copy_item(pivot), *[True if b else v for v, b in zip(values, bool_args)])
         pre = [f"{work} = {copy_text}"]
         if sample_out is not None and not form.statement.startswith("aug"):
             got = draft.name(focus.noun if focus.noun != "result" else "taken")
             pre.append(f"{got} = {stmt}")
-            return FocusValue(pre, got, [form.fn(copy.deepcopy(s), *values) if x is not None else None
+            return FocusValue(pre, got, [form.fn(copy_item(s), *values) if x is not None else None
                                          for s, x in zip(samples, results)], error)
         pre.append(stmt)
         if twice and form.slots and not form.statement.startswith("aug") and "boolvar" not in form.slots:
