@@ -82,6 +82,43 @@ def choice(r: random.Random, seq: Sequence[Any]) -> Any:
     return seq[r._randbelow(len(seq))]
 
 
+# ``Random._randbelow`` in CPython 3.11 is ``_randbelow_with_getrandbits``: ``getrandbits(n.bit_length())``, drawn
+# again while the value is not below ``n``. ``draws_below`` repeats that loop itself for a plain ``random.Random``.
+_GETRANDBITS_BELOW = random.Random._randbelow is random.Random._randbelow_with_getrandbits
+
+
+def draws_below(r: random.Random, n: int, count: int) -> list[int]:
+    """``[r._randbelow(n) for _ in range(count)]`` (``n`` > 0), the same numbers from the same stream, drawn in one
+    frame (the loop of ``_randbelow_with_getrandbits``, see above) when ``r`` is a plain ``random.Random``."""
+    if not _GETRANDBITS_BELOW or type(r) is not random.Random:
+        return [r._randbelow(n) for _ in range(count)]
+    k = n.bit_length()
+    bits = r.getrandbits
+    out = []
+    for _ in range(count):
+        x = bits(k)
+        while x >= n:
+            x = bits(k)
+        out.append(x)
+    return out
+
+
+def sample_small(r: random.Random, population: list[Any], k: int) -> list[Any]:
+    """``r.sample(population, k)``, drawn the same way: for a population of at most 21 items (``k`` <= its size)
+    3.11's ``sample`` takes ``pool[_randbelow(n - i)]`` for ``i`` in ``range(k)``, moving the last unpicked item
+    into the gap (random.py); anything else goes to ``r.sample`` itself."""
+    n = len(population)
+    if n > 21 or not 0 <= k <= n:
+        return r.sample(population, k)
+    pool = list(population)
+    picked = []
+    for i in range(k):
+        j = r._randbelow(n - i)
+        picked.append(pool[j])
+        pool[j] = pool[n - i - 1]
+    return picked
+
+
 def draw_word(r: random.Random) -> str:
     roll = r.random()
     if roll < 0.55:
@@ -108,20 +145,23 @@ def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> An
     if kind == "bool":
         return r.random() < 0.5
     size = randint(r, 1, 5) if r.random() < 0.9 else 0
+    # the elements: ``randint(r, -3, 15)`` is ``-3 + _randbelow(19)``, ``choice(r, words)`` is
+    # ``words[_randbelow(len(words))]`` (see ``randint``), each drawn ``size`` times in a row
     if kind == "list_int":
-        return [randint(r, -3, 15) for _ in range(size)] if r.random() < 0.9 else [0] * size
+        return [x - 3 for x in draws_below(r, 19, size)] if r.random() < 0.9 else [0] * size
     if kind == "list_str":
-        return [choice(r, _FEW_WORDS) for _ in range(size)]
+        return [_FEW_WORDS[x] for x in draws_below(r, len(_FEW_WORDS), size)]
     if kind == "tuple_int":
-        return tuple(randint(r, -3, 15) for _ in range(size))
+        return tuple(x - 3 for x in draws_below(r, 19, size))
     if kind == "tuple_str":
-        return tuple(choice(r, _FEW_WORDS) for _ in range(size))
+        return tuple(_FEW_WORDS[x] for x in draws_below(r, len(_FEW_WORDS), size))
     if kind == "set_int":
-        return {randint(r, 0, 12) for _ in range(size)}
+        return set(draws_below(r, 13, size))
     if kind == "set_str":
-        return {choice(r, _TAG_WORDS) for _ in range(size)}
+        return {_TAG_WORDS[x] for x in draws_below(r, len(_TAG_WORDS), size)}
     if kind == "dict":
-        return {k: randint(r, -2, 12) for k in r.sample(list(keys), randint(r, 1, len(keys)))}
+        names = sample_small(r, list(keys), randint(r, 1, len(keys)))
+        return {k: x - 2 for k, x in zip(names, draws_below(r, 15, len(names)))}
     raise Unfit(f"no item pool for {kind}")
 
 
