@@ -387,10 +387,11 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
             error = error or type(exc).__name__
     # the inputs the pool will draw: the focus must (almost) never raise on them either
     probe = random.Random(r.random())
+    probe_args = [True if b else v for v, b in zip(values, bool_args)]  # the same for every probed item
     failures = 0
     for _ in range(PROBE_ITEMS):
         try:
-            _apply_form(form, draft.draw_one(probe), [True if b else v for v, b in zip(values, bool_args)])
+            _apply_form(form, draft.draw_one(probe), probe_args)
         except Exception as exc:  # a precondition the item does not meet
             error = error or type(exc).__name__
             failures += 1
@@ -399,7 +400,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         failures = 0
         for _ in range(PROBE_ITEMS):
             try:
-                _apply_form(form, draft.draw_one(probe), [True if b else v for v, b in zip(values, bool_args)])
+                _apply_form(form, draft.draw_one(probe), probe_args)
             except Exception:  # noqa: BLE001
                 failures += 1
         error = error if failures else ""
