@@ -263,7 +263,10 @@ class Draft:
         item's kind (so ``word == 'apple'`` is true for some inputs)."""
         if self.constants and r.random() < CONSTANT_SHARE:
             return copy_item(self.constants[randbelow(r, len(self.constants))])
-        return with_element(draw_item(self.item_kind, r, self.keys), self.elements, r, self.element_always)
+        item = draw_item(self.item_kind, r, self.keys)
+        if not self.elements:  # with_element would return the item as it is, drawing nothing
+            return item
+        return with_element(item, self.elements, r, self.element_always)
 
     def item_name(self) -> str:
         return self.name(ITEM_NAMES[self.item_kind][1], "item")
