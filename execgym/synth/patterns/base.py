@@ -340,9 +340,9 @@ def copy_item(value: Any) -> Any:
     if cls in _ATOMS:
         return value
     if cls is list or cls is tuple or cls is set:
-        if all(type(x) in _ATOMS for x in value):
+        if _ATOMS.issuperset(map(type, value)):  # every element an atom
             return value if cls is tuple else list(value) if cls is list else set(list(value))
-    elif cls is dict and all(type(k) in _ATOMS and type(v) in _ATOMS for k, v in value.items()):
+    elif cls is dict and _ATOMS.issuperset(map(type, value)) and _ATOMS.issuperset(map(type, value.values())):
         return dict(value)
     return copy.deepcopy(value)
 
