@@ -244,3 +244,38 @@ def test_line_steps_grow_with_level():
         programs = generate_many(level, [item_seed(11, level, i) for i in range(120)], generator="patterns")
         means.append(sum(p.features["trace_length"] for p in programs) / len(programs))
     assert all(a < b for a, b in zip(means, means[1:])), means
+
+
+def test_drawing_helpers_consume_the_stream_as_random_does():
+    """base.py's cheap stand-ins for ``randint``/``choice``/``randrange``/``sample`` and its ``copy_item`` (for
+    ``copy.deepcopy``) give the same values and leave the generator in the same state (so programs do not change)."""
+    import copy
+    import random
+
+    from execgym.synth.patterns.base import (
+        choice,
+        copy_item,
+        draws_below,
+        randbelow,
+        randint,
+        sample_small,
+    )
+
+    for seed in range(50):
+        a, b = random.Random(seed), random.Random(seed)
+        assert [randint(a, -3, 15) for _ in range(9)] == [b.randint(-3, 15) for _ in range(9)]
+        assert [choice(a, "abcdefg") for _ in range(9)] == [b.choice("abcdefg") for _ in range(9)]
+        assert [randbelow(a, 37) for _ in range(9)] == [b.randrange(37) for _ in range(9)]
+        assert draws_below(a, 19, 7) == [b.randrange(19) for _ in range(7)]
+        keys = ["red", "blue", "green", "gold", "gray"]
+        assert sample_small(a, keys, seed % 6) == b.sample(keys, seed % 6)
+        assert a.getstate() == b.getstate()
+    for value in ("w", 3, 2.5, True, None, (1, 2), [1, "a"], {3, 11, 19, 27}, {"k": 1}, [[1], [2]], ((1,), [2])):
+        got, want = copy_item(value), copy.deepcopy(value)
+        assert type(got) is type(want) and repr(got) == repr(want)  # a set's repr shows its iteration order
+        assert got is not value or not isinstance(value, (list, set, dict))
+    for fn in (lambda r: randint(r, 2, 1), lambda r: randbelow(r, 0)):
+        with pytest.raises(ValueError):
+            fn(random.Random(0))
+    with pytest.raises(IndexError):
+        choice(random.Random(0), [])

@@ -55,7 +55,13 @@ def module(name: str) -> ModuleType:
 def patterns_for(depth: int) -> list[str]:
     """Patterns that can be written with exactly ``depth`` nested control structures (helper_entry excluded:
     it is level 6's wrapper of the depth-3 ones)."""
-    return [name for name, _ in PATTERNS if name not in WRAPPERS and depth in module(name).DEPTHS]
+    return list(_patterns_for(depth))
+
+
+@lru_cache(maxsize=None)
+def _patterns_for(depth: int) -> tuple[str, ...]:
+    """``patterns_for(depth)``, worked out once per depth (the catalog and the modules' ``DEPTHS`` are constants)."""
+    return tuple(name for name, _ in PATTERNS if name not in WRAPPERS and depth in module(name).DEPTHS)
 
 
 @dataclass

@@ -52,21 +52,86 @@ ITEM_NAMES: dict[str, tuple[str, str]] = {
     "tuple_int": ("pairs", "pair"), "tuple_str": ("records", "record"), "set_int": ("buckets", "bucket"),
     "set_str": ("tags", "tag"), "dict": ("tables", "table"),
 }
+_FEW_WORDS = WORDS[:12]  # the words of list_str / tuple_str items
+_TAG_WORDS = WORDS[:10]  # the words of set_str items
+
+
+# Exact, cheaper stand-ins for two ``random.Random`` methods on the hot drawing paths. In CPython 3.11
+# (random.py), ``randint(a, b)`` is ``randrange(a, b + 1)``, which for int arguments and step 1 returns
+# ``a + _randbelow(b + 1 - a)``, and ``choice(seq)`` returns ``seq[_randbelow(len(seq))]``: calling
+# ``_randbelow`` directly consumes the stream exactly as they do (same numbers, same programs), minus the
+# argument checks, which these helpers keep for the empty cases (``_randbelow(0)`` would never return).
+def randbelow(r: random.Random, n: int) -> int:
+    """``r.randrange(n)``, drawn the same way: 3.11's ``randrange(n)`` returns ``_randbelow(n)`` for ``n > 0``."""
+    if n <= 0:
+        raise ValueError("empty range for randrange()")
+    return r._randbelow(n)
+
+
+def randint(r: random.Random, low: int, high: int) -> int:
+    """``r.randint(low, high)``, drawn the same way (see above)."""
+    if high < low:
+        raise ValueError(f"empty range for randint({low}, {high})")
+    return low + r._randbelow(high - low + 1)
+
+
+def choice(r: random.Random, seq: Sequence[Any]) -> Any:
+    """``r.choice(seq)``, drawn the same way (see above)."""
+    if not seq:
+        raise IndexError("Cannot choose from an empty sequence")
+    return seq[r._randbelow(len(seq))]
+
+
+# ``Random._randbelow`` in CPython 3.11 is ``_randbelow_with_getrandbits``: ``getrandbits(n.bit_length())``, drawn
+# again while the value is not below ``n``. ``draws_below`` repeats that loop itself for a plain ``random.Random``.
+_GETRANDBITS_BELOW = random.Random._randbelow is random.Random._randbelow_with_getrandbits
+
+
+def draws_below(r: random.Random, n: int, count: int) -> list[int]:
+    """``[r._randbelow(n) for _ in range(count)]`` (``n`` > 0), the same numbers from the same stream, drawn in one
+    frame (the loop of ``_randbelow_with_getrandbits``, see above) when ``r`` is a plain ``random.Random``."""
+    if not _GETRANDBITS_BELOW or type(r) is not random.Random:
+        return [r._randbelow(n) for _ in range(count)]
+    k = n.bit_length()
+    bits = r.getrandbits
+    out = []
+    for _ in range(count):
+        x = bits(k)
+        while x >= n:
+            x = bits(k)
+        out.append(x)
+    return out
+
+
+def sample_small(r: random.Random, population: list[Any], k: int) -> list[Any]:
+    """``r.sample(population, k)``, drawn the same way: for a population of at most 21 items (``k`` <= its size)
+    3.11's ``sample`` takes ``pool[_randbelow(n - i)]`` for ``i`` in ``range(k)``, moving the last unpicked item
+    into the gap (random.py); anything else goes to ``r.sample`` itself."""
+    n = len(population)
+    if n > 21 or not 0 <= k <= n:
+        return r.sample(population, k)
+    pool = list(population)
+    picked = []
+    for i in range(k):
+        j = r._randbelow(n - i)
+        picked.append(pool[j])
+        pool[j] = pool[n - i - 1]
+    return picked
 
 
 def draw_word(r: random.Random) -> str:
     roll = r.random()
     if roll < 0.55:
-        return r.choice(WORDS)
+        return choice(r, WORDS)
     if roll < 0.7:
-        return r.choice(WORDS).upper() if r.random() < 0.5 else r.choice(WORDS).title()
+        return choice(r, WORDS).upper() if r.random() < 0.5 else choice(r, WORDS).title()
     if roll < 0.85:
-        return str(r.randint(0, 99)) if r.random() < 0.7 else f"{r.randint(1, 9)}{r.choice('abc')}"
+        return str(randint(r, 0, 99)) if r.random() < 0.7 else f"{randint(r, 1, 9)}{choice(r, 'abc')}"
     if roll < 0.89:
-        return f" {r.choice(WORDS)} " if r.random() < 0.5 else f"{r.choice(WORDS)}-{r.choice(WORDS)}"
+        return f" {choice(r, WORDS)} " if r.random() < 0.5 else f"{choice(r, WORDS)}-{choice(r, WORDS)}"
     if roll < 0.93:
-        return r.choice(ODD_WORDS)
-    return "".join(r.choice(string.ascii_lowercase) for _ in range(r.randint(2, 5)))
+        return choice(r, ODD_WORDS)
+    return "".join(choice(r, string.ascii_lowercase) for _ in range(randint(r, 2, 5)))
 
 
 def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> Any:
@@ -74,26 +139,29 @@ def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> An
     if kind == "str":
         return draw_word(r)
     if kind == "int":
-        return r.randint(-6, 30)
+        return randint(r, -6, 30)
     if kind == "float":
-        return r.randint(-4, 20) + r.choice((0.0, 0.25, 0.5, 0.75))
+        return randint(r, -4, 20) + choice(r, (0.0, 0.25, 0.5, 0.75))
     if kind == "bool":
         return r.random() < 0.5
-    size = r.randint(1, 5) if r.random() < 0.9 else 0
+    size = randint(r, 1, 5) if r.random() < 0.9 else 0
+    # the elements: ``randint(r, -3, 15)`` is ``-3 + _randbelow(19)``, ``choice(r, words)`` is
+    # ``words[_randbelow(len(words))]`` (see ``randint``), each drawn ``size`` times in a row
     if kind == "list_int":
-        return [r.randint(-3, 15) for _ in range(size)] if r.random() < 0.9 else [0] * size
+        return [x - 3 for x in draws_below(r, 19, size)] if r.random() < 0.9 else [0] * size
     if kind == "list_str":
-        return [r.choice(WORDS[:12]) for _ in range(size)]
+        return [_FEW_WORDS[x] for x in draws_below(r, len(_FEW_WORDS), size)]
     if kind == "tuple_int":
-        return tuple(r.randint(-3, 15) for _ in range(size))
+        return tuple(x - 3 for x in draws_below(r, 19, size))
     if kind == "tuple_str":
-        return tuple(r.choice(WORDS[:12]) for _ in range(size))
+        return tuple(_FEW_WORDS[x] for x in draws_below(r, len(_FEW_WORDS), size))
     if kind == "set_int":
-        return {r.randint(0, 12) for _ in range(size)}
+        return set(draws_below(r, 13, size))
     if kind == "set_str":
-        return {r.choice(WORDS[:10]) for _ in range(size)}
+        return {_TAG_WORDS[x] for x in draws_below(r, len(_TAG_WORDS), size)}
     if kind == "dict":
-        return {k: r.randint(-2, 12) for k in r.sample(list(keys), r.randint(1, len(keys)))}
+        names = sample_small(r, list(keys), randint(r, 1, len(keys)))
+        return {k: x - 2 for k, x in zip(names, draws_below(r, 15, len(names)))}
     raise Unfit(f"no item pool for {kind}")
 
 
@@ -171,7 +239,7 @@ class Draft:
         low, high = low + more, high + 2 * more
 
         def draw(r: random.Random) -> list:
-            return [self.draw_one(r) for _ in range(r.randint(low, high))]
+            return [self.draw_one(r) for _ in range(randint(r, low, high))]
 
         name = self.param(plural, draw)
         self.samples = draw(random.Random(self.rng.random()))
@@ -180,7 +248,7 @@ class Draft:
     def limit(self, low: int, high: int, name: str = "limit") -> str:
         """A parameter that bounds a running counter (drawn from ``low..high`` for every input); now and then the
         function opens by asserting the precondition every input meets (``assert limit >= 0``)."""
-        got = self.param(self.name(name, "budget"), lambda r: r.randint(low, high))
+        got = self.param(self.name(name, "budget"), lambda r: randint(r, low, high))
         if low >= 0 and self.rng.random() < ASSERT_SHARE:
             self.precondition(f"{got} >= {low}" if low != 1 or self.rng.random() < 0.5 else f"{got} > 0")
         return got
@@ -194,14 +262,17 @@ class Draft:
         """One item as the input pools draw them: now and then one of the focus's own arguments of the
         item's kind (so ``word == 'apple'`` is true for some inputs)."""
         if self.constants and r.random() < CONSTANT_SHARE:
-            return copy.deepcopy(self.constants[r.randrange(len(self.constants))])
-        return with_element(draw_item(self.item_kind, r, self.keys), self.elements, r, self.element_always)
+            return copy_item(self.constants[randbelow(r, len(self.constants))])
+        item = draw_item(self.item_kind, r, self.keys)
+        if not self.elements:  # with_element would return the item as it is, drawing nothing
+            return item
+        return with_element(item, self.elements, r, self.element_always)
 
     def item_name(self) -> str:
         return self.name(ITEM_NAMES[self.item_kind][1], "item")
 
     def rand_choice(self, options: Sequence[Any]) -> Any:
-        return options[self.rng.randrange(len(options))]
+        return options[randbelow(self.rng, len(options))]
 
 
 # ------------------------------------------------------------------------------------------- the focus
@@ -231,17 +302,17 @@ def with_element(item: Any, elements: Sequence[Any], r: random.Random, always: b
     its 7)."""
     if not elements or (not always and r.random() < ELEMENT_SHARE):
         return item
-    x = elements[r.randrange(len(elements))]
+    x = elements[randbelow(r, len(elements))]
     if isinstance(item, str) and isinstance(x, str):
-        at = r.randint(0, len(item))
+        at = randint(r, 0, len(item))
         return item[:at] + x + item[at:]
     if isinstance(item, (list, tuple)):
-        at = r.randint(0, len(item))
+        at = randint(r, 0, len(item))
         return type(item)([*item[:at], x, *item[at:]])
     if isinstance(item, set):
         return item | {x}
     if isinstance(item, dict) and isinstance(x, str):
-        return {**item, x: r.randint(0, 9)}
+        return {**item, x: randint(r, 0, 9)}
     return item
 
 
@@ -257,8 +328,27 @@ def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft) -> tuple[
     return literal(value), value
 
 
+_ATOMS = frozenset({str, int, float, bool, bytes, type(None)})  # types ``copy.deepcopy`` returns as they are
+
+
+def copy_item(value: Any) -> Any:
+    """``copy.deepcopy(value)``, made cheaply for the flat items the pools draw: an atom, or a tuple of atoms, is
+    returned as it is (deepcopy does the same); a list or a dict of atoms is copied shallowly (deepcopy would copy
+    only atoms, which it returns as they are); a set of atoms is rebuilt from the list of its items, as deepcopy
+    rebuilds it (``set.__reduce__``), so it iterates (and pops) in the same order. Anything else: deepcopy."""
+    cls = type(value)
+    if cls in _ATOMS:
+        return value
+    if cls is list or cls is tuple or cls is set:
+        if _ATOMS.issuperset(map(type, value)):  # every element an atom
+            return value if cls is tuple else list(value) if cls is list else set(list(value))
+    elif cls is dict and _ATOMS.issuperset(map(type, value)) and _ATOMS.issuperset(map(type, value.values())):
+        return dict(value)
+    return copy.deepcopy(value)
+
+
 def _apply_form(form: Form, recv: Any, args: list[Any]) -> Any:
-    recv = copy.deepcopy(recv)
+    recv = copy_item(recv)
     out = form.fn(recv, *args)
     return recv if form.statement and out is None else out
 
@@ -272,8 +362,8 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     usable = [s for s in samples if receiver_ok(focus, s)]
     if not usable:
         raise Unfit("no item is a receiver of the focus")
-    form = focus.forms[r.randrange(len(focus.forms))]
-    pivot = usable[r.randrange(len(usable))]
+    form = focus.forms[randbelow(r, len(focus.forms))]
+    pivot = usable[randbelow(r, len(usable))]
     texts, values, bool_args = [], [], []
     for spec in form.slots:
         text, value = _slot_text(spec, r, pivot, draft)
@@ -300,10 +390,11 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
             error = error or type(exc).__name__
     # the inputs the pool will draw: the focus must (almost) never raise on them either
     probe = random.Random(r.random())
+    probe_args = [True if b else v for v, b in zip(values, bool_args)]  # the same for every probed item
     failures = 0
     for _ in range(PROBE_ITEMS):
         try:
-            _apply_form(form, draft.draw_one(probe), [True if b else v for v, b in zip(values, bool_args)])
+            _apply_form(form, draft.draw_one(probe), probe_args)
         except Exception as exc:  # a precondition the item does not meet
             error = error or type(exc).__name__
             failures += 1
@@ -312,7 +403,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         failures = 0
         for _ in range(PROBE_ITEMS):
             try:
-                _apply_form(form, draft.draw_one(probe), [True if b else v for v, b in zip(values, bool_args)])
+                _apply_form(form, draft.draw_one(probe), probe_args)
             except Exception:  # noqa: BLE001
                 failures += 1
         error = error if failures else ""
@@ -330,12 +421,12 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         copy_text = {"list": f"list({var})", "dict": f"dict({var})", "set": f"set({var})"}.get(
             kind_of(pivot).split("_")[0], f"{var}.copy()")
         stmt = fill(form.template, work, *texts)
-        sample_out = form.fn(copy.deepcopy(pivot), *[True if b else v for v, b in zip(values, bool_args)])
+        sample_out = form.fn(copy_item(pivot), *[True if b else v for v, b in zip(values, bool_args)])
         pre = [f"{work} = {copy_text}"]
         if sample_out is not None and not form.statement.startswith("aug"):
             got = draft.name(focus.noun if focus.noun != "result" else "taken")
             pre.append(f"{got} = {stmt}")
-            return FocusValue(pre, got, [form.fn(copy.deepcopy(s), *values) if x is not None else None
+            return FocusValue(pre, got, [form.fn(copy_item(s), *values) if x is not None else None
                                          for s, x in zip(samples, results)], error)
         pre.append(stmt)
         if twice and form.slots and not form.statement.startswith("aug") and "boolvar" not in form.slots:
@@ -380,7 +471,7 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
         return None
     for _ in range(4):
         try:
-            pick = results[r.randrange(len(results))]
+            pick = results[randbelow(r, len(results))]
             pairs = [_slot_text(spec, r, pick, draft) for spec in form.slots]
         except Unfit:
             return None
@@ -402,7 +493,7 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
 def kind_for(focus: Operation, r: random.Random) -> str:
     """The kind of one data item for ``focus`` (its receiver)."""
     kinds = RECEIVER_INPUT_KINDS[focus.receiver]
-    return kinds[r.randrange(len(kinds))]
+    return kinds[randbelow(r, len(kinds))]
 
 
 # ------------------------------------------------------------------------------------- using a value
@@ -749,7 +840,7 @@ def _banded(draft: Draft, options: list, number: str, values: Sequence[Any], op:
 
 
 def _pick(draft: Draft, options: list) -> str:
-    text, op, fn = options[draft.rng.randrange(len(options))]
+    text, op, fn = options[randbelow(draft.rng, len(options))]
     if op:
         draft.op(op)
     truths: list[Any] = []

@@ -6,7 +6,6 @@ slice with a step, ``len``, a comprehension over the result, starred unpacking).
 
 from __future__ import annotations
 
-import copy
 import random
 
 from execgym.synth.patterns.base import (
@@ -14,8 +13,10 @@ from execgym.synth.patterns.base import (
     ITEM_NAMES,
     Draft,
     Unfit,
+    copy_item,
     draw_item,
     emit_focus,
+    randbelow,
     with_element,
 )
 from execgym.synth.patterns.value import value_of
@@ -68,7 +69,7 @@ def render(d: Draft, depth: int) -> None:
 
     def draw(r: random.Random):
         if d.constants and r.random() < CONSTANT_SHARE:
-            return copy.deepcopy(d.constants[r.randrange(len(d.constants))])
+            return copy_item(d.constants[randbelow(r, len(d.constants))])
         return with_element(plain(r), d.elements, r, d.element_always)
 
     d.param(name, draw)
