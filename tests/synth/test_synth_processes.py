@@ -1,0 +1,73 @@
+"""``generate_many(..., processes=N)`` and ``execgym synth --processes N``: the same programs, in order, from
+real helper processes; a helper that dies costs time, never programs."""
+
+from __future__ import annotations
+
+import pytest
+
+from execgym.cli import main
+from execgym.synth import processes
+from execgym.synth.api import SynthStats, generate_many, item_seed
+
+SEEDS = [item_seed(11, 3, i) for i in range(70)]
+
+
+def _dicts(programs) -> list[dict]:
+    return [p.to_dict() for p in programs]
+
+
+def test_sharded_generation_equals_one_process_and_merges_stats():
+    alone_stats, sharded_stats = SynthStats(), SynthStats()
+    alone = generate_many(3, SEEDS, stats=alone_stats, keep_traces=False)
+    sharded = generate_many(3, SEEDS, stats=sharded_stats, keep_traces=False, processes=2)
+    assert _dicts(sharded) == _dicts(alone)
+    assert [p.seed for p in sharded] == SEEDS
+    assert (sharded_stats.accepted, sharded_stats.built, sharded_stats.rejected) == \
+        (alone_stats.accepted, alone_stats.built, alone_stats.rejected)
+    assert processes._helpers and all(h.alive() for h in processes._helpers)  # kept for the next call
+    seen = []
+    again = generate_many(3, SEEDS, keep_traces=True, processes=2, progress=seen.append)
+    assert _dicts(again) == _dicts(generate_many(3, SEEDS, keep_traces=True))
+    assert sum(seen) == len(SEEDS) and all(p.trace_steps for p in again)
+
+
+def test_a_dead_helper_is_replaced_and_a_lost_answer_is_generated_here(monkeypatch):
+    expected = _dicts(generate_many(3, SEEDS, keep_traces=False))
+    generate_many(3, SEEDS, keep_traces=False, processes=2)
+    for helper in processes._helpers:
+        helper.proc.kill()
+        helper.proc.wait()
+    assert _dicts(generate_many(3, SEEDS, keep_traces=False, processes=2)) == expected  # fresh helpers
+
+    def lost(self):
+        self.proc.kill()
+        raise EOFError("the helper process exited")
+
+    monkeypatch.setattr(processes._Helper, "receive", lost)
+    assert _dicts(generate_many(3, SEEDS, keep_traces=False, processes=2)) == expected
+
+
+def test_shards_are_contiguous_and_small_runs_stay_in_one_process():
+    seeds = list(range(100))
+    shards = processes.shards_of(seeds, 3)
+    assert [s for shard in shards for s in shard] == seeds and [len(s) for s in shards] == [34, 33, 33]
+    assert processes.shards_of(seeds[:40], 2) == [seeds[:40]]  # under 2 * MIN_SHARD: one shard
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_processes_must_be_a_positive_int(bad):
+    with pytest.raises(ValueError, match="processes"):
+        generate_many(3, SEEDS[:2], processes=bad)
+
+
+def test_cli_processes_writes_the_same_bytes(tmp_path, capsys):
+    outs = []
+    for count in (1, 2):
+        out = tmp_path / f"p{count}.jsonl"
+        assert main(["synth", "--quiet", "--level", "3", "-n", "70", "--seed", "5", "--processes", str(count),
+                     "-o", str(out)]) == 0
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] and outs[0].count(b"\n") == 70
+    assert main(["synth", "--quiet", "--level", "3", "-n", "5", "--processes", "0", "-o", str(tmp_path / "x")]) == 2
+    assert "--processes must be >= 1" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
