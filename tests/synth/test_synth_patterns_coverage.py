@@ -44,7 +44,7 @@ def test_light_summaries_equal_the_tracers_on_every_call(drafts):
     config = FilterConfig()
     indices = list(range(len(drafts)))
     light = _cover(drafts, indices, config, batch=8)
-    traced, _ = _trace_each(drafts, indices, config)
+    traced = _trace_each(drafts, indices, config)
     compared = 0
     for i in indices:
         assert light[i] is not None and traced[i] is not None, drafts[i].source
@@ -167,3 +167,16 @@ def test_pools_travel_as_marshal_data_unless_marshal_could_change_them():
     assert "_TEXT_POOLS = {1: [({1, 3},), ({2},)]}" in request.source
     calls = _cover([_cand(plain[0], plain[2]), _cand(with_set[0], with_set[2])], [0, 1], FilterConfig(), batch=2)
     assert [c[1] for c in calls[1]] == [[1, 3], [2]]
+
+
+def test_shipped_calls_that_change_with_the_hash_seed_reject_the_draft_on_both_routes():
+    words = [["pear", "fig", "kiwi", "plum", "lime"], ["oak", "elm", "ash", "yew"], ["red", "tan", "sky", "ink"],
+             ["cat", "dog", "owl", "bee", "ant"], ["sun", "moon", "star", "comet"], ["one", "two", "six", "ten"],
+             ["up", "down", "left", "right"], ["jam", "tea", "pie", "bun"]]
+    by_hash = _cand("def f(xs):\n    seen = set(xs)\n    return [x for x in seen]\n", [(w,) for w in words])
+    numbers = _cand("def f(xs):\n    seen = set(xs)\n    return [x for x in seen]\n",
+                    [([k, k + 9, k * 3, 40 - k],) for k in range(1, 9)])
+    for traced in (False, True):
+        got = filter_patterns([by_hash, numbers], traced=traced)
+        assert (got[0].accepted, got[0].reason) == (False, "result changes with the hash seed"), traced
+        assert got[1].accepted, (traced, got[1].reason)

@@ -42,6 +42,7 @@ def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig 
     stats = stats if stats is not None else SynthStats()
     results: list[Program | None] = [None] * len(seeds)
     next_attempt = {i: 0 for i in range(len(seeds))}
+    waiting = collections.deque(range(len(seeds)))  # seed indices whose next draft is due
 
     def settle(drawn: list, verdicts: list) -> None:
         done = 0
@@ -58,28 +59,30 @@ def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig 
             else:
                 stats.rejected[verdict.reason] += 1
                 next_attempt[i] = attempt + 1
+                waiting.append(i)
         if progress is not None and done:
             progress(done)
 
-    # up to IN_FLIGHT batches are filtered (in helper threads: one judges while another's drafts run in the
-    # sandbox) while this thread drafts the next; batches are settled in order and a round's batches hold
-    # disjoint seeds, so the overlap never changes which program a seed gets
+    # streaming: up to IN_FLIGHT batches are filtered (in helper threads: one is judged while another's drafts
+    # run in the sandbox) while this thread drafts the next, and a rejected seed's next draft joins the queue
+    # at once (no waiting for a round to end). A seed's drafts are still judged one after another in attempt
+    # order and a verdict never depends on the batch, so the scheduling never changes which program a seed gets
     pool = ThreadPoolExecutor(max_workers=IN_FLIGHT) if len(seeds) > BATCH else None
+    pending: collections.deque = collections.deque()
     try:
-        while next_attempt:
-            order = sorted(next_attempt)
-            pending: collections.deque = collections.deque()
-            for start in range(0, len(order), BATCH):
-                drawn = _draw_batch(level, seeds, order[start:start + BATCH], next_attempt, stats)
-                cands = [c for _, _, c in drawn]
-                if pool is None:
-                    settle(drawn, filter_patterns(cands, config))
-                    continue
-                if len(pending) >= IN_FLIGHT:
-                    settle(*_wait(pending.popleft()))
-                pending.append((drawn, pool.submit(filter_patterns, cands, config)))
-            while pending:
+        while waiting or pending:
+            if not waiting:
                 settle(*_wait(pending.popleft()))
+                continue
+            take = [waiting.popleft() for _ in range(min(BATCH, len(waiting)))]
+            drawn = _draw_batch(level, seeds, take, next_attempt, stats)
+            cands = [c for _, _, c in drawn]
+            if pool is None:
+                settle(drawn, filter_patterns(cands, config))
+                continue
+            if len(pending) >= IN_FLIGHT:
+                settle(*_wait(pending.popleft()))
+            pending.append((drawn, pool.submit(filter_patterns, cands, config)))
     finally:
         if pool is not None:
             pool.shutdown(wait=True)

@@ -3,7 +3,8 @@ coverage, and apply the rejection rules.
 
 Contract: ``filter_patterns(candidates, config) -> list[PatternVerdict]`` (same order). Every draft is called
 on every argument tuple of its pool in the sandbox (``execgym.synth.decide.run_decided``: a timeout is retried,
-never a verdict), and re-run under ``hash_seed=1`` when the hash seed could matter. A draft that passes
+never a verdict); an accepted draft whose result could depend on the hash seed has its shipped calls (the call
+and its variants) re-run under ``hash_seed=1`` and is rejected when any value changes. A draft that passes
 ``coverage.batchable`` (execgym's own code that touches no global state) is covered with several others in one
 child by the light coverage runner (``execgym.synth.patterns.coverage``); any other draft is traced alone by
 the full tracer. Both give each call's value, line counts, line steps and branch-test outcomes, identical on
@@ -18,7 +19,7 @@ test with one truth value, an idiom, an unused result). Static measures are chec
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,35 +116,60 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
             light.append(i)
         else:
             heavy.append(i)
-    calls: dict[int, list[Call]] = {}
-    reruns: dict[int, Any] = {}
+    calls: dict[int, list[Call] | None] = {}
     if light:
         calls.update(_cover(cands, light, config, batch))
-        sensitive = [i for i in light if config.hash_check and hash_sensitive(cands[i].source,
-                                                                             cands[i].call_of(cands[i].pool[0]))]
-        if sensitive:
-            again = _cover(cands, sensitive, config, batch, hash_seed=1)
-            reruns.update({i: None if got is None else _values(got) for i, got in again.items()})
     if heavy:
-        got, again = _trace_each(cands, heavy, config)
-        calls.update(got)
-        reruns.update(again)
+        calls.update(_trace_each(cands, heavy, config))
+    chosen: dict[int, list[int]] = {}
     for i, summary in calls.items():
-        rerun = reruns.get(i, _NO_RERUN)
-        verdicts[i] = _judge(cands[i], summary, rerun, config)
+        verdicts[i], picked = _judge(cands[i], summary, config)
+        if verdicts[i].accepted:
+            chosen[i] = picked
+    if config.hash_check:
+        sensitive = [i for i in chosen if hash_sensitive(cands[i].source, verdicts[i].call)]
+        for i, same in _same_under_hash_seed_1(cands, sensitive, chosen, calls, set(light), config, batch).items():
+            if not same:
+                verdicts[i] = PatternVerdict(False, "result changes with the hash seed")
     return [v if v is not None else PatternVerdict(False, "not executed") for v in verdicts]
 
 
-_NO_RERUN = object()
+def _same_under_hash_seed_1(cands: Sequence[PatternCandidate], indices: Sequence[int],
+                            chosen: dict[int, list[int]], calls: dict[int, list[Call] | None], light: set[int],
+                            config: FilterConfig, batch: int) -> dict[int, bool]:
+    """For each accepted draft in ``indices``: whether its shipped calls (the call and its variants, the pool
+    tuples ``chosen[i]``) return the same values under ``hash_seed=1`` (light drafts by the coverage runner,
+    batched; the others by a plain run of the runner module)."""
+    from dataclasses import replace
+
+    from execgym.engine.request import RunRequest
+
+    shipped = {i: replace(cands[i], pool=[cands[i].pool[k] for k in chosen[i]]) for i in indices}
+    wanted = {i: [(True, calls[i][k][1]) for k in chosen[i]] for i in indices}
+    got: dict[int, Any] = {}
+    batched = [i for i in indices if i in light]
+    if batched:
+        covered = _cover(shipped, batched, config, batch, hash_seed=1)
+        got.update({i: None if c is None else _values(c) for i, c in covered.items()})
+    alone = [i for i in indices if i not in light]
+    if alone:
+        requests = [RunRequest(_runner(shipped[i])[0], f"{RUNNER}()", mode="run", timeout=config.timeout + 2.0,
+                               hash_seed=1) for i in alone]
+        results = run_decided(requests, retry_timeouts=config.retry_timeouts, workers=config.workers,
+                              what="pattern candidate")
+        for i, result in zip(alone, results):
+            ok = str(getattr(result.outcome, "value", result.outcome)) == "ok"
+            got[i] = result.return_value if ok else None
+    return {i: got.get(i) is not None and same_value(got[i], wanted[i]) for i in indices}
 
 
-def _drafts(cands: Sequence[PatternCandidate], indices: Sequence[int]) -> list[tuple]:
+def _drafts(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int]) -> list[tuple]:
     return [(cands[i].source, cands[i].entry, cands[i].pool, dict(static_quality(cands[i].source).tests))
             for i in indices]
 
 
-def _cover(cands: Sequence[PatternCandidate], indices: Sequence[int], config: FilterConfig, batch: int,
-           hash_seed: int | None = None) -> dict[int, list[Call] | None]:
+def _cover(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int],
+           config: FilterConfig, batch: int, hash_seed: int | None = None) -> dict[int, list[Call] | None]:
     """Light coverage summaries of ``indices``, ``batch`` drafts to a child; a batch whose run is not ok is
     re-run draft by draft (a draft whose own run is not ok maps to ``None``)."""
     budget = config.max_line_steps + 1
@@ -183,33 +209,21 @@ def _cover(cands: Sequence[PatternCandidate], indices: Sequence[int], config: Fi
 
 
 def _trace_each(cands: Sequence[PatternCandidate], indices: Sequence[int], config: FilterConfig
-                ) -> tuple[dict[int, list[Call] | None], dict[int, Any]]:
-    """Call summaries from the full tracer, one module per draft (plus the ``hash_seed=1`` re-run's values)."""
+                ) -> dict[int, list[Call] | None]:
+    """Call summaries from the full tracer, one module per draft."""
     from execgym.engine.request import RunRequest
 
     requests, plan = [], []
     for i in indices:
         cand = cands[i]
         module, try_line = _runner(cand)
-        rerun = config.hash_check and hash_sensitive(cand.source, cand.call_of(cand.pool[0]))
-        plan.append((i, len(requests), rerun, try_line))
+        plan.append((i, try_line))
         steps = (config.max_line_steps + 60) * len(cand.pool)
         requests.append(RunRequest(module, f"{RUNNER}()", mode="trace", timeout=config.timeout + 2.0,
                                    max_steps=steps, limits={"snapshot_caps": TINY_SNAPSHOTS}))
-        if rerun:
-            requests.append(RunRequest(module, f"{RUNNER}()", mode="run", timeout=config.timeout + 2.0,
-                                       hash_seed=1))
     results = run_decided(requests, retry_timeouts=config.retry_timeouts, workers=config.workers,
                           what="pattern candidate")
-    calls: dict[int, list[Call] | None] = {}
-    reruns: dict[int, Any] = {}
-    for i, at, rerun, try_line in plan:
-        calls[i] = _summaries(cands[i], results[at], try_line)
-        if rerun:
-            result = results[at + 1]
-            ok = str(getattr(result.outcome, "value", result.outcome)) == "ok"
-            reruns[i] = result.return_value if ok else None
-    return calls, reruns
+    return {i: _summaries(cands[i], result, try_line) for (i, try_line), result in zip(plan, results)}
 
 
 def _summaries(cand: PatternCandidate, traced: Any, try_line: int) -> list[Call] | None:
@@ -234,14 +248,13 @@ def _values(calls: Sequence[Call]) -> list:
     return [(ok, value) for ok, value, *_ in calls]
 
 
-def _judge(cand: PatternCandidate, calls: list[Call] | None, rerun: Any, config: FilterConfig) -> PatternVerdict:
+def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfig
+           ) -> tuple[PatternVerdict, list[int]]:
+    """The verdict on ``calls`` (hash seed 0) and the pool indices of the call and variants it ships."""
     from execgym.engine.codec import is_literal
 
     if calls is None:
-        return PatternVerdict(False, "runner: not ok")
-    if rerun is not _NO_RERUN:
-        if rerun is None or not same_value(rerun, _values(calls)):
-            return PatternVerdict(False, "result changes with the hash seed")
+        return PatternVerdict(False, "runner: not ok"), []
     runs = []
     for k, (ok, value, counts, steps, outcomes) in enumerate(calls):
         if ok is not True or steps > config.max_line_steps or len(repr(value)) > 400 \
@@ -251,7 +264,7 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, rerun: Any, config:
         marks = set(executed) | {(line, seen) for line, got in outcomes.items() for seen in got}
         runs.append((k, value, RunSummary(value, executed, outcomes, steps), marks, counts))
     if len(runs) < 1 + MIN_VARIANTS:
-        return PatternVerdict(False, "fewer than 6 inputs run ok")
+        return PatternVerdict(False, "fewer than 6 inputs run ok"), []
     main = runs[0]
     chosen = [main]
     covered = set(main[3])
@@ -278,8 +291,8 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, rerun: Any, config:
     quality = judge_runs(cand.source, [run[2] for run in chosen])
     problems = quality.problems()
     if problems:
-        return PatternVerdict(False, problems[0])
+        return PatternVerdict(False, problems[0]), []
     call = cand.call_of(cand.pool[main[0]])
     variants = tuple(cand.call_of(cand.pool[k]) for k, *_ in chosen[1:])
     features = program_features(cand.source, [line for line, times in main[4] for _ in range(times)], cand.constraints, cand.ops_used)
-    return PatternVerdict(True, "ok", main[1], call, variants, features)
+    return PatternVerdict(True, "ok", main[1], call, variants, features), [k for k, *_ in chosen]
