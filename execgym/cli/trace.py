@@ -125,12 +125,11 @@ def format_table(trace: Any, source: str, width: int = 40, head: int | None = No
 
 def check_call(call: str) -> None:
     """Raise ``UsageError`` unless ``call`` parses as one Python expression."""
-    import ast
-
+    from execgym import astparse
     from execgym.validation import UsageError
 
     try:
-        ast.parse(call, mode="eval")
+        astparse.parse(call, mode="eval")
     except SyntaxError as exc:
         col = f" at column {exc.offset}" if exc.offset else ""
         raise UsageError(f"--call {call!r} is not a Python expression: {exc.msg}{col}") from None

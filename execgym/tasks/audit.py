@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from execgym import astparse
 from execgym.seeding import derive_seed
 from execgym.tasks.answers import answer_block, answer_lines, parse_assertion
 from execgym.tasks.base import Pending, Score, Task, clip_text, error_score, format_error, make_score
@@ -169,7 +170,7 @@ def _same_layout(source: str) -> str:
     import ast
 
     try:
-        return ast.unparse(ast.parse(source)).rstrip()
+        return ast.unparse(astparse.parse(source)).rstrip()
     except (SyntaxError, ValueError, RecursionError):
         return source.rstrip()
 

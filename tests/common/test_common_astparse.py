@@ -34,3 +34,15 @@ def test_same_errors_as_ast_parse():
             assert type(got) is kind
         else:
             raise AssertionError(f"astparse.parse accepted {bad!r}")
+
+
+def test_execgym_parses_only_through_astparse():
+    """Every ``ast.parse`` in the package goes through the lock (a direct call in a drafting thread once raced
+    the synthesis filter threads' parses)."""
+    import pathlib
+
+    root = pathlib.Path(astparse.__file__).parent
+    direct = [f"{path.relative_to(root)}:{n}" for path in sorted(root.rglob("*.py")) if path.name != "astparse.py"
+              for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+              if "ast.parse(" in line.replace("astparse.parse(", "")]
+    assert direct == []

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from execgym import astparse
 from execgym.synth.catalog import RECEIVER_INPUT_KINDS, Form, Operation, receiver_ok
 from execgym.synth.slots import NoValue, fresh
 from execgym.synth.values import kind_of, literal
@@ -547,7 +548,7 @@ _OP_TEXT = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "=="
 def negate(test: str) -> str:
     """The test that holds exactly when ``test`` does not, written the way people write it (``len(w) <= 3``
     for ``len(w) > 3``, ``not w.isalpha()``, ``'k' not in t``)."""
-    node = ast.parse(test, mode="eval").body
+    node = astparse.parse(test, mode="eval").body
     raw = test.encode()
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         inner = raw[node.operand.col_offset:node.operand.end_col_offset].decode()

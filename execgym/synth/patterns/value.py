@@ -13,6 +13,7 @@ import ast
 import re
 from typing import Any
 
+from execgym import astparse
 from execgym.synth.patterns.base import Draft, FocusValue, focus_value, spells_int
 
 PARSE_SHARE = 0.35  # share of word-to-number helpers that read the number a word spells first
@@ -48,7 +49,7 @@ def _names(fv: FocusValue) -> set[str]:
     names: set[str] = set()
     for text in [*fv.pre, fv.expr]:
         try:
-            names |= {n.id for n in ast.walk(ast.parse(text)) if isinstance(n, ast.Name)}
+            names |= {n.id for n in ast.walk(astparse.parse(text)) if isinstance(n, ast.Name)}
         except SyntaxError:
             names |= set(re.findall(r"[A-Za-z_]\w*", text))
     return names
