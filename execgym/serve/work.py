@@ -12,15 +12,20 @@ import json
 import logging
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from execgym.engine import turns
 from execgym.serve.config import ServeConfig
 from execgym.tasks.base import Score
 
 log = logging.getLogger("execgym.serve")
 ROUTES = ("/get_reward", "/score", "/score_batch", "/task")
 _ENV_RE = re.compile(r'"env"\s*:\s*"([^"\\]{1,64})"')
+# The scoring threads take turns at their Python work (one at a time: side by side under the GIL they are
+# slower), and give the turn up while they wait for the sandbox (execgym.engine.turns).
+_TURN = threading.Lock()
 
 
 class RequestError(Exception):
@@ -223,6 +228,11 @@ _HANDLERS = {"/get_reward": _get_reward, "/score": _score, "/score_batch": _scor
 
 def handle(route: str, body: bytes, config: ServeConfig, count: Callable) -> tuple[int, bytes]:
     """Answer one POST; see the module docstring."""
+    with turns.turn(_TURN):
+        return _handle(route, body, config, count)
+
+
+def _handle(route: str, body: bytes, config: ServeConfig, count: Callable) -> tuple[int, bytes]:
     try:
         return 200, dumps(_HANDLERS[route](_object(body), config, count))
     except RequestError as exc:
