@@ -11,15 +11,54 @@ holds no turn is unaffected by both.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 from collections.abc import Iterator
+from typing import Protocol
 
 _local = threading.local()
 
 
+class _Lock(Protocol):
+    def acquire(self) -> bool | None: ...
+
+    def release(self) -> None: ...
+
+
+class FairLock:
+    """A lock that goes to its waiters in the order they asked (``threading.Lock`` lets a thread that
+    releases it take it straight back, so under a steady stream of work one waiter can wait several turns:
+    a request's latency then grows by whole batches)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: collections.deque[threading.Lock] = collections.deque()
+        self._held = False
+
+    def acquire(self) -> bool:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            baton = threading.Lock()
+            baton.acquire()
+            self._waiters.append(baton)
+        baton.acquire()  # released by the holder that hands the lock over
+        return True
+
+    def release(self) -> None:
+        with self._mutex:
+            if not self._held:
+                raise RuntimeError("release of an unheld FairLock")
+            if self._waiters:
+                self._waiters.popleft().release()  # handed over: it stays held
+            else:
+                self._held = False
+
+
 @contextlib.contextmanager
-def turn(lock: threading.Lock) -> Iterator[None]:
+def turn(lock: _Lock) -> Iterator[None]:
     """Hold ``lock`` in this thread for the block, except inside :func:`waiting` (re-entry is a no-op)."""
     if getattr(_local, "lock", None) is not None:
         yield

@@ -12,7 +12,6 @@ import json
 import logging
 import math
 import re
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -25,7 +24,7 @@ ROUTES = ("/get_reward", "/score", "/score_batch", "/task")
 _ENV_RE = re.compile(r'"env"\s*:\s*"([^"\\]{1,64})"')
 # The scoring threads take turns at their Python work (one at a time: side by side under the GIL they are
 # slower), and give the turn up while they wait for the sandbox (execgym.engine.turns).
-_TURN = threading.Lock()
+_TURN = turns.FairLock()
 
 
 class RequestError(Exception):

@@ -63,3 +63,29 @@ def test_a_sandbox_run_gives_the_turn_up():
     t.join(60)
     assert acquired
     assert got["result"].ok and got["result"].return_value == 1
+
+
+def test_a_fair_lock_goes_to_its_waiters_in_order():
+    lock = turns.FairLock()
+    lock.acquire()
+    order, started = [], []
+
+    def waiter(k):
+        started.append(k)
+        with turns.turn(lock):
+            order.append(k)
+
+    threads = []
+    for k in range(5):
+        t = threading.Thread(target=waiter, args=(k,))
+        t.start()
+        threads.append(t)
+        while len(lock._waiters) < k + 1:  # queued before the next one starts
+            threading.Event().wait(0.001)
+    lock.release()
+    for t in threads:
+        t.join(10)
+    assert order == [0, 1, 2, 3, 4]
+    assert lock.acquire() and lock._held
+    lock.release()
+    assert not lock._held
