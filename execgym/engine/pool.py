@@ -36,7 +36,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from execgym.engine import cleanup
+from execgym.engine import cleanup, turns
 from execgym.engine.protocol import RESPONSE_HEAD, encode_request
 from execgym.engine.request import RunRequest
 from execgym.engine.results import ExecutionTrace, Outcome, RunResult, failure_result
@@ -575,8 +575,9 @@ class Sandbox:
         if self._closed and groups:
             raise RuntimeError("this Sandbox is closed")
         want = max(1, int(workers) if workers else self.workers)
-        for hash_seed, items in groups.items():
-            self._run_group(self._set(hash_seed), items, results, want)
+        with turns.waiting():  # a thread taking turns (execgym serve) lets the others work meanwhile
+            for hash_seed, items in groups.items():
+                self._run_group(self._set(hash_seed), items, results, want)
         return results  # type: ignore[return-value]
 
     def _run_group(self, wset: _WorkerSet, items: list[tuple[int, RunRequest, bytes]],

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -69,9 +70,12 @@ class Metrics:
 
     def count_outcomes(self, pairs: Iterable[tuple[object, str]]) -> None:
         """Count ``(env, outcome)`` pairs; an env that is not a registered name counts as ``unknown``."""
+        tally: collections.Counter = collections.Counter()
         for env, outcome in pairs:
             name = env.split("/")[-1] if isinstance(env, str) else ""
-            self.outcomes.labels(name if name in ENVS else "unknown", outcome).inc()
+            tally[name if name in ENVS else "unknown", outcome] += 1
+        for labels, n in tally.items():  # one labelled increment per (env, outcome), not per response
+            self.outcomes.labels(*labels).inc(n)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

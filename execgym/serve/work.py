@@ -15,11 +15,16 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from execgym.engine import turns
 from execgym.serve.config import ServeConfig
+from execgym.tasks.base import Score
 
 log = logging.getLogger("execgym.serve")
 ROUTES = ("/get_reward", "/score", "/score_batch", "/task")
 _ENV_RE = re.compile(r'"env"\s*:\s*"([^"\\]{1,64})"')
+# The scoring threads take turns at their Python work (one at a time: side by side under the GIL they are
+# slower), and give the turn up while they wait for the sandbox (execgym.engine.turns).
+_TURN = turns.FairLock()
 
 
 class RequestError(Exception):
@@ -51,12 +56,33 @@ except ImportError:  # pragma: no cover - exercised where orjson is absent
 
 
 def _has_nonfinite(value: Any) -> bool:
-    if isinstance(value, float):
+    """Whether a NaN or an infinity is anywhere in ``value`` (orjson would write it as ``null``).
+
+    Called on every answer (score details hold ``null``s, so the cheap ``b"null" in data`` test rarely
+    settles it): the common leaf types are skipped by exact type before any recursion."""
+    t = type(value)
+    if t is dict:
+        items: Iterable[Any] = value.values()
+    elif t is list or t is tuple:
+        items = value
+    elif isinstance(value, float):
         return not math.isfinite(value)
-    if isinstance(value, dict):
-        return any(_has_nonfinite(v) for v in value.values())
-    if isinstance(value, (list, tuple)):
-        return any(_has_nonfinite(v) for v in value)
+    elif isinstance(value, dict):
+        items = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return False
+    isfinite = math.isfinite
+    for v in items:
+        tv = type(v)
+        if tv is str or tv is bool or tv is int or v is None:
+            continue
+        if tv is float:
+            if not isfinite(v):
+                return True
+        elif _has_nonfinite(v):
+            return True
     return False
 
 
@@ -159,7 +185,22 @@ def _score_batch(obj: dict, config: ServeConfig, count: Callable) -> Any:
     responses = _list(obj, "responses", config)
     if len(specs) != len(responses):
         raise RequestError(400, "bad_request", f"{len(specs)} specs but {len(responses)} responses")
-    return {"scores": [s.to_dict() for s in _counting(count)(specs, responses)]}
+    return {"scores": [_score_view(s) for s in _counting(count)(specs, responses)]}
+
+
+def _score_view(score: Any) -> dict:
+    """``score.to_dict()`` for writing out at once: the same keys and values, but the detail dicts are the
+    score's own, not copies (nothing keeps or changes the view; it is serialized and dropped)."""
+    details = score.details
+    if type(score) is Score and type(details) is list and all(type(d) is dict for d in details):
+        return {
+            "reward": score.reward,
+            "outcome": score.outcome,
+            "reason": score.reason,
+            "details": details,
+            "max_reward": score.max_reward,
+        }
+    return score.to_dict()
 
 
 def _task(obj: dict, config: ServeConfig, count: Callable) -> Any:
@@ -186,6 +227,11 @@ _HANDLERS = {"/get_reward": _get_reward, "/score": _score, "/score_batch": _scor
 
 def handle(route: str, body: bytes, config: ServeConfig, count: Callable) -> tuple[int, bytes]:
     """Answer one POST; see the module docstring."""
+    with turns.turn(_TURN):
+        return _handle(route, body, config, count)
+
+
+def _handle(route: str, body: bytes, config: ServeConfig, count: Callable) -> tuple[int, bytes]:
     try:
         return 200, dumps(_HANDLERS[route](_object(body), config, count))
     except RequestError as exc:
