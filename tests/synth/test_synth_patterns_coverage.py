@@ -180,3 +180,22 @@ def test_shipped_calls_that_change_with_the_hash_seed_reject_the_draft_on_both_r
         got = filter_patterns([by_hash, numbers], traced=traced)
         assert (got[0].accepted, got[0].reason) == (False, "result changes with the hash seed"), traced
         assert got[1].accepted, (traced, got[1].reason)
+
+
+def test_values_come_back_the_same_by_marshal_or_by_the_codec():
+    """A batch whose values are all plain and small returns as one marshal blob, any other through the value
+    codec; both give the tracer's summaries (a 9-deep list is past the blob's depth, so its batch takes the
+    codec)."""
+    flat = _cand("def f(x):\n    return [x, (x, 'a'), {x: [x]}, {x}, -0.0, None, b'k']\n", [(1,), (2,)])
+    deep = _cand("def f(x):\n    return [[[[[[[[[x]]]]]]]]]\n", [(1,), (2,)])
+    from execgym.engine.api import run_batch
+    from execgym.synth.patterns.coverage import cover_batch
+    from execgym.synth.patterns.run import _drafts
+
+    config = FilterConfig()
+    for group, carrier in (([flat, flat], bytes), ([flat, deep], tuple)):
+        (raw,) = run_batch([cover_batch(_drafts(group, [0, 1]), budget=100, timeout=5.0)])
+        assert type(raw.return_value) is carrier
+        light = _cover(group, [0, 1], config, batch=2)
+        assert light == _trace_each(group, [0, 1], config)
+    assert light[1][0][1] == [[[[[[[[[1]]]]]]]]]

@@ -119,7 +119,30 @@ def {RUNNER}(budget):
             values.append(value)
             calls.append([1 if ok else (0 if ok is False else -1), flat, count[0], masks])
         meta.append(calls)
+    # values the value codec would carry unchanged (exact built-in types, far inside its caps) go back with the
+    # rest as one marshal blob: much cheaper than the codec on both sides; anything else takes the codec
+    budget = [20000]
+    if all(_flat(value, 0, budget) for value in values):
+        return marshal.dumps((values, meta), 4)
     return values, repr(meta)
+
+
+def _flat(value, depth, budget):
+    kind = type(value)
+    if kind is int:
+        return value.bit_length() <= 10000
+    if kind is str or kind is bytes:
+        return len(value) <= 10000
+    if kind is float or kind is bool or value is None:
+        return True
+    if depth >= 8 or not (kind is list or kind is tuple or kind is dict or kind is set or kind is frozenset):
+        return False
+    budget[0] -= len(value)
+    if len(value) > 1000 or budget[0] < 0:
+        return False
+    if kind is dict:
+        return all(_flat(k, depth + 1, budget) and _flat(v, depth + 1, budget) for k, v in value.items())
+    return all(_flat(v, depth + 1, budget) for v in value)
 '''
 
 
@@ -238,19 +261,33 @@ def decode(result: Any, count: int) -> list | None:
     """The per-draft call lists of a ``cover_batch`` run, or ``None`` when the run did not end ok or its value
     does not have the promised shape. The child returns ``(values, meta)``: every call's value in order, and one
     string holding the rest as nested lists of ints (``[ok, [line, times, ...], line_steps, [header, mask, ...]]``
-    per call; ok 1 / 0 / -1 for True / False / None, mask bit 1: False seen, bit 2: True seen)."""
+    per call; ok 1 / 0 / -1 for True / False / None, mask bit 1: False seen, bit 2: True seen); or both as one
+    marshal blob, when every value is a plain built-in value well inside the codec's caps (which the codec
+    would carry unchanged)."""
     import json
+    import marshal
 
     outcome = str(getattr(result.outcome, "value", result.outcome))
     value = getattr(result, "return_value", None)
-    if outcome != "ok" or not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], list) \
-            or not isinstance(value[1], str):
+    if outcome != "ok":
         return None
-    values, text = value
-    try:
-        meta = json.loads(text)
-    except ValueError:
-        return None
+    if type(value) is bytes:  # the marshal blob of (values, meta) (see RUNNER_SOURCE)
+        try:
+            value = marshal.loads(value)
+        except (EOFError, ValueError, TypeError):
+            return None
+        if type(value) is not tuple or len(value) != 2 or type(value[0]) is not list or type(value[1]) is not list:
+            return None
+        values, meta = value
+    else:
+        if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], list) \
+                or not isinstance(value[1], str):
+            return None
+        values, text = value
+        try:
+            meta = json.loads(text)
+        except ValueError:
+            return None
     if not isinstance(meta, list) or len(meta) != count:
         return None
     out: list = []
