@@ -3,6 +3,9 @@ does). The test holds for few items (a high threshold), so some inputs find noth
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from execgym.synth.patterns.base import Draft, emit_focus, item_guard, rare_test
 from execgym.synth.patterns.value import value_of
 
@@ -22,22 +25,12 @@ def render(d: Draft, depth: int) -> None:
         _while(d, depth, items, item, index)
         return
     found = d.name("found", "first")
-    with d.block(f"for {index}, {item} in enumerate({items}):"):
-        fv = value_of(d, item)
-        emit_focus(d, fv)
-        guard = item_guard(d, item) if depth == 3 else ""
-        test = rare_test(d, fv, depth == 3)
-        if depth == 3:
-            d.indent += 1
-            d.lines.append("    " * (d.indent - 1) + f"if {guard}:")
-        with d.block(f"if {test}:"):
-            if style < 0.7:
-                d.emit(f"{found} = {index}")
-                d.emit("break")
-            else:
-                d.emit(f"return {index}")
-        if depth == 3:
-            d.indent -= 1
+    with d.block(f"for {index}, {item} in enumerate({items}):"), _on_hit(d, item, depth):
+        if style < 0.7:
+            d.emit(f"{found} = {index}")
+            d.emit("break")
+        else:
+            d.emit(f"return {index}")
     if style < 0.7:
         with d.block("else:"):
             d.emit(f"{found} = -1")
@@ -48,21 +41,28 @@ def render(d: Draft, depth: int) -> None:
     d.op("enumerate")
 
 
+@contextlib.contextmanager
+def _on_hit(d: Draft, item: str, depth: int) -> Iterator[None]:
+    """The item's focus value, then the block under ``if <rare test>:`` (inside ``if <item guard>:`` at depth 3)."""
+    fv = value_of(d, item)
+    emit_focus(d, fv)
+    guard = item_guard(d, item) if depth == 3 else ""
+    test = rare_test(d, fv, depth == 3)
+    if depth == 3:
+        d.indent += 1
+        d.lines.append("    " * (d.indent - 1) + f"if {guard}:")
+    with d.block(f"if {test}:"):
+        yield
+    if depth == 3:
+        d.indent -= 1
+
+
 def _while(d: Draft, depth: int, items: str, item: str, index: str) -> None:
     d.emit(f"{index} = 0")
     with d.block(f"while {index} < len({items}):"):
         d.emit(f"{item} = {items}[{index}]")
-        fv = value_of(d, item)
-        emit_focus(d, fv)
-        guard = item_guard(d, item) if depth == 3 else ""
-        test = rare_test(d, fv, depth == 3)
-        if depth == 3:
-            d.indent += 1
-            d.lines.append("    " * (d.indent - 1) + f"if {guard}:")
-        with d.block(f"if {test}:"):
+        with _on_hit(d, item, depth):
             d.emit("break")
-        if depth == 3:
-            d.indent -= 1
         d.emit(f"{index} += 1")
     with d.block("else:"):
         d.emit(f"{index} = -1")
