@@ -4,7 +4,8 @@ Contract: the seeds are cut into N contiguous shards; shard 0 is generated in th
 others go to N - 1 helper processes (``spawn``ed once, kept for later calls, shut down at exit); the programs
 come back in seed order, so the output is the same list as with ``processes=1`` (a program depends only on
 its level and seed). Stats of every shard are merged into the caller's ``SynthStats``; ``progress`` hears about
-a helper's shard when it is done. A helper that dies has its shard generated in the calling process instead.
+a helper's shard when it is done. A helper that dies has its shard generated in the calling process instead;
+a helper whose caller dies stops at once (parent-death signal), so a killed run leaves no process behind.
 Drafting and the static measures are pure Python, so one process keeps one core busy at most: this is what
 lets generation use the second core.
 """
@@ -33,7 +34,8 @@ class _Helper:
     caller's ``__main__`` is never re-imported): pickled jobs in on stdin, pickled results out on stdout."""
 
     def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+               "EXECGYM_SYNTH_PARENT": str(os.getpid())}
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "from execgym.synth.processes import serve; serve()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
@@ -70,8 +72,18 @@ class _Helper:
 def serve() -> None:
     """A helper's loop: each job is ``(level, seeds, config, keep_traces, generator)``; each answer is
     ``("ok", programs, stats)`` or ``("error", message)``. Ends when stdin closes."""
+    import signal
+
     from execgym.synth.api import SynthStats, generate_many
 
+    try:  # a helper whose caller dies mid-shard stops at once instead of finishing the shard for no one
+        from execgym.engine.isolation import set_parent_death_signal
+
+        set_parent_death_signal(signal.SIGTERM)
+    except (ImportError, OSError, AttributeError):
+        pass
+    if os.environ.get("EXECGYM_SYNTH_PARENT") not in (None, str(os.getppid())):
+        return  # the caller died before the signal was armed
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the answer pipe
     while True:

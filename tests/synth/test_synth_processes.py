@@ -71,3 +71,34 @@ def test_cli_processes_writes_the_same_bytes(tmp_path, capsys):
     assert main(["synth", "--quiet", "--level", "3", "-n", "5", "--processes", "0", "-o", str(tmp_path / "x")]) == 2
     assert "--processes must be >= 1" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_helpers_stop_when_their_caller_is_killed_mid_shard(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "caller.py"
+    script.write_text(
+        "from execgym.synth import processes\n"
+        "from execgym.synth.api import generate_many, item_seed\n"
+        "generate_many(3, [item_seed(1, 3, i) for i in range(70)], keep_traces=False, processes=2)\n"
+        "print(processes._helpers[0].proc.pid, flush=True)\n"
+        "generate_many(6, [item_seed(2, 6, i) for i in range(20000)], keep_traces=False, processes=2)\n")
+    caller = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+    helper = int(caller.stdout.readline())
+    time.sleep(1.0)  # the helper is now generating its 10,000-seed shard
+    caller.send_signal(signal.SIGKILL)
+    caller.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            os.kill(helper, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(helper, signal.SIGKILL)
+    raise AssertionError("the helper outlived its caller")
