@@ -507,9 +507,38 @@ def _usable(trace: Any) -> bool:
     return _outcome(trace) == "ok" and not getattr(trace, "truncated", False)
 
 
+_KEY_ATOMS = frozenset({int, str, bool, type(None)})
+
+
+def _plain_key(value: Any) -> str | None:
+    """``output_key`` for the common cases, without the codec: an int, str, bool or None, or a flat list, tuple
+    or dict of them (small). Their codec encoding holds no ``$ref`` and no set, so two of them encode alike
+    exactly when their types and ``repr`` match; the leading NUL keeps these keys apart from the codec's JSON."""
+    t = type(value)
+    if t in _KEY_ATOMS:
+        if (t is str and len(value) > 10_000) or (t is int and value.bit_length() > 10_000):
+            return None
+    elif t is list or t is tuple:
+        if len(value) > 1_000 or not all(type(v) in _KEY_ATOMS and (type(v) is not str or len(v) <= 10_000)
+                                         and (type(v) is not int or v.bit_length() <= 10_000) for v in value):
+            return None
+    elif t is dict:
+        if len(value) > 1_000 or not all(type(v) in _KEY_ATOMS and (type(v) is not str or len(v) <= 10_000)
+                                         and (type(v) is not int or v.bit_length() <= 10_000)
+                                         for pair in value.items() for v in pair):
+            return None
+    else:
+        return None
+    return f"\x00{t.__name__}:{value!r}"
+
+
 def output_key(value: Any) -> str:
     """A canonical text of a decoded value (equal values, equal types: equal keys; sets sorted)."""
     from execgym.engine.codec import encode
+
+    fast = _plain_key(value)
+    if fast is not None:
+        return fast
     from execgym.synth.program import canonical
 
     try:

@@ -220,3 +220,25 @@ def test_sources_resolve_and_reject_unknown_names():
     assert resolve_source("fixed:anything").program(1, 0) is program
     with pytest.raises(ValueError, match="needs something after"):
         resolve_source("fixed:")
+
+
+def test_output_keys_without_the_codec_split_values_exactly_as_the_codec_does():
+    import json
+    import random
+
+    from execgym.engine.codec import encode
+    from execgym.synth.program import canonical
+    from execgym.synth.quality import output_key
+
+    r = random.Random(0)
+    atoms = [0, 1, -1, True, False, None, "", "a", "1", "True", "None", 2**70, "é", "\n", 1.0, -0.0, float("nan")]
+    values: list = list(atoms)
+    for _ in range(600):
+        items = [r.choice(atoms) for _ in range(r.randint(0, 3))]
+        values += [items, tuple(items), {k: r.choice(atoms) for k in items if k == k}, [items], {frozenset(items[:1])}]
+    fast = [output_key(v) for v in values]
+    slow = [json.dumps(canonical(encode(v)), sort_keys=True) for v in values]
+    assert sum(k.startswith("\x00") for k in fast) > len(values) // 3  # the fast path is taken
+    for i in range(0, len(values), 7):
+        for j in range(len(values)):
+            assert (fast[i] == fast[j]) == (slow[i] == slow[j]), (values[i], values[j])

@@ -109,22 +109,30 @@ def {RUNNER}(budget):
                 ok, value = False, type(exc).__name__
             finally:
                 sys.settrace(None)
-            # ok as 1 / 0 / -1 (budget), line counts and outcomes as flat ints (a test's mask: 1 False, 2 True)
-            flat = []
-            for line, times in sorted(executed.items()):
-                flat += (line, times)
-            masks = []
-            for header, seen in sorted(outcomes.items()):
-                masks += (header, (1 if False in seen else 0) | (2 if True in seen else 0))
             values.append(value)
-            calls.append([1 if ok else (0 if ok is False else -1), flat, count[0], masks])
+            calls.append((ok, sorted(executed.items()), count[0],
+                          {{header: sorted(seen) for header, seen in sorted(outcomes.items())}}))
         meta.append(calls)
     # values the value codec would carry unchanged (exact built-in types, far inside its caps) go back with the
-    # rest as one marshal blob: much cheaper than the codec on both sides; anything else takes the codec
+    # summaries, as they are, in one marshal blob: much cheaper than the codec on both sides
     budget = [20000]
     if all(_flat(value, 0, budget) for value in values):
         return marshal.dumps((values, meta), 4)
-    return values, repr(meta)
+    # anything else takes the codec, the summaries as ints only in one string: ok as 1 / 0 / -1 (budget),
+    # [line, times, ...], line steps, [header, mask, ...] (a test's mask: 1 False seen, 2 True seen)
+    ints = []
+    for calls in meta:
+        rows = []
+        for ok, counts, steps, seen in calls:
+            flat = []
+            for line, times in counts:
+                flat += (line, times)
+            masks = []
+            for header, truths in seen.items():
+                masks += (header, (1 if False in truths else 0) | (2 if True in truths else 0))
+            rows.append([1 if ok else (0 if ok is False else -1), flat, steps, masks])
+        ints.append(rows)
+    return values, repr(ints)
 
 
 def _flat(value, depth, budget):
@@ -259,11 +267,12 @@ def cover_batch(drafts: Sequence[tuple[str, str, Sequence[tuple], dict[int, int]
 
 def decode(result: Any, count: int) -> list | None:
     """The per-draft call lists of a ``cover_batch`` run, or ``None`` when the run did not end ok or its value
-    does not have the promised shape. The child returns ``(values, meta)``: every call's value in order, and one
-    string holding the rest as nested lists of ints (``[ok, [line, times, ...], line_steps, [header, mask, ...]]``
-    per call; ok 1 / 0 / -1 for True / False / None, mask bit 1: False seen, bit 2: True seen); or both as one
-    marshal blob, when every value is a plain built-in value well inside the codec's caps (which the codec
-    would carry unchanged)."""
+    does not have the promised shape. When every value is a plain built-in value well inside the codec's caps
+    (which the codec would carry unchanged), the child returns one marshal blob of ``(values, summaries)``, the
+    summaries as built: ``(ok, [(line, times)], line_steps, {header: [truths]})`` per call. Otherwise it returns
+    ``(values, text)`` through the codec: the values, and one string holding the summaries as nested lists of
+    ints (``[ok, [line, times, ...], line_steps, [header, mask, ...]]`` per call; ok 1 / 0 / -1 for True /
+    False / None, mask bit 1: False seen, bit 2: True seen)."""
     import json
     import marshal
 
@@ -279,15 +288,27 @@ def decode(result: Any, count: int) -> list | None:
         if type(value) is not tuple or len(value) != 2 or type(value[0]) is not list or type(value[1]) is not list:
             return None
         values, meta = value
-    else:
-        if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], list) \
-                or not isinstance(value[1], str):
+        if len(meta) != count:
             return None
-        values, text = value
-        try:
-            meta = json.loads(text)
-        except ValueError:
+        out, k = [], 0
+        try:  # the summaries as the child built them: (ok, [(line, times)], steps, {header: [truths]})
+            for calls in meta:
+                draft = []
+                for ok, counts, steps, seen in calls:
+                    draft.append((ok, values[k], counts, steps, seen))
+                    k += 1
+                out.append(draft)
+        except (TypeError, ValueError, IndexError):
             return None
+        return out if k == len(values) else None
+    if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], list) \
+            or not isinstance(value[1], str):
+        return None
+    values, text = value
+    try:
+        meta = json.loads(text)
+    except ValueError:
+        return None
     if not isinstance(meta, list) or len(meta) != count:
         return None
     out: list = []
