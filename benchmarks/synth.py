@@ -137,9 +137,11 @@ def mix(n: int, workers: int | None, runs: list[tuple[str, int]]) -> dict[str, A
     config = FilterConfig(workers=workers)
     out: dict[str, Any] = {"n_per_level": n, "levels": "1-6", "yardstick_before": yardstick(400, workers)}
     for generator, processes in runs:
-        # warm-up: the sandbox workers (and, with processes > 1, the helper processes and theirs)
-        generate_many(1, [item_seed(1, 1, i) for i in range(64 * processes)], config=config, generator=generator,
-                      processes=processes, keep_traces=False)
+        # warm-up, on seeds that are never measured: every level once, so each process has its sandbox workers
+        # (both hash seeds) started and each level's modules imported; the same for every generator
+        for level in range(1, 7):
+            generate_many(level, [item_seed(1, level, i) for i in range(32 * processes)], config=config,
+                          generator=generator, processes=processes, keep_traces=False)
         rows: dict[str, Any] = {}
         total, seconds_all = 0, 0.0
         for level in range(1, 7):
