@@ -37,8 +37,12 @@ def test_a_turn_excludes_other_threads_until_it_waits():
 
 
 def test_waiting_without_a_turn_is_a_no_op():
+    lock = threading.Lock()
+    lock.acquire()  # held by this thread, but not as a turn
     with turns.waiting():
-        pass
+        assert lock.locked()  # waiting() releases only a turn
+    assert lock.locked() and getattr(turns._local, "lock", None) is None
+    lock.release()
 
 
 def test_a_sandbox_run_gives_the_turn_up():
