@@ -12,6 +12,7 @@ from execgym.synth.patterns.base import (
     Draft,
     as_number,
     emit_focus,
+    int_or_skip,
     item_guard,
     negate,
     spells_numbers,
@@ -72,11 +73,7 @@ def render(d: Draft, depth: int) -> None:
                     add()
             with d.block("else:"):
                 if not named and spells_numbers(d) and d.rng.random() < 0.5:  # a rejected word counts as its number
-                    with d.block("try:"):
-                        d.emit(f"{total} += int({item})")
-                    with d.block("except ValueError:"):
-                        d.emit("pass")
-                    d.op("int()")
+                    int_or_skip(d, lambda: d.emit(f"{total} += int({item})"))
                 else:
                     d.emit(f"{total} -= 1")
             d.op("int/+")

@@ -852,3 +852,25 @@ def _pick(draft: Draft, options: list) -> str:
             truths.append(None)
     draft.guard_truths = truths
     return text
+
+
+def int_or_skip(draft: Draft, write: Callable[[], None]) -> None:
+    """``try: <write()>`` / ``except ValueError: pass``: a word that spells a number is used as that number,
+    any other is skipped (``write`` emits the statement that calls ``int``)."""
+    with draft.block("try:"):
+        write()
+    with draft.block("except ValueError:"):
+        draft.emit("pass")
+    draft.op("int()")
+
+
+def return_maybe_sorted(draft: Draft, name: str, item: str, share: float) -> None:
+    """``return name``, or (for ``share`` of drafts with a sort key for the item kind) ``return sorted(name,
+    key=...)``."""
+    key = sort_key(draft, item) if draft.rng.random() < share else None
+    if key:
+        draft.emit(f"return sorted({name}, key={key})")
+        draft.op("sorted")
+    else:
+        draft.emit(f"return {name}")
+

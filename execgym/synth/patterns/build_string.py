@@ -10,6 +10,7 @@ from execgym.synth.patterns.base import (
     as_text,
     emit_focus,
     forgiving,
+    int_or_skip,
     item_guard,
     negate,
     spells_numbers,
@@ -73,11 +74,7 @@ def render(d: Draft, depth: int) -> None:
                     add(as_text(d, fv, ""))
             with d.block("else:"):
                 if spells_numbers(d) and d.rng.random() < 0.5:  # a rejected word shows only as the number it spells
-                    with d.block("try:"):
-                        add(f"str(int({item}))")
-                    with d.block("except ValueError:"):
-                        d.emit("pass")
-                    d.op("int()")
+                    int_or_skip(d, lambda: add(f"str(int({item}))"))
                 else:
                     add(f"str({item})[:2]" if d.item_kind != "str" else f"{item}[::-1]")
     d.emit(finish)

@@ -7,7 +7,14 @@ item whose key repeats (``break``), the loop's ``else`` saying none did."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, emit_focus, item_guard, negate, sort_key
+from execgym.synth.patterns.base import (
+    Draft,
+    Unfit,
+    emit_focus,
+    item_guard,
+    negate,
+    return_maybe_sorted,
+)
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the items whose focus value was not seen before, in their first order"
@@ -73,12 +80,7 @@ def render(d: Draft, depth: int) -> None:
             d.indent -= 1
     d.op("set/add")
     d.op("list/append")
-    order = sort_key(d, item) if d.rng.random() < 0.25 else None
-    if order:
-        d.emit(f"return sorted({unique}, key={order})")
-        d.op("sorted")
-    else:
-        d.emit(f"return {unique}")
+    return_maybe_sorted(d, unique, item, 0.25)
 
 
 def _first_repeat(d: Draft, fv, items: str, item: str, seen: str, unique: str, key: str, expr: str) -> bool:

@@ -14,7 +14,7 @@ from execgym.synth.patterns.base import (
     independent,
     item_guard,
     negate,
-    sort_key,
+    return_maybe_sorted,
     walrus_test,
 )
 from execgym.synth.patterns.value import value_of
@@ -135,9 +135,4 @@ def render(d: Draft, depth: int) -> None:
             with d.block(f"if {as_test(d, fv)}:"):
                 d.emit(f"{kept}.append({item})")
     d.op("list/append")
-    key = sort_key(d, item) if d.rng.random() < 0.35 else None
-    if key:
-        d.emit(f"return sorted({kept}, key={key})")
-        d.op("sorted")
-    else:
-        d.emit(f"return {kept}")
+    return_maybe_sorted(d, kept, item, 0.35)

@@ -12,6 +12,7 @@ from execgym.synth.patterns.base import (
     as_text,
     emit_focus,
     forgiving,
+    int_or_skip,
     item_guard,
     negate,
     spells_numbers,
@@ -70,11 +71,7 @@ def render(d: Draft, depth: int) -> None:
                     d.emit(f"{out}.append({as_text(d, fv, item)})")
             with d.block("else:"):
                 if spells_numbers(d) and d.rng.random() < 0.5:  # keep a rejected word only when it is a number
-                    with d.block("try:"):
-                        d.emit(f"{out}.append(str(int({item})))")
-                    with d.block("except ValueError:"):
-                        d.emit("pass")
-                    d.op("int()")
+                    int_or_skip(d, lambda: d.emit(f"{out}.append(str(int({item})))"))
                 else:
                     d.emit(f"{out}.append(f\"skip {{{item}}}\")" if d.rng.random() < 0.5 else
                            f"{out}.append(str({item}))")
