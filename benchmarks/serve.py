@@ -13,7 +13,7 @@ Prints one JSON object: items/s and batches/s of both, the service's share of in
 latency per request, the check, the machine's load average, and whether the targets (>= 80 % of in-process,
 p99 < 50 ms) are met.
 
-    python benchmarks/serve.py [--requests 400] [--batch 64] [--concurrency 4]
+    python benchmarks/serve.py [--requests 400] [--batch 64] [--concurrency 4] [--processes N]
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ async def drive(port: int, bodies: list[bytes], concurrency: int) -> tuple[list,
     return answers, latencies, time.perf_counter() - t0
 
 
-def start_server(threads: int) -> tuple[subprocess.Popen, int]:
+def start_server(threads: int, processes: int | None) -> tuple[subprocess.Popen, int]:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     for key in ("EXECGYM_REWARD_URL", "EXECGYM_RAY_ADDRESS", "EXECGYM_SERVE_TOKEN"):
         env.pop(key, None)
@@ -112,6 +112,7 @@ def start_server(threads: int) -> tuple[subprocess.Popen, int]:
             str(threads),
             "--max-pending",
             "1024",
+            *(["--processes", str(processes)] if processes else []),
         ],
         stderr=subprocess.PIPE,
         text=True,
@@ -137,7 +138,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=400, help="batches sent (each exactly once)")
     ap.add_argument("--batch", type=int, default=64, help="items per batch")
     ap.add_argument("--concurrency", type=int, default=4, help="concurrent clients")
-    ap.add_argument("--threads", type=int, default=2, help="the service's scoring threads")
+    ap.add_argument("--threads", type=int, default=2, help="the service's request threads")
+    ap.add_argument(
+        "--processes", type=int, default=None, help="the service's scoring processes (default: its own)"
+    )
     ap.add_argument(
         "--rounds", type=int, default=3, help="alternating in-process/service rounds; the best counts"
     )
@@ -145,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     import execgym
+    from execgym.serve.config import ServeConfig
 
     load_start = os.getloadavg()
     t0 = time.perf_counter()
@@ -153,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     build_s = time.perf_counter() - t0
     want = [[s.to_dict() for s in execgym.score_batch(sp, rs)] for sp, rs in batches]  # warm-up + reference
     bodies = [json.dumps({"specs": sp, "responses": rs}).encode() for sp, rs in batches]
-    proc, port = start_server(args.threads)
+    proc, port = start_server(args.threads, args.processes)
     local_runs, service_runs = [], []
     try:
         asyncio.run(drive(port, bodies, args.concurrency))  # warm-up: the service's task cache
@@ -186,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
                 "batch": args.batch,
                 "concurrency": args.concurrency,
                 "service_threads": args.threads,
+                "service_processes": args.processes or ServeConfig().processes,
                 "rounds": args.rounds,
                 "in_process_wall_s_per_round": [round(x, 3) for x in local_runs],
                 "service_wall_s_per_round": [round(run[2], 3) for run in service_runs],

@@ -24,12 +24,18 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--host", default=d.host, help="address to bind (127.0.0.1: this machine only)")
     parser.add_argument("--port", type=int, default=d.port, help="port (0: a free one, printed on stderr)")
-    parser.add_argument("--threads", type=int, default=d.threads, help="scoring threads")
+    parser.add_argument("--threads", type=int, default=d.threads, help="request threads")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=d.processes,
+        help="scoring processes (default: one per core; 1: the service process scores)",
+    )
     parser.add_argument(
         "--sandbox-workers",
         type=int,
         default=None,
-        help="fork-server sandbox workers (default: one per core)",
+        help="fork-server sandbox workers in all, split over the scoring processes (default: one per core)",
     )
     parser.add_argument(
         "--max-pending",
@@ -74,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         threads=args.threads,
+        processes=args.processes,
         sandbox_workers=args.sandbox_workers,
         max_pending=args.max_pending,
         max_batch=args.max_batch,

@@ -4,7 +4,9 @@
 Per POST: bearer token (401), declared or streamed body above ``max_body_bytes`` (413), more than
 ``max_pending`` requests admitted (503 + ``Retry-After``), then the work runs on a scoring thread; past
 ``deadline_s`` the client gets 504 (the work still finishes and stays counted as pending until it does, so
-the queue bound holds). Lifespan shutdown waits for the scoring threads, then closes the sandbox pool.
+the queue bound holds). With ``processes`` > 1 the lifespan starts the scoring processes
+(:mod:`execgym.serve.scorers`) before the first request; its shutdown waits for the request threads, then
+stops the scoring processes and closes the sandbox pool.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from starlette.routing import Route
 from execgym.serve import work
 from execgym.serve.config import ServeConfig
 from execgym.serve.metrics import CONTENT_TYPE, Metrics
+from execgym.serve.scorers import ScorerPool
 
 JSON = "application/json"
 
@@ -40,28 +43,36 @@ class Service:
         self.config = config
         self.pending = 0
         self.executor: ThreadPoolExecutor | None = None
+        self.scorers: ScorerPool | None = None
         self.metrics = Metrics(self._restarts)
         self._token = config.token.encode() if config.token else None
 
-    @staticmethod
-    def _restarts() -> int:
-        from execgym.engine.pool import default_sandbox
+    def _restarts(self) -> int:
+        if self.scorers is not None:
+            return self.scorers.worker_restarts()
+        from execgym.engine import pool
 
-        return int(getattr(default_sandbox(), "worker_failures", 0))
+        return int(getattr(pool._default, "worker_failures", 0))
 
     # -- lifespan ------------------------------------------------------------------------------
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
-        if self.config.sandbox_workers is not None:
+        cfg = self.config
+        if cfg.processes > 1:
+            self.scorers = ScorerPool(cfg.processes, cfg.sandbox_workers_each())
+        elif cfg.sandbox_workers is not None:
             from execgym.engine.pool import Sandbox, set_default_sandbox
 
-            set_default_sandbox(Sandbox(workers=self.config.sandbox_workers))
-        self.executor = ThreadPoolExecutor(self.config.threads, thread_name_prefix="execgym-serve")
+            set_default_sandbox(Sandbox(workers=cfg.sandbox_workers))
+        self.executor = ThreadPoolExecutor(cfg.threads, thread_name_prefix="execgym-serve")
+        loop = asyncio.get_running_loop()
         try:
             yield
         finally:
             executor, self.executor = self.executor, None
-            await asyncio.get_running_loop().run_in_executor(None, executor.shutdown, True)
+            await loop.run_in_executor(None, executor.shutdown, True)
+            if self.scorers is not None:
+                await loop.run_in_executor(None, self.scorers.close)
             from execgym.engine.pool import close_default_sandbox
 
             close_default_sandbox()
@@ -126,7 +137,7 @@ class Service:
         self.pending += 1
         self.metrics.queue_depth.set(self.pending)
         future = asyncio.get_running_loop().run_in_executor(
-            self.executor, work.handle, route, body, cfg, self.metrics.count_outcomes
+            self.executor, work.handle, route, body, cfg, self.metrics.count_outcomes, self.scorers
         )
         future.add_done_callback(self._release)
         try:

@@ -6,12 +6,16 @@ import os
 from dataclasses import dataclass
 
 
-def _default_threads() -> int:
+def cores() -> int:
+    """The cores this process may run on."""
     try:
-        cores = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(2, 2 * cores)
+        return os.cpu_count() or 1
+
+
+def _default_threads() -> int:
+    return max(2, 2 * cores())
 
 
 @dataclass(frozen=True)
@@ -21,9 +25,12 @@ class ServeConfig:
     ``max_body_bytes`` / ``max_batch``: larger bodies or batches get 413. ``max_pending``: requests admitted
     at once (running or waiting for a scoring thread); one more gets 503 with ``Retry-After: retry_after_s``.
     ``deadline_s``: a request not answered by then gets 504 (its work still finishes, and still counts as
-    pending until it does). ``threads``: scoring threads (the event loop never scores). ``sandbox_workers``:
-    fork-server workers of the service's sandbox pool (``None``: one per core). ``token``: the bearer token
-    every route but ``/health`` requires (``None``: no authentication).
+    pending until it does). ``threads``: request threads (the event loop never scores). ``processes``: scoring
+    processes (1: the service process scores; more: :mod:`execgym.serve.scorers` helpers score shards of each
+    batch side by side, and the service process only reads and writes HTTP and JSON). ``sandbox_workers``:
+    fork-server sandbox workers in all (``None``: one per core), split evenly over the scoring processes
+    (at least one each). ``token``: the bearer token every route but ``/health`` requires (``None``: no
+    authentication).
     """
 
     host: str = "127.0.0.1"
@@ -34,13 +41,14 @@ class ServeConfig:
     retry_after_s: int = 1
     deadline_s: float = 120.0
     threads: int = _default_threads()
+    processes: int = cores()
     sandbox_workers: int | None = None
     token: str | None = None
     graceful_s: float = 150.0
 
     def check(self) -> None:
         """Raise ``ValueError`` naming the first out-of-range setting."""
-        for name in ("max_body_bytes", "max_batch", "max_pending", "threads"):
+        for name in ("max_body_bytes", "max_batch", "max_pending", "threads", "processes"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not 0 <= int(self.port) <= 65535:
@@ -51,3 +59,8 @@ class ServeConfig:
             raise ValueError(f"sandbox_workers must be >= 1, got {self.sandbox_workers}")
         if self.retry_after_s < 0:
             raise ValueError(f"retry_after_s must be >= 0, got {self.retry_after_s}")
+
+    def sandbox_workers_each(self) -> int:
+        """Sandbox workers of each scoring process."""
+        total = self.sandbox_workers if self.sandbox_workers is not None else cores()
+        return max(1, -(-total // self.processes))

@@ -33,13 +33,14 @@ def _server_class():
 GC_THRESHOLD = (10_000, 10, 10)
 
 
-def _tune_gc() -> None:
+def tune_gc() -> None:
     """The cyclic collector, tuned for a process that only serves: what startup built is frozen out of every
     collection, and the first generation collects after 10,000 net allocations instead of 700. With the
     defaults a batch's parsed request (thousands of containers, alive for the whole request) was promoted
     at every request, so full collections ran about every 100 batches and stalled every request in flight for
     up to 50-80 ms (measured with ExecIO-v0 batches of 64); with these, collections are rare and short.
-    Sandbox workers are separate interpreters (subprocess, never fork): this touches only the service."""
+    Sandbox workers are separate interpreters (subprocess, never fork): this touches only the service (and
+    its scoring processes, which call it too)."""
     import gc
 
     gc.collect()
@@ -68,7 +69,7 @@ def serve(config: ServeConfig, *, log_level: str = "warning", announce: bool = T
         )
     )
     server.announce = announce
-    _tune_gc()
+    tune_gc()
     # uvicorn re-raises the signal it caught once it has shut down; with no-op handlers underneath, that
     # re-raise is a no-op and a graceful stop exits 0.
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,9 +1,10 @@
 """The service's request bodies to answers, run on a scoring thread (never on the event loop).
 
-``handle(route, body, config, count)`` returns ``(status, json_bytes)`` and never raises: a body that is not
-the route's JSON shape is a 400 with a message, a batch above ``config.max_batch`` a 413, and anything a
-model wrote is scored (the ``execgym.score`` contract) and answered 200. ``count`` receives
-``(env, outcome)`` pairs of the responses scored.
+``handle(route, body, config, count, scorers)`` returns ``(status, json_bytes)`` and never raises: a body that
+is not the route's JSON shape is a 400 with a message, a batch above ``config.max_batch`` a 413, and anything
+a model wrote is scored (the ``execgym.score`` contract) and answered 200. ``count`` receives
+``(env, outcome)`` pairs of the responses scored. ``scorers`` (an :class:`execgym.serve.scorers.ScorerPool`,
+or ``None``: this process) scores the batches and builds the tasks; JSON is read and written here.
 """
 
 from __future__ import annotations
@@ -150,8 +151,11 @@ def env_of(spec: Any) -> Any:
     return None
 
 
-def _counting(count: Callable[[Iterable[tuple[Any, str]]], None]) -> Callable[[list, list], list]:
-    from execgym.tasks.registry import score_batch
+def _counting(count: Callable[[Iterable[tuple[Any, str]]], None], scorers: Any) -> Callable[[list, list], list]:
+    if scorers is not None:
+        score_batch = scorers.score_batch
+    else:
+        from execgym.tasks.registry import score_batch
 
     def scorer(specs: list, responses: list) -> list:
         scores = score_batch(specs, responses)
@@ -161,31 +165,31 @@ def _counting(count: Callable[[Iterable[tuple[Any, str]]], None]) -> Callable[[l
     return scorer
 
 
-def _get_reward(obj: dict, config: ServeConfig, count: Callable) -> Any:
+def _get_reward(obj: dict, config: ServeConfig, count: Callable, scorers: Any) -> Any:
     from execgym.training.hooks import LabelError, openrlhf_rewards
 
     queries = _list(obj, "query", config)
     prompts = _list(obj, "prompts", config, required=False)
     labels = _list(obj, "labels", config, required=False)
     try:
-        return openrlhf_rewards(queries, prompts, labels, scorer=_counting(count))
+        return openrlhf_rewards(queries, prompts, labels, scorer=_counting(count, scorers))
     except LabelError as exc:
         raise RequestError(400, "label_error", str(exc)) from None
 
 
-def _score(obj: dict, config: ServeConfig, count: Callable) -> Any:
+def _score(obj: dict, config: ServeConfig, count: Callable, scorers: Any) -> Any:
     for key in ("spec", "response"):
         if key not in obj:
             raise RequestError(400, "bad_request", f"missing key {key!r}")
-    return _counting(count)([obj["spec"]], [obj["response"]])[0].to_dict()
+    return _counting(count, scorers)([obj["spec"]], [obj["response"]])[0].to_dict()
 
 
-def _score_batch(obj: dict, config: ServeConfig, count: Callable) -> Any:
+def _score_batch(obj: dict, config: ServeConfig, count: Callable, scorers: Any) -> Any:
     specs = _list(obj, "specs", config)
     responses = _list(obj, "responses", config)
     if len(specs) != len(responses):
         raise RequestError(400, "bad_request", f"{len(specs)} specs but {len(responses)} responses")
-    return {"scores": [_score_view(s) for s in _counting(count)(specs, responses)]}
+    return {"scores": [_score_view(s) for s in _counting(count, scorers)(specs, responses)]}
 
 
 def _score_view(score: Any) -> dict:
@@ -203,8 +207,7 @@ def _score_view(score: Any) -> dict:
     return score.to_dict()
 
 
-def _task(obj: dict, config: ServeConfig, count: Callable) -> Any:
-    from execgym.tasks.registry import make_task
+def _task(obj: dict, config: ServeConfig, count: Callable, scorers: Any) -> Any:
 
     spec = {k: obj[k] for k in ("env", "level", "seed", "options") if k in obj}
     unknown = sorted(set(obj) - {"env", "level", "seed", "options"})
@@ -216,6 +219,10 @@ def _task(obj: dict, config: ServeConfig, count: Callable) -> Any:
         if key not in spec:
             raise RequestError(400, "bad_request", f"missing key {key!r}")
     try:
+        if scorers is not None:
+            return scorers.make_task(spec)
+        from execgym.tasks.registry import make_task
+
         task = make_task(spec)
     except (ValueError, TypeError) as exc:
         raise RequestError(400, "bad_task", str(exc)[:500]) from None
@@ -225,15 +232,17 @@ def _task(obj: dict, config: ServeConfig, count: Callable) -> Any:
 _HANDLERS = {"/get_reward": _get_reward, "/score": _score, "/score_batch": _score_batch, "/task": _task}
 
 
-def handle(route: str, body: bytes, config: ServeConfig, count: Callable) -> tuple[int, bytes]:
+def handle(
+    route: str, body: bytes, config: ServeConfig, count: Callable, scorers: Any = None
+) -> tuple[int, bytes]:
     """Answer one POST; see the module docstring."""
     with turns.turn(_TURN):
-        return _handle(route, body, config, count)
+        return _handle(route, body, config, count, scorers)
 
 
-def _handle(route: str, body: bytes, config: ServeConfig, count: Callable) -> tuple[int, bytes]:
+def _handle(route: str, body: bytes, config: ServeConfig, count: Callable, scorers: Any) -> tuple[int, bytes]:
     try:
-        return 200, dumps(_HANDLERS[route](_object(body), config, count))
+        return 200, dumps(_HANDLERS[route](_object(body), config, count, scorers))
     except RequestError as exc:
         return exc.status, error_body(exc.kind, exc.message)
     except Exception as exc:  # noqa: BLE001 - a service bug: logged, answered, never a dropped connection

@@ -13,107 +13,50 @@ lets generation use the second core.
 from __future__ import annotations
 
 import atexit
-import os
 import pickle
-import struct
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from execgym.helper_process import HelperExited, HelperProcess, answer_jobs
+
 MIN_SHARD = 32  # seeds per shard below which another process costs more than it saves
-_HEAD = struct.Struct("!Q")
+TARGET = "execgym.synth.processes:serve"
 
 _lock = threading.Lock()
-_helpers: list[_Helper] = []
+_helpers: list[HelperProcess] = []
 
 
-class _Helper:
-    """One helper process (``python -c 'execgym.synth.processes.serve()'``, not ``multiprocessing``, so the
-    caller's ``__main__`` is never re-imported): pickled jobs in on stdin, pickled results out on stdout."""
+def _job(job: tuple) -> tuple:
+    from execgym.synth.api import SynthStats, generate_many
 
-    def __init__(self) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
-               "EXECGYM_SYNTH_PARENT": str(os.getpid())}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from execgym.synth.processes import serve; serve()"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, close_fds=True)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def send(self, job: tuple) -> None:
-        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
-        self.proc.stdin.write(_HEAD.pack(len(data)) + data)
-        self.proc.stdin.flush()
-
-    def receive(self) -> Any:
-        head = self.proc.stdout.read(_HEAD.size)
-        if len(head) < _HEAD.size:
-            raise EOFError("the helper process exited")
-        (size,) = _HEAD.unpack(head)
-        data = self.proc.stdout.read(size)
-        if len(data) < size:
-            raise EOFError("the helper process exited")
-        return pickle.loads(data)
-
-    def close(self) -> None:
-        try:
-            self.proc.stdin.close()  # the helper's loop ends at EOF and it exits normally (sandbox closed)
-            self.proc.wait(timeout=30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            self.proc.wait()
-        finally:
-            self.proc.stdout.close()
+    level, seeds, config, keep_traces, generator = job
+    stats = SynthStats()
+    try:
+        programs = generate_many(level, seeds, config=config, stats=stats, keep_traces=keep_traces,
+                                 generator=generator)
+        return ("ok", programs, stats)
+    except Exception as exc:  # reported to the caller, who raises it there
+        return ("error", f"{type(exc).__name__}: {exc}")
 
 
 def serve() -> None:
     """A helper's loop: each job is ``(level, seeds, config, keep_traces, generator)``; each answer is
     ``("ok", programs, stats)`` or ``("error", message)``. Ends when stdin closes."""
-    import signal
-
-    from execgym.synth.api import SynthStats, generate_many
-
-    try:  # a helper whose caller dies mid-shard stops at once instead of finishing the shard for no one
-        from execgym.engine.isolation import set_parent_death_signal
-
-        set_parent_death_signal(signal.SIGTERM)
-    except (ImportError, OSError, AttributeError):
-        pass
-    if os.environ.get("EXECGYM_SYNTH_PARENT") not in (None, str(os.getppid())):
-        return  # the caller died before the signal was armed
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    sys.stdout = sys.stderr  # nothing else may write to the answer pipe
-    while True:
-        head = stdin.read(_HEAD.size)
-        if len(head) < _HEAD.size:
-            return
-        level, seeds, config, keep_traces, generator = pickle.loads(stdin.read(_HEAD.unpack(head)[0]))
-        stats = SynthStats()
-        try:
-            programs = generate_many(level, seeds, config=config, stats=stats, keep_traces=keep_traces,
-                                     generator=generator)
-            answer: tuple = ("ok", programs, stats)
-        except Exception as exc:  # reported to the caller, who raises it there
-            answer = ("error", f"{type(exc).__name__}: {exc}")
-        data = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-        stdout.write(_HEAD.pack(len(data)) + data)
-        stdout.flush()
+    answer_jobs(_job)
 
 
-def _checkout(count: int) -> list[_Helper]:
+def _checkout(count: int) -> list[HelperProcess]:
     """``count`` live helpers (started as needed; kept for later calls)."""
     with _lock:
         _helpers[:] = [h for h in _helpers if h.alive()]
         while len(_helpers) < count:
-            _helpers.append(_Helper())
+            _helpers.append(HelperProcess(TARGET))
         taken, _helpers[:] = _helpers[:count], _helpers[count:]
         return taken
 
 
-def _checkin(helpers: list[_Helper]) -> None:
+def _checkin(helpers: list[HelperProcess]) -> None:
     with _lock:
         _helpers.extend(h for h in helpers if h.alive())
 
@@ -168,7 +111,7 @@ def generate_sharded(level: int, seeds: Sequence[int], processes: int, *, config
         for helper, shard, ok in zip(helpers, shards[1:], sent):
             try:
                 answer = helper.receive() if ok else None
-            except (EOFError, OSError, pickle.UnpicklingError):
+            except (HelperExited, OSError, pickle.UnpicklingError):
                 answer = None
             if answer is None:  # the helper died: this shard is generated here instead
                 programs.extend(here(shard))
@@ -181,7 +124,7 @@ def generate_sharded(level: int, seeds: Sequence[int], processes: int, *, config
                 progress(len(answer[1]))
     except BaseException:
         for helper in helpers:  # answers may still be on their way: these helpers are not reused
-            helper.proc.kill()
+            helper.kill()
             helper.close()
         raise
     _checkin(helpers)

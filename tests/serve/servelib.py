@@ -31,11 +31,19 @@ class ServerProcess:
             return []
 
     def workers(self) -> list[psutil.Process]:
-        """The sandbox fork-server workers (direct children running the engine bootstrap)."""
+        """The sandbox fork-server workers (the service's or its scoring processes' children running the
+        engine bootstrap; not the processes those fork)."""
+        out = []
+        for child in self.scorers() + [psutil.Process(self.proc.pid)]:
+            out += child.children()
+        return [w for w in out if _is_forkserver(w)]
+
+    def scorers(self) -> list[psutil.Process]:
+        """The scoring processes (children running ``execgym.serve.scorers``)."""
         out = []
         for child in psutil.Process(self.proc.pid).children():
             try:
-                if "forkserver" in " ".join(child.cmdline()):
+                if "execgym.serve.scorers" in " ".join(child.cmdline()):
                     out.append(child)
             except psutil.NoSuchProcess:
                 pass
@@ -51,6 +59,13 @@ class ServerProcess:
                 child.kill()
             self.proc.kill()
             return self.proc.wait()
+
+
+def _is_forkserver(proc: psutil.Process) -> bool:
+    try:
+        return "forkserver" in " ".join(proc.cmdline())
+    except psutil.NoSuchProcess:
+        return False
 
 
 def start_server(*args: str, env: dict | None = None, timeout: float = 60.0) -> ServerProcess:

@@ -144,7 +144,8 @@ def test_sigterm_under_load_finishes_in_flight_requests_and_leaves_no_process():
 
 def test_cli_rejects_bad_options_before_listening():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    for args in (["--threads", "0"], ["--port", "70000"], ["--max-pending", "0"], ["--deadline", "0"]):
+    for args in (["--threads", "0"], ["--processes", "0"], ["--port", "70000"], ["--max-pending", "0"],
+                 ["--deadline", "0"]):
         got = subprocess.run(
             [sys.executable, "-m", "execgym", "serve", *args],
             capture_output=True,

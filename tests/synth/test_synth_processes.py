@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from execgym.cli import main
+from execgym.helper_process import HelperExited, HelperProcess
 from execgym.synth import processes
 from execgym.synth.api import SynthStats, generate_many, item_seed
 
@@ -41,9 +42,9 @@ def test_a_dead_helper_is_replaced_and_a_lost_answer_is_generated_here(monkeypat
 
     def lost(self):
         self.proc.kill()
-        raise EOFError("the helper process exited")
+        raise HelperExited("the helper process exited")
 
-    monkeypatch.setattr(processes._Helper, "receive", lost)
+    monkeypatch.setattr(HelperProcess, "receive", lost)
     assert _dicts(generate_many(3, SEEDS, keep_traces=False, processes=2)) == expected
 
 
