@@ -46,7 +46,10 @@ class HelperProcess:
 
     def send(self, job: Any) -> None:
         """Write one job (``OSError`` if the helper is gone)."""
-        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        self.send_pickled(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def send_pickled(self, data: bytes) -> None:
+        """Write one job already pickled (``OSError`` if the helper is gone)."""
         self.proc.stdin.write(_HEAD.pack(len(data)) + data)
         self.proc.stdin.flush()
 
@@ -61,10 +64,10 @@ class HelperProcess:
             raise HelperExited("the helper process exited")
         return pickle.loads(data)
 
-    def call(self, job: Any) -> Any:
-        """``send`` then ``receive`` (:class:`HelperExited` for a helper that died on the way)."""
+    def call_pickled(self, data: bytes) -> Any:
+        """``send_pickled`` then ``receive`` (:class:`HelperExited` for a helper that died on the way)."""
         try:
-            self.send(job)
+            self.send_pickled(data)
         except OSError as exc:
             raise HelperExited(f"the helper process exited: {exc}") from None
         return self.receive()

@@ -16,6 +16,7 @@ still only ever runs in their sandboxes.
 from __future__ import annotations
 
 import os
+import pickle
 import queue
 import threading
 from collections.abc import Sequence
@@ -61,13 +62,22 @@ class _Slot:
             if item is None:
                 return
             job, future = item
-            if future.set_running_or_notify_cancel():
-                future.set_result(self._run(job))
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                answer = self._run(job)
+            except Exception as exc:  # noqa: BLE001 - e.g. no new helper could start: typed, never a hang
+                answer = ("died", f"no scoring process: {type(exc).__name__}: {exc}"[:300])
+            future.set_result(answer)
 
     def _run(self, job: tuple) -> tuple:
+        try:
+            data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # noqa: BLE001 - a caller's object that does not pickle
+            return ("error", f"the batch cannot be sent to a scoring process: {type(exc).__name__}"[:300])
         for attempt in (1, 2):
             try:
-                answer = self.helper.call(job)
+                answer = self.helper.call_pickled(data)
             except HelperExited:
                 self._replace()
                 if attempt == 2:
@@ -120,6 +130,8 @@ class ScorerPool:
 
         if len(specs) != len(responses):
             raise ValueError(f"{len(specs)} specs but {len(responses)} responses")
+        if not specs:
+            return []
         cuts = shards(len(specs), self.processes)
         futures = [self._submit(("score", list(specs[a:b]), list(responses[a:b]))) for a, b in cuts]
         out: list = []

@@ -22,6 +22,28 @@ def test_shards_are_contiguous_and_cover_the_batch():
     assert scorers.shards(64, 3) == [(0, 22), (22, 43), (43, 64)]
 
 
+def test_a_pool_keeps_order_types_odd_input_and_replaces_a_dead_helper(items):
+    specs, responses = [s for s, _ in items], [r for _, r in items]
+    want = execgym.score_batch(specs, responses)
+    pool = scorers.ScorerPool(2, 1)
+    try:
+        assert pool.score_batch([], []) == []
+        assert pool.score_batch(specs, responses) == want  # two shards, put back in order
+        odd = pool.score_batch(specs[:2], [lambda: 0, responses[1]])  # a caller's object that does not pickle
+        assert odd[0].outcome == "error" and "scoring process" in odd[0].reason
+        assert odd[1] == want[1]  # its own shard
+        for slot in pool.slots:
+            slot.helper.kill()
+            slot.helper.proc.wait()
+        assert pool.score_batch(specs, responses) == want  # each job retried on a fresh helper
+        assert pool.worker_restarts() >= 2
+        with pytest.raises(ValueError, match="level"):
+            pool.make_task({"env": "ExecIO-v0", "level": 99, "seed": 0})
+    finally:
+        pool.close()
+    assert all(not slot.helper.alive() for slot in pool.slots)
+
+
 def test_one_and_two_processes_answer_alike(items):
     body = {"specs": [s for s, _ in items], "responses": [r for _, r in items]}
     want = [s.to_dict() for s in execgym.score_batch(body["specs"], body["responses"])]
