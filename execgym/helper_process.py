@@ -89,6 +89,19 @@ class HelperProcess:
             self.proc.stdout.close()
 
 
+def cuts(n: int, parts: int, min_part: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of at most ``parts`` contiguous near-equal slices of ``range(n)`` (the first ones one
+    longer where it does not divide), none under ``min_part`` items unless there is only one."""
+    count = max(1, min(int(parts), n // max(1, min_part)))
+    size, extra = divmod(n, count)
+    out, start = [], 0
+    for k in range(count):
+        end = start + size + (1 if k < extra else 0)
+        out.append((start, end))
+        start = end
+    return out
+
+
 def answer_jobs(handle: Callable[[Any], Any]) -> None:
     """The helper's side: ``handle(job)`` for each job until stdin closes, each result written back.
 

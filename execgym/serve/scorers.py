@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import Any
 
-from execgym.helper_process import HelperExited, HelperProcess, answer_jobs
+from execgym.helper_process import HelperExited, HelperProcess, answer_jobs, cuts
 
 # Every batch of two or more items is spread over the helpers: each helper's sandbox pool holds only its
 # share of the workers, so a small batch of sandbox-bound items (UnitTest-v0) needs every helper to use all
@@ -36,14 +36,7 @@ SANDBOX_ENV = "EXECGYM_SERVE_SANDBOX_WORKERS"
 def shards(n: int, processes: int) -> list[tuple[int, int]]:
     """``(start, end)`` of at most ``processes`` contiguous near-equal shards of ``range(n)``, none under
     ``MIN_SHARD`` (unless there is only one)."""
-    count = max(1, min(processes, n // MIN_SHARD))
-    size, extra = divmod(n, count)
-    out, start = [], 0
-    for k in range(count):
-        end = start + size + (1 if k < extra else 0)
-        out.append((start, end))
-        start = end
-    return out
+    return cuts(n, processes, MIN_SHARD)
 
 
 class _Slot:

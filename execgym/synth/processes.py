@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from execgym.helper_process import HelperExited, HelperProcess, answer_jobs
+from execgym.helper_process import HelperExited, HelperProcess, answer_jobs, cuts
 
 MIN_SHARD = 32  # seeds per shard below which another process costs more than it saves
 TARGET = "execgym.synth.processes:serve"
@@ -75,14 +75,7 @@ atexit.register(shutdown)
 def shards_of(seeds: Sequence[int], processes: int) -> list[list[int]]:
     """``seeds`` cut into at most ``processes`` contiguous shards of near-equal size, none under ``MIN_SHARD``
     (unless there is only one)."""
-    count = max(1, min(int(processes), len(seeds) // MIN_SHARD))
-    size, extra = divmod(len(seeds), count)
-    out, start = [], 0
-    for k in range(count):
-        end = start + size + (1 if k < extra else 0)
-        out.append(list(seeds[start:end]))
-        start = end
-    return out
+    return [list(seeds[a:b]) for a, b in cuts(len(seeds), processes, MIN_SHARD)]
 
 
 def generate_sharded(level: int, seeds: Sequence[int], processes: int, *, config: Any, stats: Any,
