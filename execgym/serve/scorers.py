@@ -68,13 +68,11 @@ class _Slot:
             data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - a caller's object that does not pickle
             return ("error", f"the batch cannot be sent to a scoring process: {type(exc).__name__}"[:300])
-        for attempt in (1, 2):
+        for _ in range(2):  # a helper that died on the job is replaced, and the job tried once more
             try:
                 answer = self.helper.call_pickled(data)
             except HelperExited:
                 self._replace()
-                if attempt == 2:
-                    return ("died", "the scoring process died twice on this job")
                 continue
             except Exception as exc:  # noqa: BLE001 - an answer that does not unpickle: a bug, typed
                 self._replace()
@@ -83,7 +81,7 @@ class _Slot:
                 self.sandbox_failures = answer[2]
                 return answer[:2]
             return answer
-        raise AssertionError("unreachable")
+        return ("died", "the scoring process died twice on this job")
 
     def _replace(self) -> None:
         with self.pool.lock:
