@@ -37,9 +37,20 @@ def parse_cached(source: str) -> ast.Module:
 _AST = ast.AST
 
 
+@functools.lru_cache(maxsize=512)
+def walk_cached(source: str) -> list[ast.AST]:
+    """``walk(parse_cached(source))``, cached (callers must not modify the list or its nodes)."""
+    return walk(parse_cached(source))
+
+
 def walk(node: ast.AST) -> list[ast.AST]:
     """``list(ast.walk(node))`` (the same breadth-first order), about three times faster."""
-    out = [node]
+    return walk_all([node])
+
+
+def walk_all(nodes: list[ast.AST]) -> list[ast.AST]:
+    """Every node under each of ``nodes`` (themselves included), breadth-first from all of them at once."""
+    out = list(nodes)
     append = out.append
     for current in out:  # the loop also visits what it appends
         for name in current._fields:

@@ -127,13 +127,25 @@ def generate_many(level: int, seeds: Sequence[int], *, config: FilterConfig | No
         return generate_sharded(level, list(seeds), processes, config=config,
                                 stats=stats if stats is not None else SynthStats(), progress=progress,
                                 keep_traces=keep_traces, generator=generator)
+    return generate_here(level, seeds, config=config, stats=stats, progress=progress, keep_traces=keep_traces,
+                         generator=generator)
+
+
+def generate_here(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None,
+                  stats: SynthStats | None = None, progress: Callable[[int], None] | None = None,
+                  keep_traces: bool = True, generator: str = DEFAULT_GENERATOR, overlap: bool = True
+                  ) -> list[Program]:
+    """``generate_many`` in this process (arguments already checked). ``overlap=False`` is for one of several
+    generating processes (``execgym.synth.processes``): the pattern generator then filters its batches in this
+    thread instead of overlapping drafting and filtering in helper threads (the other processes keep the cores
+    busy; the same programs either way)."""
     if generator == DEFAULT_GENERATOR:
         generator = "patterns" if level in DEFAULT_PATTERN_LEVELS else "ops"
     if generator == "patterns" and level in PATTERN_LEVELS:
         from execgym.synth.patterns.generate import generate_patterns
 
         return generate_patterns(level, seeds, config=config, stats=stats, progress=progress,
-                                 keep_traces=keep_traces)
+                                 keep_traces=keep_traces, overlap=overlap)
     from concurrent.futures import ThreadPoolExecutor
 
     stats = stats if stats is not None else SynthStats()

@@ -7,7 +7,8 @@ its level and seed). Stats of every shard are merged into the caller's ``SynthSt
 a helper's shard when it is done. A helper that dies has its shard generated in the calling process instead;
 a helper whose caller dies stops at once (parent-death signal), so a killed run leaves no process behind.
 Drafting and the static measures are pure Python, so one process keeps one core busy at most: this is what
-lets generation use the second core.
+lets generation use the second core. Each process filters its drafts without overlapping them with drafting
+(``generate_here(..., overlap=False)``): the processes keep the cores busy between them.
 """
 
 from __future__ import annotations
@@ -28,13 +29,13 @@ _helpers: list[HelperProcess] = []
 
 
 def _job(job: tuple) -> tuple:
-    from execgym.synth.api import SynthStats, generate_many
+    from execgym.synth.api import SynthStats, generate_here
 
     level, seeds, config, keep_traces, generator = job
     stats = SynthStats()
     try:
-        programs = generate_many(level, seeds, config=config, stats=stats, keep_traces=keep_traces,
-                                 generator=generator)
+        programs = generate_here(level, seeds, config=config, stats=stats, keep_traces=keep_traces,
+                                 generator=generator, overlap=False)
         return ("ok", programs, stats)
     except Exception as exc:  # reported to the caller, who raises it there
         return ("error", f"{type(exc).__name__}: {exc}")
@@ -81,16 +82,16 @@ def shards_of(seeds: Sequence[int], processes: int) -> list[list[int]]:
 def generate_sharded(level: int, seeds: Sequence[int], processes: int, *, config: Any, stats: Any,
                      progress: Callable[[int], None] | None, keep_traces: bool, generator: str) -> list:
     """``generate_many(level, seeds, ...)`` over ``processes`` processes (see the module contract)."""
-    from execgym.synth.api import generate_many
+    from execgym.synth.api import generate_here
     from execgym.synth.decide import SynthesisError
 
-    def here(shard: list[int]) -> list:
-        return generate_many(level, shard, config=config, stats=stats, progress=progress,
-                             keep_traces=keep_traces, generator=generator)
+    def here(shard: list[int], overlap: bool = False) -> list:
+        return generate_here(level, shard, config=config, stats=stats, progress=progress,
+                             keep_traces=keep_traces, generator=generator, overlap=overlap)
 
     shards = shards_of(seeds, processes)
-    if len(shards) == 1:
-        return here(shards[0])
+    if len(shards) == 1:  # no other process shares the cores
+        return here(shards[0], overlap=True)
     helpers = _checkout(len(shards) - 1)
     sent = []
     for helper, shard in zip(helpers, shards[1:]):

@@ -441,7 +441,7 @@ def static_quality(source: str) -> StaticQuality:
     tree = astparse.parse_cached(source)
     stmts: list[int] = []
     tests: list[tuple[int, int]] = []
-    nodes = _walk(tree)
+    nodes = astparse.walk_cached(source)
     parents = _parents(tree)
     functions = [n for n in nodes if isinstance(n, _FUNCS)]
     for fn in functions:

@@ -108,8 +108,13 @@ def build(level: int, focus: Operation, rng: random.Random) -> PatternCandidate 
     source = "\n".join(lines) + "\n"
     pool = []
     seen = set()
+    # each tuple from its own stream, ``random.Random(rng.random())``: one scratch generator re-seeded the way
+    # ``Random.__init__`` seeds (the C seed of a float, then no cached gauss value) draws the same numbers
+    r = random.Random()
+    reseed = super(random.Random, r).seed
     for k in range(VARIANT_POOL * 3):
-        r = random.Random(rng.random())
+        reseed(rng.random())
+        r.gauss_next = None
         args = tuple(p.draw(r) for p in draft.params)
         key = repr(args)
         if key not in seen:

@@ -154,17 +154,12 @@ def _flat(value, depth, budget):
 '''
 
 
-def _local_names(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
+def _arg_names(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
     names = {a.arg for a in (*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs)}
     if fn.args.vararg:
         names.add(fn.args.vararg.arg)
     if fn.args.kwarg:
         names.add(fn.args.kwarg.arg)
-    body = fn.body if isinstance(fn.body, list) else [fn.body]
-    for stmt in body:
-        for node in astparse.walk(stmt):
-            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                names.add(node.id)
     return names
 
 
@@ -186,7 +181,7 @@ def batchable(source: str) -> bool:
         if not isinstance(stmt, ast.FunctionDef) or stmt.decorator_list:
             return False
         top_level.add(stmt.name)
-    for node in astparse.walk(tree):
+    for node in astparse.walk_cached(source):
         if isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ClassDef,
                              ast.AsyncFunctionDef, ast.Yield, ast.YieldFrom, ast.Await)):
             return False
@@ -203,21 +198,23 @@ def batchable(source: str) -> bool:
                     return False
             if isinstance(node, ast.FunctionDef) and node.decorator_list:
                 return False
-            own = _local_names(node)
-            body = node.body if isinstance(node.body, list) else [node.body]
-            for stmt in body:
-                for sub in astparse.walk(stmt):
-                    targets: list[ast.expr] = []
-                    if isinstance(sub, (ast.Assign, ast.Delete)):
-                        targets = list(sub.targets)
-                    elif isinstance(sub, (ast.AugAssign, ast.AnnAssign)):
-                        targets = [sub.target]
-                    for target in targets:
-                        for part in astparse.walk(target):
-                            if isinstance(part, (ast.Attribute, ast.Subscript)):
-                                root = _root_name(part)
-                                if root is None or root not in own or root in top_level:
-                                    return False
+            # the function's own names: its arguments and every name stored anywhere in its body
+            inside = astparse.walk_all(node.body if isinstance(node.body, list) else [node.body])
+            own = _arg_names(node)
+            own.update(sub.id for sub in inside if type(sub) is ast.Name and type(sub.ctx) is ast.Store)
+            for sub in inside:
+                kind = type(sub)
+                if kind is ast.Assign or kind is ast.Delete:
+                    targets = sub.targets
+                elif kind is ast.AugAssign or kind is ast.AnnAssign:
+                    targets = [sub.target]
+                else:
+                    continue
+                for part in astparse.walk_all(targets):
+                    if isinstance(part, (ast.Attribute, ast.Subscript)):
+                        root = _root_name(part)
+                        if root is None or root not in own or root in top_level:
+                            return False
     return True
 
 

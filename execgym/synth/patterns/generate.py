@@ -23,6 +23,12 @@ MAX_ATTEMPTS = 400
 REFOCUS_EVERY = 12  # a focus that fits no pattern for this seed is given up sooner than by the ops generator
 BATCH = 64
 IN_FLIGHT = 2  # batches being filtered at once
+SOLO_BATCH = 128  # drafts per batch without overlap (see ``generate_patterns``)
+# the tail: once at most TAIL seeds are left, each seed drawn gets up to MAX_AHEAD drafts (its next attempts)
+# judged in one batch, so a seed rejected several times does not cost a sandbox round trip per draft while the
+# cores idle; the program is still its first accepted draft in attempt order, and drafts past it are dropped
+TAIL = 16
+MAX_AHEAD = 8
 
 
 def draw(level: int, seed: int, attempt: int) -> PatternCandidate | None:
@@ -33,7 +39,8 @@ def draw(level: int, seed: int, attempt: int) -> PatternCandidate | None:
 
 
 def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None, stats=None,
-                      progress: Callable[[int], None] | None = None, keep_traces: bool = False) -> list[Program]:
+                      progress: Callable[[int], None] | None = None, keep_traces: bool = False,
+                      overlap: bool = True) -> list[Program]:
     from concurrent.futures import ThreadPoolExecutor
 
     from execgym.synth.api import SynthStats
@@ -46,19 +53,26 @@ def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig 
 
     def settle(drawn: list, verdicts: list) -> None:
         done = 0
-        for (i, attempt, cand), verdict in zip(drawn, verdicts):
-            if verdict.accepted:
-                results[i] = Program(
-                    source=cand.source, entry=cand.entry, call=verdict.call, level=level,
-                    constraints={**cand.constraints, "type": cand.focus[0], "operation": cand.focus[1]},
-                    features=verdict.features, expected=verdict.expected, focus=cand.focus, seed=seeds[i],
-                    attempt=attempt, variants=verdict.variants)
-                stats.accepted += 1
-                del next_attempt[i]
-                done += 1
-            else:
-                stats.rejected[verdict.reason] += 1
+        verdicts = iter(verdicts)
+        for i, drafts in drawn:
+            seed_verdicts = [next(verdicts) for _ in drafts]
+            for (attempt, failures, cand), verdict in zip(drafts, seed_verdicts):
+                # drafts past the first accepted one were drawn ahead and are dropped uncounted
+                stats.build_failures += failures
+                stats.built += 1
                 next_attempt[i] = attempt + 1
+                if verdict.accepted:
+                    results[i] = Program(
+                        source=cand.source, entry=cand.entry, call=verdict.call, level=level,
+                        constraints={**cand.constraints, "type": cand.focus[0], "operation": cand.focus[1]},
+                        features=verdict.features, expected=verdict.expected, focus=cand.focus, seed=seeds[i],
+                        attempt=attempt, variants=verdict.variants)
+                    stats.accepted += 1
+                    del next_attempt[i]
+                    done += 1
+                    break
+                stats.rejected[verdict.reason] += 1
+            else:
                 waiting.append(i)
         if progress is not None and done:
             progress(done)
@@ -66,17 +80,21 @@ def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig 
     # streaming: up to IN_FLIGHT batches are filtered (in helper threads: one is judged while another's drafts
     # run in the sandbox) while this thread drafts the next, and a rejected seed's next draft joins the queue
     # at once (no waiting for a round to end). A seed's drafts are still judged one after another in attempt
-    # order and a verdict never depends on the batch, so the scheduling never changes which program a seed gets
-    pool = ThreadPoolExecutor(max_workers=IN_FLIGHT) if len(seeds) > BATCH else None
+    # order and a verdict never depends on the batch, so the scheduling never changes which program a seed gets.
+    # Without ``overlap`` (one of several generating processes, which keep the cores busy between them) each
+    # batch of up to SOLO_BATCH drafts is filtered in this thread: no helper thread to contend for the GIL with
+    batch = BATCH if overlap else SOLO_BATCH
+    pool = ThreadPoolExecutor(max_workers=IN_FLIGHT) if overlap and len(seeds) > BATCH else None
     pending: collections.deque = collections.deque()
     try:
         while waiting or pending:
             if not waiting:
                 settle(*_wait(pending.popleft()))
                 continue
-            take = [waiting.popleft() for _ in range(min(BATCH, len(waiting)))]
-            drawn = _draw_batch(level, seeds, take, next_attempt, stats)
-            cands = [c for _, _, c in drawn]
+            take = [waiting.popleft() for _ in range(min(batch, len(waiting)))]
+            ahead = max(1, min(MAX_AHEAD, TAIL // len(take))) if len(next_attempt) <= TAIL else 1
+            drawn = _draw_batch(level, seeds, take, next_attempt, ahead)
+            cands = [c for _, drafts in drawn for _, _, c in drafts]
             if pool is None:
                 settle(drawn, filter_patterns(cands, config))
                 continue
@@ -118,20 +136,27 @@ def _wait(pending: tuple) -> tuple[list, list]:
 
 
 def _draw_batch(level: int, seeds: Sequence[int], indices: Sequence[int], next_attempt: dict[int, int],
-                stats) -> list:
-    """The next buildable draft for each seed index (attempt numbers as in ``next_attempt``)."""
+                ahead: int = 1) -> list:
+    """For each seed index, ``(i, drafts)``: its next ``ahead`` buildable drafts ``(attempt, build failures
+    skipped before it, candidate)`` from ``next_attempt[i]`` on. ``SynthesisError`` when a seed's very next
+    draft would pass ``MAX_ATTEMPTS`` (a draft drawn ahead only stops the run-ahead there)."""
     drawn = []
     for i in indices:
         attempt = next_attempt[i]
-        while True:
+        drafts: list[tuple[int, int, PatternCandidate]] = []
+        failures = 0
+        while len(drafts) < ahead:
             if attempt >= MAX_ATTEMPTS:
+                if drafts:
+                    break
                 raise SynthesisError(f"no program for level {level}, seed {seeds[i]} after "
                                      f"{MAX_ATTEMPTS} draws (pattern generator)")
             cand = draw(level, seeds[i], attempt)
-            if cand is not None:
-                break
-            stats.build_failures += 1
+            if cand is None:
+                failures += 1
+            else:
+                drafts.append((attempt, failures, cand))
+                failures = 0
             attempt += 1
-        stats.built += 1
-        drawn.append((i, attempt, cand))
+        drawn.append((i, drafts))
     return drawn
