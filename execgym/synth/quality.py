@@ -435,9 +435,20 @@ def _variables(nodes: list[ast.AST]) -> int:
     return len(names)
 
 
+@dataclass(frozen=True)
+class StaticRules:
+    """The static measures the rejection rules read (``static_quality`` adds the descriptive ones)."""
+    idioms: tuple[str, ...]
+    unused_results: tuple[int, ...]
+    statements: tuple[int, ...]
+    tests: tuple[tuple[int, int], ...]
+    functions: int
+
+
 @functools.lru_cache(maxsize=4096)
-def static_quality(source: str) -> StaticQuality:
-    """The static measures of ``source`` (``SyntaxError`` if it does not parse)."""
+def static_rules(source: str) -> StaticRules:
+    """The static measures of ``source`` that decide a rejection (``SyntaxError`` if it does not parse): the
+    same values as ``static_quality``'s fields of the same names, without the constructs and counts."""
     tree = astparse.parse_cached(source)
     stmts: list[int] = []
     tests: list[tuple[int, int]] = []
@@ -446,15 +457,29 @@ def static_quality(source: str) -> StaticQuality:
     functions = [n for n in nodes if isinstance(n, _FUNCS)]
     for fn in functions:
         _walk_block(fn.body, stmts, tests, True)
-    return StaticQuality(
+    return StaticRules(
         idioms=tuple(_idioms(tree, nodes, parents)),
         unused_results=tuple(sorted(set(_unused_results(nodes, parents)))),
-        constructs=frozenset(_constructs(tree, nodes)),
         statements=tuple(sorted(set(stmts))),
         tests=tuple(sorted(set(tests))),
+        functions=len(functions),
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def static_quality(source: str) -> StaticQuality:
+    """The static measures of ``source`` (``SyntaxError`` if it does not parse)."""
+    rules = static_rules(source)
+    nodes = astparse.walk_cached(source)
+    return StaticQuality(
+        idioms=rules.idioms,
+        unused_results=rules.unused_results,
+        constructs=frozenset(_constructs(astparse.parse_cached(source), nodes)),
+        statements=rules.statements,
+        tests=rules.tests,
         lines=sum(1 for line in source.splitlines() if line.strip()),
         variables=_variables(nodes),
-        functions=len(functions),
+        functions=rules.functions,
     )
 
 
@@ -484,12 +509,8 @@ class ProgramQuality:
         """The measures that hold, in ``PROBLEMS`` order (``["unmeasured"]`` when it could not be measured)."""
         if self.error:
             return ["unmeasured"]
-        flags = {
-            "constant_output": self.constant_output, "trivial_output": self.trivial_output,
-            "dead_statement": bool(self.dead_lines), "constant_test": bool(self.constant_tests),
-            "idiom": bool(self.idioms), "unused_result": bool(self.unused_results),
-        }
-        return [name for name in PROBLEMS if flags[name]]
+        return _problems(self.constant_output, self.trivial_output, self.dead_lines, self.constant_tests,
+                         self.idioms, self.unused_results)
 
     def to_dict(self) -> dict:
         return {"runs": self.runs, "problems": self.problems(), "dead_lines": list(self.dead_lines),
@@ -622,19 +643,10 @@ def judge_runs(source: str, runs: Sequence[RunSummary], *, level: int | None = N
         return _unmeasured(f"does not parse: {exc.msg}", level)
     if not runs:
         return _unmeasured("the main call did not run ok (no runs)", level, static)
-    outputs = tuple(output_key(r.value) for r in runs)
-    executed: set[int] = set()
-    outcomes: dict[int, set[bool]] = {}
-    for r in runs:
-        executed.update(r.executed)
-        for line, seen in r.outcomes.items():
-            outcomes.setdefault(line, set()).update(seen)
+    outputs, flags = _run_measures(static, runs)
     return ProgramQuality(
         runs=len(runs),
-        constant_output=len(runs) < 2 or len(set(outputs)) == 1,
-        trivial_output=trivial_container(runs[0].value),
-        dead_lines=tuple(line for line in static.statements if line not in executed),
-        constant_tests=tuple(sorted(line for line, seen in outcomes.items() if len(seen) == 1)),
+        **flags,
         idioms=static.idioms,
         unused_results=static.unused_results,
         constructs=static.constructs,
@@ -644,6 +656,47 @@ def judge_runs(source: str, runs: Sequence[RunSummary], *, level: int | None = N
         level=level,
         outputs=outputs,
     )
+
+
+def run_problems(source: str, runs: Sequence[RunSummary]) -> list[str]:
+    """``judge_runs(source, runs).problems()``, computing only what the rules read (the rejection step of
+    synthesis, once per draft); never raises."""
+    try:
+        rules = static_rules(source)
+    except SyntaxError:
+        return ["unmeasured"]
+    if not runs:
+        return ["unmeasured"]
+    _, flags = _run_measures(rules, runs)
+    return _problems(flags["constant_output"], flags["trivial_output"], flags["dead_lines"],
+                     flags["constant_tests"], rules.idioms, rules.unused_results)
+
+
+def _run_measures(static: StaticRules | StaticQuality, runs: Sequence[RunSummary]) -> tuple[tuple[str, ...], dict]:
+    """The output keys of ``runs`` and the dynamic measures (``ProgramQuality``'s fields of those names)."""
+    outputs = tuple(output_key(r.value) for r in runs)
+    executed: set[int] = set()
+    outcomes: dict[int, set[bool]] = {}
+    for r in runs:
+        executed.update(r.executed)
+        for line, seen in r.outcomes.items():
+            outcomes.setdefault(line, set()).update(seen)
+    return outputs, {
+        "constant_output": len(runs) < 2 or len(set(outputs)) == 1,
+        "trivial_output": trivial_container(runs[0].value),
+        "dead_lines": tuple(line for line in static.statements if line not in executed),
+        "constant_tests": tuple(sorted(line for line, seen in outcomes.items() if len(seen) == 1)),
+    }
+
+
+def _problems(constant_output: bool, trivial_output: bool, dead_lines: Sequence[int], constant_tests: Sequence[int],
+              idioms: Sequence[str], unused_results: Sequence[int]) -> list[str]:
+    flags = {
+        "constant_output": constant_output, "trivial_output": trivial_output,
+        "dead_statement": bool(dead_lines), "constant_test": bool(constant_tests),
+        "idiom": bool(idioms), "unused_result": bool(unused_results),
+    }
+    return [name for name in PROBLEMS if flags[name]]
 
 
 def _unmeasured(why: str, level: int | None, static: StaticQuality | None = None) -> ProgramQuality:

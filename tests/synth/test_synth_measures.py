@@ -242,3 +242,33 @@ def test_output_keys_without_the_codec_split_values_exactly_as_the_codec_does():
     for i in range(0, len(values), 7):
         for j in range(len(values)):
             assert (fast[i] == fast[j]) == (slow[i] == slow[j]), (values[i], values[j])
+
+
+def test_the_rules_alone_give_the_full_judges_problems():
+    """``run_problems`` (synthesis's rejection step, without the descriptive measures) and ``static_rules``
+    agree with ``judge_runs(...).problems()`` and ``static_quality`` on programs with each problem, none, and
+    one that does not parse."""
+    from execgym.synth.quality import RunSummary, judge_runs, run_problems, static_rules
+
+    loop = "def f(xs):\n    out = []\n    for x in xs:\n        if len(xs) > 100:\n            out.append(x)\n    return out\n"
+    clean = "def f(xs):\n    total = 0\n    for x in xs:\n        if x % 2:\n            total += x\n    return total\n"
+    cases = [
+        (loop, [RunSummary([], frozenset({2, 3, 4, 6}), {4: {False}}, 9), RunSummary([], frozenset({2, 3, 6}), {}, 3)]),
+        (clean, [RunSummary(4, frozenset({2, 3, 4, 5, 6}), {4: {True, False}}, 9),
+                 RunSummary(0, frozenset({2, 3, 4, 6}), {4: {False}}, 5)]),
+        (clean, [RunSummary([False, False], frozenset({2, 3, 4, 5, 6}), {4: {True, False}}, 9)]),
+        ("def f(s):\n    s.strip()\n    return s.casefold().casefold()\n",
+         [RunSummary("a", frozenset({2, 3}), {}, 2), RunSummary("b", frozenset({2, 3}), {}, 2)]),
+        ("def f(:\n", [RunSummary(1, frozenset(), {}, 1)]),
+        (clean, []),
+    ]
+    seen = set()
+    for source, runs in cases:
+        expected = judge_runs(source, runs).problems()
+        assert run_problems(source, runs) == expected, source
+        seen.update(expected)
+        if "def f(:" not in source:
+            full, rules = static_quality(source), static_rules(source)
+            assert (rules.idioms, rules.unused_results, rules.statements, rules.tests, rules.functions) == \
+                (full.idioms, full.unused_results, full.statements, full.tests, full.functions)
+    assert seen == {*PROBLEMS, "unmeasured"}

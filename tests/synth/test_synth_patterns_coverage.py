@@ -199,3 +199,26 @@ def test_values_come_back_the_same_by_marshal_or_by_the_codec():
         light = _cover(group, [0, 1], config, batch=2)
         assert light == _trace_each(group, [0, 1], config)
     assert light[1][0][1] == [[[[[[[[[1]]]]]]]]]
+
+
+def test_drafts_travel_compiled_unless_a_marshal_round_trip_could_change_them():
+    """The child loads each draft's code object instead of compiling its text, except where marshal could change
+    it: ``ids.intersection({2, 10, 11, 30})`` holds a frozenset constant, which marshal rebuilds in its own
+    iteration order, and the set built from it would then print in another order than a real run's."""
+    from execgym import run
+    from execgym.synth.patterns.coverage import _draft_code, cover_batch
+
+    plain = "def f(xs):\n    return [x * 2 for x in xs if x in (1, 2)]\n"
+    frozen = "def f(ids):\n    common = ids.intersection({2, 10, 11, 30})\n    return f'{ids} -> {common}'\n"
+    assert _draft_code(plain) is not None and _draft_code(frozen) is None
+    assert _draft_code("def f(x):\n    return x\nreturn 1\n") is None  # parses, does not compile
+    request = cover_batch([(plain, "f", [([1, 2, 3],)], {}), (frozen, "f", [({2, 10, 11, 30},)], {})],
+                          budget=100, timeout=5.0)
+    tree = ast.parse(request.source)
+    (blob,) = [n.value.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "_CODES"]
+    codes = marshal.loads(base64.b64decode(blob))
+    assert type(codes[0]).__name__ == "code" and codes[1] is None
+    calls = _cover([_cand(plain, [([1, 2, 3],)]), _cand(frozen, [({2, 10, 11, 30},)])], [0, 1], FilterConfig(),
+                   batch=2)
+    assert calls[0][0][1] == run(plain, "f([1, 2, 3])").return_value == [2, 4]
+    assert calls[1][0][1] == run(frozen, "f({2, 10, 11, 30})").return_value

@@ -9,7 +9,7 @@ model-written or user-supplied code):
   are not constants, and no handler that could swallow the runner's budget signal (bare ``except``,
   ``except BaseException``). A draft that fails it is run by the full tracer, alone.
 - ``cover_batch(drafts, *, budget, timeout, hash_seed) -> RunRequest``: one plain (untraced) run whose child
-  ``exec``s each draft in a fresh namespace and calls its entry on every pool tuple under a small
+  ``exec``s each draft (compiled in the generating process, see ``cover_batch``) in a fresh namespace and calls its entry on every pool tuple under a small
   ``sys.settrace`` hook. For each call it returns ``(ok, value, line_counts, line_steps, outcomes)``:
   ``line_counts`` ``[(line, times), ...]`` for the lines of the draft that ran, ``line_steps`` the line events (a call over ``budget``
   stops with ``ok=None``), ``outcomes`` for each branch-test header (``if``/``elif``/``while``) the truth values
@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +39,7 @@ from execgym import astparse
 
 FILENAME = "<execgym-draft>"
 RUNNER = "execgym_cover"
+RUNNER_FILENAME = "<execgym-cover>"
 
 _FORBIDDEN_NAMES = frozenset({
     "globals", "locals", "vars", "setattr", "delattr", "getattr", "exec", "eval", "compile", "open", "input",
@@ -53,6 +55,7 @@ def {RUNNER}(budget):
     # the drafts as marshal data (one base64 string constant below this function): far cheaper for the child
     # than compiling them as one big literal; pools with sets come as literal text (``_TEXT_POOLS``)
     drafts = marshal.loads(binascii.a2b_base64(_DRAFTS))
+    codes = marshal.loads(binascii.a2b_base64(_CODES))
     text_pools = _TEXT_POOLS
 
     _COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<setcomp>", "<dictcomp>")  # the tracer's steps skip them
@@ -66,7 +69,10 @@ def {RUNNER}(budget):
         if pool is None:  # a pool with sets travels as literal text (see ``cover_batch``)
             pool = text_pools[index]
         namespace = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
-        exec(compile(source, {FILENAME!r}, "exec"), namespace)
+        # a draft comes compiled too (its code object, from the generating process, with asserts kept), unless
+        # that could differ from compiling its text here
+        code = codes[index] if sys.flags.optimize == 0 else None
+        exec(code if code is not None else compile(source, {FILENAME!r}, "exec"), namespace)
         function = namespace[entry]
         calls = []
         for args in pool:
@@ -241,25 +247,80 @@ def cover_batch(drafts: Sequence[tuple[str, str, Sequence[tuple], dict[int, int]
                 timeout: float, hash_seed: int | None = None):
     """One plain sandbox run covering every ``(source, entry, pool, tests)`` draft (see the module contract).
     The drafts travel in the request's source (whose cap is four times a call's) as one base64 string of
-    marshal data; a pool that marshal would not rebuild exactly (``_marshal_exact``) travels as literal text."""
+    marshal data; a pool that marshal would not rebuild exactly (``_marshal_exact``) travels as literal text.
+    The runner and each draft also travel compiled (code objects, in a second marshal string that keeps their
+    shared constants shared): loading code costs the child far less than compiling it. A draft whose code a
+    marshal round trip could change (a frozenset constant) or that does not compile, or a child that strips
+    asserts, compiles the draft's text instead, so the child runs exactly what compiling the text gives."""
     import base64
     import marshal
 
     from execgym.engine.request import RunRequest
     from execgym.synth.values import literal
 
-    shipped, text_pools = [], []
+    shipped, text_pools, codes = [], [], []
     for index, (source, entry, pool, tests) in enumerate(drafts):
         pool = list(pool)
+        codes.append(_draft_code(source))
         if _marshal_exact(pool):
             shipped.append((source, entry, pool, dict(tests)))
         else:
             shipped.append((source, entry, None, dict(tests)))
             text_pools.append(f"{index}: {literal(pool)}")
     blob = base64.b64encode(marshal.dumps(shipped, 2)).decode("ascii")
+    # the code objects with marshal's references (shared constants stay shared, as the compiler made them)
+    code_blob = base64.b64encode(marshal.dumps(codes)).decode("ascii")
     kwargs: dict[str, Any] = {} if hash_seed is None else {"hash_seed": hash_seed}
-    source = f"{RUNNER_SOURCE}\n_DRAFTS = {blob!r}\n_TEXT_POOLS = {{{', '.join(text_pools)}}}\n"
+    source = (f"{_runner_loader()}\n_DRAFTS = {blob!r}\n_CODES = {code_blob!r}\n"
+              f"_TEXT_POOLS = {{{', '.join(text_pools)}}}\n")
     return RunRequest(source, f"{RUNNER}({int(budget)})", mode="run", timeout=timeout, **kwargs)
+
+
+@functools.lru_cache(maxsize=1024)
+def _draft_code(source: str) -> Any:
+    """The draft's code object, compiled here from its (cached) tree exactly as the child would compile its text
+    (same file name and flags, asserts kept, so the same line events); ``None`` (the child then compiles the
+    text) when it does not compile or a marshal round trip could change it (``_marshal_keeps``)."""
+    try:
+        code = compile(astparse.parse_cached(source), FILENAME, "exec", dont_inherit=True, optimize=0)
+    except (SyntaxError, ValueError):
+        return None
+    return code if _marshal_keeps(code) else None
+
+
+def _marshal_keeps(const: Any) -> bool:
+    """Whether a constant (a code object and all it holds) behaves the same after a marshal round trip: not when
+    it holds a frozenset (``x in {3, 11}`` compiles to one), since marshal rebuilds a set in its iteration order,
+    which can change the order the program then sees."""
+    kind = type(const)
+    if kind is frozenset:
+        return False
+    if kind is tuple:
+        return all(_marshal_keeps(c) for c in const)
+    if kind is types.CodeType:
+        return all(_marshal_keeps(c) for c in const.co_consts)
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def _runner_loader() -> str:
+    """The module lines that define the runner in the child: its code object, compiled here once, as marshal
+    data (loading it costs the child a fraction of compiling ``RUNNER_SOURCE``, every request; the sandbox
+    runs this very interpreter), with ``RUNNER_SOURCE`` itself compiled only if that ever fails to load."""
+    import base64
+    import marshal
+
+    compiled = compile(RUNNER_SOURCE, RUNNER_FILENAME, "exec", dont_inherit=True)
+    assert _marshal_keeps(compiled)
+    code = base64.b64encode(marshal.dumps(compiled)).decode("ascii")
+    return "\n".join([
+        "import binascii as _binascii, marshal as _marshal",
+        "try:",
+        f"    _runner = _marshal.loads(_binascii.a2b_base64({code!r}))",
+        "except Exception:",
+        f"    _runner = compile({RUNNER_SOURCE!r}, {RUNNER_FILENAME!r}, 'exec')",
+        "exec(_runner)",
+    ])
 
 
 def decode(result: Any, count: int) -> list | None:

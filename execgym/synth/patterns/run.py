@@ -11,7 +11,7 @@ the full tracer. Both give each call's value, line counts, line steps and branch
 the same draft (tested), so the route never changes a verdict. The main call is the first pool entry that ran
 ok within the line-step budget with a literal result; the variants are then chosen greedily by what they add:
 statements executed and branch-test outcomes seen, then distinct outputs, up to ``MAX_VARIANTS`` (at least
-``MIN_VARIANTS``). ``execgym.synth.quality.judge_runs`` over those runs decides; a draft is rejected, with the
+``MIN_VARIANTS``). ``execgym.synth.quality.run_problems`` over those runs (``judge_runs``'s problems) decides; a draft is rejected, with the
 reason counted, when any of its measures holds (constant or trivial output, a statement no input executes, a
 test with one truth value, an idiom, an unused result). Static measures are checked before the sandbox.
 """
@@ -34,7 +34,7 @@ from execgym.synth.filters import (
 )
 from execgym.synth.patterns import PatternCandidate
 from execgym.synth.patterns.coverage import batchable, cover_batch, decode
-from execgym.synth.quality import RunSummary, _test_outcomes, judge_runs, static_quality
+from execgym.synth.quality import RunSummary, _test_outcomes, run_problems, static_rules
 from execgym.synth.values import literal
 
 MIN_VARIANTS = 5
@@ -72,7 +72,7 @@ def _runner(cand: PatternCandidate) -> tuple[str, int]:
 
 def static_reason(source: str) -> str:
     """Why a draft is rejected before it runs ('' when it is not)."""
-    static = static_quality(source)
+    static = static_rules(source)
     if static.idioms:
         return "idiom"
     if static.unused_results:
@@ -164,7 +164,7 @@ def _same_under_hash_seed_1(cands: Sequence[PatternCandidate], indices: Sequence
 
 
 def _drafts(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int]) -> list[tuple]:
-    return [(cands[i].source, cands[i].entry, cands[i].pool, dict(static_quality(cands[i].source).tests))
+    return [(cands[i].source, cands[i].entry, cands[i].pool, dict(static_rules(cands[i].source).tests))
             for i in indices]
 
 
@@ -233,7 +233,7 @@ def _summaries(cand: PatternCandidate, traced: Any, try_line: int) -> list[Call]
     if outcome != "ok" or traced.truncated or not isinstance(traced.return_value, list) \
             or len(traced.return_value) != len(cand.pool):
         return None
-    tests = dict(static_quality(cand.source).tests)
+    tests = dict(static_rules(cand.source).tests)
     out = []
     for (ok, value), steps in zip(traced.return_value, _segments(traced.steps, try_line, len(cand.pool))):
         lines = [s.line for s in steps if s.event == "line"]
@@ -288,8 +288,7 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfi
         if len(chosen) >= 1 + MIN_VARIANTS:
             break
         chosen.append(run)
-    quality = judge_runs(cand.source, [run[2] for run in chosen])
-    problems = quality.problems()
+    problems = run_problems(cand.source, [run[2] for run in chosen])
     if problems:
         return PatternVerdict(False, problems[0]), []
     call = cand.call_of(cand.pool[main[0]])
