@@ -22,6 +22,14 @@ _HEAD = struct.Struct("!Q")
 PARENT_ENV = "EXECGYM_HELPER_PARENT"
 
 
+def cores() -> int:
+    """The cores this process may run on (how many helpers keep the machine busy)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 class HelperExited(EOFError):
     """The helper process is gone (its answer pipe closed mid-frame or before one)."""
 

@@ -7,7 +7,9 @@
 
 Items are the flattened list of (level, index) pairs, level-major; item (level, i) is
 ``generate(level, item_seed(seed, level, i))``. ``--shard i/N`` writes the i-th of N contiguous slices of
-that list, so the N shard files concatenated in order equal the unsharded output byte for byte. A summary
+that list, so the N shard files concatenated in order equal the unsharded output byte for byte. Runs of at
+least ``AUTO_PROCESSES_MIN`` programs use one generating process per core unless ``--processes`` says
+otherwise (the same bytes; ``execgym.synth.processes``). A summary
 (acceptance rate, per-operation coverage, feature distributions per level, and the quality report of the
 first ``--quality-sample`` programs of each level) goes to stderr and, with ``--summary-json``, to a file.
 
@@ -25,6 +27,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+AUTO_PROCESSES_MIN = 512  # programs in a run from which --processes defaults to one per core
+
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
     parser = subparsers.add_parser("synth", help="generate filtered programs (levels 1-8) as JSONL",
@@ -41,9 +45,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                         help="generate as Ray tasks (ADDRESS: a cluster, e.g. auto; none: join or start a local "
                              "one); output byte-identical to a local run")
     parser.add_argument("--shard", default=None, help="i/N: write only the i-th of N contiguous slices")
-    parser.add_argument("--processes", type=int, default=1,
-                        help="generating processes on this machine (default 1; 2 on a 2-core box roughly "
-                             "doubles drafting throughput); output byte-identical")
+    parser.add_argument("--processes", type=int, default=None,
+                        help="generating processes on this machine (default: one per core for runs of at least "
+                             f"{AUTO_PROCESSES_MIN} programs, else 1; 1 with --ray); output byte-identical")
     parser.add_argument("--chunk", type=int, default=16, help="programs per sandbox call")
     parser.add_argument("--generator", default="default", choices=("default", "patterns", "ops"),
                         help="default and patterns: the pattern library at levels 1-6, operation chains at 7-8; "
@@ -295,10 +299,10 @@ def generate_main(args: argparse.Namespace) -> int:
         print(f"execgym synth: {exc}", file=sys.stderr)
         return 2
     args.n = 100 if args.n is None else args.n
-    if args.processes < 1:
+    if args.processes is not None and args.processes < 1:
         print(f"execgym synth: --processes must be >= 1, not {args.processes}", file=sys.stderr)
         return 2
-    if args.processes > 1 and args.ray is not None:
+    if args.processes is not None and args.processes > 1 and args.ray is not None:
         print("execgym synth: --processes and --ray exclude each other (Ray spreads the work itself)",
               file=sys.stderr)
         return 2
@@ -324,6 +328,10 @@ def generate_main(args: argparse.Namespace) -> int:
         except (ModelError, TypeError) as exc:
             raise UsageError(str(exc)) from None
     items = shard_items(levels, args.n, shard)
+    if args.processes is None:  # a helper process starts in about half a second: worth it from a few hundred on
+        from execgym.helper_process import cores
+
+        args.processes = cores() if args.ray is None and len(items) >= AUTO_PROCESSES_MIN else 1
     config = FilterConfig(max_line_steps=args.max_line_steps, chunk=max(1, args.chunk), workers=args.workers)
     stats_by_level: dict[int, SynthStats] = {}
     kept: list = []

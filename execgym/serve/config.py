@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+from execgym.helper_process import cores
 
 
 def _default_threads() -> int:

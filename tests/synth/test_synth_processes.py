@@ -74,6 +74,26 @@ def test_cli_processes_writes_the_same_bytes(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+def test_cli_uses_one_process_per_core_from_a_few_hundred_programs(tmp_path, monkeypatch):
+    import execgym.synth.api as api
+    from execgym.cli import synth as synth_cli
+    from execgym.helper_process import cores
+
+    asked = []
+    real = api.generate_many
+
+    def spy(level, seeds, **kwargs):
+        asked.append(kwargs["processes"])
+        return real(level, seeds, **{**kwargs, "processes": 1})
+
+    monkeypatch.setattr(api, "generate_many", spy)
+    monkeypatch.setattr(synth_cli, "AUTO_PROCESSES_MIN", 6)
+    for n, flags, want in ((5, [], 1), (6, [], cores()), (6, ["--processes", "1"], 1)):
+        asked.clear()
+        assert main(["synth", "--quiet", "--level", "2", "-n", str(n), *flags, "-o", str(tmp_path / "p.jsonl")]) == 0
+        assert asked == [want], (n, flags)
+
+
 def test_helpers_stop_when_their_caller_is_killed_mid_shard(tmp_path):
     import os
     import signal

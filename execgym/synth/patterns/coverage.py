@@ -74,29 +74,31 @@ def {RUNNER}(budget):
         code = codes[index] if sys.flags.optimize == 0 else None
         exec(code if code is not None else compile(source, {FILENAME!r}, "exec"), namespace)
         function = namespace[entry]
+        size = source.count("\\n") + 2  # a draft frame's line numbers are its source's
         calls = []
         for args in pool:
-            executed = {{}}
+            executed = [0] * size  # line events per line number
             outcomes = {{}}
-            pending = {{}}
-            count = [0]
+            pending = {{}}  # frame -> the test header it just ran (its next event in that frame decides it)
+            steps = 0
 
             def local(frame, event, arg):
-                key = id(frame)
-                if key in pending:
-                    header = pending.pop(key)
-                    if event == "line":
-                        outcomes.setdefault(header, set()).add(frame.f_lineno == tests[header])
-                    elif event == "return":
-                        outcomes.setdefault(header, set()).add(False)
+                nonlocal steps
                 if event == "line":
-                    count[0] += 1
-                    if count[0] > budget:
-                        raise _Budget
                     line = frame.f_lineno
-                    executed[line] = executed.get(line, 0) + 1
+                    if pending and frame in pending:
+                        header = pending.pop(frame)
+                        outcomes.setdefault(header, set()).add(line == tests[header])
+                    steps += 1
+                    if steps > budget:
+                        raise _Budget
+                    executed[line] += 1
                     if line in tests:
-                        pending[key] = line
+                        pending[frame] = line
+                elif pending and frame in pending:  # a return decides False, an exception nothing
+                    header = pending.pop(frame)
+                    if event == "return":
+                        outcomes.setdefault(header, set()).add(False)
                 return local
 
             def start(frame, event, arg):
@@ -116,7 +118,7 @@ def {RUNNER}(budget):
             finally:
                 sys.settrace(None)
             values.append(value)
-            calls.append((ok, sorted(executed.items()), count[0],
+            calls.append((ok, [(line, times) for line, times in enumerate(executed) if times], steps,
                           {{header: sorted(seen) for header, seen in sorted(outcomes.items())}}))
         meta.append(calls)
     # values the value codec would carry unchanged (exact built-in types, far inside its caps) go back with the
