@@ -196,7 +196,9 @@ def summary_row(program: Any) -> tuple:
     import hashlib
 
     digest = hashlib.blake2b((program.source + "\0" + program.call).encode(), digest_size=8).hexdigest()
-    return (program.level, "/".join(program.focus), tuple(program.features.get(n, 0) for n in _FEATURES), digest)
+    nesting = (program.constraints or {}).get("focus_nesting")
+    return (program.level, "/".join(program.focus), tuple(program.features.get(n, 0) for n in _FEATURES), digest,
+            nesting if type(nesting) is int else None)
 
 
 def summarize(rows: list, stats_by_level: dict[int, Any]) -> dict:
@@ -217,8 +219,11 @@ def summarize(rows: list, stats_by_level: dict[int, Any]) -> dict:
                 features[name] = {"mean": round(sum(values) / len(values), 2), "min": min(values),
                                   "max": max(values)}
         stats = stats_by_level.get(level)
+        nestings = [row[4] for row in progs if len(row) > 4 and row[4] is not None]
         out["levels"][str(level)] = {
             "programs": len(progs),
+            # the focus nested two levels deep (fed to another use of itself, or used twice in one program)
+            "focus_nested_share": round(sum(n >= 2 for n in nestings) / len(nestings), 4) if nestings else None,
             "distinct": len({row[3] for row in progs}),
             **(stats.to_dict() if stats is not None else {}),
             "focus_covered": len(focus), "focus_total": len(ALL_ENTRIES),
@@ -230,16 +235,19 @@ def summarize(rows: list, stats_by_level: dict[int, Any]) -> dict:
 
 
 def _print_summary(summary: dict) -> None:
-    print("level  programs  accept%  focus-cov  lines  depth  trace  branches  loops", file=sys.stderr)
+    print("level  programs  accept%  focus-cov  nested2%  lines  depth  trace  branches  loops", file=sys.stderr)
     for level, row in summary["levels"].items():
         f = row["features"]
 
         def mean(name: str) -> str:
             return f"{f[name]['mean']:.1f}" if name in f else "-"
 
+        nested = row.get("focus_nested_share")
+        nested_text = f"{100 * nested:.0f}" if nested is not None else "-"
         print(f"{level:>5}  {row['programs']:>8}  {100 * row.get('acceptance_rate', 0):>6.1f}  "
-              f"{row['focus_covered']:>4}/{row['focus_total']:<4}  {mean('lines'):>5}  {mean('control_depth'):>5}  "
-              f"{mean('trace_length'):>5}  {mean('branches'):>8}  {mean('loop_iterations'):>5}", file=sys.stderr)
+              f"{row['focus_covered']:>4}/{row['focus_total']:<4}  {nested_text:>8}  {mean('lines'):>5}  "
+              f"{mean('control_depth'):>5}  {mean('trace_length'):>5}  {mean('branches'):>8}  "
+              f"{mean('loop_iterations'):>5}", file=sys.stderr)
 
 
 def _print_quality(quality: dict | None) -> None:

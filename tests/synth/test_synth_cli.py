@@ -43,6 +43,11 @@ def test_summary_reports_acceptance_coverage_and_features(tmp_path, capsys):
         assert row["programs"] == 6 and row["distinct"] == 6
         assert 0 < row["acceptance_rate"] <= 1 and row["focus_covered"] >= 1
         assert {"trace_length", "branches", "loop_iterations", "lines"} <= set(row["features"])
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    for level in ("2", "3"):  # the share of programs whose focus is nested two levels deep, from their constraints
+        nested = [r["constraints"]["focus_nesting"] >= 2 for r in rows if str(r["level"]) == level]
+        assert summary["levels"][level]["focus_nested_share"] == round(sum(nested) / len(nested), 4)
+    assert "nested2%" in err
 
 
 def test_bad_arguments_exit_with_2(tmp_path, capsys):
