@@ -15,7 +15,9 @@ count never decreases. ``ok`` in the output says whether all bars held.
 ``--mix N`` measures only the generator comparison of synthesis v2: programs per second over an equal mix of
 levels 1-6 (``generate_many``, N seeds per level) for ``generator="patterns"`` in one generating process and
 in ``--processes`` (default 2: ``generate_many(..., processes=2)``, the same programs) and for ``"ops"`` in
-one, with the sandbox's own traced runs per second measured before and after as the machine's yardstick.
+one, with the sandbox's own traced runs per second measured before and after as the machine's yardstick, and
+per run the CPU per program over every process and sandbox child (``cpu_ms_per_program``, steadier than the
+rate from run to run) and the cores it kept busy (``cores_busy``).
 
 Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000] [--mix 200 [--processes 2]]``.
 """
@@ -131,6 +133,23 @@ def yardstick(runs: int, workers: int | None) -> dict[str, Any]:
     return {"traced_runs": runs, "seconds": round(seconds, 3), "traced_runs_per_s": round(runs / seconds, 1)}
 
 
+def _tree_cpu_s() -> float:
+    """CPU seconds of this process and every live descendant (helpers, sandbox workers, and the children their
+    zygotes reaped); a process that ended meanwhile is missed, so this can only undercount."""
+    import psutil
+
+    me = psutil.Process()
+    times = me.cpu_times()
+    total = times.user + times.system
+    for child in me.children(recursive=True):
+        try:
+            t = child.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            pass
+    return total
+
+
 def mix(n: int, workers: int | None, runs: list[tuple[str, int]]) -> dict[str, Any]:
     """Programs per second over an equal mix of levels 1-6 (``n`` seeds per level) for each ``(generator,
     processes)`` run, with the sandbox yardstick measured before and after."""
@@ -143,23 +162,30 @@ def mix(n: int, workers: int | None, runs: list[tuple[str, int]]) -> dict[str, A
             generate_many(level, [item_seed(1, level, i) for i in range(32 * processes)], config=config,
                           generator=generator, processes=processes, keep_traces=False)
         rows: dict[str, Any] = {}
-        total, seconds_all = 0, 0.0
+        total, seconds_all, cpu_all = 0, 0.0, 0.0
         for level in range(1, 7):
             stats = SynthStats()
             seeds = [item_seed(2024, level, i) for i in range(n)]
+            cpu = _tree_cpu_s()
             start = time.perf_counter()
             programs = generate_many(level, seeds, config=config, stats=stats, keep_traces=False,
                                      generator=generator, processes=processes)
             seconds = time.perf_counter() - start
+            cpu = _tree_cpu_s() - cpu
             total += len(programs)
             seconds_all += seconds
+            cpu_all += cpu
             rows[str(level)] = {"programs": len(programs), "per_s": round(len(programs) / seconds, 1),
+                                "cpu_ms_per_program": round(1000 * cpu / max(1, len(programs)), 3),
                                 "acceptance_rate": round(stats.acceptance_rate, 4),
                                 "build_failures_per_program": round(stats.build_failures / max(1, len(programs)), 2),
                                 "rejected": dict(stats.rejected)}
         key = generator if processes == 1 else f"{generator}_processes_{processes}"
         out[key] = {"levels": rows, "programs_per_s": round(total / seconds_all, 1),
-                    "seconds": round(seconds_all, 1), "generating_processes": processes}
+                    "seconds": round(seconds_all, 1), "generating_processes": processes,
+                    # CPU of every process and sandbox child per program, and the cores that kept busy
+                    "cpu_ms_per_program": round(1000 * cpu_all / max(1, total), 3),
+                    "cores_busy": round(cpu_all / seconds_all, 2)}
     out["yardstick_after"] = yardstick(400, workers)
     out["load_average"] = list(os.getloadavg())
     return out
