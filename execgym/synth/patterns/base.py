@@ -451,6 +451,9 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         again = _nest(draft, form, text, results, texts, pivot)
         if again is not None:
             return again
+        again = _combine(draft, form, var, text, samples, results, texts, pivot)
+        if again is not None:
+            return again
     draft.focus_nesting = max(draft.focus_nesting, 1)
     return FocusValue([], text, results, error)
 
@@ -488,6 +491,46 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
         draft.focus_uses += 1
         draft.focus_nesting = max(draft.focus_nesting, 2)
         return FocusValue([], fill(form.template, _paren(text), *texts2), again)
+    return None
+
+
+_COMBINE = {bool: "or", int: "+"}
+_POSITIONS = frozenset({"find", "rfind", "index", "rindex"})  # int results that compare, not add
+
+
+def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any], results: list[Any],
+             texts: list[str], pivot: Any) -> FocusValue | None:
+    """The focus used again on the same item with other arguments, the two results joined as people join
+    them: predicates by ``or`` (``w.startswith('a') or w.startswith('k')``), positions compared
+    (``w.find('a') < w.find('e')``), other counts added (``w.count('a') + w.count('e')``)."""
+    if not form.slots or "boolvar" in form.slots or any(x is None for x in results):
+        return None
+    kind = type(results[0])
+    op = "<" if kind is int and draft.focus.name in _POSITIONS else _COMBINE.get(kind)
+    if op is None or not all(type(x) is kind for x in results):
+        return None
+    r = draft.rng
+    for _ in range(4):
+        try:
+            pairs = [_slot_text(spec, r, pivot, draft) for spec in form.slots]
+        except Unfit:
+            return None
+        texts2 = [t for t, _ in pairs]
+        if texts2 == texts:
+            continue
+        try:
+            second = [_apply_form(form, s, [v for _, v in pairs]) for s in samples]
+        except Exception:
+            continue
+        if len(second) != len(results) or any(type(x) is not kind for x in second):
+            continue
+        combined = [(a or b) if op == "or" else (a < b) if op == "<" else a + b for a, b in zip(results, second)]
+        if len({repr(x) for x in combined}) < 2:
+            continue
+        draft.op(f"{draft.focus.type}/{draft.focus.name}")
+        draft.focus_uses += 1
+        draft.focus_nesting = max(draft.focus_nesting, 2)
+        return FocusValue([], f"({text} {op} {fill(form.template, var, *texts2)})", combined)
     return None
 
 
