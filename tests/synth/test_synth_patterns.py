@@ -283,12 +283,13 @@ def test_drawing_helpers_consume_the_stream_as_random_does():
 
 def test_the_focus_is_used_twice_in_a_share_of_the_drafts_of_every_level():
     """A second use of the focus: chained with other arguments, joined with a second application
-    (``w.startswith('a') or w.startswith('k')``, ``t.find('a') < t.find('e')``, ``r.count(2) + r.count(5)``) or
-    tested in a guard; every join appears, and no level falls under its floor (drafts, not programs)."""
+    (``w.startswith('a') or w.startswith('k')``, ``t.find('a') < t.find('e')``, ``r.count(2) + r.count(5)``), an
+    ordering comparison as a band (``'c' <= word < 'm'``) or tested in a guard; every join appears, and no level
+    falls under its floor (drafts, not programs)."""
     import re
 
     floors = {1: 30, 2: 30, 3: 25, 4: 40, 5: 40, 6: 40}
-    joins = {"or": 0, "<": 0, "+": 0}
+    joins = {"or": 0, "<": 0, "+": 0, "band": 0}
     for level, floor in floors.items():
         built = twice = 0
         for k in range(300):
@@ -299,8 +300,10 @@ def test_the_focus_is_used_twice_in_a_share_of_the_drafts_of_every_level():
             built += 1
             twice += cand.constraints["focus_uses"] >= 2
             name = re.escape(focus.name)
-            for join in joins:
+            for join in ("or", "<", "+"):
                 if re.search(rf"\(\w+\.{name}\([^()]*\) {re.escape(join)} \w+\.{name}\(", cand.source):
                     joins[join] += 1
+            if focus.name in ("<", "<=", ">", ">=") and re.search(rf" {name} \w+ {name} ", cand.source):
+                joins["band"] += 1
         assert built > 150 and 100 * twice / built >= floor, (level, round(100 * twice / built, 1))
     assert all(joins.values()), joins

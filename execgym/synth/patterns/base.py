@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import operator
 import random
 import re
 import string
@@ -451,7 +452,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         again = _nest(draft, form, text, results, texts, pivot)
         if again is not None:
             return again
-        again = _combine(draft, form, var, text, samples, results, texts, pivot)
+        again = _combine(draft, form, var, text, samples, results, texts, values, pivot)
         if again is not None:
             return again
     draft.focus_nesting = max(draft.focus_nesting, 1)
@@ -498,13 +499,23 @@ _COMBINE = {bool: "or", int: "+"}
 _POSITIONS = frozenset({"find", "rfind", "index", "rindex"})  # int results that compare, not add
 
 
+_BANDS = {"{0} < {1}": operator.lt, "{0} <= {1}": operator.le, "{0} > {1}": operator.gt,
+          "{0} >= {1}": operator.ge}
+
+
 def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any], results: list[Any],
-             texts: list[str], pivot: Any) -> FocusValue | None:
+             texts: list[str], values: list[Any], pivot: Any) -> FocusValue | None:
     """The focus used again on the same item with other arguments, the two results joined as people join
-    them: predicates by ``or`` (``w.startswith('a') or w.startswith('k')``), positions compared
-    (``w.find('a') < w.find('e')``), other counts added (``w.count('a') + w.count('e')``)."""
+    them: an ordering comparison as a band (``'c' <= word < 'm'``), other predicates by ``or``
+    (``w.startswith('a') or w.startswith('k')``), positions compared (``w.find('a') < w.find('e')``), other
+    counts added (``w.count('a') + w.count('e')``)."""
     if not form.slots or "boolvar" in form.slots or any(x is None for x in results):
         return None
+    compare = _BANDS.get(form.template)
+    if compare is not None and len(values) == 1:
+        band = _band(draft, form, var, samples, texts[0], values[0], compare, pivot)
+        if band is not None:
+            return band
     kind = type(results[0])
     op = "<" if kind is int and draft.focus.name in _POSITIONS else _COMBINE.get(kind)
     if op is None or not all(type(x) is kind for x in results):
@@ -531,6 +542,36 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
         draft.focus_uses += 1
         draft.focus_nesting = max(draft.focus_nesting, 2)
         return FocusValue([], f"({text} {op} {fill(form.template, var, *texts2)})", combined)
+    return None
+
+
+def _band(draft: Draft, form: Form, var: str, samples: Sequence[Any], first_text: str, first: Any,
+          compare: Callable[[Any, Any], bool], pivot: Any) -> FocusValue | None:
+    """``lo < x < hi`` (``hi > x > lo`` for ``>``): the comparison used twice, chained, with the first bound and
+    another one drawn for the same slot; None when no second bound makes a band whose outcome varies."""
+    r = draft.rng
+    symbol = form.template[4:-4]
+    for _ in range(4):
+        try:
+            (text2, second), = [_slot_text(spec, r, pivot, draft) for spec in form.slots]
+        except Unfit:
+            return None
+        try:
+            if compare(second, first):
+                outer, inner = (second, text2), (first, first_text)
+            elif compare(first, second):
+                outer, inner = (first, first_text), (second, text2)
+            else:
+                continue
+            got = [compare(outer[0], s) and compare(s, inner[0]) for s in samples]
+        except Exception:  # noqa: BLE001 -- bounds this item cannot be compared with
+            continue
+        if len(set(got)) < 2:
+            continue
+        draft.op(f"{draft.focus.type}/{draft.focus.name}")
+        draft.focus_uses += 1
+        draft.focus_nesting = max(draft.focus_nesting, 2)
+        return FocusValue([], f"{outer[1]} {symbol} {var} {symbol} {inner[1]}", got)
     return None
 
 
