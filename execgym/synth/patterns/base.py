@@ -469,20 +469,28 @@ def _paren(text: str) -> str:
         text.count("(") == 1 and text.index("(") > 0 else f"({text})"
 
 
+def _other_slots(draft: Draft, form: Form, texts: list[str], sample_of: Callable[[], Any]
+                 ) -> Iterator[list[tuple[str, Any]]]:
+    """Up to 4 draws of the form's slots for a second use, each for the item ``sample_of()`` gives (called once
+    per draw, before the slots), as ``(text, value)`` pairs; a draw with the first use's ``texts`` is skipped, and
+    a slot that cannot be filled ends the draws."""
+    for _ in range(4):
+        try:
+            sample = sample_of()
+            pairs = [_slot_text(spec, draft.rng, sample, draft) for spec in form.slots]
+        except Unfit:
+            return
+        if [t for t, _ in pairs] != texts:
+            yield pairs
+
+
 def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[str], pivot: Any) -> FocusValue | None:
     """The focus applied again to its own result with other arguments, when that means something."""
     focus, r = draft.focus, draft.rng
     if not form.slots or not all(x is not None and receiver_ok(focus, x) for x in results):
         return None
-    for _ in range(4):
-        try:
-            pick = results[randbelow(r, len(results))]
-            pairs = [_slot_text(spec, r, pick, draft) for spec in form.slots]
-        except Unfit:
-            return None
+    for pairs in _other_slots(draft, form, texts, lambda: results[randbelow(r, len(results))]):
         texts2 = [t for t, _ in pairs]
-        if texts2 == texts:
-            continue
         values2 = [v if spec != "boolvar" else True for (_, v), spec in zip(pairs, form.slots)]
         try:
             again = [_apply_form(form, x, values2) for x in results]
@@ -520,15 +528,8 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
     op = "<" if kind is int and draft.focus.name in _POSITIONS else _COMBINE.get(kind)
     if op is None or not all(type(x) is kind for x in results):
         return None
-    r = draft.rng
-    for _ in range(4):
-        try:
-            pairs = [_slot_text(spec, r, pivot, draft) for spec in form.slots]
-        except Unfit:
-            return None
+    for pairs in _other_slots(draft, form, texts, lambda: pivot):
         texts2 = [t for t, _ in pairs]
-        if texts2 == texts:
-            continue
         try:
             second = [_apply_form(form, s, [v for _, v in pairs]) for s in samples]
         except Exception:
@@ -549,13 +550,8 @@ def _band(draft: Draft, form: Form, var: str, samples: Sequence[Any], first_text
           compare: Callable[[Any, Any], bool], pivot: Any) -> FocusValue | None:
     """``lo < x < hi`` (``hi > x > lo`` for ``>``): the comparison used twice, chained, with the first bound and
     another one drawn for the same slot; None when no second bound makes a band whose outcome varies."""
-    r = draft.rng
     symbol = form.template[4:-4]
-    for _ in range(4):
-        try:
-            (text2, second), = [_slot_text(spec, r, pivot, draft) for spec in form.slots]
-        except Unfit:
-            return None
+    for (text2, second), in _other_slots(draft, form, [first_text], lambda: pivot):
         try:
             if compare(second, first):
                 outer, inner = (second, text2), (first, first_text)
