@@ -484,6 +484,13 @@ def _other_slots(draft: Draft, form: Form, texts: list[str], sample_of: Callable
             yield pairs
 
 
+def _second_use(draft: Draft) -> None:
+    """Count a second use of the focus: it is then nested two levels deep."""
+    draft.op(f"{draft.focus.type}/{draft.focus.name}")
+    draft.focus_uses += 1
+    draft.focus_nesting = max(draft.focus_nesting, 2)
+
+
 def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[str], pivot: Any) -> FocusValue | None:
     """The focus applied again to its own result with other arguments, when that means something."""
     focus, r = draft.focus, draft.rng
@@ -496,9 +503,7 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
             again = [_apply_form(form, x, values2) for x in results]
         except Exception:
             continue
-        draft.op(f"{focus.type}/{focus.name}")
-        draft.focus_uses += 1
-        draft.focus_nesting = max(draft.focus_nesting, 2)
+        _second_use(draft)
         return FocusValue([], fill(form.template, _paren(text), *texts2), again)
     return None
 
@@ -539,9 +544,7 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
         combined = [(a or b) if op == "or" else (a < b) if op == "<" else a + b for a, b in zip(results, second)]
         if len({repr(x) for x in combined}) < 2:
             continue
-        draft.op(f"{draft.focus.type}/{draft.focus.name}")
-        draft.focus_uses += 1
-        draft.focus_nesting = max(draft.focus_nesting, 2)
+        _second_use(draft)
         return FocusValue([], f"({text} {op} {fill(form.template, var, *texts2)})", combined)
     return None
 
@@ -564,9 +567,7 @@ def _band(draft: Draft, form: Form, var: str, samples: Sequence[Any], first_text
             continue
         if len(set(got)) < 2:
             continue
-        draft.op(f"{draft.focus.type}/{draft.focus.name}")
-        draft.focus_uses += 1
-        draft.focus_nesting = max(draft.focus_nesting, 2)
+        _second_use(draft)
         return FocusValue([], f"{outer[1]} {symbol} {var} {symbol} {inner[1]}", got)
     return None
 
