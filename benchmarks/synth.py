@@ -133,26 +133,12 @@ def yardstick(runs: int, workers: int | None) -> dict[str, Any]:
     return {"traced_runs": runs, "seconds": round(seconds, 3), "traced_runs_per_s": round(runs / seconds, 1)}
 
 
-def _tree_cpu_s() -> float:
-    """CPU seconds of this process and every live descendant (helpers, sandbox workers, and the children their
-    zygotes reaped); a process that ended meanwhile is missed, so this can only undercount."""
-    import psutil
-
-    me = psutil.Process()
-    times = me.cpu_times()
-    total = times.user + times.system
-    for child in me.children(recursive=True):
-        try:
-            t = child.cpu_times()
-            total += t.user + t.system + t.children_user + t.children_system
-        except psutil.Error:
-            pass
-    return total
-
-
 def mix(n: int, workers: int | None, runs: list[tuple[str, int]]) -> dict[str, Any]:
     """Programs per second over an equal mix of levels 1-6 (``n`` seeds per level) for each ``(generator,
     processes)`` run, with the sandbox yardstick measured before and after."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from scoring_cost import cpu_seconds  # this process and every descendant, reaped children included
+
     config = FilterConfig(workers=workers)
     out: dict[str, Any] = {"n_per_level": n, "levels": "1-6", "yardstick_before": yardstick(400, workers)}
     for generator, processes in runs:
@@ -166,12 +152,12 @@ def mix(n: int, workers: int | None, runs: list[tuple[str, int]]) -> dict[str, A
         for level in range(1, 7):
             stats = SynthStats()
             seeds = [item_seed(2024, level, i) for i in range(n)]
-            cpu = _tree_cpu_s()
+            cpu = cpu_seconds()
             start = time.perf_counter()
             programs = generate_many(level, seeds, config=config, stats=stats, keep_traces=False,
                                      generator=generator, processes=processes)
             seconds = time.perf_counter() - start
-            cpu = _tree_cpu_s() - cpu
+            cpu = cpu_seconds() - cpu
             total += len(programs)
             seconds_all += seconds
             cpu_all += cpu

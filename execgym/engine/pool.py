@@ -432,10 +432,9 @@ def _warn_missing_layers(layers: dict, config: dict) -> None:
 
 
 def _default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
+    from execgym.helper_process import cores
+
+    return max(1, cores())
 
 
 class Sandbox:
