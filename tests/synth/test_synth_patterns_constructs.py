@@ -13,7 +13,21 @@ import pytest
 from execgym.seeding import rng
 from execgym.synth.catalog import ALL_ENTRIES, CATALOG
 from execgym.synth.patterns import build
-from execgym.synth.patterns.base import Draft, FocusValue, band, forgiving, kind_for, negate, spells_int
+from execgym.synth.patterns.base import (
+    Draft,
+    FocusValue,
+    Unfit,
+    _pair,
+    band,
+    bare,
+    copy_item,
+    draw_item,
+    focus_value,
+    forgiving,
+    kind_for,
+    negate,
+    spells_int,
+)
 from execgym.synth.quality import static_quality
 
 DRAFTS = 300  # drafts tried per level (about 240 build)
@@ -82,6 +96,73 @@ def test_band_splits_the_values():
     inside = [v for v in values if lo <= v < hi]
     assert lo < hi and 0 < len(inside) < len(values)
     assert band([5, 5, 5]) is None
+
+
+@pytest.mark.parametrize(("expr", "expected"), [
+    ("(a or b)", "a or b"),
+    ("(w[:1].upper() + w[-1:].upper())", "w[:1].upper() + w[-1:].upper()"),
+    ("(a, b)", "(a, b)"),
+    ("(a) + (b)", "(a) + (b)"),
+    ("('(' + w)", "'(' + w"),
+    ("(w != ')' and x != ',')", "w != ')' and x != ','"),
+    ("('a', 'b')", "('a', 'b')"),
+    ("len(w)", "len(w)"),
+])
+def test_bare_drops_only_parentheses_around_the_whole(expr, expected):
+    assert bare(expr) == expected
+
+
+def _pair_of(name: str, items: list, seed: int = 0) -> FocusValue | None:
+    """``_pair`` for the catalog's ``name`` (one form, no arguments) over ``items``."""
+    focus = next(CATALOG[k] for k in ALL_ENTRIES if k[1] == name)
+    form = focus.forms[0]
+    d = Draft(rng=random.Random(seed), level=3, focus=focus, item_kind="str")
+    return _pair(d, form, "w", items, [form.fn(x) for x in items], [], [], items[0])
+
+
+def test_pair_joins_two_cuts_of_the_item_and_drops_what_one_use_tells():
+    words = ["Apple", "kiwi", "Plum", "fig", "Date", "lime"]
+    got = _pair_of("isupper", ["AB", "Ab", "aB", "ab", "A1", "1a"])
+    assert got is not None and " and " in got.expr or " or " in got.expr
+    for w, value in zip(["AB", "Ab", "aB", "ab", "A1", "1a"], got.results):
+        assert eval(got.expr, {"w": w}) == value  # noqa: S307 -- our own expression
+    upper = _pair_of("upper", words)
+    assert upper is not None and upper.expr.count(".upper()") == 2
+    assert all(eval(upper.expr, {"w": w}) == v for w, v in zip(words, upper.results))  # noqa: S307
+    assert upper.results != [w.upper() for w in words]  # not the single use
+    # every word is lower or upper throughout: the two ends tell no more than one of them
+    assert _pair_of("islower", ["abc", "ABC", "kiwi", "FIG", "lime", "DATE"]) is None
+    # len of the two sides of a cut is the length: dropped; a predicate true everywhere: nothing to join
+    assert _pair_of("isascii", words) is None
+
+
+def test_every_focus_value_is_what_its_expression_computes():
+    """The results a focus value records for its samples (which the filters and tests are chosen on) are what its
+    code gives when run on each sample, for every catalog entry and its second uses (joins, cuts, nesting)."""
+    import math
+
+    checked = twice = 0
+    for k, key in enumerate(ALL_ENTRIES * 3):
+        focus = CATALOG[key]
+        r = random.Random(f"focus-value-contract-{k}")
+        d = Draft(rng=r, level=4, focus=focus, item_kind=kind_for(focus, r))
+        d.samples = [draw_item(d.item_kind, r, d.keys) for _ in range(12)]
+        try:
+            fv = focus_value(d, "w", d.samples)
+        except Unfit:
+            continue
+        samples = [*d.samples, *d.constants] if d.constants else d.samples
+        assert len(fv.results) == len(samples), key
+        for n, (sample, expected) in enumerate(zip(samples, fv.results)):
+            if expected is None:
+                continue
+            env = {"w": copy_item(sample), "strict": n % 2 == 0, "math": math}  # a flag slot alternates
+            for stmt in fv.pre:
+                exec(stmt, env)  # noqa: S102 -- execgym's own generated statements
+            assert eval(fv.expr, env) == expected, (key, fv.pre, fv.expr, sample)  # noqa: S307
+        checked += 1
+        twice += d.focus_uses >= 2
+    assert checked > len(ALL_ENTRIES) and twice > checked // 3, (checked, twice)
 
 
 def test_spells_int():

@@ -34,6 +34,7 @@ CHAIN_SHARE = 0.25    # share of numeric tests written as a chained comparison `
 CHAIN_SHARE_LEVEL3 = 0.5  # the same at level 3, whose programs hold few tests
 ASSERT_SHARE = 0.25   # share of limit parameters whose precondition the function asserts
 PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
+SECOND_USE_DRAWS = 8  # draws of other arguments for a second use of the focus before it is used once
 PROBE_SAMPLES = 32  # sample items a draft that asks for them (``Draft.probe_samples``) adds
 
 
@@ -288,6 +289,10 @@ class FocusValue:
     results: list[Any]
     error: str = ""
     kind: str = ""
+    # the focus as written here, as a function of one item (set on a single use without statements, so that a
+    # pattern may apply it to a second value: ``text.lower() == other.lower()``)
+    apply: Callable[[Any], Any] | None = None
+    write: Callable[[str], str] | None = None   # ``expr`` for another variable in place of the item's
 
 
 def _inside(value: Any, container: Any) -> bool:
@@ -441,22 +446,76 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
                         twice_results.append(None if x is None else _apply_form(form, x, [v for _, v in pairs]))
                     except Exception:  # noqa: BLE001 -- the second use does not apply to this item
                         twice_results.append(None)
-                if all(x is not None for x in twice_results):
+                if all(x is not None for x in twice_results) and \
+                        list(map(stable_key, twice_results)) != list(map(stable_key, results)):
                     pre.append(fill(form.template, work, *texts2))
                     draft.op(key)
                     draft.focus_uses += 1
                     return FocusValue(pre, work, twice_results, error)
         return FocusValue(pre, work, results, error)
     text = fill(form.template, var, *texts)
-    if twice and not error:
+    if twice and not error and form.template not in _FOLDING:
         again = _nest(draft, form, text, results, texts, pivot)
         if again is not None:
             return again
         again = _combine(draft, form, var, text, samples, results, texts, values, pivot)
         if again is not None:
             return again
+        again = _pair(draft, form, var, samples, results, texts, values, pivot)
+        if again is not None:
+            return again
     draft.focus_nesting = max(draft.focus_nesting, 1)
-    return FocusValue([], text, results, error)
+    args = [v if spec != "boolvar" else True for v, spec in zip(values, form.slots)]
+    if "boolvar" in form.slots or form.template in _FOLDING:
+        return FocusValue([], text, results, error)
+    return FocusValue([], text, results, error, apply=lambda item: _apply_form(form, item, args),
+                      write=lambda other: fill(form.template, other, *texts))
+
+
+def stable_key(value: Any) -> str:
+    """A text that tells values apart the same way in every process: ``repr``, except that sets (anywhere inside)
+    are written sorted, since a set's ``repr`` follows the hash seed and its history (``{'a', 'b'}`` equal to
+    ``{'b', 'a'}``)."""
+    cls = type(value)
+    if cls is str or cls is int or cls is float or cls is bool:
+        return repr(value)
+    try:
+        return literal(value)
+    except Exception:  # noqa: BLE001 -- a value no literal writes: its repr
+        return repr(value)
+
+
+def bare(expr: str) -> str:
+    """``expr`` without parentheses around the whole of it (``(a or b)`` -> ``a or b``), for the right side of
+    an assignment or a ``return``; a tuple (``(a, b)``) keeps its parentheses. Brackets inside string literals
+    (``'('``) are not counted."""
+    if not (expr.startswith("(") and expr.endswith(")")):
+        return expr
+    depth, quote, i = 0, "", 0
+    while i < len(expr):
+        ch = expr[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0 and i != len(expr) - 1:
+                return expr  # the first parenthesis closes before the end: ``(a) + (b)``
+        elif ch == "," and depth == 1:
+            return expr  # a tuple
+        i += 1
+    return expr[1:-1]
+
+
+# ``(n - 17) - 8``, ``(w * 3) * 2``, ``(n + 2) + (n + 5)``: a second use of these with literal arguments folds
+# into one, so they are used once
+_FOLDING = frozenset({"{0} + {1}", "{0} - {1}", "{0} * {1}", "{0} // {1}"})
 
 
 def fill(template: str, *args: str) -> str:
@@ -471,10 +530,10 @@ def _paren(text: str) -> str:
 
 def _other_slots(draft: Draft, form: Form, texts: list[str], sample_of: Callable[[], Any]
                  ) -> Iterator[list[tuple[str, Any]]]:
-    """Up to 4 draws of the form's slots for a second use, each for the item ``sample_of()`` gives (called once
+    """Up to ``SECOND_USE_DRAWS`` draws of the form's slots for a second use, each for the item ``sample_of()`` gives (called once
     per draw, before the slots), as ``(text, value)`` pairs; a draw with the first use's ``texts`` is skipped, and
     a slot that cannot be filled ends the draws."""
-    for _ in range(4):
+    for _ in range(SECOND_USE_DRAWS):
         try:
             sample = sample_of()
             pairs = [_slot_text(spec, draft.rng, sample, draft) for spec in form.slots]
@@ -503,6 +562,8 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
             again = [_apply_form(form, x, values2) for x in results]
         except Exception:
             continue
+        if list(map(stable_key, again)) == list(map(stable_key, results)):
+            continue  # the second use changes nothing on any sample (``.replace('q', 'z')`` of words without q)
         _second_use(draft)
         return FocusValue([], fill(form.template, _paren(text), *texts2), again)
     return None
@@ -520,7 +581,7 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
              texts: list[str], values: list[Any], pivot: Any) -> FocusValue | None:
     """The focus used again on the same item with other arguments, the two results joined as people join
     them: an ordering comparison as a band (``'c' <= word < 'm'``), other predicates by ``or``
-    (``w.startswith('a') or w.startswith('k')``), positions compared (``w.find('a') < w.find('e')``), other
+    (``w.startswith('a') or w.startswith('k')``), negated ones by ``and`` (``w != 'a' and w != 'k'``), positions compared (``w.find('a') < w.find('e')``), other
     counts added (``w.count('a') + w.count('e')``)."""
     if not form.slots or "boolvar" in form.slots or any(x is None for x in results):
         return None
@@ -531,9 +592,11 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
             return band
     kind = type(results[0])
     op = "<" if kind is int and draft.focus.name in _POSITIONS else _COMBINE.get(kind)
+    if op == "or" and (" != " in form.template or " not in " in form.template):
+        op = "and"  # ``w != 'a' and w != 'k'``: a negated test is joined the way ``not in`` reads
     if op is None or not all(type(x) is kind for x in results):
         return None
-    for pairs in _other_slots(draft, form, texts, lambda: pivot):
+    for pairs in _other_slots(draft, form, texts, lambda: samples[randbelow(draft.rng, len(samples))]):
         texts2 = [t for t, _ in pairs]
         try:
             second = [_apply_form(form, s, [v for _, v in pairs]) for s in samples]
@@ -541,9 +604,11 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
             continue
         if len(second) != len(results) or any(type(x) is not kind for x in second):
             continue
-        combined = [(a or b) if op == "or" else (a < b) if op == "<" else a + b for a, b in zip(results, second)]
-        if len({repr(x) for x in combined}) < 2:
-            continue
+        combined = [(a or b) if op == "or" else (a and b) if op == "and" else (a < b) if op == "<" else a + b
+                    for a, b in zip(results, second)]
+        keys = list(map(stable_key, combined))
+        if len(set(keys)) < 2 or keys == list(map(stable_key, results)) or keys == list(map(stable_key, second)):
+            continue  # constant, or one use says it all (``'LL' in w or 'ILL' in w`` is ``'LL' in w``)
         _second_use(draft)
         return FocusValue([], f"({text} {op} {fill(form.template, var, *texts2)})", combined)
     return None
@@ -569,6 +634,110 @@ def _band(draft: Draft, form: Form, var: str, samples: Sequence[Any], first_text
             continue
         _second_use(draft)
         return FocusValue([], f"{outer[1]} {symbol} {var} {symbol} {inner[1]}", got)
+    return None
+
+
+def _receiver(template: str, text: str) -> str:
+    """``text`` as ``{0}`` of ``template``: bare when it is a name or a subscript of one (``w[:2]``), or when
+    ``{0}`` is a whole argument (``len({0})``); parenthesized otherwise (``(n - 3).bit_length()``)."""
+    if re.fullmatch(r"\w+(\[[^\[\]]*\])?", text) or re.search(r"\(\{0\}[,)]", template):
+        return text
+    return f"({text})"
+
+
+_CASE_CHANGES = frozenset({"upper", "lower", "capitalize", "title", "swapcase", "casefold"})
+
+
+def _parts(draft: Draft, var: str, pivot: Any, sample: Any
+           ) -> list[tuple[str, Callable[[Any], Any], str, Callable[[Any], Any]]]:
+    """Two values cut from one item, in a random order of kinds, as ``(text, fn)`` twice (``sample``: the focus's
+    result on the item): for text, its two ends when the focus tests it or changes its case, or the two sides
+    of a cut when it tests it; for lists and tuples the two sides of a cut, or the item and its reverse; for numbers the item
+    and its distance from a constant (``n`` and ``n - 7``) or its half (double for a float)."""
+    r = draft.rng
+    out: list[tuple[str, Callable[[Any], Any], str, Callable[[Any], Any]]] = []
+    same = (lambda x: x)
+    if isinstance(pivot, str):
+        if isinstance(sample, bool) or draft.focus.name in _CASE_CHANGES:
+            out.append((f"{var}[:1]", lambda x: x[:1], f"{var}[-1:]", lambda x: x[-1:]))
+        if isinstance(sample, bool):
+            k = randint(r, 2, 4)
+            out.append((f"{var}[:{k}]", lambda x: x[:k], f"{var}[{k}:]", lambda x: x[k:]))
+    elif isinstance(pivot, (list, tuple)):
+        k = randint(r, 1, 3)
+        out.append((f"{var}[:{k}]", lambda x: x[:k], f"{var}[{k}:]", lambda x: x[k:]))
+        out.append((var, same, f"{var}[::-1]", lambda x: x[::-1]))
+    elif isinstance(pivot, int) and not isinstance(pivot, bool):
+        c = randint(r, 2, 12)
+        out.append((var, same, f"{var} - {c}", lambda x: x - c))
+        out.append((var, same, f"{var} // 2", lambda x: x // 2))
+    elif isinstance(pivot, float):
+        c = randint(r, 2, 12) + choice(r, (0.0, 0.5, 0.25))
+        out.append((var, same, f"{var} - {literal(c)}", lambda x: x - c))
+        out.append((var, same, f"{var} * 2", lambda x: x * 2))
+    for i in range(len(out) - 1, 0, -1):  # shuffled with the draft's own generator
+        j = randbelow(r, i + 1)
+        out[i], out[j] = out[j], out[i]
+    return out
+
+
+_PAIR_JOINS: dict[type, tuple[str, ...]] = {bool: ("and", "or"), int: ("+", "<"), float: ("+", "<"),
+                                            str: ("+",), list: ("+",), tuple: ("+",)}
+
+
+def _functional(keys: list[str], combined: list[str]) -> bool:
+    """Whether the samples show ``combined`` to be a function of ``keys``: some key comes twice, and the same key
+    never gives two values (keys that are all distinct show nothing)."""
+    seen: dict[str, str] = {}
+    return len(set(keys)) < len(keys) and all(seen.setdefault(k, c) == c for k, c in zip(keys, combined))
+
+
+def _pair(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: list[Any], texts: list[str],
+          values: list[Any], pivot: Any) -> FocusValue | None:
+    """The focus used on two values cut from the same item, with the same arguments, the two results joined as
+    people join them: ``w[:1].isupper() and w[-1:].isupper()``, ``abs(n) + abs(n - 7)``,
+    ``w[:2].upper() + w[2:].lower()`` is not this (another method), ``sorted(v[:2]) + sorted(v[2:])`` is. Kept
+    only when the joined value varies over the samples, is told by neither result alone (``w.isdigit() and
+    w[:2].isdigit()`` is ``w.isdigit()``), and is not the single use's value (``len(w[:2]) + len(w[2:])`` is
+    ``len(w)``)."""
+    if "boolvar" in form.slots or any(x is None for x in results):
+        return None
+    for text1, fn1, text2, fn2 in _parts(draft, var, pivot, results[0]):
+        try:
+            a = [_apply_form(form, fn1(s), values) for s in samples]
+            b = [_apply_form(form, fn2(s), values) for s in samples]
+        except Exception:  # noqa: BLE001 -- the cut values do not all take the focus
+            continue
+        first = fill(form.template, _receiver(form.template, text1), *texts)
+        second = fill(form.template, _receiver(form.template, text2), *texts)
+        got = join_uses(draft, a, b, results, first, second)
+        if got is not None:
+            return got
+    return None
+
+
+def join_uses(draft: Draft, a: list[Any], b: list[Any], single: list[Any], first: str, second: str
+              ) -> FocusValue | None:
+    """Two uses of the focus, ``first`` and ``second`` (their values ``a`` and ``b`` on the samples), joined as
+    their type is joined (``and``/``or`` for tests, ``+``/``<`` for numbers, ``+`` for text and sequences, the
+    join drawn), counted as a second use; None when every join is constant on the samples, is the single use's
+    value ``single``, or is told by one of the two alone."""
+    if not a or len(a) != len(b) or any(x is None for x in (*a, *b)):
+        return None
+    kind = type(a[0])
+    joins = _PAIR_JOINS.get(kind)
+    if joins is None or not all(type(x) is kind for x in (*a, *b)):
+        return None
+    keys_a, keys_b, keys_1 = (list(map(stable_key, xs)) for xs in (a, b, single))
+    start = randbelow(draft.rng, len(joins))
+    for op in joins[start:] + joins[:start]:
+        combined = [(x and y) if op == "and" else (x or y) if op == "or" else (x < y) if op == "<" else x + y
+                    for x, y in zip(a, b)]
+        keys = list(map(stable_key, combined))
+        if len(set(keys)) < 2 or keys == keys_1 or _functional(keys_a, keys) or _functional(keys_b, keys):
+            continue
+        _second_use(draft)
+        return FocusValue([], f"({first} {op} {second})", combined)
     return None
 
 
@@ -663,7 +832,7 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
         if len(set(lengths)) == 1:
             raise Unfit("the length of the focus value is the same for every item")
         draft.op("len")
-        return f"len({fv.expr})", [len(x) if x is not None else 0 for x in fv.results]
+        return f"len({bare(fv.expr)})", [len(x) if x is not None else 0 for x in fv.results]
     raise Unfit("no number for this value")
 
 

@@ -12,11 +12,15 @@ from execgym.synth.patterns.base import (
     CONSTANT_SHARE,
     ITEM_NAMES,
     Draft,
+    FocusValue,
     Unfit,
+    bare,
     copy_item,
     draw_item,
     emit_focus,
+    join_uses,
     randbelow,
+    stable_key,
     with_element,
 )
 from execgym.synth.patterns.value import value_of
@@ -78,16 +82,18 @@ def render(d: Draft, depth: int) -> None:
     d.draw_one = draw  # type: ignore[method-assign]  # the focus is probed on whole arguments here
     d.error_budget = 0.5  # one argument per call: an input the focus rejects is just not shipped
     fv = value_of(d, name)
+    if d.focus_uses < 2 and fv.write is not None and not fv.error:
+        fv = _with_second(d, name, fv, draw, sampler) or fv
     emit_focus(d, fv)
     present = [x for x in fv.results if x is not None]
-    if len({repr(x) for x in present}) < 2:
+    if len({stable_key(x) for x in present}) < 2:
         if not fv.pre:
             raise Unfit("the focus value does not depend on the argument")
         d.emit(f"return ({name}, {fv.expr})")  # e.g. a cleared copy next to the original
         return
     if d.level == 1:  # the focus value named, then returned (a variable ExecVar-v0 can ask about)
         held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
-        d.emit(f"{held} = {fv.expr}")
+        d.emit(f"{held} = {bare(fv.expr)}")
         d.emit(f"return {held}")
         return
     sample = present[0]
@@ -101,7 +107,7 @@ def render(d: Draft, depth: int) -> None:
     shape = d.rand_choice(shapes)
     # level 2: the focus value named, one more operation on it, then the result (three statements)
     held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
-    d.emit(f"{held} = {fv.expr}")
+    d.emit(f"{held} = {bare(fv.expr)}")
     if shape == "starred":
         first = d.name("first")
         d.emit(f"{first}, *rest = {held}")
@@ -128,6 +134,32 @@ def render(d: Draft, depth: int) -> None:
         d.op("int/**")
     d.emit(f"{out} = {text}")
     d.emit(f"return {out}")
+
+
+_SECOND = {"text": "other", "number": "other", "amount": "other", "values": "others", "names": "others",
+           "point": "other", "fields": "others", "ids": "others", "labels": "others", "stock": "other"}
+
+
+def _with_second(d: Draft, name: str, fv: FocusValue, draw, sampler: random.Random) -> FocusValue | None:
+    """The focus applied to a second argument of the same kind as well, the two joined the way people join them
+    (``text.isdigit() or other.isdigit()``, ``abs(number) + abs(other)``, ``values.count(3) < others.count(3)``);
+    None (one argument) when no join varies or one of the two tells it alone."""
+    other = d.name(_SECOND.get(name, "other"), "second")
+    samples = [*d.samples, *d.constants] if d.constants else d.samples
+    if len(samples) != len(fv.results) or any(x is None for x in fv.results):
+        return None
+    seconds = [draw(sampler) for _ in samples]
+    try:
+        b = [fv.apply(copy_item(x)) for x in seconds]  # type: ignore[misc]
+    except Exception:  # noqa: BLE001 -- the focus does not take every drawn second argument
+        d.names.discard(other)
+        return None
+    got = join_uses(d, fv.results, b, fv.results, fv.expr, fv.write(other))  # type: ignore[misc]
+    if got is None:
+        d.names.discard(other)
+        return None
+    d.param(other, draw)
+    return got
 
 
 def _paren(text: str) -> str:

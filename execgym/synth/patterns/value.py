@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from execgym import astparse
-from execgym.synth.patterns.base import Draft, FocusValue, focus_value, spells_int
+from execgym.synth.patterns.base import Draft, FocusValue, bare, focus_value, spells_int
 
 PARSE_SHARE = 0.35  # share of word-to-number helpers that read the number a word spells first
 
@@ -34,12 +34,12 @@ def value_of(draft: Draft, item: str, *, allow_errors: bool = False, twice: bool
     if results is not None:
         lines += ["    try:", f"        return int({item})", "    except ValueError:"]
         lines += [f"        {stmt}" for stmt in fv.pre]
-        lines.append(f"        return {fv.expr}")
+        lines.append(f"        return {bare(fv.expr)}")
         draft.op("int()")
     else:
         results = fv.results
         lines += [f"    {stmt}" for stmt in fv.pre]
-        lines.append(f"    return {fv.expr}")
+        lines.append(f"    return {bare(fv.expr)}")
     draft.helper = lines
     return FocusValue([], f"{name}({', '.join([item, *extra])})", results, fv.error)
 
