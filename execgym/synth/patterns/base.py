@@ -710,22 +710,29 @@ def _pair(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: l
             continue
         first = fill(form.template, _receiver(form.template, text1), *texts)
         second = fill(form.template, _receiver(form.template, text2), *texts)
-        got = join_uses(draft, a, b, results, first, second)
+        joins = None
+        if isinstance(pivot, (int, float)) and not isinstance(pivot, bool):
+            # a number and its distance from a constant: their tests joined, their values compared (added
+            # only as distances, ``abs(n) + abs(n - 9)``); ``divmod(n, 5) + divmod(n - 12, 5)`` means nothing
+            joins = {bool: ("and", "or"), int: ("<",), float: ("<",)}
+            if draft.focus.name == "abs":
+                joins.update({int: ("+", "<"), float: ("+", "<")})
+        got = join_uses(draft, a, b, results, first, second, joins)
         if got is not None:
             return got
     return None
 
 
-def join_uses(draft: Draft, a: list[Any], b: list[Any], single: list[Any], first: str, second: str
-              ) -> FocusValue | None:
+def join_uses(draft: Draft, a: list[Any], b: list[Any], single: list[Any], first: str, second: str,
+              joins_by_kind: dict[type, tuple[str, ...]] | None = None) -> FocusValue | None:
     """Two uses of the focus, ``first`` and ``second`` (their values ``a`` and ``b`` on the samples), joined as
     their type is joined (``and``/``or`` for tests, ``+``/``<`` for numbers, ``+`` for text and sequences, the
-    join drawn), counted as a second use; None when every join is constant on the samples, is the single use's
+    join drawn; ``joins_by_kind`` narrows them), counted as a second use; None when every join is constant on the samples, is the single use's
     value ``single``, or is told by one of the two alone."""
     if not a or len(a) != len(b) or any(x is None for x in (*a, *b)):
         return None
     kind = type(a[0])
-    joins = _PAIR_JOINS.get(kind)
+    joins = (_PAIR_JOINS if joins_by_kind is None else joins_by_kind).get(kind)
     if joins is None or not all(type(x) is kind for x in (*a, *b)):
         return None
     keys_a, keys_b, keys_1 = (list(map(stable_key, xs)) for xs in (a, b, single))
