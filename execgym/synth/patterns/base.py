@@ -465,9 +465,9 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         if again is not None:
             return again
     draft.focus_nesting = max(draft.focus_nesting, 1)
-    args = [v if spec != "boolvar" else True for v, spec in zip(values, form.slots)]
     if "boolvar" in form.slots or form.template in _FOLDING:
         return FocusValue([], text, results, error)
+    args = list(values)
     return FocusValue([], text, results, error, apply=lambda item: _apply_form(form, item, args),
                       write=lambda other: fill(form.template, other, *texts))
 
@@ -530,9 +530,9 @@ def _paren(text: str) -> str:
 
 def _other_slots(draft: Draft, form: Form, texts: list[str], sample_of: Callable[[], Any]
                  ) -> Iterator[list[tuple[str, Any]]]:
-    """Up to ``SECOND_USE_DRAWS`` draws of the form's slots for a second use, each for the item ``sample_of()`` gives (called once
-    per draw, before the slots), as ``(text, value)`` pairs; a draw with the first use's ``texts`` is skipped, and
-    a slot that cannot be filled ends the draws."""
+    """Up to ``SECOND_USE_DRAWS`` draws of the form's slots for a second use, each for the item ``sample_of()``
+    gives (called once per draw, before the slots), as ``(text, value)`` pairs; a draw with the first use's
+    ``texts`` is skipped, and a slot that cannot be filled ends the draws."""
     for _ in range(SECOND_USE_DRAWS):
         try:
             sample = sample_of()
@@ -577,12 +577,23 @@ _BANDS = {"{0} < {1}": operator.lt, "{0} <= {1}": operator.le, "{0} > {1}": oper
           "{0} >= {1}": operator.ge}
 
 
+def _joined(op: str, a: Sequence[Any], b: Sequence[Any]) -> list[Any]:
+    """``x op y`` for each pair of ``a`` and ``b`` (``op``: ``and``, ``or``, ``<`` or ``+``)."""
+    if op == "and":
+        return [x and y for x, y in zip(a, b)]
+    if op == "or":
+        return [x or y for x, y in zip(a, b)]
+    if op == "<":
+        return [x < y for x, y in zip(a, b)]
+    return [x + y for x, y in zip(a, b)]
+
+
 def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any], results: list[Any],
              texts: list[str], values: list[Any], pivot: Any) -> FocusValue | None:
     """The focus used again on the same item with other arguments, the two results joined as people join
     them: an ordering comparison as a band (``'c' <= word < 'm'``), other predicates by ``or``
-    (``w.startswith('a') or w.startswith('k')``), negated ones by ``and`` (``w != 'a' and w != 'k'``), positions compared (``w.find('a') < w.find('e')``), other
-    counts added (``w.count('a') + w.count('e')``)."""
+    (``w.startswith('a') or w.startswith('k')``), negated ones by ``and`` (``w != 'a' and w != 'k'``),
+    positions compared (``w.find('a') < w.find('e')``), other counts added (``w.count('a') + w.count('e')``)."""
     if not form.slots or "boolvar" in form.slots or any(x is None for x in results):
         return None
     compare = _BANDS.get(form.template)
@@ -604,8 +615,7 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
             continue
         if len(second) != len(results) or any(type(x) is not kind for x in second):
             continue
-        combined = [(a or b) if op == "or" else (a and b) if op == "and" else (a < b) if op == "<" else a + b
-                    for a, b in zip(results, second)]
+        combined = _joined(op, results, second)
         keys = list(map(stable_key, combined))
         if len(set(keys)) < 2 or keys == list(map(stable_key, results)) or keys == list(map(stable_key, second)):
             continue  # constant, or one use says it all (``'LL' in w or 'ILL' in w`` is ``'LL' in w``)
@@ -652,8 +662,8 @@ def _parts(draft: Draft, var: str, pivot: Any, sample: Any
            ) -> list[tuple[str, Callable[[Any], Any], str, Callable[[Any], Any]]]:
     """Two values cut from one item, in a random order of kinds, as ``(text, fn)`` twice (``sample``: the focus's
     result on the item): for text, its two ends when the focus tests it or changes its case, or the two sides
-    of a cut when it tests it; for lists and tuples the two sides of a cut, or the item and its reverse; for numbers the item
-    and its distance from a constant (``n`` and ``n - 7``) or its half (double for a float)."""
+    of a cut when it tests it; for lists and tuples the two sides of a cut, or the item and its reverse; for
+    numbers the item and its distance from a constant (``n`` and ``n - 7``) or its half (double for a float)."""
     r = draft.rng
     out: list[tuple[str, Callable[[Any], Any], str, Callable[[Any], Any]]] = []
     same = (lambda x: x)
@@ -727,8 +737,8 @@ def join_uses(draft: Draft, a: list[Any], b: list[Any], single: list[Any], first
               joins_by_kind: dict[type, tuple[str, ...]] | None = None) -> FocusValue | None:
     """Two uses of the focus, ``first`` and ``second`` (their values ``a`` and ``b`` on the samples), joined as
     their type is joined (``and``/``or`` for tests, ``+``/``<`` for numbers, ``+`` for text and sequences, the
-    join drawn; ``joins_by_kind`` narrows them), counted as a second use; None when every join is constant on the samples, is the single use's
-    value ``single``, or is told by one of the two alone."""
+    join drawn; ``joins_by_kind`` narrows them), counted as a second use; None when every join is constant on
+    the samples, is the single use's value ``single``, or is told by one of the two alone."""
     if not a or len(a) != len(b) or any(x is None for x in (*a, *b)):
         return None
     kind = type(a[0])
@@ -738,8 +748,7 @@ def join_uses(draft: Draft, a: list[Any], b: list[Any], single: list[Any], first
     keys_a, keys_b, keys_1 = (list(map(stable_key, xs)) for xs in (a, b, single))
     start = randbelow(draft.rng, len(joins))
     for op in joins[start:] + joins[:start]:
-        combined = [(x and y) if op == "and" else (x or y) if op == "or" else (x < y) if op == "<" else x + y
-                    for x, y in zip(a, b)]
+        combined = _joined(op, a, b)
         keys = list(map(stable_key, combined))
         if len(set(keys)) < 2 or keys == keys_1 or _functional(keys_a, keys) or _functional(keys_b, keys):
             continue
