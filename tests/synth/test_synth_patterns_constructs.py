@@ -16,14 +16,17 @@ from execgym.synth.patterns import build
 from execgym.synth.patterns.base import (
     Draft,
     FocusValue,
+    Param,
     Unfit,
     _pair,
+    _reference,
     band,
     bare,
     copy_item,
     draw_item,
     focus_value,
     forgiving,
+    kept_if,
     kind_for,
     negate,
     spells_int,
@@ -141,14 +144,16 @@ def test_every_focus_value_is_what_its_expression_computes():
     code gives when run on each sample, for every catalog entry and its second uses (joins, cuts, nesting)."""
     import math
 
-    checked = twice = 0
-    for k, key in enumerate(ALL_ENTRIES * 3):
+    checked = twice = referenced = kept = 0
+    for k, key in enumerate(ALL_ENTRIES * 4):
         focus = CATALOG[key]
         r = random.Random(f"focus-value-contract-{k}")
         d = Draft(rng=r, level=4, focus=focus, item_kind=kind_for(focus, r))
         d.samples = [draw_item(d.item_kind, r, d.keys) for _ in range(12)]
-        try:
-            fv = focus_value(d, "w", d.samples)
+        try:  # one round in three a reference argument may be compared, one in three the value kept where a
+            fv = focus_value(d, "w", d.samples, reference=k % 3 == 1)  # test on it holds
+            if k % 3 == 2:
+                fv = kept_if(d, fv, "w")
         except Unfit:
             continue
         samples = [*d.samples, *d.constants] if d.constants else d.samples
@@ -156,13 +161,17 @@ def test_every_focus_value_is_what_its_expression_computes():
         for n, (sample, expected) in enumerate(zip(samples, fv.results)):
             if expected is None:
                 continue
-            env = {"w": copy_item(sample), "strict": n % 2 == 0, "math": math}  # a flag slot alternates
+            env = {"w": copy_item(sample), "strict": n % 2 == 0, "math": math,  # a flag slot alternates
+                   **{name: copy_item(value) for name, value in fv.env.items()}}
             for stmt in fv.pre:
                 exec(stmt, env)  # noqa: S102 -- execgym's own generated statements
             assert eval(fv.expr, env) == expected, (key, fv.pre, fv.expr, sample)  # noqa: S307
         checked += 1
         twice += d.focus_uses >= 2
-    assert checked > len(ALL_ENTRIES) and twice > checked // 3, (checked, twice)
+        referenced += bool(d.reference)
+        kept += " if " in fv.expr
+    assert checked > len(ALL_ENTRIES) and twice > checked // 2, (checked, twice)
+    assert referenced > 30 and kept > 8, (referenced, kept)
 
 
 def test_spells_int():
@@ -199,3 +208,92 @@ def test_constructs_sit_in_the_data_flow():
                                                        ast.Lambda, ast.NamedExpr)), candidate.source
                 if isinstance(node, ast.Assert):
                     assert node is entry.body[0], candidate.source
+
+
+def _looping_draft(key: tuple[str, str], samples: list, seed: int = 0, level: int = 4) -> Draft:
+    """A draft for ``key`` over ``samples`` with the items parameter written and a loop open."""
+    focus = CATALOG[key]
+    d = Draft(rng=random.Random(seed), level=level, focus=focus, item_kind=kind_for(focus, random.Random(0)))
+    d.params.append(Param("words", lambda r: samples))
+    d.samples = list(samples)
+    d.last_items = list(samples)
+    d.emit("count = 0")
+    return d
+
+
+def test_reference_compares_the_focus_on_the_item_with_the_focus_on_a_reference_argument():
+    """``w.lower() == wanted`` after ``wanted = target.lower()`` (written before the loop): the reference is a
+    parameter whose draws now and then repeat one of the call's items; its results are the comparison's."""
+    words = ["Fig", "fig", "KIWI", "kiwi", "Plum", "date", "LIME", "lime"]
+    found = None
+    for seed in range(20):
+        d = _looping_draft(("str", "lower"), words, seed)
+        form = d.focus.forms[0]
+        with d.block("for w in words:"):
+            fv = _reference(d, form, "w", words, [w.lower() for w in words], [], [])
+            if fv is not None:
+                d.emit(f"count += {fv.expr}")
+        if fv is not None and fv.env.keys() > {"target"}:
+            found = (d, fv)
+            break
+    assert found is not None
+    d, fv = found
+    assert d.reference == "target" and [p.name for p in d.params] == ["words", "target"]
+    assert d.lines[1].strip().startswith(("wanted = target.lower()", "goal = target.lower()"))
+    assert d.lines[2].strip() == "for w in words:"  # hoisted before the loop
+    for w, expected in zip(words, fv.results):
+        assert eval(fv.expr, {"w": w, **fv.env}) == expected  # noqa: S307 -- our own expression
+    assert len(set(fv.results)) == 2 and fv.results != [w == fv.env["target"] for w in words]
+    draws = [d.params[1].draw(random.Random(i)) for i in range(200)]
+    assert sum(x.lower() in {w.lower() for w in words} for x in draws) > 60  # matches happen
+    assert d.focus_uses == 1  # _second_use counted one; focus_value counts the first
+
+
+def test_reference_is_dropped_when_the_focus_adds_nothing():
+    """``bucket.copy() == target.copy()`` is ``bucket == target``, and ``len`` of copies is ``len``: no reference."""
+    buckets = [{1, 2}, {3}, {1, 2}, set(), {4, 5, 6}, {3}]
+    for seed in range(10):
+        d = _looping_draft(("set", "copy"), buckets, seed)
+        assert _reference(d, d.focus.forms[0], "b", buckets, [b.copy() for b in buckets], [], []) is None
+        assert d.reference == "" and len(d.params) == 1
+
+
+def test_kept_if_keeps_the_value_where_a_test_on_it_holds_and_not_where_the_item_tells():
+    numbers = [-9, -4, -1, 0, 2, 5, 7, 12, 15, -13]
+    for seed in range(10):
+        d = _looping_draft(("int", "abs"), numbers, seed)
+        fv = kept_if(d, FocusValue([], "abs(n)", [abs(n) for n in numbers]), "n")
+        assert " if " in fv.expr and d.focus_uses == 1
+        for n, expected in zip(numbers, fv.results):
+            assert eval(fv.expr, {"n": n}) == expected  # noqa: S307 -- our own expression
+        # ``n + 19 > t`` is a test on ``n`` itself: kept as it is
+        d = _looping_draft(("int", "+"), numbers, seed)
+        same = FocusValue([], "n + 19", [n + 19 for n in numbers])
+        assert kept_if(d, same, "n") is same
+    # a test that changes nothing (every value passes it) and a value already used twice are kept as they are
+    d = _looping_draft(("int", "abs"), numbers)
+    d.focus_uses = 2
+    fv = FocusValue([], "abs(n)", [abs(n) for n in numbers])
+    assert kept_if(d, fv, "n") is fv
+
+
+def test_an_equality_with_a_literal_is_joined_with_a_literal_the_inputs_hold():
+    """``row == [4, 1] or row == [2]``: the second literal is one of the sample items, and the inputs draw it as
+    often as the first (a random literal would match no input)."""
+    hits = 0
+    for k in range(40):
+        r = random.Random(f"equal-literals-{k}")
+        focus = CATALOG[("list", "==")]
+        d = Draft(rng=r, level=4, focus=focus, item_kind=kind_for(focus, r))
+        d.samples = [draw_item(d.item_kind, r, d.keys) for _ in range(12)]
+        try:
+            fv = focus_value(d, "row", d.samples)
+        except Unfit:
+            continue
+        if " or " not in fv.expr:
+            continue
+        hits += 1
+        second = ast.literal_eval(fv.expr.split(" or row == ")[1].rstrip(")"))
+        assert second in d.samples and second in d.later_constants
+        assert len(fv.results) == len(d.samples) + len(d.constants)
+    assert hits >= 10, hits

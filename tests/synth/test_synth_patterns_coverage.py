@@ -22,7 +22,7 @@ def _drafts(per_level: int) -> list[PatternCandidate]:
     out = []
     for level in range(1, 7):
         for seed in range(per_level):
-            for attempt in range(3):
+            for attempt in range(6):  # the first draws at levels 3-6 keep only focuses used twice
                 cand = draw(level, 7000 + seed, attempt)
                 if cand is not None and not static_reason(cand.source):
                     out.append(cand)

@@ -42,7 +42,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
 
 WRAPPERS = frozenset({"helper_entry"})  # patterns that write another pattern (level 6's call chain)
 MIN_POOL = 10            # distinct argument tuples a draft needs (the call plus >= 5 variants must run ok)
-VARIANT_POOL = 16        # argument tuples drawn per draft (the call is the first that runs ok)
+VARIANT_POOL = 12        # argument tuples drawn per draft (the call is the first that runs ok)
 LEVEL_DEPTH = {1: 0, 2: 0, 3: 1, 4: 2, 5: 3, 6: 3}
 
 
@@ -85,8 +85,9 @@ class PatternCandidate:
 _ENTRY_VERBS = ("summarize", "collect", "process", "scan", "rank", "gather", "inspect", "tidy")
 
 
-def build(level: int, focus: Operation, rng: random.Random) -> PatternCandidate | None:
-    """One draft of a program for ``level`` (1-6) around ``focus``, or None when this draw does not fit."""
+def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool = False) -> PatternCandidate | None:
+    """One draft of a program for ``level`` (1-6) around ``focus``, or None when this draw does not fit
+    (``twice_only``: also when the draft uses the focus once; checked before the inputs are drawn)."""
     from execgym.synth.patterns.base import Draft, Unfit, kind_for
 
     depth = LEVEL_DEPTH[level]
@@ -97,7 +98,7 @@ def build(level: int, focus: Operation, rng: random.Random) -> PatternCandidate 
         module(pattern).render(draft, depth)
     except (Unfit, ValueError, TypeError, KeyError, IndexError, AttributeError, ZeroDivisionError):
         return None
-    if draft.focus_uses < 1 or (level == 6 and not draft.helper):
+    if draft.focus_uses < (2 if twice_only else 1) or (level == 6 and not draft.helper):
         return None
     plural = draft.params[0].name
     entry = f"{rng.choice(_ENTRY_VERBS)}_{plural}"

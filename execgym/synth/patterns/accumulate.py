@@ -14,6 +14,7 @@ from execgym.synth.patterns.base import (
     emit_focus,
     int_or_skip,
     item_guard,
+    kept_if,
     negate,
     spells_numbers,
     walrus_test,
@@ -33,6 +34,8 @@ def render(d: Draft, depth: int) -> None:
     d.emit(f"{total} = 0")
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item, allow_errors=True)
+        if depth == 1:
+            fv = kept_if(d, fv, item, numbers=True)
         number, _ = as_number(d, fv)
         power = d.rng.random() < 0.25 and not number.startswith("(1 if")
         amount = f"{number} ** 2" if power else number

@@ -33,7 +33,7 @@ CONSTANT_SHARE = 0.2  # share of drawn items that repeat one of the focus's own 
 CHAIN_SHARE = 0.25    # share of numeric tests written as a chained comparison ``lo <= n < hi``
 CHAIN_SHARE_LEVEL3 = 0.5  # the same at level 3, whose programs hold few tests
 ASSERT_SHARE = 0.25   # share of limit parameters whose precondition the function asserts
-PROBE_ITEMS = 40  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
+PROBE_ITEMS = 24  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
 SECOND_USE_DRAWS = 8  # draws of other arguments for a second use of the focus before it is used once
 PROBE_SAMPLES = 32  # sample items a draft that asks for them (``Draft.probe_samples``) adds
 
@@ -194,6 +194,9 @@ class Draft:
     inner: str = ""                                      # the pattern a wrapper (helper_entry) wrote
     keys: tuple[str, ...] = KEYS[:4]
     constants: list[Any] = field(default_factory=list)  # focus arguments of the item's kind (inputs reuse them)
+    # literals of the item's kind written after the sample results were computed (inputs reuse them too; the
+    # sample items stay ``samples + constants``)
+    later_constants: list[Any] = field(default_factory=list)
     elements: list[Any] = field(default_factory=list)   # focus arguments found inside the pivot item
     element_always: bool = False
     error_budget: float = 0.0   # share of drawn items the focus may raise on (pool inputs that fail are dropped)
@@ -201,18 +204,37 @@ class Draft:
     test_truths: list[Any] = field(default_factory=list)   # the last as_test's value per focus result (None: raised)
     guard_truths: list[Any] = field(default_factory=list)  # the last item_guard's value per sample (None: unknown)
     probe_samples: int = 0      # set: the next focus_value adds PROBE_SAMPLES pool-drawn items to ``samples``
+    reference: str = ""         # the reference parameter the focus is also applied to (see ``_reference``)
+    last_items: list[Any] = field(default_factory=list)  # the items the main parameter drew last
+    loop_starts: list[int] = field(default_factory=list)  # indices in ``lines`` of the open loops' headers
 
     def emit(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
 
     @contextmanager
     def block(self, header: str) -> Iterator[None]:
+        loop = header.startswith(("for ", "while "))
+        if loop:
+            self.loop_starts.append(len(self.lines))
         self.emit(header)
         self.indent += 1
         try:
             yield
         finally:
             self.indent -= 1
+            if loop:
+                self.loop_starts.pop()
+
+    def hoist(self, stmt: str) -> None:
+        """``stmt`` (which reads only parameters) just before the outermost open loop, or here when no loop is
+        open (a comprehension is written after its focus value)."""
+        if not self.loop_starts:
+            self.emit(stmt)
+            return
+        at = self.loop_starts[0]
+        header = self.lines[at]
+        self.lines.insert(at, header[:len(header) - len(header.lstrip())] + stmt)
+        self.loop_starts = [i + 1 for i in self.loop_starts]
 
     def name(self, *options: str) -> str:
         for option in options:
@@ -242,7 +264,8 @@ class Draft:
         low, high = low + more, high + 2 * more
 
         def draw(r: random.Random) -> list:
-            return [self.draw_one(r) for _ in range(randint(r, low, high))]
+            self.last_items = [self.draw_one(r) for _ in range(randint(r, low, high))]
+            return self.last_items
 
         name = self.param(plural, draw)
         self.samples = draw(random.Random(self.rng.random()))
@@ -260,12 +283,14 @@ class Draft:
         """``assert test`` as the entry's first statement (a test that holds for every input the pools draw)."""
         if not any(line.strip().startswith("assert ") for line in self.lines):
             self.lines.insert(0, f"    assert {test}")
+            self.loop_starts = [i + 1 for i in self.loop_starts]
 
     def draw_one(self, r: random.Random) -> Any:
         """One item as the input pools draw them: now and then one of the focus's own arguments of the
         item's kind (so ``word == 'apple'`` is true for some inputs)."""
         if self.constants and r.random() < CONSTANT_SHARE:
-            return copy_item(self.constants[randbelow(r, len(self.constants))])
+            pool = self.constants + self.later_constants if self.later_constants else self.constants
+            return copy_item(pool[randbelow(r, len(pool))])
         item = draw_item(self.item_kind, r, self.keys)
         if not self.elements:  # with_element would return the item as it is, drawing nothing
             return item
@@ -293,6 +318,9 @@ class FocusValue:
     # pattern may apply it to a second value: ``text.lower() == other.lower()``)
     apply: Callable[[Any], Any] | None = None
     write: Callable[[str], str] | None = None   # ``expr`` for another variable in place of the item's
+    # the names besides the item's that ``expr`` reads, with the values ``results`` were computed with (a
+    # reference argument and its focus value: ``{"target": "Fig", "wanted": "fig"}``)
+    env: dict[str, Any] = field(default_factory=dict)
 
 
 def _inside(value: Any, container: Any) -> bool:
@@ -361,7 +389,7 @@ def _apply_form(form: Form, recv: Any, args: list[Any]) -> Any:
 
 
 def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool = True,
-                allow_errors: bool = False) -> FocusValue:
+                allow_errors: bool = False, reference: bool = False) -> FocusValue:
     """The focus operation applied to ``var`` (an item), nested in the way people write it when ``twice``:
     its result fed to another use of it with other arguments (``w.replace('a', 'b').replace('c', 'd')``),
     or used again on a second value inside one expression."""
@@ -464,6 +492,10 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         again = _pair(draft, form, var, samples, results, texts, values, pivot)
         if again is not None:
             return again
+        if reference:
+            again = _reference(draft, form, var, samples, results, texts, values)
+            if again is not None:
+                return again
     draft.focus_nesting = max(draft.focus_nesting, 1)
     if "boolvar" in form.slots or form.template in _FOLDING:
         return FocusValue([], text, results, error)
@@ -588,6 +620,24 @@ def _joined(op: str, a: Sequence[Any], b: Sequence[Any]) -> list[Any]:
     return [x + y for x, y in zip(a, b)]
 
 
+_EQUALITIES = frozenset({"{0} == {1}", "{0} != {1}"})
+
+
+def _other_items(draft: Draft, samples: Sequence[Any], first: Any) -> Iterator[list[tuple[str, Any]]]:
+    """Second literals for an equality with a literal (``w == 'yes' or w == 'y'``): sample items other than the
+    first literal, in a drawn order, as ``[(text, value)]`` (a random literal would match no item)."""
+    seen = {stable_key(first)}
+    order = list(samples)
+    for i in range(len(order) - 1, 0, -1):
+        j = randbelow(draft.rng, i + 1)
+        order[i], order[j] = order[j], order[i]
+    for s in order[:SECOND_USE_DRAWS]:
+        key = stable_key(s)
+        if key not in seen:
+            seen.add(key)
+            yield [(literal(s), copy_item(s))]
+
+
 def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any], results: list[Any],
              texts: list[str], values: list[Any], pivot: Any) -> FocusValue | None:
     """The focus used again on the same item with other arguments, the two results joined as people join
@@ -607,7 +657,9 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
         op = "and"  # ``w != 'a' and w != 'k'``: a negated test is joined the way ``not in`` reads
     if op is None or not all(type(x) is kind for x in results):
         return None
-    for pairs in _other_slots(draft, form, texts, lambda: samples[randbelow(draft.rng, len(samples))]):
+    literal_pairs = form.template in _EQUALITIES and len(values) == 1 and kind_of(values[0]) == kind_of(pivot)
+    for pairs in (_other_items(draft, samples, values[0]) if literal_pairs else
+                  _other_slots(draft, form, texts, lambda: samples[randbelow(draft.rng, len(samples))])):
         texts2 = [t for t, _ in pairs]
         try:
             second = [_apply_form(form, s, [v for _, v in pairs]) for s in samples]
@@ -620,6 +672,8 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
         if len(set(keys)) < 2 or keys == list(map(stable_key, results)) or keys == list(map(stable_key, second)):
             continue  # constant, or one use says it all (``'LL' in w or 'ILL' in w`` is ``'LL' in w``)
         _second_use(draft)
+        if literal_pairs:  # the inputs hold the second literal as often as the first
+            draft.later_constants.append(copy_item(pairs[0][1]))
         return FocusValue([], f"({text} {op} {fill(form.template, var, *texts2)})", combined)
     return None
 
@@ -733,6 +787,90 @@ def _pair(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: l
     return None
 
 
+REFERENCE_FROM_ITEMS = 0.6  # share of reference arguments drawn as (a copy of) one of the call's own items
+REFERENCE_HOIST = 0.7       # share of references whose focus value is computed once, before the loop
+REFERENCE_TRIES = 6         # sample references tried before the focus is used once
+_RECASE = (str.upper, str.lower, str.title, str.swapcase)
+
+
+def _reference_item(draft: Draft, r: random.Random, items: Sequence[Any]) -> Any:
+    """A reference argument as the pools draw it: now and then one of the call's items (a word in another case
+    half of the time), else a fresh item."""
+    if items and r.random() < REFERENCE_FROM_ITEMS:
+        x = copy_item(items[randbelow(r, len(items))])
+        return _RECASE[randbelow(r, len(_RECASE))](x) if isinstance(x, str) and r.random() < 0.5 else x
+    return draft.draw_one(r)
+
+
+def _raw_compare(op: str, a: Any, b: Any) -> Any:
+    try:
+        return a == b if op == "==" else a < b if op == "<" else a > b
+    except TypeError:
+        return None
+
+
+def _reference(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: list[Any],
+               texts: list[str], values: list[Any]) -> FocusValue | None:
+    """The focus applied to the item and, with the same arguments, to a reference argument of the same kind
+    (``target``), the two compared the way people compare normalized values: ``word.lower() == wanted`` after
+    ``wanted = target.lower()`` (before the loop; inline at level 6, where the helper takes the reference),
+    ``len(row.split()) > len(target.split())``. The reference is drawn, now and then, from the call's own items,
+    so matches happen. Kept only when the comparison varies over the samples for some sampled reference and is
+    not the same comparison of the raw values (``bucket.copy() == target.copy()`` is ``bucket == target``)."""
+    if draft.reference or "boolvar" in form.slots or any(x is None for x in results):
+        return None
+    kind = type(results[0])
+    if not all(type(x) is kind for x in results) or kind is bool and "(" not in form.template:
+        return None  # ``(w == 'a') == (target == 'a')`` compares two comparisons
+    r = draft.rng
+    order = ("<", ">")[randbelow(r, 2)]
+    # (how the two values are measured, the comparison): equal after the focus, or, for sized values whose
+    # equality tells no more than the items' own, their lengths ordered (``len(w.split()) > len(t.split())``)
+    measures: list[tuple[bool, str]] = [(False, order if kind in (int, float) else "==")]
+    if kind in (str, list, tuple, bytes, set, dict):
+        measures.append((True, order))
+    pick = random.Random(r.random())
+    for sized, op in measures:
+        for _ in range(REFERENCE_TRIES):
+            ref = _reference_item(draft, pick, draft.samples)
+            try:
+                wanted = _apply_form(form, copy_item(ref), values)
+                if type(wanted) is not kind:
+                    continue
+                mine = [len(x) for x in results] if sized else results
+                joined = [_raw_compare(op, x, len(wanted) if sized else wanted) for x in mine]
+            except Exception:  # noqa: BLE001 -- the focus does not take this reference
+                continue
+            if None in joined or len(set(joined)) < 2:
+                continue
+            raw = [_raw_compare(op, len(x) if sized else x, len(ref) if sized else ref)
+                   if not sized or hasattr(x, "__len__") and hasattr(ref, "__len__") else None for x in samples]
+            if joined == raw:
+                continue  # the focus adds nothing to comparing the items themselves
+            break
+        else:
+            continue
+        break
+    else:
+        return None
+    target = draft.name("target", "probe", "reference")
+    draft.reference = target
+    draft.param(target, lambda rr: _reference_item(draft, rr, draft.last_items))
+    mine_text = fill(form.template, var, *texts)
+    other = fill(form.template, _receiver(form.template, target), *texts)
+    env = {target: ref}
+    if sized:
+        mine_text, other = f"len({mine_text})", f"len({other})"
+        draft.op("len", 2)
+    if draft.level != 6 and r.random() < REFERENCE_HOIST:
+        name = draft.name(*(("wanted", "goal") if op == "==" else ("bar", "mark")))
+        draft.hoist(f"{name} = {bare(other)}")
+        other = name
+        env[name] = len(wanted) if sized else wanted
+    _second_use(draft)
+    return FocusValue([], f"({mine_text} {op} {other})", joined, env=env)
+
+
 def join_uses(draft: Draft, a: list[Any], b: list[Any], single: list[Any], first: str, second: str,
               joins_by_kind: dict[type, tuple[str, ...]] | None = None) -> FocusValue | None:
     """Two uses of the focus, ``first`` and ``second`` (their values ``a`` and ``b`` on the samples), joined as
@@ -835,7 +973,7 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
     """A number that the focus value stands for: itself, or its length, or 1/0 for a bool."""
     sample = next((x for x in fv.results if x is not None), None)
     if isinstance(sample, bool):
-        return f"(1 if {fv.expr} else 0)", [int(bool(x)) for x in fv.results]
+        return f"(1 if {bare(fv.expr)} else 0)", [int(bool(x)) for x in fv.results]
     if isinstance(sample, (int, float)):
         return fv.expr, list(fv.results)
     present = [x for x in fv.results if x is not None]
@@ -852,7 +990,7 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
     raise Unfit("no number for this value")
 
 
-def as_test(draft: Draft, fv: FocusValue, at: float = 0.5) -> str:
+def as_test(draft: Draft, fv: FocusValue, at: float = 0.5, chain: bool = True) -> str:
     """A data-dependent truth test on the focus value (now and then a chained comparison ``lo <= n < hi``);
     ``at`` > 0.5 makes it hold for few items (see ``threshold``). ``draft.test_truths`` is then its value on
     each of ``fv.results``."""
@@ -870,13 +1008,62 @@ def as_test(draft: Draft, fv: FocusValue, at: float = 0.5) -> str:
     number, values = as_number(draft, fv)
     missing = [x is None for x in fv.results]
     share = CHAIN_SHARE_LEVEL3 if draft.level == 3 else CHAIN_SHARE
-    if at == 0.5 and draft.rng.random() < share and band(values) is not None:
+    if chain and at == 0.5 and draft.rng.random() < share and band(values) is not None:
         lo, hi = band(values)  # type: ignore[misc]
         draft.test_truths = [None if m else lo <= v < hi for v, m in zip(values, missing)]
         return chained(draft, number, values)
     t = threshold(values, at)
     draft.test_truths = [None if m else v > t for v, m in zip(values, missing)]
     return f"{number} > {literal(t)}"
+
+
+_FALLBACKS: dict[type, str] = {int: "0", float: "0.0", str: "''", list: "[]", tuple: "()", set: "set()",
+                               dict: "{}", bytes: "b''"}
+
+
+def _told_by(keys: Sequence[Any], truths: Sequence[Any]) -> bool:
+    """Whether the truths of a test are those of a test on ``keys`` (the items, or their lengths) picking one
+    interval of them: equal keys get equal truths, and in key order the true ones form one run."""
+    seen: dict[Any, Any] = {}
+    if any(seen.setdefault(k, t) != t for k, t in zip(keys, truths)):
+        return False
+    ordered = [seen[k] for k in sorted(seen)]
+    return sum(1 for i, t in enumerate(ordered) if t and (i == 0 or not ordered[i - 1])) <= 1
+
+
+def kept_if(draft: Draft, fv: FocusValue, item: str, numbers: bool = False) -> FocusValue:
+    """``fv`` kept where a test on it holds, else a plain value, in one conditional expression (the focus used
+    twice, as people write it: ``total += len(w.split()) if len(w.split()) > 2 else 0``,
+    ``w.strip() if len(w.strip()) > 3 else w``); ``fv`` as it is when the focus is already used twice, the value
+    is a test or has statements or raises, or a test on it tells no more than one on the item (the lengths of
+    ``'<{}>'.format(w)`` are those of ``w``, plus 2); ``numbers``: only a number is kept so (the caller adds it
+    up)."""
+    present = [x for x in fv.results if x is not None]
+    if draft.focus_uses >= 2 or fv.pre or fv.error or not present or len(present) != len(fv.results):
+        return fv
+    kind = type(present[0])
+    if kind not in _FALLBACKS or not all(type(x) is kind for x in present) or numbers and kind not in (int, float):
+        return fv
+    samples = [*draft.samples, *draft.constants] if draft.constants else list(draft.samples)
+    if len(samples) != len(fv.results):
+        return fv
+    try:
+        test = as_test(draft, fv, chain=False)
+    except Unfit:
+        return fv
+    truths = draft.test_truths
+    keys = [s if isinstance(s, (int, float)) else len(s) if hasattr(s, "__len__") else None for s in samples]
+    if None not in keys and _told_by(keys, truths):
+        return fv  # ``n + 19 > 16`` is ``n > -3``, ``len('<{}>'.format(w)) > 4`` is ``len(w) > 2``
+    same = kind is type(samples[0]) and kind not in (int, float)
+    fallback = item if same else _FALLBACKS[kind]
+    default = None if same else ast.literal_eval(fallback) if kind is not set else set()
+    results = [x if t else (s if same else default) for x, t, s in zip(fv.results, truths, samples)]
+    keys = [stable_key(x) for x in results]
+    if len(set(keys)) < 2 or keys == [stable_key(x) for x in fv.results]:
+        return fv  # constant, or the test changes nothing (``int(flag) if int(flag) > 0 else 0``)
+    _second_use(draft)
+    return FocusValue([], f"({bare(fv.expr)} if {test} else {fallback})", results, env=fv.env)
 
 
 RARE = (0.8, 0.9, 0.95, 0.98)  # a rare test's thresholds: the value this share of the sampled items stay at or below
@@ -955,7 +1142,7 @@ def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
         return fv.expr
     if "\\" in fv.expr or '"' in fv.expr:  # not inside an f-string's braces (Python < 3.12)
         return f"f\"{{{item}}}:\" + str({fv.expr})" if item else f"'<' + str({fv.expr}) + '>'"
-    return f"f\"{{{item}}}:{{{fv.expr}}}\"" if item else f"f\"<{{{fv.expr}}}>\""
+    return f"f\"{{{item}}}:{{{bare(fv.expr)}}}\"" if item else f"f\"<{{{bare(fv.expr)}}}>\""
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from execgym.synth.patterns.base import (
     forgiving,
     int_or_skip,
     item_guard,
+    kept_if,
     negate,
     spells_numbers,
     walrus_test,
@@ -44,6 +45,7 @@ def render(d: Draft, depth: int) -> None:
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item, allow_errors=True)
         if depth == 1:
+            fv = kept_if(d, fv, item)
             with forgiving(d, fv):
                 emit_focus(d, fv)
                 add(as_text(d, fv, ""))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard, kept_if
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the focus value of every step-th item paired with the item at the mirrored position"
@@ -26,6 +26,8 @@ def render(d: Draft, depth: int) -> None:
     with d.block(f"for {pos} in range(0, len({items}), {step}):"):
         d.emit(f"{item} = {items}[{pos}]")
         fv = value_of(d, item)
+        if depth == 1:
+            fv = kept_if(d, fv, item)
         body = lambda: (emit_focus(d, fv), d.emit(  # noqa: E731
             f"{out}.append(({as_text(d, fv, '')}, {items}[-1 - {pos}]))"))
         if depth == 1:

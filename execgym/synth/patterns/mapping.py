@@ -14,6 +14,7 @@ from execgym.synth.patterns.base import (
     forgiving,
     int_or_skip,
     item_guard,
+    kept_if,
     negate,
     spells_numbers,
     walrus_test,
@@ -39,6 +40,7 @@ def render(d: Draft, depth: int) -> None:
         style = d.rng.random()
         named = walrus_test(d, fv) if depth >= 2 and style < 0.25 else None
         if depth == 1:
+            fv = kept_if(d, fv, item)
             with forgiving(d, fv):
                 emit_focus(d, fv)
                 d.emit(f"{out}.append(({item}, {fv.expr}))")

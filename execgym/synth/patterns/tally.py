@@ -8,7 +8,7 @@ were seen once (a generator expression)."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, Unfit, emit_focus, item_guard, kept_if
 from execgym.synth.patterns.value import value_of
 
 MEANING = "a dict from each distinct focus value (or its length) to how many items have it"
@@ -41,6 +41,8 @@ def render(d: Draft, depth: int) -> None:
     d.emit(f"{counts} = {{}}")
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item)
+        if depth == 1:
+            fv = kept_if(d, fv, item, numbers=True)
         if depth == 3:
             d.indent += 1
             d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, item, fv)}:")

@@ -21,8 +21,10 @@ PARSE_SHARE = 0.35  # share of word-to-number helpers that read the number a wor
 _VERBS = ("measure", "clean", "score", "convert", "shape", "weigh", "prepare", "check")
 
 
-def value_of(draft: Draft, item: str, *, allow_errors: bool = False, twice: bool = True) -> FocusValue:
-    fv = focus_value(draft, item, draft.samples, allow_errors=allow_errors, twice=twice)
+def value_of(draft: Draft, item: str, *, allow_errors: bool = False, twice: bool = True,
+             reference: bool = True) -> FocusValue:
+    fv = focus_value(draft, item, draft.samples, allow_errors=allow_errors, twice=twice,
+                     reference=twice and reference and draft.level >= 3)
     if draft.level != 6 or draft.helper:
         return fv
     used = _names(fv)
