@@ -30,6 +30,7 @@ from execgym.synth.patterns.base import (
     kind_for,
     negate,
     spells_int,
+    stable_key,
 )
 from execgym.synth.quality import static_quality
 
@@ -297,3 +298,29 @@ def test_an_equality_with_a_literal_is_joined_with_a_literal_the_inputs_hold():
         assert second in d.samples and second in d.later_constants
         assert len(fv.results) == len(d.samples) + len(d.constants)
     assert hits >= 10, hits
+
+
+def test_a_mutator_that_returns_a_value_is_applied_again_to_the_same_copy():
+    """``taken = work.pop('red', 0)`` then ``second = work.pop('gold', 3)``, the two values joined; its results are
+    what the statements compute (the contract test above runs them for every entry)."""
+    seen = []
+    for key in (("dict", "pop"), ("dict", "setdefault")):
+        for k in range(30):
+            r = random.Random(f"take-again-{key[1]}-{k}")
+            focus = CATALOG[key]
+            d = Draft(rng=r, level=4, focus=focus, item_kind=kind_for(focus, r))
+            d.samples = [draw_item(d.item_kind, r, d.keys) for _ in range(12)]
+            try:
+                fv = focus_value(d, "t", d.samples)
+            except Unfit:
+                continue
+            if len(fv.pre) == 3:
+                assert fv.pre[0] == "work = dict(t)" and fv.pre[2].startswith(f"second = work.{key[1]}(")
+                assert d.focus_uses == 2 and len({stable_key(x) for x in fv.results}) > 1
+                for sample, expected in zip([*d.samples, *d.constants], fv.results):
+                    env = {"t": copy_item(sample)}
+                    for stmt in fv.pre:
+                        exec(stmt, env)  # noqa: S102 -- execgym's own generated statements
+                    assert eval(fv.expr, env) == expected  # noqa: S307
+                seen.append(key)
+    assert seen.count(("dict", "pop")) >= 3 and seen.count(("dict", "setdefault")) >= 3, seen

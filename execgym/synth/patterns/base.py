@@ -461,6 +461,10 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         if sample_out is not None and not form.statement.startswith("aug"):
             got = draft.name(focus.noun if focus.noun != "result" else "taken")
             pre.append(f"{got} = {stmt}")
+            if twice and not error and form.slots and "boolvar" not in form.slots and kind_of(pivot) != "set_str":
+                again = _take_again(draft, form, work, got, stmt, texts, values, samples, pivot)
+                if again is not None:
+                    return FocusValue([*pre, *again.pre], again.expr, again.results, error)
             return FocusValue(pre, got, [form.fn(copy_item(s), *values) if x is not None else None
                                          for s, x in zip(samples, results)], error)
         pre.append(stmt)
@@ -502,6 +506,33 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     args = list(values)
     return FocusValue([], text, results, error, apply=lambda item: _apply_form(form, item, args),
                       write=lambda other: fill(form.template, other, *texts))
+
+
+def _take_again(draft: Draft, form: Form, work: str, got: str, stmt: str, texts: list[str], values: list[Any],
+                samples: Sequence[Any], pivot: Any) -> FocusValue | None:
+    """A mutator that returns a value applied again to the same copy with other arguments, the two values joined
+    (``first = work.pop('red', 0)``, ``second = work.pop('gold', 0)``, ``first + second``;
+    ``work.setdefault('blue', 3) < work.setdefault('teal', 1)``); None when no other arguments run on every
+    sample or no join tells something. ``pre`` holds only the second statement."""
+    for pairs in _other_slots(draft, form, texts, lambda: pivot):
+        values2 = [v for _, v in pairs]
+        a, b = [], []
+        try:
+            for s in samples:
+                copied = copy_item(s)
+                a.append(form.fn(copied, *values))
+                b.append(form.fn(copied, *values2))
+        except Exception:  # noqa: BLE001 -- the second use does not apply to every sample
+            continue
+        second = draft.name("second", "other_taken")
+        joined = join_uses(draft, a, b, a, got, second, {int: ("+", "<"), float: ("+", "<"), str: ("+",)})
+        if joined is None:
+            draft.names.discard(second)
+            continue
+        draft.op(f"{draft.focus.type}/{draft.focus.name}")
+        return FocusValue([f"{second} = {fill(form.template, work, *[t for t, _ in pairs])}"], joined.expr,
+                          joined.results)
+    return None
 
 
 def stable_key(value: Any) -> str:
@@ -809,6 +840,10 @@ def _raw_compare(op: str, a: Any, b: Any) -> Any:
         return None
 
 
+_MEASURES: dict[str, Callable[[Any], Any]] = {"": lambda x: x, "len": len, "[0]": lambda x: x[0],
+                                              "[-1]": lambda x: x[-1]}
+
+
 def _reference(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: list[Any],
                texts: list[str], values: list[Any]) -> FocusValue | None:
     """The focus applied to the item and, with the same arguments, to a reference argument of the same kind
@@ -826,25 +861,34 @@ def _reference(draft: Draft, form: Form, var: str, samples: Sequence[Any], resul
     order = ("<", ">")[randbelow(r, 2)]
     # (how the two values are measured, the comparison): equal after the focus, or, for sized values whose
     # equality tells no more than the items' own, their lengths ordered (``len(w.split()) > len(t.split())``)
-    measures: list[tuple[bool, str]] = [(False, order if kind in (int, float) else "==")]
+    # (how the two values are measured, the comparison): equal after the focus; for sized values whose
+    # equality tells no more than the items' own, their lengths ordered (``len(w.split()) > len(t.split())``);
+    # for tuples of one length, their first or last parts equal (``w.partition('-')[0] == t.partition('-')[0]``)
+    measures: list[tuple[str, str]] = [("", order if kind in (int, float) else "==")]
     if kind in (str, list, tuple, bytes, set, dict):
-        measures.append((True, order))
+        measures.append(("len", order))
+    if kind is tuple and len({len(x) for x in results}) == 1 and len(results[0]) >= 2:
+        measures += [("[0]", "=="), ("[-1]", "==")]
     pick = random.Random(r.random())
-    for sized, op in measures:
+    for measure, op in measures:
+        fn = _MEASURES[measure]
         for _ in range(REFERENCE_TRIES):
             ref = _reference_item(draft, pick, draft.samples)
             try:
                 wanted = _apply_form(form, copy_item(ref), values)
                 if type(wanted) is not kind:
                     continue
-                mine = [len(x) for x in results] if sized else results
-                joined = [_raw_compare(op, x, len(wanted) if sized else wanted) for x in mine]
+                joined = [_raw_compare(op, fn(x), fn(wanted)) for x in results]
             except Exception:  # noqa: BLE001 -- the focus does not take this reference
                 continue
             if None in joined or len(set(joined)) < 2:
                 continue
-            raw = [_raw_compare(op, len(x) if sized else x, len(ref) if sized else ref)
-                   if not sized or hasattr(x, "__len__") and hasattr(ref, "__len__") else None for x in samples]
+            raw = []
+            for x in samples:
+                try:
+                    raw.append(_raw_compare(op, fn(x), fn(ref)))
+                except Exception:  # noqa: BLE001 -- the items themselves have no such measure
+                    raw.append(None)
             if joined == raw:
                 continue  # the focus adds nothing to comparing the items themselves
             break
@@ -859,14 +903,16 @@ def _reference(draft: Draft, form: Form, var: str, samples: Sequence[Any], resul
     mine_text = fill(form.template, var, *texts)
     other = fill(form.template, _receiver(form.template, target), *texts)
     env = {target: ref}
-    if sized:
+    if measure == "len":
         mine_text, other = f"len({mine_text})", f"len({other})"
         draft.op("len", 2)
+    elif measure:
+        mine_text, other = f"{_paren(mine_text)}{measure}", f"{_paren(other)}{measure}"
     if draft.level != 6 and r.random() < REFERENCE_HOIST:
         name = draft.name(*(("wanted", "goal") if op == "==" else ("bar", "mark")))
         draft.hoist(f"{name} = {bare(other)}")
         other = name
-        env[name] = len(wanted) if sized else wanted
+        env[name] = _MEASURES[measure](wanted)
     _second_use(draft)
     return FocusValue([], f"({mine_text} {op} {other})", joined, env=env)
 

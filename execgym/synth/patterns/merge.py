@@ -22,7 +22,7 @@ def render(d: Draft, depth: int) -> None:
     d.emit(f"{i} = {j} = 0")
     with d.block(f"while {i} < len({first}) and {j} < len({second}):"):
         d.emit(f"{a_item}, {b_item} = {first}[{i}], {second}[{j}]")
-        a = value_of(d, a_item, reference=False)
+        a = value_of(d, a_item, twice=False)
         b = value_of(d, b_item, twice=False)
         emit_focus(d, a)
         emit_focus(d, b)

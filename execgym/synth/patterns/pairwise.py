@@ -18,7 +18,7 @@ def render(d: Draft, depth: int) -> None:
     d.emit(f"{rises} = {falls} = 0")
     with d.block(f"for {prev}, {cur} in zip({items}, {items}[1:]):"):
         d.samples = list(d.samples)
-        a = value_of(d, prev, reference=False)
+        a = value_of(d, prev, twice=False)
         b = value_of(d, cur, twice=False)
         emit_focus(d, a)
         emit_focus(d, b)

@@ -22,7 +22,7 @@ def render(d: Draft, depth: int) -> None:
     a_item, b_item = d.name("low_item"), d.name("high_item")
     with d.block(f"while {left} < {right}:"):
         d.emit(f"{a_item}, {b_item} = {order}[{left}], {order}[{right}]")
-        a = value_of(d, a_item, reference=False)
+        a = value_of(d, a_item, twice=False)
         b = value_of(d, b_item, twice=False)
         emit_focus(d, a)
         emit_focus(d, b)
