@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Callable
 from typing import Any
 
 from execgym.synth.values import ALNUM, draw_float, draw_int, draw_word, kind_of
@@ -120,11 +121,13 @@ def _pick(rng: random.Random, receiver: Any) -> Any:
     return rng.choice(list(receiver))
 
 
-def _new_elem(rng: random.Random, receiver: Any) -> Any:
-    return rng.randint(1, 30) if _elem_kind(receiver) == "int" else draw_word(rng)
+def _new_elem(rng: random.Random, receiver: Any, word: Callable[[random.Random], str] = draw_word) -> Any:
+    return rng.randint(1, 30) if _elem_kind(receiver) == "int" else word(rng)
 
 
-def fresh(spec: str, rng: random.Random, receiver: Any) -> Any:
+def fresh(spec: str, rng: random.Random, receiver: Any, word: Callable[[random.Random], str] = draw_word) -> Any:
+    """A value for slot ``spec`` of an operation on ``receiver``; ``word`` draws the words it makes up (random
+    alphanumeric ones by default; the pattern generator passes one that draws real words and keys)."""
     size = len(receiver) if isinstance(receiver, (str, list, tuple, set, dict)) else 0
     text = receiver if isinstance(receiver, str) else ""
     if spec == "str":
@@ -134,16 +137,16 @@ def fresh(spec: str, rng: random.Random, receiver: Any) -> Any:
             return text[start: start + rng.randint(1, 3)]
         if text and roll < 0.55:
             return rng.choice(text)
-        return draw_word(rng)
+        return word(rng)
     if spec == "sub":
         if not text:
             raise NoValue(spec)
         start = rng.randrange(len(text))
         return text[start: start + rng.randint(1, 3)]
     if spec == "prefix":
-        return text[: rng.randint(1, 3)] if text and rng.random() < 0.6 else draw_word(rng)[:2]
+        return text[: rng.randint(1, 3)] if text and rng.random() < 0.6 else word(rng)[:2]
     if spec == "suffix":
-        return text[-rng.randint(1, 3):] if text and rng.random() < 0.6 else draw_word(rng)[-2:]
+        return text[-rng.randint(1, 3):] if text and rng.random() < 0.6 else word(rng)[-2:]
     if spec == "char":
         return rng.choice(text) if text and rng.random() < 0.7 else rng.choice(ALNUM)
     if spec == "chars":
@@ -180,19 +183,19 @@ def fresh(spec: str, rng: random.Random, receiver: Any) -> Any:
             raise NoValue(spec)
         return _pick(rng, receiver)
     if spec == "newelem":
-        return _new_elem(rng, receiver)
+        return _new_elem(rng, receiver, word)
     if spec == "anyelem":
         if size and rng.random() < 0.6:
             value = _pick(rng, receiver)
             if isinstance(value, (int, str)):
                 return value
-        return _new_elem(rng, receiver)
+        return _new_elem(rng, receiver, word)
     if spec == "same":
-        return _overlapping(rng, receiver)
+        return _overlapping(rng, receiver, word)
     if spec == "seq":
         if isinstance(receiver, (list, tuple)) and receiver and isinstance(receiver[0], int):
             return [rng.randint(1, 30) for _ in range(rng.randint(3, 6))]
-        return [draw_word(rng) for _ in range(rng.randint(3, 6))]
+        return [word(rng) for _ in range(rng.randint(3, 6))]
     if spec == "key":
         if not isinstance(receiver, dict) or not receiver:
             raise NoValue(spec)
@@ -200,21 +203,21 @@ def fresh(spec: str, rng: random.Random, receiver: Any) -> Any:
     if spec == "anykey":
         if isinstance(receiver, dict) and receiver and rng.random() < 0.6:
             return rng.choice(list(receiver))
-        return draw_word(rng)
+        return word(rng)
     if spec == "dictv":
         out: dict[str, int] = {}
         if isinstance(receiver, dict) and receiver:
             for key in rng.sample(list(receiver), min(len(receiver), rng.randint(1, 2))):
                 out[key] = draw_int(rng)
         for _ in range(rng.randint(1, 3)):
-            out[draw_word(rng)] = draw_int(rng)
+            out[word(rng)] = draw_int(rng)
         return out
     if spec == "float":
         return draw_float(rng)
     if spec == "posfloat":
         return rng.choice((1.5, 2.0, 2.5, 3.0, 4.0, 0.5))
     if spec == "strs":
-        return [draw_word(rng) for _ in range(rng.randint(3, 6))]
+        return [word(rng) for _ in range(rng.randint(3, 6))]
     if spec == "bool":
         return rng.random() < 0.5
     if spec == "boolvar":  # `x and True` is never what a person writes: only variables fill this slot
@@ -224,17 +227,17 @@ def fresh(spec: str, rng: random.Random, receiver: Any) -> Any:
     raise NoValue(spec)
 
 
-def _overlapping(rng: random.Random, receiver: Any) -> Any:
+def _overlapping(rng: random.Random, receiver: Any, word: Callable[[random.Random], str] = draw_word) -> Any:
     """A value of the receiver's kind that shares some elements with it."""
     if isinstance(receiver, str):
         if receiver and rng.random() < 0.3:
             return receiver
-        return draw_word(rng)
+        return word(rng)
     if isinstance(receiver, dict):
-        return fresh("dictv", rng, receiver)
+        return fresh("dictv", rng, receiver, word)
     elems = sorted(receiver) if isinstance(receiver, set) else list(receiver)
     shared = rng.sample(elems, min(len(elems), rng.randint(1, 3))) if elems else []
-    extra = [_new_elem(rng, receiver) for _ in range(rng.randint(1, 3))]
+    extra = [_new_elem(rng, receiver, word) for _ in range(rng.randint(1, 3))]
     values = shared + extra
     rng.shuffle(values)
     if isinstance(receiver, set):

@@ -324,3 +324,31 @@ def test_a_mutator_that_returns_a_value_is_applied_again_to_the_same_copy():
                     assert eval(fv.expr, env) == expected  # noqa: S307
                 seen.append(key)
     assert seen.count(("dict", "pop")) >= 3 and seen.count(("dict", "setdefault")) >= 3, seen
+
+
+def test_words_the_slots_make_up_are_real_words():
+    """The pattern generator's slots make up real words and colour keys (``t.get('teal', 3)``,
+    ``w.startswith('pe')``), not random letters (``'fk3861'``); the ops generator keeps its own words. A literal
+    that is no part of any vocabulary word comes only from a random input word cut by a slot (``'zmt'``)."""
+    import re
+
+    from execgym.synth.patterns.base import KEYS, WORDS, _key_word, _real_word
+    from execgym.synth.slots import fresh
+
+    r = random.Random(0)
+    assert all(fresh("anykey", r, {}, _key_word) in KEYS for _ in range(20))
+    assert all(fresh("newelem", r, {"x"}, _real_word) in WORDS for _ in range(20))
+    assert not all(fresh("anykey", r, {}) in KEYS for _ in range(20))  # the default: random letters
+    vocab = [w.lower() for w in (*WORDS, *KEYS, "name", "word", "size")]  # the last are format_map fields
+    made_up = built = 0
+    for level in range(3, 7):
+        for k in range(100):
+            cand = build(level, CATALOG[ALL_ENTRIES[(k * 37) % len(ALL_ENTRIES)]], rng("literal-words", level, k))
+            if cand is None:
+                continue
+            built += 1
+            literals = [n.value for n in ast.walk(ast.parse(cand.source))
+                        if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            made_up += any(len(x) >= 3 and re.fullmatch(r"[a-z0-9]+", x) and not any(x in v for v in vocab)
+                           for x in literals)
+    assert built > 250 and made_up <= 0.03 * built, (built, made_up)

@@ -351,13 +351,23 @@ def with_element(item: Any, elements: Sequence[Any], r: random.Random, always: b
     return item
 
 
+def _real_word(r: random.Random) -> str:
+    """A word a slot makes up (``w.startswith('pe')``, ``tags | {'birch'}``): a real one, not random letters."""
+    return WORDS[r._randbelow(len(WORDS))]
+
+
+def _key_word(r: random.Random) -> str:
+    """A key a slot of a dict operation makes up (``table.get('teal', 3)``): a colour like the items' keys."""
+    return KEYS[r._randbelow(len(KEYS))]
+
+
 def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft) -> tuple[str, Any]:
     if spec == "boolvar":
         if not any(p.name == "strict" for p in draft.params):
             draft.param("strict", lambda rr: rr.random() < 0.5)
         return "strict", None
     try:
-        value = fresh(spec, r, sample)
+        value = fresh(spec, r, sample, _key_word if isinstance(sample, dict) else _real_word)
     except NoValue as exc:
         raise Unfit(str(exc)) from exc
     return literal(value), value
@@ -1188,7 +1198,10 @@ def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
         return fv.expr
     if "\\" in fv.expr or '"' in fv.expr:  # not inside an f-string's braces (Python < 3.12)
         return f"f\"{{{item}}}:\" + str({fv.expr})" if item else f"'<' + str({fv.expr}) + '>'"
-    return f"f\"{{{item}}}:{{{bare(fv.expr)}}}\"" if item else f"f\"<{{{bare(fv.expr)}}}>\""
+    inner = bare(fv.expr)
+    if inner.startswith("{") or inner.endswith("}"):  # ``{{`` in an f-string is a brace, not a set display
+        inner = f"({inner})"
+    return f"f\"{{{item}}}:{{{inner}}}\"" if item else f"f\"<{{{inner}}}>\""
 
 
 @contextmanager
