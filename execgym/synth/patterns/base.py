@@ -361,7 +361,10 @@ def _key_word(r: random.Random) -> str:
     return KEYS[r._randbelow(len(KEYS))]
 
 
-def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft) -> tuple[str, Any]:
+_NO_ONE = frozenset({"{0} * {1}", "list(range(0, {0}, {1}))"})  # ``n * 1``, a step of 1: what no one writes
+
+
+def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft, template: str = "") -> tuple[str, Any]:
     if spec == "boolvar":
         if not any(p.name == "strict" for p in draft.params):
             draft.param("strict", lambda rr: rr.random() < 0.5)
@@ -370,6 +373,8 @@ def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft) -> tuple[
         value = fresh(spec, r, sample, _key_word if isinstance(sample, dict) else _real_word)
     except NoValue as exc:
         raise Unfit(str(exc)) from exc
+    if value == 1 and spec == "small" and template in _NO_ONE:
+        value = 2 + randbelow(r, 2)
     return literal(value), value
 
 
@@ -411,7 +416,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     pivot = usable[randbelow(r, len(usable))]
     texts, values, bool_args = [], [], []
     for spec in form.slots:
-        text, value = _slot_text(spec, r, pivot, draft)
+        text, value = _slot_text(spec, r, pivot, draft, form.template)
         texts.append(text)
         values.append(value)
         bool_args.append(spec == "boolvar")
@@ -479,7 +484,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
                                          for s, x in zip(samples, results)], error)
         pre.append(stmt)
         if twice and form.slots and not form.statement.startswith("aug") and "boolvar" not in form.slots:
-            pairs = [_slot_text(spec, r, pivot, draft) for spec in form.slots]
+            pairs = [_slot_text(spec, r, pivot, draft, form.template) for spec in form.slots]
             texts2 = [t for t, _ in pairs]
             if texts2 != texts:
                 twice_results = []
@@ -609,7 +614,7 @@ def _other_slots(draft: Draft, form: Form, texts: list[str], sample_of: Callable
     for _ in range(SECOND_USE_DRAWS):
         try:
             sample = sample_of()
-            pairs = [_slot_text(spec, draft.rng, sample, draft) for spec in form.slots]
+            pairs = [_slot_text(spec, draft.rng, sample, draft, form.template) for spec in form.slots]
         except Unfit:
             return
         if [t for t, _ in pairs] != texts:

@@ -1,8 +1,9 @@
 """straight-line code (levels 1-2): the focus applied to the argument itself, no control flow.
 
 Level 1 names the focus value and returns it (chained with other arguments when the form takes any, e.g.
-``cleaned = text.replace('a', 'b').replace('c', 'd')``); level 2 combines it with another operation (an f-string, a
-slice with a step, ``len``, a comprehension over the result, starred unpacking)."""
+``cleaned = text.replace('a', 'b').replace('c', 'd')``); level 2 feeds it to one more operation as people apply one
+to such a value (a number capped, ``min(total, 12)``, or compared with a middle value; a set or a dict's items
+sorted, a list summed or joined; an f-string, a slice with a step, ``len``, ``**``, starred unpacking)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from execgym.synth.patterns.base import (
     join_uses,
     randbelow,
     stable_key,
+    threshold,
     with_element,
 )
 from execgym.synth.patterns.value import value_of
+from execgym.synth.values import literal
 
 MEANING = "the focus value of the argument (level 2: fed to one more operation)"
 SLOTS = ("argument", "focus value", "further operation (level 2)")
@@ -92,12 +95,16 @@ def render(d: Draft, depth: int) -> None:
         d.emit(f"return ({name}, {fv.expr})")  # e.g. a cleared copy next to the original
         return
     if d.level == 1:  # the focus value named, then returned (a variable ExecVar-v0 can ask about)
+        if fv.pre and fv.expr.isidentifier():  # already named (``work.sort()``, ``last = work.popitem()``)
+            d.emit(f"return {fv.expr}")
+            return
         held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
         d.emit(f"{held} = {bare(fv.expr)}")
         d.emit(f"return {held}")
         return
     sample = present[0]
-    shapes = ["fstring"]
+    options = _further_options(d, present) or _joined_test(d, name, fv.results)
+    shapes = ["fstring", "further", "further"] if options else ["fstring"]
     if isinstance(sample, (str, list, tuple)):
         shapes += ["step", "len"]
     if isinstance(sample, (list, tuple)) and all(len(x) >= 1 for x in present):
@@ -106,8 +113,11 @@ def render(d: Draft, depth: int) -> None:
         shapes.append("power")
     shape = d.rand_choice(shapes)
     # level 2: the focus value named, one more operation on it, then the result (three statements)
-    held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
-    d.emit(f"{held} = {bare(fv.expr)}")
+    if fv.pre and fv.expr.isidentifier():  # already named (``work.remove(12)``, ``last = work.popitem()``)
+        held = fv.expr
+    else:
+        held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
+        d.emit(f"{held} = {bare(fv.expr)}")
     if shape == "starred":
         first = d.name("first")
         d.emit(f"{first}, *rest = {held}")
@@ -120,7 +130,11 @@ def render(d: Draft, depth: int) -> None:
         d.emit(f"return ({held}, {size})")
         d.op("len")
         return
-    if shape == "fstring":
+    if shape == "further":
+        names, template, op = options[randbelow(d.rng, len(options))]
+        out, text = d.name(*names), template.format(held)
+        d.op(op)
+    elif shape == "fstring":
         out, text = d.name("summary", "line"), f"f\"{{{name}}} -> {{{held}}}\""
         d.op("str/format")
     elif shape == "step":
@@ -134,6 +148,81 @@ def render(d: Draft, depth: int) -> None:
         d.op("int/**")
     d.emit(f"{out} = {text}")
     d.emit(f"return {out}")
+
+
+_FOLDS = frozenset({"min", "max", "sorted", "sum", "len", "join", "items"})  # a focus the option would repeat
+
+
+def _varies(fn, values) -> bool:
+    try:
+        return len({stable_key(fn(x)) for x in values}) > 1
+    except Exception:  # noqa: BLE001 -- the operation does not take every value
+        return False
+
+
+def _further_options(d: Draft, present: list) -> list[tuple[tuple[str, str], str, str]]:
+    """The one more operation of level 2 by the focus value's type, as people apply it to such a value (``{0}``:
+    the value's name): a number capped at or compared with a middle value of the samples (``min(total, 12)``,
+    ``total > 12``), a set or a dict's items sorted, a list of numbers summed, of words joined or sorted; none for
+    a test (``'yes' if found else 'no'`` is a branch). Only options whose value varies over the samples, and none
+    that repeats the focus (``sorted`` of a ``sorted`` focus)."""
+    sample = present[0]
+    if d.focus.name in _FOLDS:
+        return []
+    out: list[tuple[tuple[str, str], str, str]] = []
+    if isinstance(sample, bool):
+        return out  # ``'yes' if found else 'no'`` is a branch, which levels 1-2 do not have
+    if isinstance(sample, (int, float)):
+        try:
+            t = threshold(present)
+        except Unfit:
+            return out
+        cap = t if isinstance(sample, int) else round(float(t), 2)
+        if _varies(lambda x: min(x, cap), present):
+            out.append((("capped", "limited"), f"min({{0}}, {literal(cap)})", "min"))
+        if _varies(lambda x: x > cap, present):
+            out.append((("is_large", "above"), f"{{0}} > {literal(cap)}", "int/>"))
+    elif isinstance(sample, (set, frozenset)) and _varies(sorted, present):
+        out.append((("ordered", "in_order"), "sorted({0})", "sorted"))
+    elif isinstance(sample, dict) and _varies(lambda x: sorted(x.items()), present):
+        out.append((("pairs", "entries"), "sorted({0}.items())", "sorted"))
+    elif isinstance(sample, list) and present and all(isinstance(x, list) for x in present):
+        flat = [y for x in present for y in x]
+        if flat and all(type(y) is int for y in flat) and _varies(sum, present):
+            out.append((("total", "summed"), "sum({0})", "sum"))
+        if flat and all(type(y) is str for y in flat):
+            if _varies(", ".join, present):
+                out.append((("joined", "text"), "', '.join({0})", "str/join"))
+            if any(sorted(x) != x for x in present):
+                out.append((("ordered", "in_order"), "sorted({0})", "sorted"))
+    return out
+
+
+def _joined_test(d: Draft, name: str, results: list) -> list[tuple[tuple[str, str], str, str]]:
+    """For a test (``bool`` focus value): the test joined with a size test on the argument, as people add a
+    condition (``has_prefix and len(text) > 4``, ``is_even or number > 12``); kept only when the join varies over
+    the samples and tells more than the focus test alone. Empty when none does."""
+    args = [*d.samples, *d.constants] if d.constants else d.samples
+    if len(args) != len(results) or not results or not all(type(x) is bool for x in results):
+        return []
+    if all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in args):
+        measure, size = "{0}", (lambda a: a)
+    elif all(isinstance(a, (str, list, tuple, set, dict)) for a in args):
+        measure, size = "len({0})", len
+    else:
+        return []
+    try:
+        t = threshold([size(a) for a in args])
+    except Unfit:
+        return []
+    sizes = [size(a) > t for a in args]
+    start = randbelow(d.rng, 2)
+    for op in (("and", "or")[start:] + ("and", "or")[:start]):
+        joined = [(x and y) if op == "and" else (x or y) for x, y in zip(results, sizes)]
+        if len(set(joined)) > 1 and joined != results and joined != sizes:
+            test = f"{measure.format(name)} > {literal(t)}"
+            return [(("passes", "accepted"), f"{{0}} {op} {test}", "bool/" + op)]
+    return []
 
 
 _SECOND = {"text": "other", "number": "other", "amount": "other", "values": "others", "names": "others",

@@ -1,0 +1,130 @@
+"""Drafts of one pattern, run: the fixture the per-pattern tests beside each pattern module share.
+
+``drafts_of(name, depth)`` renders pattern ``name`` at ``depth`` for catalog entries in a fixed order (the
+draws that fit, up to ``count``), and calls each draft's entry on arguments drawn from the draft's own
+parameters. The programs are execgym's own generated code (no model or user wrote them), so the tests run them
+in this process, as the synthesis tests' direct traces do; a call that raises is kept as its exception."""
+
+from __future__ import annotations
+
+import ast
+import random
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from execgym.seeding import rng
+from execgym.synth.catalog import ALL_ENTRIES, CATALOG
+from execgym.synth.patterns import module
+from execgym.synth.patterns.base import Draft, kind_for, stable_key
+
+LEVEL_OF_DEPTH = {0: 2, 1: 3, 2: 4, 3: 5}
+CALLS = 8  # argument tuples drawn per draft
+
+
+@dataclass
+class Rendered:
+    """One rendered draft: its source (entry ``entry``), the draft, and ``calls`` as ``(args, result)`` pairs
+    (``result`` is the exception a call raised)."""
+
+    source: str
+    draft: Draft
+    tree: ast.Module
+    calls: list[tuple[list[Any], Any]] = field(default_factory=list)
+
+    @property
+    def entry(self) -> ast.FunctionDef:
+        return self.tree.body[-1]  # type: ignore[return-value]
+
+    @property
+    def ok(self) -> list[tuple[list[Any], Any]]:
+        return [(a, x) for a, x in self.calls if not isinstance(x, Exception)]
+
+
+def render(name: str, depth: int, level: int | None = None, count: int = 24, tries: int = 400) -> list[Rendered]:
+    """Up to ``count`` drafts of pattern ``name`` at ``depth`` (level: the lowest with that depth), each run."""
+    level = LEVEL_OF_DEPTH[depth] if level is None else level
+    out: list[Rendered] = []
+    for k in range(tries):
+        focus = CATALOG[ALL_ENTRIES[(k * 37) % len(ALL_ENTRIES)]]
+        r = rng("pattern-module-test", name, depth, level, k)
+        draft = Draft(rng=r, level=level, focus=focus, item_kind=kind_for(focus, r))
+        try:
+            module(name).render(draft, depth)
+        except Exception:  # noqa: BLE001 -- Unfit and the like: this focus does not fit, try the next
+            continue
+        if draft.focus_uses < 1:
+            continue
+        lines = [*draft.helper, "", "def entry(" + ", ".join(p.name for p in draft.params) + "):", *draft.lines]
+        source = "\n".join(lines) + "\n"
+        got = Rendered(source, draft, ast.parse(source))
+        space: dict[str, Any] = {}
+        exec(compile(source, f"<{name}>", "exec"), space)  # noqa: S102 -- execgym's own generated program
+        draw = random.Random(k)
+        for _ in range(CALLS):
+            args = [p.draw(draw) for p in draft.params]
+            try:
+                got.calls.append((args, space["entry"](*[_copy(a) for a in args])))
+            except Exception as exc:  # noqa: BLE001 -- a draw the pipeline would not ship
+                got.calls.append((args, exc))
+        out.append(got)
+        if len(out) == count:
+            break
+    return out
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_copy(x) for x in value]
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, set):
+        return set(value)
+    return value
+
+
+def bag(values: Any) -> list[str]:
+    """The values as a multiset that compares in any process (sets inside written sorted)."""
+    return sorted(map(stable_key, values))
+
+
+def within(part: Any, whole: Any) -> bool:
+    """Whether every value of ``part`` is one of ``whole``'s, as many times at most."""
+    left = bag(whole)
+    for key in bag(part):
+        if key not in left:
+            return False
+        left.remove(key)
+    return True
+
+
+def in_order(part: Any, whole: Any) -> bool:
+    """Whether ``part`` is a subsequence of ``whole``."""
+    rest = iter(list(whole))
+    return all(any(x == y for y in rest) for x in part)
+
+
+def nodes(tree: ast.AST, *kinds: type) -> list[ast.AST]:
+    return [n for n in ast.walk(tree) if isinstance(n, kinds)]
+
+
+@pytest.fixture(scope="module")
+def helpers():
+    """The checks the per-pattern tests share: ``bag``, ``within``, ``in_order``, ``nodes``."""
+    return type("Helpers", (), {"bag": staticmethod(bag), "within": staticmethod(within),
+                                "in_order": staticmethod(in_order), "nodes": staticmethod(nodes)})
+
+
+@pytest.fixture(scope="module")
+def drafts_of():
+    """``render`` with its results kept for the module (each test file asks for its own pattern)."""
+    cache: dict[tuple, list[Rendered]] = {}
+
+    def get(name: str, depth: int, level: int | None = None, count: int = 24) -> list[Rendered]:
+        key = (name, depth, level, count)
+        if key not in cache:
+            cache[key] = render(name, depth, level, count)
+        return cache[key]
+
+    return get

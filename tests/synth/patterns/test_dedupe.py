@@ -1,0 +1,31 @@
+"""dedupe (execgym.synth.patterns.dedupe): the first item for each distinct focus value, in order."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from execgym.synth.patterns import module
+
+DEPTHS = module("dedupe").DEPTHS
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_kept_items_come_from_the_input(drafts_of, helpers, depth):
+    for r in drafts_of("dedupe", depth):
+        sorted_out = any(isinstance(n, ast.Call) and getattr(n.func, "id", "") == "sorted"
+                         for n in ast.walk(r.entry))
+        for args, got in r.ok:
+            kept = got[0] if isinstance(got, tuple) else got
+            assert len(kept) <= len(args[0]) and helpers.within(kept, args[0]), (r.source, args, got)
+            if not sorted_out:
+                assert helpers.in_order(kept, args[0]), (r.source, args, got)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_a_seen_set_remembers_the_keys(drafts_of, helpers, depth):
+    for r in drafts_of("dedupe", depth):
+        adds = [c for c in helpers.nodes(r.entry, ast.Call) if isinstance(c.func, ast.Attribute)
+                and c.func.attr == "add"]
+        assert adds and helpers.nodes(r.entry, ast.Compare), r.source

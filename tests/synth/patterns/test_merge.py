@@ -1,0 +1,26 @@
+"""merge (execgym.synth.patterns.merge): two lists merged, the side with the smaller focus value first."""
+
+from __future__ import annotations
+
+import pytest
+
+from execgym.synth.patterns import module
+
+DEPTHS = module("merge").DEPTHS
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_every_item_of_both_sides_once_each_side_in_its_order(drafts_of, helpers, depth):
+    for r in drafts_of("merge", depth):
+        assert len(r.draft.params) >= 2, r.source
+        for args, got in r.ok:
+            left, right = args[0], args[1]
+            assert helpers.bag(got) == helpers.bag([*left, *right]), (r.source, args, got)
+            assert helpers.in_order(left, got) and helpers.in_order(right, got), (r.source, args, got)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_the_sides_interleave_on_some_input(drafts_of, depth):
+    drafts = drafts_of("merge", depth)
+    mixed = [r for r in drafts if any(got != [*a[0], *a[1]] for a, got in r.ok)]
+    assert len(mixed) >= len(drafts) // 2

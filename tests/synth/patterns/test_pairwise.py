@@ -1,0 +1,29 @@
+"""pairwise (execgym.synth.patterns.pairwise): how often the focus value rises from one item to the next."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from execgym.synth.patterns import module
+
+DEPTHS = module("pairwise").DEPTHS
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_rises_and_falls_are_counted_over_neighbours(drafts_of, depth):
+    for r in drafts_of("pairwise", depth):
+        for args, got in r.ok:
+            rises, falls, net = got
+            assert 0 <= rises + falls <= max(0, len(args[0]) - 1) and net == rises - falls, (r.source, args, got)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_each_item_meets_its_neighbour(drafts_of, helpers, depth):
+    for r in drafts_of("pairwise", depth):
+        shifted = [s for s in helpers.nodes(r.entry, ast.Subscript) if isinstance(s.slice, ast.Slice)
+                   and isinstance(s.slice.lower, ast.Constant) and s.slice.lower.value == 1]
+        plus_one = [b for b in helpers.nodes(r.entry, ast.BinOp) if isinstance(b.op, ast.Add)
+                    and isinstance(b.right, ast.Constant) and b.right.value == 1]
+        assert shifted or plus_one, r.source  # ``zip(xs, xs[1:])`` or ``xs[i + 1]``

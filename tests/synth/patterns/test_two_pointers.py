@@ -1,0 +1,29 @@
+"""two pointers (execgym.synth.patterns.two_pointers): walk in from both ends, swapping by focus value."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from execgym.synth.patterns import module
+
+DEPTHS = module("two_pointers").DEPTHS
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_swaps_keep_the_items_and_are_counted(drafts_of, helpers, depth):
+    for r in drafts_of("two_pointers", depth):
+        for args, got in r.ok:
+            moves, order = got
+            assert helpers.bag(order) == helpers.bag(args[0]), (r.source, args, got)
+            assert 0 <= moves <= len(args[0]) // 2, (r.source, args, got)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_the_pointers_meet_in_the_middle(drafts_of, helpers, depth):
+    drafts = drafts_of("two_pointers", depth)
+    for r in drafts:
+        loops = helpers.nodes(r.entry, ast.While)
+        assert loops and isinstance(loops[0].test, ast.Compare), r.source  # ``while left < right``
+    assert any(x[0] > 0 for r in drafts for _, x in r.ok)
