@@ -352,3 +352,33 @@ def test_words_the_slots_make_up_are_real_words():
             made_up += any(len(x) >= 3 and re.fullmatch(r"[a-z0-9]+", x) and not any(x in v for v in vocab)
                            for x in literals)
     assert built > 250 and made_up <= 0.03 * built, (built, made_up)
+
+
+def test_a_focus_that_raises_is_used_twice_inside_the_same_try():
+    """``table['green'] + table['blue']``, ``row[2] + row[1]``: a focus asked forgiveness is used again on the same
+    item with another argument of it; the joined value is None exactly where either use raises, and what the
+    expression computes elsewhere."""
+    seen = []
+    for key in (("dict", "dict[key]"), ("list", "[index]")):
+        for k in range(30):
+            r = random.Random(f"forgiven-{key[1]}-{k}")
+            focus = CATALOG[key]
+            d = Draft(rng=r, level=4, focus=focus, item_kind=kind_for(focus, r))
+            d.samples = [draw_item(d.item_kind, r, d.keys) for _ in range(12)]
+            try:
+                fv = focus_value(d, "t", d.samples, allow_errors=True)
+            except Unfit:
+                continue
+            if not fv.error or d.focus_uses < 2:
+                continue
+            assert fv.expr.count("t[") == 2 and not fv.pre, fv.expr
+            for sample, expected in zip([*d.samples, *d.constants], fv.results):
+                try:
+                    got = eval(fv.expr, {"t": copy_item(sample)})  # noqa: S307 -- execgym's own expression
+                except (KeyError, IndexError) as exc:
+                    assert type(exc).__name__ == fv.error and expected is None
+                else:
+                    assert got == expected
+            assert 1 < len({stable_key(x) for x in fv.results if x is not None})
+            seen.append(key)
+    assert seen.count(("dict", "dict[key]")) >= 3 and seen.count(("list", "[index]")) >= 3, seen

@@ -515,6 +515,10 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
             again = _reference(draft, form, var, samples, results, texts, values)
             if again is not None:
                 return again
+    if twice and error and form.template not in _FOLDING:
+        again = _forgiven_pair(draft, form, var, text, samples, results, texts, pivot, error)
+        if again is not None:
+            return again
     draft.focus_nesting = max(draft.focus_nesting, 1)
     if "boolvar" in form.slots or form.template in _FOLDING:
         return FocusValue([], text, results, error)
@@ -721,6 +725,53 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
         if literal_pairs:  # the inputs hold the second literal as often as the first
             draft.later_constants.append(copy_item(pairs[0][1]))
         return FocusValue([], f"({text} {op} {fill(form.template, var, *texts2)})", combined)
+    return None
+
+
+FORGIVEN_SHARE = 0.4  # least share of the samples the two uses of a focus that raises must both run on
+
+
+def _forgiven_pair(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any], results: list[Any],
+                   texts: list[str], pivot: Any, error: str) -> FocusValue | None:
+    """A focus that raises on some items (``error``: it is asked forgiveness) used again on the same item with
+    other arguments drawn from the same item, the two results joined as ``_combine`` joins them, in the same
+    ``try`` (``table['red'] + table['blue']``, ``word.index('a') < word.index('e')``); None when the second use
+    raises another error, the two run together on too few samples (``FORGIVEN_SHARE``), or the join is
+    constant or told by one use alone. The second argument joins the elements the drawn items hold."""
+    if not form.slots or "boolvar" in form.slots:
+        return None
+    got = [x for x in results if x is not None]
+    if len(got) < 2 or not all(type(x) is type(got[0]) for x in got):
+        return None
+    kind = type(got[0])
+    op = "<" if kind is int and draft.focus.name in _POSITIONS else _COMBINE.get(kind)
+    if op is None:
+        return None
+    for pairs in _other_slots(draft, form, texts, lambda: pivot):
+        values2 = [v for _, v in pairs]
+        second: list[Any] = []
+        for s in samples:
+            try:
+                second.append(_apply_form(form, copy_item(s), values2))
+            except Exception as exc:  # noqa: BLE001 -- the error the ``try`` forgives, or another
+                if type(exc).__name__ != error:
+                    break
+                second.append(None)
+        if len(second) != len(results):
+            continue
+        both = [(a, b) for a, b in zip(results, second) if a is not None and b is not None]
+        if len(both) < max(3, FORGIVEN_SHARE * len(samples)) or any(type(b) is not kind for _, b in both):
+            continue
+        combined = _joined(op, [a for a, _ in both], [b for _, b in both])
+        keys = list(map(stable_key, combined))
+        if len(set(keys)) < 2 or keys == [stable_key(a) for a, _ in both] or keys == [stable_key(b) for _, b in both]:
+            continue
+        joined = iter(combined)
+        _second_use(draft)
+        draft.elements.extend(v for v in values2 if _inside(v, pivot))
+        return FocusValue([], f"({text} {op} {fill(form.template, var, *[t for t, _ in pairs])})",
+                          [next(joined) if a is not None and b is not None else None for a, b in zip(results, second)],
+                          error)
     return None
 
 
