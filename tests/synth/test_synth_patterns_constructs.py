@@ -379,6 +379,6 @@ def test_a_focus_that_raises_is_used_twice_inside_the_same_try():
                     assert type(exc).__name__ == fv.error and expected is None
                 else:
                     assert got == expected
-            assert 1 < len({stable_key(x) for x in fv.results if x is not None})
+            assert len({stable_key(x) for x in fv.results if x is not None}) > 1  # the join varies
             seen.append(key)
     assert seen.count(("dict", "dict[key]")) >= 3 and seen.count(("list", "[index]")) >= 3, seen
