@@ -54,6 +54,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                              "ops: operation chains everywhere")
     parser.add_argument("--block", type=int, default=256, help="items generated per progress step")
     parser.add_argument("--max-line-steps", type=int, default=1000, help="trace budget in line steps")
+    parser.add_argument("--focus-effect", action="store_true",
+                        help="pattern generator: reject programs whose output, on every input shipped, is the same "
+                             "with the focus operation stripped out (slower; see docs/synthesis.md)")
     parser.add_argument("--summary-json", default=None, help="also write the summary as JSON here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     parser.add_argument("--quality-sample", type=int, default=200,
@@ -340,7 +343,8 @@ def generate_main(args: argparse.Namespace) -> int:
         from execgym.helper_process import cores
 
         args.processes = cores() if args.ray is None and len(items) >= AUTO_PROCESSES_MIN else 1
-    config = FilterConfig(max_line_steps=args.max_line_steps, chunk=max(1, args.chunk), workers=args.workers)
+    config = FilterConfig(max_line_steps=args.max_line_steps, chunk=max(1, args.chunk), workers=args.workers,
+                          focus_effect=args.focus_effect)
     stats_by_level: dict[int, SynthStats] = {}
     kept: list = []
     measure = bool(args.quality_sample) and (args.summary_json or not args.quiet)

@@ -31,6 +31,12 @@ Measures (``ProgramQuality.problems()`` names the ones that hold):
   ``format()`` nested inside another one; (d) a method called on a container display holding computed values
   (``[xs.count(a), 21].count(3)``);
 - ``unused_result``: a side-effect-free call used as a statement outside ``try`` (its value is thrown away).
+
+Beside the problems, for rows that name their focus operation (execgym's own programs: ``focus`` or
+``meta["focus"]``), ``focus_inert``: the program with the focus's uses replaced by the values they apply to
+(``execgym.synth.focus_effect``) returned the same for every call (True), not (False), or it could not be
+told (None: no focus, nothing to replace, fewer than two comparable calls, or a stripped run the sandbox
+could not decide). Reported as a rate over the rows where it was told; not a rejection rule.
 """
 
 from __future__ import annotations
@@ -41,10 +47,11 @@ import json
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from execgym import astparse
+from execgym.synth.focus_effect import inert, without_focus
 
 PROBLEMS = ("constant_output", "trivial_output", "dead_statement", "constant_test", "idiom", "unused_result")
 
@@ -500,6 +507,7 @@ class ProgramQuality:
     level: int | None = None
     error: str = ""                         # why the program could not be measured ('' when it was)
     outputs: tuple[str, ...] = field(default=(), compare=False, repr=False)  # canonical JSON per ok run
+    focus_inert: bool | None = None          # see the module's contract
 
     @property
     def measured(self) -> bool:
@@ -517,7 +525,7 @@ class ProgramQuality:
                 "constant_tests": list(self.constant_tests), "idioms": list(self.idioms),
                 "unused_results": list(self.unused_results), "constructs": sorted(self.constructs),
                 "lines": self.lines, "line_steps": self.line_steps, "variables": self.variables,
-                "level": self.level, "error": self.error}
+                "level": self.level, "error": self.error, "focus_inert": self.focus_inert}
 
 
 def _outcome(result: Any) -> str:
@@ -751,20 +759,45 @@ def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: in
             plans.append((row, calls))
         requests = [RunRequest(source=row.source, call=c, mode="trace", max_steps=max_steps, timeout=timeout)
                     for row, calls in plans for c in calls]
+        stripped = [without_focus(row.source, _focus_of(row)) if _focus_of(row) else None for row, _ in plans]
+        extra = [RunRequest(source=text, call=c, mode="trace", max_steps=max_steps, timeout=timeout)
+                 for text, (_, calls) in zip(stripped, plans) if text is not None for c in calls]
         if not requests:
             traces = []
         elif strict:
             traces = run_decided(requests, workers=workers, what="quality trace")
         else:
             traces = run_batch(requests, workers=workers)
-        pos = 0
-        for row, calls in plans:
+        # the stripped programs are measured, never judged: a run the wall clock stops leaves the measure untold
+        extra_runs = run_batch(extra, workers=workers) if extra else []
+        pos = extra_pos = 0
+        for (row, calls), text in zip(plans, stripped):
             mine = traces[pos:pos + len(calls)]
             pos += len(calls)
-            out.append(judge(row.source, mine, level=getattr(row, "level", None)))
+            quality = judge(row.source, mine, level=getattr(row, "level", None))
+            if text is not None:
+                theirs = extra_runs[extra_pos:extra_pos + len(calls)]
+                extra_pos += len(calls)
+                if quality.measured:
+                    quality = replace(quality, focus_inert=_inert(mine, theirs))
+            out.append(quality)
         if progress is not None:
             progress(len(part))
     return out
+
+
+def _focus_of(row: Any) -> Sequence[str] | None:
+    focus = getattr(row, "focus", None) or (getattr(row, "meta", None) or {}).get("focus")
+    return tuple(focus) if isinstance(focus, (list, tuple)) and len(focus) == 2 else None
+
+
+def _inert(mine: Sequence[Any], theirs: Sequence[Any]) -> bool | None:
+    """``focus_effect.inert`` over the original's traces and the stripped program's; None when a stripped run
+    ended ``timeout`` or ``sandbox_error`` (the wall clock or the machine, not the program, decided it)."""
+    if any(_outcome(t) in ("timeout", "sandbox_error") for t in theirs):
+        return None
+    return inert([output_key(t.return_value) if _usable(t) else None for t in mine],
+                 [output_key(t.return_value) if _usable(t) else None for t in theirs])
 
 
 # --------------------------------------------------------------------------------------------- reporting
@@ -795,7 +828,14 @@ def summarize(qualities: Sequence[ProgramQuality]) -> dict:
         "mean_line_steps": mean(q.line_steps for q in measured),
         "mean_variables": mean(q.variables for q in measured),
         "mean_runs": mean(q.runs for q in measured),
+        "focus_told": sum(1 for q in measured if q.focus_inert is not None),
+        "focus_inert": rate_of([q.focus_inert for q in measured if q.focus_inert is not None]),
     }
+
+
+def rate_of(flags: Sequence[bool]) -> float:
+    """The share of True in ``flags`` (0.0 when empty)."""
+    return round(sum(1 for f in flags if f) / len(flags), 4) if flags else 0.0
 
 
 def summarize_by_level(qualities: Sequence[ProgramQuality]) -> dict[str, dict]:
@@ -824,6 +864,10 @@ def format_summary(by_level: Mapping[str, dict], against: Mapping[str, dict] | N
     for name in PROBLEMS:
         rows.append((name, [f"{100 * d['rates'][name]:.1f}%" for d in data]))
     rows.append(("any problem", [f"{100 * d['any_problem']:.1f}%" for d in data]))
+    if any(d.get("focus_told") for d in data):
+        rows.append(("focus_inert", [f"{100 * d['focus_inert']:.1f}%" if d.get("focus_told") else "-"
+                                     for d in data]))
+        rows.append(("  programs told", [f"{d.get('focus_told', 0)}" for d in data]))
     for key, label in (("mean_lines", "mean lines"), ("mean_line_steps", "mean line steps"),
                        ("mean_variables", "mean variables"), ("mean_runs", "ok runs per program")):
         rows.append((label, [f"{d[key]:g}" for d in data]))

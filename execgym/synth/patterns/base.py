@@ -463,8 +463,10 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         error = ""
     if all(x is None for x in results):
         raise Unfit("the focus fails on every item")
-    draft.focus_uses += 1
     key = f"{focus.type}/{focus.name}"
+    if key not in IDENTITY_FOCUS and _changes_nothing(samples, results):
+        raise Unfit("the focus changes none of the drawn items")
+    draft.focus_uses += 1
     draft.op(key)
     if focus.mutates or form.statement:
         work = draft.name("work", "current", "scratch")
@@ -478,6 +480,10 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
             pre.append(f"{got} = {stmt}")
             if twice and not error and form.slots and "boolvar" not in form.slots and kind_of(pivot) != "set_str":
                 again = _take_again(draft, form, work, got, stmt, texts, values, samples, pivot)
+                if again is not None:
+                    return FocusValue([*pre, *again.pre], again.expr, again.results, error)
+            if twice and not error and not form.slots:
+                again = _take_next(draft, form, work, got, stmt, samples)
                 if again is not None:
                     return FocusValue([*pre, *again.pre], again.expr, again.results, error)
             return FocusValue(pre, got, [form.fn(copy_item(s), *values) if x is not None else None
@@ -527,6 +533,20 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
                       write=lambda other: fill(form.template, other, *texts))
 
 
+# the entries that give back their receiver's value by nature (a copy, a whole slice, a float's conjugate; a
+# dict's keys, which read as the dict itself wherever they are iterated)
+IDENTITY_FOCUS = frozenset({"dict/copy", "list/copy", "set/copy", "list/[:]", "str/[:]", "tuple/[:]",
+                            "float/conjugate", "dict/keys"})
+
+
+def _changes_nothing(samples: Sequence[Any], results: Sequence[Any]) -> bool:
+    """Whether the focus gave back every sample item unchanged (``expandtabs`` of words without tabs, ``abs`` of
+    positive numbers, ``sort`` of sorted lists, ``discard`` of a missing item), so the program's output
+    would be the same without it."""
+    pairs = [(s, x) for s, x in zip(samples, results) if x is not None]
+    return bool(pairs) and all(type(s) is type(x) and stable_key(s) == stable_key(x) for s, x in pairs)
+
+
 def _take_again(draft: Draft, form: Form, work: str, got: str, stmt: str, texts: list[str], values: list[Any],
                 samples: Sequence[Any], pivot: Any) -> FocusValue | None:
     """A mutator that returns a value applied again to the same copy with other arguments, the two values joined
@@ -552,6 +572,32 @@ def _take_again(draft: Draft, form: Form, work: str, got: str, stmt: str, texts:
         return FocusValue([f"{second} = {fill(form.template, work, *[t for t, _ in pairs])}"], joined.expr,
                           joined.results)
     return None
+
+
+def _take_next(draft: Draft, form: Form, work: str, got: str, stmt: str, samples: Sequence[Any]
+               ) -> FocusValue | None:
+    """A mutator that takes an item and no argument applied again to the same copy, taking the next item, the two
+    joined (``last = work.pop()``, ``second = work.pop()``, ``last + second``); None when some sample has too few
+    items for it or no join tells something. ``pre`` holds only the second statement."""
+    a, b = [], []
+    try:
+        for s in samples:
+            copied = copy_item(s)
+            a.append(form.fn(copied))
+            b.append(form.fn(copied))
+    except Exception:  # noqa: BLE001 -- a sample with one item: the second take raises
+        return None
+    second = draft.name("second", "next_taken")
+    first_text, second_text = got, second
+    if all(type(x) is tuple and len(x) == 2 and type(x[1]) is int for x in (*a, *b)):  # popitem: the two values
+        a, b = [x[1] for x in a], [x[1] for x in b]
+        first_text, second_text = f"{got}[1]", f"{second}[1]"
+    joined = join_uses(draft, a, b, a, first_text, second_text,
+                       {int: ("+", "<"), float: ("+", "<"), str: ("+",)})
+    if joined is None:
+        draft.names.discard(second)
+        return None
+    return FocusValue([f"{second} = {stmt}"], joined.expr, joined.results)
 
 
 def stable_key(value: Any) -> str:
@@ -1097,9 +1143,33 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
         lengths = [len(x) for x in present]
         if len(set(lengths)) == 1:
             raise Unfit("the length of the focus value is the same for every item")
+        if keeps_length(draft, fv.results):
+            raise Unfit("the focus keeps the item's length: its length tells nothing of the focus")
         draft.op("len")
         return f"len({bare(fv.expr)})", [len(x) if x is not None else 0 for x in fv.results]
     raise Unfit("no number for this value")
+
+
+def keeps_length(draft: Draft, results: Sequence[Any]) -> bool:
+    """Whether every focus value in ``results`` is as long as its item (``len(work)`` after ``work.sort()``,
+    ``len(word.upper())``, ``len(tag.copy())``), so that its length is the item's and the focus means nothing
+    in it. ``results`` are aligned with the draft's samples and constants, as ``focus_value`` computes them."""
+    items = [*draft.samples, *draft.constants]
+    if len(items) != len(results):
+        return False
+    pairs = [(x, s) for x, s in zip(results, items) if x is not None and hasattr(x, "__len__")]
+    return bool(pairs) and all(hasattr(s, "__len__") and len(x) == len(s) for x, s in pairs)
+
+
+def length_key(draft: Draft, fv: FocusValue) -> str:
+    """``len`` of a focus value that is a container, as a dict or set key; Unfit when every item's key would be
+    the same or the item's own length (``keeps_length``)."""
+    if len({len(x) for x in fv.results if x is not None}) < 2:
+        raise Unfit("the key would be the same for every item")
+    if keeps_length(draft, fv.results):
+        raise Unfit("the focus keeps the item's length: the key would be the item's length")
+    draft.op("len")
+    return f"len({fv.expr})"
 
 
 def as_test(draft: Draft, fv: FocusValue, at: float = 0.5, chain: bool = True) -> str:

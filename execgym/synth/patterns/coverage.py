@@ -65,7 +65,8 @@ def {RUNNER}(budget):
 
     values = []  # every call's value (or exception name), in order, through the sandbox's value codec
     meta = []    # the rest as ints only, returned as ONE string: cheap to move and to read back (json)
-    for index, (source, entry, pool, tests) in enumerate(drafts):
+    for index, (source, entry, pool, tests, *own) in enumerate(drafts):
+        cap = own[0] if own else budget  # a draft may bring its own line-step budget per call
         if pool is None:  # a pool with sets travels as literal text (see ``cover_batch``)
             pool = text_pools[index]
         namespace = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
@@ -90,7 +91,7 @@ def {RUNNER}(budget):
                         header = pending.pop(frame)
                         outcomes.setdefault(header, set()).add(line == tests[header])
                     steps += 1
-                    if steps > budget:
+                    if steps > cap:
                         raise _Budget
                     executed[line] += 1
                     if line in tests:
@@ -245,9 +246,9 @@ def _marshal_exact(value: Any) -> bool:
     return False
 
 
-def cover_batch(drafts: Sequence[tuple[str, str, Sequence[tuple], dict[int, int]]], *, budget: int,
-                timeout: float, hash_seed: int | None = None):
-    """One plain sandbox run covering every ``(source, entry, pool, tests)`` draft (see the module contract).
+def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_seed: int | None = None):
+    """One plain sandbox run covering every ``(source, entry, pool, tests[, budget])`` draft (see the module
+    contract; a draft's own ``budget`` replaces the request's line-step budget per call for it).
     The drafts travel in the request's source (whose cap is four times a call's) as one base64 string of
     marshal data; a pool that marshal would not rebuild exactly (``_marshal_exact``) travels as literal text.
     The runner and each draft also travel compiled (code objects, in a second marshal string that keeps their
@@ -261,13 +262,13 @@ def cover_batch(drafts: Sequence[tuple[str, str, Sequence[tuple], dict[int, int]
     from execgym.synth.values import literal
 
     shipped, text_pools, codes = [], [], []
-    for index, (source, entry, pool, tests) in enumerate(drafts):
+    for index, (source, entry, pool, tests, *own) in enumerate(drafts):
         pool = list(pool)
         codes.append(_draft_code(source))
         if _marshal_exact(pool):
-            shipped.append((source, entry, pool, dict(tests)))
+            shipped.append((source, entry, pool, dict(tests), *own))
         else:
-            shipped.append((source, entry, None, dict(tests)))
+            shipped.append((source, entry, None, dict(tests), *own))
             text_pools.append(f"{index}: {literal(pool)}")
     blob = base64.b64encode(marshal.dumps(shipped, 2)).decode("ascii")
     # the code objects with marshal's references (shared constants stay shared, as the compiler made them)

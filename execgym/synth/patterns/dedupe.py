@@ -12,6 +12,7 @@ from execgym.synth.patterns.base import (
     Unfit,
     emit_focus,
     item_guard,
+    length_key,
     negate,
     return_maybe_sorted,
 )
@@ -26,10 +27,7 @@ KINDS = None
 def _key(d: Draft, fv) -> str:
     sample = next((x for x in fv.results if x is not None), None)
     if isinstance(sample, (list, set, dict)):
-        if len({len(x) for x in fv.results if x is not None}) < 2:
-            raise Unfit("the key would be the same for every item")
-        d.op("len")
-        return f"len({fv.expr})"
+        return length_key(d, fv)
     try:
         hash(sample)
     except TypeError:

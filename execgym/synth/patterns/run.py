@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from execgym.synth.decide import run_decided
@@ -32,7 +32,9 @@ from execgym.synth.filters import (
     program_features,
     same_value,
 )
+from execgym.synth.focus_effect import without_focus
 from execgym.synth.patterns import PatternCandidate
+from execgym.synth.patterns.base import IDENTITY_FOCUS, stable_key
 from execgym.synth.patterns.coverage import batchable, cover_batch, decode
 from execgym.synth.quality import RunSummary, _test_outcomes, run_problems, static_rules
 from execgym.synth.values import literal
@@ -97,6 +99,7 @@ BATCH = 16  # batchable drafts covered in one sandboxed child (``execgym.synth.p
 
 # one call's summary: (ok, value, [(line, times)], line steps, test outcomes); ok is None when over the budget
 Call = tuple
+Run = tuple  # (pool index, value, RunSummary, coverage marks, line counts): an eligible run of a draft
 
 
 def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | None = None, *,
@@ -122,10 +125,20 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
     if heavy:
         calls.update(_trace_each(cands, heavy, config))
     chosen: dict[int, list[int]] = {}
+    eligible: dict[int, list[Run]] = {}
     for i, summary in calls.items():
-        verdicts[i], picked = _judge(cands[i], summary, config)
+        verdicts[i], picked, eligible[i] = _judge(cands[i], summary, config)
         if verdicts[i].accepted:
             chosen[i] = picked
+    if config.focus_effect and chosen:
+        stripped = _stripped_calls(cands, chosen, eligible, config, batch)
+        for i in list(chosen):
+            verdicts[i], picked = _with_focus_effect(cands[i], verdicts[i], chosen[i], eligible[i],
+                                                     stripped.get(i, MISSING))
+            if verdicts[i].accepted:
+                chosen[i] = picked
+            else:
+                del chosen[i]
     if config.hash_check:
         sensitive = [i for i in chosen if hash_sensitive(cands[i].source, verdicts[i].call)]
         for i, same in _same_under_hash_seed_1(cands, sensitive, chosen, calls, set(light), config, batch).items():
@@ -140,8 +153,6 @@ def _same_under_hash_seed_1(cands: Sequence[PatternCandidate], indices: Sequence
     """For each accepted draft in ``indices``: whether its shipped calls (the call and its variants, the pool
     tuples ``chosen[i]``) return the same values under ``hash_seed=1`` (light drafts by the coverage runner,
     batched; the others by a plain run of the runner module)."""
-    from dataclasses import replace
-
     from execgym.engine.request import RunRequest
 
     shipped = {i: replace(cands[i], pool=[cands[i].pool[k] for k in chosen[i]]) for i in indices}
@@ -163,20 +174,23 @@ def _same_under_hash_seed_1(cands: Sequence[PatternCandidate], indices: Sequence
     return {i: got.get(i) is not None and same_value(got[i], wanted[i]) for i in indices}
 
 
-def _drafts(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int]) -> list[tuple]:
-    return [(cands[i].source, cands[i].entry, cands[i].pool, dict(static_rules(cands[i].source).tests))
-            for i in indices]
+def _drafts(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int],
+            budgets: Mapping[int, int] | None = None) -> list[tuple]:
+    return [(cands[i].source, cands[i].entry, cands[i].pool, dict(static_rules(cands[i].source).tests),
+             *((budgets[i],) if budgets and i in budgets else ())) for i in indices]
 
 
 def _cover(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int],
-           config: FilterConfig, batch: int, hash_seed: int | None = None) -> dict[int, list[Call] | None]:
+           config: FilterConfig, batch: int, hash_seed: int | None = None,
+           budgets: Mapping[int, int] | None = None) -> dict[int, list[Call] | None]:
     """Light coverage summaries of ``indices``, ``batch`` drafts to a child; a batch whose run is not ok is
-    re-run draft by draft (a draft whose own run is not ok maps to ``None``)."""
+    re-run draft by draft (a draft whose own run is not ok maps to ``None``). ``budgets``: a draft's own
+    line-step budget per call, in place of ``config.max_line_steps + 1``."""
     budget = config.max_line_steps + 1
 
     def requests_for(group: list[int]):
         timeout = min(30.0, config.timeout + 2.0 + 0.2 * (len(group) - 1))
-        return cover_batch(_drafts(cands, group), budget=budget, timeout=timeout, hash_seed=hash_seed)
+        return cover_batch(_drafts(cands, group, budgets), budget=budget, timeout=timeout, hash_seed=hash_seed)
 
     groups, requests = [], []
     todo = [list(indices[k:k + batch]) for k in range(0, len(indices), batch)]
@@ -244,17 +258,89 @@ def _summaries(cand: PatternCandidate, traced: Any, try_line: int) -> list[Call]
     return out
 
 
+# ------------------------------------------------------------------------------------------- focus effect
+MISSING: list[Call] = []  # no stripped program was run for this draft
+STRIPPED_SLACK = 2        # a stripped call may run this many times the draft's longest eligible call (+ 50)
+
+
+def _stripped(cand: PatternCandidate) -> PatternCandidate | None:
+    """The draft with its focus's uses replaced by the values they apply to (``focus_effect.without_focus``);
+    None for a focus that gives back its receiver's value by nature (``IDENTITY_FOCUS``: a copy, a whole
+    slice), or one ``without_focus`` does not strip (a comparison, a membership test)."""
+    if "/".join(cand.focus) in IDENTITY_FOCUS:
+        return None
+    text = without_focus(cand.source, cand.focus)
+    return None if text is None else replace(cand, source=text)
+
+
+def _stripped_calls(cands: Sequence[PatternCandidate], chosen: Mapping[int, list[int]],
+                    eligible: Mapping[int, list[Run]], config: FilterConfig, batch: int
+                    ) -> dict[int, list[Call] | None]:
+    """For each accepted draft ``i``, its stripped program's calls on the draft's eligible pool tuples (in their
+    order), each stopped past ``STRIPPED_SLACK`` times the draft's longest eligible call (a focus that moved a
+    loop on, stripped, would loop to the budget). Batchable stripped programs share children; any other runs
+    alone in its own child, as its draft would. ``None``: the stripped program's own run was not ok."""
+    runs: dict[int, PatternCandidate] = {}
+    budgets: dict[int, int] = {}
+    for i in chosen:
+        stripped = _stripped(cands[i])
+        if stripped is None:
+            continue
+        runs[i] = replace(stripped, pool=[cands[i].pool[run[0]] for run in eligible[i]])
+        longest = max(run[2].line_steps for run in eligible[i])
+        budgets[i] = min(config.max_line_steps + 1, STRIPPED_SLACK * longest + 50)
+    light = [i for i in runs if batchable(runs[i].source)]
+    alone = [i for i in runs if i not in set(light)]
+    out: dict[int, list[Call] | None] = {}
+    if light:
+        out.update(_cover(runs, light, config, batch, budgets=budgets))
+    if alone:
+        out.update(_cover(runs, alone, config, 1, budgets=budgets))
+    return out
+
+
+def _differs(value: Any, stripped: Call) -> bool:
+    """Whether a stripped call did not give the draft's ``value`` (it failed, ran past its budget, or returned
+    another value; sets compared sorted, ``stable_key``)."""
+    if stripped[0] is not True:
+        return True
+    return type(value) is not type(stripped[1]) or stable_key(value) != stable_key(stripped[1])
+
+
+def _with_focus_effect(cand: PatternCandidate, verdict: PatternVerdict, picked: list[int], eligible: list[Run],
+                       stripped: list[Call] | None) -> tuple[PatternVerdict, list[int]]:
+    """The verdict once the focus's effect is checked: some shipped input must give another value without the
+    focus. When none of ``picked`` does, the first other eligible tuple that does is shipped too (in place of
+    the last variant when ``MAX_VARIANTS`` are shipped) and the rejection rules are applied again; with none,
+    the draft is rejected. Unchanged when no stripped program ran (``MISSING``) or its run was not ok."""
+    if stripped is MISSING or stripped is None or len(stripped) != len(eligible):
+        return verdict, picked
+    by_index = {run[0]: (run, call) for run, call in zip(eligible, stripped)}
+    if any(_differs(by_index[k][0][1], by_index[k][1]) for k in picked):
+        return verdict, picked
+    telling = next((run[0] for run, call in zip(eligible, stripped)
+                    if run[0] not in picked and _differs(run[1], call)), None)
+    if telling is None:
+        return PatternVerdict(False, "the focus makes no difference to any input"), []
+    shipped = [*picked, telling] if len(picked) < 1 + MAX_VARIANTS else [*picked[:-1], telling]
+    problems = run_problems(cand.source, [by_index[k][0][2] for k in shipped])
+    if problems:
+        return PatternVerdict(False, problems[0]), []
+    return replace(verdict, variants=tuple(cand.call_of(cand.pool[k]) for k in shipped[1:])), shipped
+
+
 def _values(calls: Sequence[Call]) -> list:
     return [(ok, value) for ok, value, *_ in calls]
 
 
 def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfig
-           ) -> tuple[PatternVerdict, list[int]]:
-    """The verdict on ``calls`` (hash seed 0) and the pool indices of the call and variants it ships."""
+           ) -> tuple[PatternVerdict, list[int], list[Run]]:
+    """The verdict on ``calls`` (hash seed 0), the pool indices of the call and variants it ships, and the
+    eligible runs (ok within the budget with a literal result) they were chosen from."""
     from execgym.engine.codec import is_literal
 
     if calls is None:
-        return PatternVerdict(False, "runner: not ok"), []
+        return PatternVerdict(False, "runner: not ok"), [], []
     runs = []
     for k, (ok, value, counts, steps, outcomes) in enumerate(calls):
         if ok is not True or steps > config.max_line_steps or len(repr(value)) > 400 \
@@ -264,7 +350,7 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfi
         marks = set(executed) | {(line, seen) for line, got in outcomes.items() for seen in got}
         runs.append((k, value, RunSummary(value, executed, outcomes, steps), marks, counts))
     if len(runs) < 1 + MIN_VARIANTS:
-        return PatternVerdict(False, "fewer than 6 inputs run ok"), []
+        return PatternVerdict(False, "fewer than 6 inputs run ok"), [], runs
     main = runs[0]
     chosen = [main]
     covered = set(main[3])
@@ -290,8 +376,8 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfi
         chosen.append(run)
     problems = run_problems(cand.source, [run[2] for run in chosen])
     if problems:
-        return PatternVerdict(False, problems[0]), []
+        return PatternVerdict(False, problems[0]), [], runs
     call = cand.call_of(cand.pool[main[0]])
     variants = tuple(cand.call_of(cand.pool[k]) for k, *_ in chosen[1:])
     features = program_features(cand.source, [line for line, times in main[4] for _ in range(times)], cand.constraints, cand.ops_used)
-    return PatternVerdict(True, "ok", main[1], call, variants, features), [k for k, *_ in chosen]
+    return PatternVerdict(True, "ok", main[1], call, variants, features), [k for k, *_ in chosen], runs

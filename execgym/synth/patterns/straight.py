@@ -12,6 +12,8 @@ import random
 from execgym.synth.patterns.base import (
     CONSTANT_SHARE,
     ITEM_NAMES,
+    KEYS,
+    WORDS,
     Draft,
     FocusValue,
     Unfit,
@@ -56,9 +58,15 @@ def _flags(d: Draft) -> None:
     fv = value_of(d, flag)
     if fv.pre:
         raise Unfit("statement focus")
-    if d.level == 1:
+    numbers = any(type(x) is int for x in fv.results)  # ``int(flag)``: only a list shows what it changed
+    if d.level == 1 or numbers:
         held = d.name("marks", "flags_seen")
         d.emit(f"{held} = [{fv.expr} for {flag} in {flags}]")
+        if d.level == 2:  # the one more operation: the list summed, shown beside it
+            total = d.name("total", "set_count")
+            d.emit(f"{total} = sum({held})")
+            d.op("sum")
+            held = f"({held}, {total})"
     else:
         held = d.name("count", "hits")
         d.emit(f"{held} = sum(1 for {flag} in {flags} if {fv.expr})")
@@ -89,6 +97,9 @@ def render(d: Draft, depth: int) -> None:
         fv = _with_second(d, name, fv, draw, sampler) or fv
     emit_focus(d, fv)
     present = [x for x in fv.results if x is not None]
+    if d.level == 2 and d.focus.name == "copy" and not fv.pre and d.rng.random() < CHANGED_COPY_SHARE:
+        _changed_copy(d, name, fv, present)
+        return
     if len({stable_key(x) for x in present}) < 2:
         if not fv.pre:
             raise Unfit("the focus value does not depend on the argument")
@@ -148,6 +159,32 @@ def render(d: Draft, depth: int) -> None:
         d.op("int/**")
     d.emit(f"{out} = {text}")
     d.emit(f"return {out}")
+
+
+CHANGED_COPY_SHARE = 0.7  # level 2: a copy is changed and shown beside the argument it was taken from
+
+
+def _changed_copy(d: Draft, name: str, fv, present: list) -> None:
+    """Level 2 for a copy: the copy changed and returned beside the argument, which the change leaves as it was
+    (``snapshot = stock.copy()``, ``snapshot['teal'] = 4``, ``return (stock, snapshot)``): what a copy is for."""
+    held = d.name("snapshot", "copied")
+    d.emit(f"{held} = {bare(fv.expr)}")
+    sample = present[0]
+    inner = [y for x in present for y in x]
+    if isinstance(sample, dict):
+        fresh = [k for k in KEYS if k not in inner] or list(KEYS)  # a key the items do not have: a new entry
+        key = fresh[randbelow(d.rng, len(fresh))]
+        d.emit(f"{held}[{literal(key)}] = {randbelow(d.rng, 13)}")
+        d.op("dict/dict[key] = value")
+    else:
+        words = bool(inner) and all(type(y) is str for y in inner)
+        fresh = [w for w in WORDS if w not in inner] if words else \
+            [n for n in range(-3, 21) if n not in inner]  # a value the samples lack, so the copy changes
+        value = fresh[randbelow(d.rng, len(fresh))] if fresh else 0
+        method = "add" if isinstance(sample, (set, frozenset)) else "append"
+        d.emit(f"{held}.{method}({literal(value)})")
+        d.op(f"{'set' if method == 'add' else 'list'}/{method}")
+    d.emit(f"return ({name}, {held})")
 
 
 _FOLDS = frozenset({"min", "max", "sorted", "sum", "len", "join", "items"})  # a focus the option would repeat

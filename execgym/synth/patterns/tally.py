@@ -8,7 +8,7 @@ were seen once (a generator expression)."""
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, emit_focus, item_guard, kept_if
+from execgym.synth.patterns.base import Draft, Unfit, emit_focus, item_guard, kept_if, length_key
 from execgym.synth.patterns.value import value_of
 
 MEANING = "a dict from each distinct focus value (or its length) to how many items have it"
@@ -26,10 +26,7 @@ def _key(d: Draft, fv) -> str:
             raise Unfit("unhashable key") from None
         return fv.expr
     if isinstance(sample, (list, set, dict)):
-        if len({len(x) for x in fv.results if x is not None}) < 2:
-            raise Unfit("the key would be the same for every item")
-        d.op("len")
-        return f"len({fv.expr})"
+        return length_key(d, fv)
     raise Unfit("no key")
 
 

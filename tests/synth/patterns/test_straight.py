@@ -32,3 +32,33 @@ def test_level_two_feeds_the_focus_value_to_one_more_operation(drafts_of):
     assert {"Call", "JoinedStr", "BinOp"} <= shapes, shapes
     for r in drafts:
         assert " * 1\n" not in r.source and ", 1))" not in r.source.replace("enumerate", ""), r.source
+
+
+def test_level_two_changes_a_copy_and_shows_the_argument_unchanged_beside_it():
+    import random
+
+    from execgym.seeding import rng
+    from execgym.synth.catalog import CATALOG
+    from execgym.synth.patterns import module
+    from execgym.synth.patterns.base import Draft, kind_for
+
+    for key in (("list", "copy"), ("set", "copy"), ("dict", "copy")):
+        changed = unchanged = 0
+        for k in range(30):
+            r = rng("changed-copy-test", *key, k)
+            draft = Draft(rng=r, level=2, focus=CATALOG[key], item_kind=kind_for(CATALOG[key], r))
+            module("straight").render(draft, 0)
+            source = "def entry(" + ", ".join(p.name for p in draft.params) + "):\n" + "\n".join(draft.lines) + "\n"
+            if not re.search(r"return \(\w+, snapshot\)", source):
+                continue
+            changed += 1
+            space: dict = {}
+            exec(compile(source, "<straight>", "exec"), space)  # noqa: S102 -- execgym's own generated program
+            for _ in range(5):
+                arg = draft.params[0].draw(random.Random(k))
+                before = repr(arg)
+                original, copy = space["entry"](arg)
+                assert original is arg and repr(arg) == before, source  # the change left the argument alone
+                unchanged += copy == arg  # a set may hold the added value already
+        assert changed >= 10, key
+        assert unchanged <= (changed * 5) // 4 if key[0] == "set" else unchanged == 0, (key, unchanged)
