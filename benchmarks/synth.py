@@ -17,9 +17,11 @@ levels 1-6 (``generate_many``, N seeds per level) for ``generator="patterns"`` i
 in ``--processes`` (default 2: ``generate_many(..., processes=2)``, the same programs) and for ``"ops"`` in
 one, with the sandbox's own traced runs per second measured before and after as the machine's yardstick, and
 per run the CPU per program over every process and sandbox child (``cpu_ms_per_program``, steadier than the
-rate from run to run) and the cores it kept busy (``cores_busy``).
+rate from run to run) and the cores it kept busy (``cores_busy``). ``--focus-effect`` adds the pattern generator
+with the opt-in focus-effect rule (``FilterConfig(focus_effect=True)``) over ``--processes`` processes
+(``patterns_focus_effect_processes_2``), so its cost is measured in the same run.
 
-Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000] [--mix 200 [--processes 2]]``.
+Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000] [--mix 200 [--processes 2] [--focus-effect]]``.
 """
 
 from __future__ import annotations
@@ -133,15 +135,16 @@ def yardstick(runs: int, workers: int | None) -> dict[str, Any]:
     return {"traced_runs": runs, "seconds": round(seconds, 3), "traced_runs_per_s": round(runs / seconds, 1)}
 
 
-def mix(n: int, workers: int | None, runs: list[tuple[str, int]]) -> dict[str, Any]:
+def mix(n: int, workers: int | None, runs: list[tuple[str, int, bool]]) -> dict[str, Any]:
     """Programs per second over an equal mix of levels 1-6 (``n`` seeds per level) for each ``(generator,
-    processes)`` run, with the sandbox yardstick measured before and after."""
+    processes, focus_effect)`` run (``focus_effect``: ``FilterConfig.focus_effect``, the opt-in rule), with the
+    sandbox yardstick measured before and after."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from scoring_cost import cpu_seconds  # this process and every descendant, reaped children included
 
-    config = FilterConfig(workers=workers)
     out: dict[str, Any] = {"n_per_level": n, "levels": "1-6", "yardstick_before": yardstick(400, workers)}
-    for generator, processes in runs:
+    for generator, processes, focus_effect in runs:
+        config = FilterConfig(workers=workers, focus_effect=focus_effect)
         # warm-up, on seeds that are never measured: every level once, so each process has its sandbox workers
         # (both hash seeds) started and each level's modules imported; the same for every generator
         for level in range(1, 7):
@@ -166,7 +169,8 @@ def mix(n: int, workers: int | None, runs: list[tuple[str, int]]) -> dict[str, A
                                 "acceptance_rate": round(stats.acceptance_rate, 4),
                                 "build_failures_per_program": round(stats.build_failures / max(1, len(programs)), 2),
                                 "rejected": dict(stats.rejected)}
-        key = generator if processes == 1 else f"{generator}_processes_{processes}"
+        key = generator + ("_focus_effect" if focus_effect else "") + \
+            ("" if processes == 1 else f"_processes_{processes}")
         out[key] = {"levels": rows, "programs_per_s": round(total / seconds_all, 1),
                     "seconds": round(seconds_all, 1), "generating_processes": processes,
                     # CPU of every process and sandbox child per program, and the cores that kept busy
@@ -190,11 +194,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2,
                         help="with --mix: also the pattern generator over this many generating processes "
                              "(generate_many(..., processes=N)); 1 to skip")
+    parser.add_argument("--focus-effect", action="store_true",
+                        help="with --mix: also the pattern generator with the opt-in focus-effect rule "
+                             "(FilterConfig.focus_effect) over --processes processes")
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error("--processes must be >= 1")
     if args.mix:
-        runs = [("patterns", 1)] + ([("patterns", args.processes)] if args.processes > 1 else []) + [("ops", 1)]
+        runs = [("patterns", 1, False)] + ([("patterns", args.processes, False)] if args.processes > 1 else [])
+        if args.focus_effect:
+            runs.append(("patterns", args.processes, True))
+        runs.append(("ops", 1, False))
         got = mix(args.mix, args.workers, runs)
         best = max(got[k]["programs_per_s"] for k in got if k.startswith("patterns"))
         result = {"benchmark": "synth-mix", "machine": {"python": platform.python_version(),

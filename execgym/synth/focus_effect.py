@@ -8,6 +8,9 @@ Contract:
   ``not a`` by ``a``, a subscript or slice ``x[i]`` (``d[key]``) by ``x``. None when the source does not parse,
   no node matches the focus, or the focus is a comparison or a membership test (replacing one changes the
   value's type, so it would always look effective), ``range`` or an item assignment.
+- ``IDENTITY_FOCUS``: the catalog entries (``"type/name"``) that give back their receiver's value by nature (a
+  copy, a whole slice); they are inert by definition, so neither the report's measure nor the opt-in filter
+  rule asks about them.
 - ``inert(outputs, stripped) -> bool | None``: whether the stripped program returned, for every call whose
   original run was usable, what the original returned (canonical keys, ``quality.output_key``); a stripped
   run that failed or was cut short counts as a change. None with fewer than two comparable calls.
@@ -25,6 +28,12 @@ import ast
 from collections.abc import Sequence
 
 from execgym import astparse
+
+# the catalog entries that give back their receiver's value by nature (a copy, a whole slice, a float's conjugate; a
+# dict's keys, which read as the dict itself wherever they are iterated)
+IDENTITY_FOCUS = frozenset({"dict/copy", "list/copy", "set/copy", "list/[:]", "str/[:]", "tuple/[:]",
+                            "float/conjugate", "dict/keys"})
+
 
 _BINOPS: dict[str, type[ast.operator]] = {
     "+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div, "//": ast.FloorDiv, "%": ast.Mod, "**": ast.Pow,
@@ -104,7 +113,7 @@ def without_focus(source: str, focus: Sequence[str]) -> str | None:
     except (SyntaxError, ValueError):
         return None
     strip = _Strip(name)
-    tree = ast.fix_missing_locations(strip.visit(tree))
+    tree = strip.visit(tree)  # ``ast.unparse`` needs no locations, so the new ``pass`` nodes get none
     if not strip.hits:
         return None
     try:

@@ -35,8 +35,8 @@ Measures (``ProgramQuality.problems()`` names the ones that hold):
 Beside the problems, for rows that name their focus operation (execgym's own programs: ``focus`` or
 ``meta["focus"]``), ``focus_inert``: the program with the focus's uses replaced by the values they apply to
 (``execgym.synth.focus_effect``) returned the same for every call (True), not (False), or it could not be
-told (None: no focus, nothing to replace, fewer than two comparable calls, or a stripped run the sandbox
-could not decide). Reported as a rate over the rows where it was told; not a rejection rule.
+told (None: no focus, a focus that gives back its receiver by nature, ``focus_effect.IDENTITY_FOCUS``,
+nothing to replace, fewer than two comparable calls, or a stripped run the sandbox could not decide). Reported as a rate over the rows where it was told; not a rejection rule.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from execgym import astparse
-from execgym.synth.focus_effect import inert, without_focus
+from execgym.synth.focus_effect import IDENTITY_FOCUS, inert, without_focus
 
 PROBLEMS = ("constant_output", "trivial_output", "dead_statement", "constant_test", "idiom", "unused_result")
 
@@ -759,7 +759,7 @@ def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: in
             plans.append((row, calls))
         requests = [RunRequest(source=row.source, call=c, mode="trace", max_steps=max_steps, timeout=timeout)
                     for row, calls in plans for c in calls]
-        stripped = [without_focus(row.source, _focus_of(row)) if _focus_of(row) else None for row, _ in plans]
+        stripped = [_stripped_source(row) for row, _ in plans]
         extra = [RunRequest(source=text, call=c, mode="trace", max_steps=max_steps, timeout=timeout)
                  for text, (_, calls) in zip(stripped, plans) if text is not None for c in calls]
         if not requests:
@@ -784,6 +784,15 @@ def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: in
         if progress is not None:
             progress(len(part))
     return out
+
+
+def _stripped_source(row: Any) -> str | None:
+    """The row's program without its focus (``focus_effect.without_focus``); None for a row with no focus in its
+    meta, or one whose focus gives back its receiver by nature (``IDENTITY_FOCUS``: always inert, never told)."""
+    focus = _focus_of(row)
+    if focus is None or "/".join(focus) in IDENTITY_FOCUS:
+        return None
+    return without_focus(row.source, focus)
 
 
 def _focus_of(row: Any) -> Sequence[str] | None:

@@ -64,6 +64,16 @@ def test_the_report_tells_inert_and_effective_focuses_apart_on_real_sandbox_runs
     assert "focus_inert" in table and "50.0%" in table
 
 
+def test_a_focus_that_gives_back_its_receiver_by_nature_is_never_told():
+    from execgym.synth.focus_effect import IDENTITY_FOCUS
+
+    assert {"list/copy", "dict/copy", "list/[:]", "float/conjugate"} <= IDENTITY_FOCUS
+    copy_then_sort = "def f(xs):\n    work = xs.copy()\n    work.sort()\n    return work\n"
+    rows = [ProgramRow(copy_then_sort, "f", ("f([2, 1])", "f([3, 5, 4])"), level=2, meta={"focus": ["list", "copy"]}),
+            ProgramRow(copy_then_sort, "f", ("f([2, 1])", "f([3, 5, 4])"), level=2, meta={"focus": ["list", "sort"]})]
+    assert [q.focus_inert for q in assess(rows, variants=0)] == [None, False]
+
+
 def test_the_report_leaves_the_row_out_for_files_without_focus():
     rows = [ProgramRow("def f(s):\n    return s.upper()\n", "f", ("f('ab')", "f('cd')"), level=1)]
     table = format_summary(summarize_by_level(assess(rows, variants=0)))

@@ -24,12 +24,18 @@ from typing import Any
 
 from execgym import astparse
 from execgym.synth.catalog import RECEIVER_INPUT_KINDS, Form, Operation, receiver_ok
+from execgym.synth.focus_effect import IDENTITY_FOCUS
 from execgym.synth.slots import NoValue, fresh
 from execgym.synth.values import kind_of, literal
 
 ELEMENT_SHARE = 0.5   # share of drawn items left as drawn when the focus's arguments name an element
 GUARD_ON_FOCUS = 0.5  # share of item guards that test the focus value (see item_guard)
 CONSTANT_SHARE = 0.2  # share of drawn items that repeat one of the focus's own arguments (see draw_one)
+# a focus that changes fewer than RARE_CHANGE of the sample items (``expandtabs`` of words, ``abs`` of mostly
+# positive numbers) has CHANGED_ITEM_SHARE of the items drawn after it repeat one of the items it changed, so
+# the shipped inputs show what it does (see ``Draft.changed_items``)
+RARE_CHANGE = 0.3
+CHANGED_ITEM_SHARE = 0.3
 CHAIN_SHARE = 0.25    # share of numeric tests written as a chained comparison ``lo <= n < hi``
 CHAIN_SHARE_LEVEL3 = 0.5  # the same at level 3, whose programs hold few tests
 ASSERT_SHARE = 0.25   # share of limit parameters whose precondition the function asserts
@@ -206,6 +212,7 @@ class Draft:
     probe_samples: int = 0      # set: the next focus_value adds PROBE_SAMPLES pool-drawn items to ``samples``
     reference: str = ""         # the reference parameter the focus is also applied to (see ``_reference``)
     last_items: list[Any] = field(default_factory=list)  # the items the main parameter drew last
+    changed_items: list[Any] = field(default_factory=list)  # sample items a rarely-changing focus changed
     loop_starts: list[int] = field(default_factory=list)  # indices in ``lines`` of the open loops' headers
 
     def emit(self, text: str) -> None:
@@ -291,6 +298,8 @@ class Draft:
         if self.constants and r.random() < CONSTANT_SHARE:
             pool = self.constants + self.later_constants if self.later_constants else self.constants
             return copy_item(pool[randbelow(r, len(pool))])
+        if self.changed_items and r.random() < CHANGED_ITEM_SHARE:
+            return copy_item(self.changed_items[randbelow(r, len(self.changed_items))])
         item = draw_item(self.item_kind, r, self.keys)
         if not self.elements:  # with_element would return the item as it is, drawing nothing
             return item
@@ -466,6 +475,8 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     key = f"{focus.type}/{focus.name}"
     if key not in IDENTITY_FOCUS and _changes_nothing(samples, results):
         raise Unfit("the focus changes none of the drawn items")
+    if key not in IDENTITY_FOCUS and not draft.changed_items:
+        draft.changed_items = _rarely_changed(samples, results)
     draft.focus_uses += 1
     draft.op(key)
     if focus.mutates or form.statement:
@@ -533,18 +544,25 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
                       write=lambda other: fill(form.template, other, *texts))
 
 
-# the entries that give back their receiver's value by nature (a copy, a whole slice, a float's conjugate; a
-# dict's keys, which read as the dict itself wherever they are iterated)
-IDENTITY_FOCUS = frozenset({"dict/copy", "list/copy", "set/copy", "list/[:]", "str/[:]", "tuple/[:]",
-                            "float/conjugate", "dict/keys"})
-
-
 def _changes_nothing(samples: Sequence[Any], results: Sequence[Any]) -> bool:
     """Whether the focus gave back every sample item unchanged (``expandtabs`` of words without tabs, ``abs`` of
     positive numbers, ``sort`` of sorted lists, ``discard`` of a missing item), so the program's output
     would be the same without it."""
     pairs = [(s, x) for s, x in zip(samples, results) if x is not None]
     return bool(pairs) and all(type(s) is type(x) and stable_key(s) == stable_key(x) for s, x in pairs)
+
+
+def _rarely_changed(samples: Sequence[Any], results: Sequence[Any]) -> list[Any]:
+    """The distinct sample items the focus changed, when they are fewer than ``RARE_CHANGE`` of the items it ran
+    on (empty otherwise): the items later draws repeat now and then (``Draft.draw_one``)."""
+    pairs = [(s, x) for s, x in zip(samples, results) if x is not None]
+    changed: dict[str, Any] = {}
+    for s, x in pairs:
+        if type(s) is not type(x) or stable_key(s) != stable_key(x):
+            changed.setdefault(stable_key(s), s)
+    if not changed or sum(1 for s, x in pairs if stable_key(s) in changed) >= RARE_CHANGE * len(pairs):
+        return []
+    return [copy_item(v) for v in changed.values()]
 
 
 def _take_again(draft: Draft, form: Form, work: str, got: str, stmt: str, texts: list[str], values: list[Any],

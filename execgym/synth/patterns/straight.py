@@ -7,9 +7,13 @@ sorted, a list summed or joined; an f-string, a slice with a step, ``len``, ``**
 
 from __future__ import annotations
 
+import ast
 import random
+from collections.abc import Callable
+from typing import Any
 
 from execgym.synth.patterns.base import (
+    CHANGED_ITEM_SHARE,
     CONSTANT_SHARE,
     ITEM_NAMES,
     KEYS,
@@ -85,6 +89,8 @@ def render(d: Draft, depth: int) -> None:
     def draw(r: random.Random):
         if d.constants and r.random() < CONSTANT_SHARE:
             return copy_item(d.constants[randbelow(r, len(d.constants))])
+        if d.changed_items and r.random() < CHANGED_ITEM_SHARE:  # a focus that changes few items
+            return copy_item(d.changed_items[randbelow(r, len(d.changed_items))])
         return with_element(plain(r), d.elements, r, d.element_always)
 
     d.param(name, draw)
@@ -114,13 +120,15 @@ def render(d: Draft, depth: int) -> None:
         d.emit(f"return {held}")
         return
     sample = present[0]
-    options = _further_options(d, present) or _joined_test(d, name, fv.results)
+    masked = _masking(d, fv)
+    options = [option for option in _further_options(d, present) if not masked(_option_fn(option))] \
+        or _joined_test(d, name, fv.results)
     shapes = ["fstring", "further", "further"] if options else ["fstring"]
     if isinstance(sample, (str, list, tuple)):
-        shapes += ["step", "len"]
+        shapes += [shape for shape, fn in (("step", lambda x: x[::2]), ("len", len)) if not masked(fn)]
     if isinstance(sample, (list, tuple)) and all(len(x) >= 1 for x in present):
         shapes.append("starred")
-    if isinstance(sample, (int, float)) and not isinstance(sample, bool):
+    if isinstance(sample, (int, float)) and not isinstance(sample, bool) and not masked(lambda x: x ** 2):
         shapes.append("power")
     shape = d.rand_choice(shapes)
     # level 2: the focus value named, one more operation on it, then the result (three statements)
@@ -185,6 +193,39 @@ def _changed_copy(d: Draft, name: str, fv, present: list) -> None:
         d.emit(f"{held}.{method}({literal(value)})")
         d.op(f"{'set' if method == 'add' else 'list'}/{method}")
     d.emit(f"return ({name}, {held})")
+
+
+def _option_fn(option: tuple[tuple[str, str], str, str]):
+    """An option of ``_further_options`` as a function of the focus value (its template run on the value)."""
+    template = option[1]
+    if template == "sum({0})":
+        return sum
+    if template == "sorted({0})":
+        return sorted
+    if template == "sorted({0}.items())":
+        return lambda x: sorted(x.items())
+    if template == "', '.join({0})":
+        return ", ".join
+    cap = ast.literal_eval(template[template.index(",") + 1:-1]) if template.startswith("min(") else \
+        ast.literal_eval(template.rsplit(" ", 1)[1])
+    return (lambda x: min(x, cap)) if template.startswith("min(") else (lambda x: x > cap)
+
+
+def _masking(d: Draft, fv) -> Callable[[Callable[[Any], Any]], bool]:
+    """Whether a further operation would hide the focus: it gives the same on every sample item as on the focus's
+    value of it (``len`` after ``work.sort()``, ``** 2`` after ``abs``, ``sum`` of a sorted copy), so the program's
+    output would not change without the focus. Only items whose focus value has the item's type are compared;
+    with none, nothing is hidden."""
+    pairs = [(s, x) for s, x in zip(d.samples, fv.results) if x is not None and type(s) is type(x)]
+
+    def masked(fn: Callable[[Any], Any]) -> bool:
+        if not pairs:
+            return False
+        try:
+            return all(stable_key(fn(copy_item(s))) == stable_key(fn(copy_item(x))) for s, x in pairs)
+        except Exception:  # noqa: BLE001 -- the operation does not take every value: not the one to write
+            return True
+    return masked
 
 
 _FOLDS = frozenset({"min", "max", "sorted", "sum", "len", "join", "items"})  # a focus the option would repeat
