@@ -213,6 +213,9 @@ class Draft:
     reference: str = ""         # the reference parameter the focus is also applied to (see ``_reference``)
     last_items: list[Any] = field(default_factory=list)  # the items the main parameter drew last
     changed_items: list[Any] = field(default_factory=list)  # sample items a rarely-changing focus changed
+    # whether the focus, applied once, gave every sample item back as long as it was (``reversed``,
+    # ``enumerate``, ``w.encode()`` of ASCII words): then no length built from its values tells anything of it
+    focus_keeps_length: bool | None = None
     loop_starts: list[int] = field(default_factory=list)  # indices in ``lines`` of the open loops' headers
 
     def emit(self, text: str) -> None:
@@ -473,6 +476,8 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     if all(x is None for x in results):
         raise Unfit("the focus fails on every item")
     key = f"{focus.type}/{focus.name}"
+    if draft.focus_keeps_length is None:
+        draft.focus_keeps_length = _keeps_length_of(samples, results)
     if key not in IDENTITY_FOCUS and _changes_nothing(samples, results):
         raise Unfit("the focus changes none of the drawn items")
     if key not in IDENTITY_FOCUS and not draft.changed_items:
@@ -1149,8 +1154,13 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
     """A number that the focus value stands for: itself, or its length, or 1/0 for a bool."""
     sample = next((x for x in fv.results if x is not None), None)
     if isinstance(sample, bool):
+        if own_truth(draft, fv):
+            raise Unfit("the predicate is the item's own truth (``1 if bool(x) else 0`` is ``1 if x else 0``)")
         return f"(1 if {bare(fv.expr)} else 0)", [int(bool(x)) for x in fv.results]
     if isinstance(sample, (int, float)):
+        pairs = [(x, s) for x, s in zip(fv.results, list(draft.samples)) if x is not None]
+        if pairs and all(type(s) is bool and x == s for x, s in pairs):
+            raise Unfit("the focus's number is the flag itself: True and False already count as 1 and 0")
         return fv.expr, list(fv.results)
     present = [x for x in fv.results if x is not None]
     if isinstance(sample, tuple) and sample and all(isinstance(x, tuple) and len(x) == len(sample) and
@@ -1168,10 +1178,93 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
     raise Unfit("no number for this value")
 
 
+def own_truth(draft: Draft, fv: FocusValue) -> bool:
+    """Whether a test's value is the truth of its item on every sample item (``bool(price)``, ``w.strip()`` read as
+    a test): in a test, the focus stripped out gives the same. False with fewer than three tested items."""
+    pairs = [(x, s) for x, s in zip(fv.results, list(draft.samples)) if x is not None]
+    return len(pairs) >= 3 and all(isinstance(x, bool) and x == bool(s) for x, s in pairs)
+
+
+def own_number(fv: FocusValue) -> Callable[[Any], Any]:
+    """What ``as_number`` of ``fv`` becomes with the focus stripped out, as a function of the item: the item's
+    truth as 1/0 for a test, the item itself for a number, its length for a container; None where it cannot be
+    told (a tuple's cut, an item of another kind)."""
+    sample = next((x for x in fv.results if x is not None), None)
+
+    def own(item: Any) -> Any:
+        if isinstance(sample, bool):
+            return 1 if item else 0
+        if isinstance(sample, (int, float)):
+            return item if isinstance(item, (int, float)) else None
+        if isinstance(sample, tuple) or not hasattr(item, "__len__"):
+            return None
+        return len(item)
+    return own
+
+
+def compares_alike(draft: Draft, a: FocusValue, a_numbers: Sequence[Any], b: FocusValue,
+                   b_numbers: Sequence[Any]) -> bool:
+    """Whether comparing two focus values' numbers (``as_number``: ``a_numbers``, ``b_numbers``, aligned with the
+    draft's samples and constants) orders every pair of sample items as comparing the items themselves would
+    (the focus stripped out: a number item itself, a container's length, a test's item's truth; the sample
+    items only, which are the first entries of both):
+    ``low * 2 > high * 2``, ``len(work) <= len(current)`` after ``extend`` by as many items each, ``ahead - 16``
+    against ``behind - 16``. Such a comparison never tells what the focus did. False when it cannot be told (a
+    tuple item's cut, values that do not compare, fewer than three items)."""
+    items = list(draft.samples)  # the results' first entries (constants the second value drew come after)
+    if min(len(a.results), len(b.results), len(a_numbers), len(b_numbers)) < len(items):
+        return False
+    own = own_number(a)
+    left = [(n, own(s)) for n, s, x in zip(a_numbers, items, a.results) if x is not None]
+    right = [(n, own(s)) for n, s, x in zip(b_numbers, items, b.results) if x is not None]
+    left = [(n, o) for n, o in left if o is not None]
+    right = [(n, o) for n, o in right if o is not None]
+    if len(left) < 3 or len(right) < 3:
+        return False
+    try:
+        return all((x < y, x == y) == (p < q, p == q) for x, p in left for y, q in right)
+    except TypeError:
+        return False
+
+
+def groups_alike(draft: Draft, keys: Sequence[Any], own: Callable[[Any], Any]) -> bool:
+    """Whether the focus's keys (``keys``, aligned with the draft's samples) group the sample items exactly as
+    ``own`` of the items does (the key with the focus stripped out: the item itself, or its length; None: not
+    known for this item, left out): ``w + 'x'``, ``w * 3``, ``int(flag)`` as a dedupe key keep the same items as
+    the item itself would, so the focus tells nothing. False with fewer than three keyed items."""
+    owned = [(k, own(s)) for k, s in zip(keys, list(draft.samples)) if k is not None]
+    pairs = [(stable_key(k), stable_key(o)) for k, o in owned if o is not None]
+    if len(pairs) < 3:
+        return False
+    return all((a == b) == (p == q) for a, p in pairs for b, q in pairs)
+
+
+def _keeps_length_of(samples: Sequence[Any], results: Sequence[Any]) -> bool:
+    """Whether every result that has a length is as long as its sample item (and some result has one); a result
+    of a lazy iterator (``reversed``, ``enumerate``, ``zip``) is measured by listing a copy of it."""
+    pairs = []
+    for s, x in zip(samples, results):
+        if x is None or not hasattr(s, "__len__"):
+            continue
+        if not hasattr(x, "__len__"):
+            try:
+                x = list(copy.deepcopy(x)) if hasattr(x, "__next__") else None  # the original stays unread
+            except Exception:  # noqa: BLE001 -- an iterator that cannot be copied: not told
+                return False
+            if x is None:
+                continue
+        pairs.append((s, x))
+    return bool(pairs) and all(len(x) == len(s) for s, x in pairs)
+
+
 def keeps_length(draft: Draft, results: Sequence[Any]) -> bool:
     """Whether every focus value in ``results`` is as long as its item (``len(work)`` after ``work.sort()``,
-    ``len(word.upper())``, ``len(tag.copy())``), so that its length is the item's and the focus means nothing
-    in it. ``results`` are aligned with the draft's samples and constants, as ``focus_value`` computes them."""
+    ``len(word.upper())``, ``len(tag.copy())``), or the focus itself keeps every item's length
+    (``Draft.focus_keeps_length``: ``len(list(reversed(p)) + list(reversed(q)))`` is ``len(p) + len(q)``), so that
+    its length is the items' and the focus means nothing in it. ``results`` are aligned with the draft's samples
+    and constants, as ``focus_value`` computes them."""
+    if draft.focus_keeps_length:
+        return True
     items = [*draft.samples, *draft.constants]
     if len(items) != len(results):
         return False
@@ -1198,6 +1291,8 @@ def as_test(draft: Draft, fv: FocusValue, at: float = 0.5, chain: bool = True) -
     if isinstance(sample, bool):
         if len({x for x in fv.results if x is not None}) < 2:
             raise Unfit("the predicate is constant on the sample")
+        if own_truth(draft, fv):
+            raise Unfit("the predicate is the item's own truth (``if bool(x):`` is ``if x:``)")
         truths = [None if x is None else bool(x) for x in fv.results]
         present = [t for t in truths if t is not None]
         if at > 0.5 and sum(present) > len(present) / 2:  # rare: test for the less common outcome

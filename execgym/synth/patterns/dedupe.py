@@ -11,6 +11,7 @@ from execgym.synth.patterns.base import (
     Draft,
     Unfit,
     emit_focus,
+    groups_alike,
     item_guard,
     length_key,
     negate,
@@ -25,14 +26,27 @@ KINDS = None
 
 
 def _key(d: Draft, fv) -> str:
+    """The key expression: the focus value, or its length for a container; Unfit when the keys group the
+    sampled items as the items themselves (or their lengths) would (``groups_alike``: ``w * 3``)."""
     sample = next((x for x in fv.results if x is not None), None)
     if isinstance(sample, (list, set, dict)):
-        return length_key(d, fv)
-    try:
-        hash(sample)
-    except TypeError:
-        raise Unfit("unhashable") from None
-    return fv.expr
+        expr = length_key(d, fv)
+        keys = [None if x is None else len(x) for x in fv.results]
+
+        def own(item):
+            return len(item) if hasattr(item, "__len__") else None
+    else:
+        try:
+            hash(sample)
+        except TypeError:
+            raise Unfit("unhashable") from None
+        expr, keys = fv.expr, fv.results
+
+        def own(item):
+            return item
+    if groups_alike(d, keys, own):
+        raise Unfit("the keys group the items as the items themselves do")
+    return expr
 
 
 def render(d: Draft, depth: int) -> None:

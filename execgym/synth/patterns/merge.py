@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import ITEM_NAMES, Draft, as_number, draw_item, emit_focus
+from execgym.synth.patterns.base import (
+    ITEM_NAMES,
+    Draft,
+    Unfit,
+    as_number,
+    compares_alike,
+    draw_item,
+    emit_focus,
+)
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the two lists merged, taking from the side whose focus value is smaller"
@@ -26,8 +34,10 @@ def render(d: Draft, depth: int) -> None:
         b = value_of(d, b_item, twice=False)
         emit_focus(d, a)
         emit_focus(d, b)
-        na, _ = as_number(d, a)
-        nb, _ = as_number(d, b)
+        na, a_numbers = as_number(d, a)
+        nb, b_numbers = as_number(d, b)
+        if compares_alike(d, a, a_numbers, b, b_numbers):
+            raise Unfit("the focus orders the items as they are: the comparison tells nothing of it")
         with d.block(f"if {na} <= {nb}:"):
             d.emit(f"{merged}.append({a_item})")
             d.emit(f"{i} += 1")

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import random
 
-from execgym.synth.patterns.base import Draft, as_number, as_test, draw_item, emit_focus
+from execgym.synth.patterns.base import (
+    Draft,
+    as_number,
+    as_test,
+    draw_item,
+    emit_focus,
+    groups_alike,
+    own_number,
+)
 from execgym.synth.patterns.value import value_of
 
 MEANING = "for each row (a list of items), the total of its items' focus values, over the rows that have any"
@@ -33,9 +41,10 @@ def render(d: Draft, depth: int) -> None:
     fv = value_of(d, item)
     style = d.rng.random()
     if depth == 2 and not fv.pre and style < 0.5:
-        number, _ = as_number(d, fv)
+        number, numbers = as_number(d, fv)
         values = d.name("values", "amounts")
-        distinct = style < 0.2
+        # how many distinct values, unless they group the items as the items themselves would (``int(flag)``)
+        distinct = style < 0.2 and not groups_alike(d, numbers, own_number(fv))
         with d.block(f"for {r_index}, {row} in enumerate({grid}):"):
             if distinct:
                 d.emit(f"{values} = {{{number} for {item} in {row}}}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_number, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, Unfit, as_number, compares_alike, emit_focus, item_guard
 from execgym.synth.patterns.value import value_of
 
 MEANING = "how often the focus value (as a number) rises from one item to the next"
@@ -22,8 +22,10 @@ def render(d: Draft, depth: int) -> None:
         b = value_of(d, cur, twice=False)
         emit_focus(d, a)
         emit_focus(d, b)
-        na, _ = as_number(d, a)
-        nb, _ = as_number(d, b)
+        na, a_numbers = as_number(d, a)
+        nb, b_numbers = as_number(d, b)
+        if compares_alike(d, a, a_numbers, b, b_numbers):
+            raise Unfit("the focus orders the items as they are: the comparison tells nothing of it")
         if depth == 3:
             d.indent += 1
             d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, cur, b)}:")

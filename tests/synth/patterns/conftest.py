@@ -109,11 +109,35 @@ def nodes(tree: ast.AST, *kinds: type) -> list[ast.AST]:
     return [n for n in ast.walk(tree) if isinstance(n, kinds)]
 
 
+def focus_inert(r: Rendered) -> bool | None:
+    """Whether the draft with its focus stripped out (``focus_effect.without_focus``) returns what the draft
+    returned on every call that ran ok (None: a focus in ``IDENTITY_FOCUS``, nothing to strip, or no call ran
+    ok). A stripped call that raises
+    counts as a change."""
+    from execgym.synth.focus_effect import IDENTITY_FOCUS, without_focus
+
+    if f"{r.draft.focus.type}/{r.draft.focus.name}" in IDENTITY_FOCUS:
+        return None  # a copy or a whole slice: inert by nature, never told (as in the quality report)
+    stripped = without_focus(r.source, (r.draft.focus.type, r.draft.focus.name))
+    if stripped is None or not r.ok:
+        return None
+    space: dict[str, Any] = {}
+    exec(compile(stripped, "<stripped>", "exec"), space)  # noqa: S102 -- execgym's own generated program
+    for args, got in r.ok:
+        try:
+            if stable_key(space["entry"](*[_copy(a) for a in args])) != stable_key(got):
+                return False
+        except Exception:  # noqa: BLE001 -- the stripped program fails where the draft did not: a change
+            return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def helpers():
-    """The checks the per-pattern tests share: ``bag``, ``within``, ``in_order``, ``nodes``."""
+    """The checks the per-pattern tests share: ``bag``, ``within``, ``in_order``, ``nodes``, ``focus_inert``."""
     return type("Helpers", (), {"bag": staticmethod(bag), "within": staticmethod(within),
-                                "in_order": staticmethod(in_order), "nodes": staticmethod(nodes)})
+                                "in_order": staticmethod(in_order), "nodes": staticmethod(nodes),
+                                "focus_inert": staticmethod(focus_inert)})
 
 
 @pytest.fixture(scope="module")

@@ -27,3 +27,12 @@ def test_each_item_meets_its_neighbour(drafts_of, helpers, depth):
         plus_one = [b for b in helpers.nodes(r.entry, ast.BinOp) if isinstance(b.op, ast.Add)
                     and isinstance(b.right, ast.Constant) and b.right.value == 1]
         assert shifted or plus_one, r.source  # ``zip(xs, xs[1:])`` or ``xs[i + 1]``
+
+
+def test_the_comparison_of_two_focus_values_tells_what_the_focus_did(drafts_of, helpers):
+    """A comparison that orders the sampled items as the items themselves would (``low * 2 > high * 2``,
+    ``len(work) < len(current)`` after extending both by five items) is refused while drafting
+    (``base.compares_alike``): with the focus stripped out, few drafts return the same on all their calls."""
+    told = [helpers.focus_inert(r) for depth in DEPTHS for r in drafts_of("pairwise", depth)]
+    told = [x for x in told if x is not None]
+    assert len(told) >= 20 and sum(told) <= 0.1 * len(told), (sum(told), len(told))

@@ -27,3 +27,12 @@ def test_the_pointers_meet_in_the_middle(drafts_of, helpers, depth):
         loops = helpers.nodes(r.entry, ast.While)
         assert loops and isinstance(loops[0].test, ast.Compare), r.source  # ``while left < right``
     assert any(x[0] > 0 for r in drafts for _, x in r.ok)
+
+
+def test_the_comparison_of_two_focus_values_tells_what_the_focus_did(drafts_of, helpers):
+    """A comparison that orders the sampled items as the items themselves would (``low * 2 > high * 2``,
+    ``len(work) < len(current)`` after extending both by five items) is refused while drafting
+    (``base.compares_alike``): with the focus stripped out, few drafts return the same on all their calls."""
+    told = [helpers.focus_inert(r) for depth in DEPTHS for r in drafts_of("two_pointers", depth)]
+    told = [x for x in told if x is not None]
+    assert len(told) >= 20 and sum(told) <= 0.1 * len(told), (sum(told), len(told))

@@ -1,0 +1,100 @@
+"""How a draft reads its focus value (``execgym.synth.patterns.base``): the refusals that keep a program's focus
+from being stripped out without changing its output, on sample items made here."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from execgym.synth.catalog import CATALOG
+from execgym.synth.patterns.base import (
+    Draft,
+    FocusValue,
+    Unfit,
+    as_number,
+    as_test,
+    compares_alike,
+    groups_alike,
+    keeps_length,
+    own_number,
+    own_truth,
+)
+
+
+def _draft(samples: list, key: tuple[str, str] = ("int", "abs")) -> Draft:
+    draft = Draft(rng=random.Random(0), level=4, focus=CATALOG[key], item_kind="int")
+    draft.samples = list(samples)
+    return draft
+
+
+def _value(results: list) -> FocusValue:
+    return FocusValue([], "f(x)", list(results))
+
+
+def test_a_comparison_that_orders_items_as_they_are_is_told_apart_from_one_that_does_not():
+    numbers = [3, -5, 8, 0, 12, -1]
+    draft = _draft(numbers)
+    doubled = _value([2 * n for n in numbers])
+    assert compares_alike(draft, doubled, doubled.results, doubled, doubled.results)   # a * 2 > b * 2
+    shifted = _value([n - 4 for n in numbers])
+    assert not compares_alike(draft, doubled, doubled.results, shifted, shifted.results)  # a * 2 > b - 4
+    magnitude = _value([abs(n) for n in numbers])
+    assert not compares_alike(draft, magnitude, magnitude.results, magnitude, magnitude.results)
+    assert not compares_alike(_draft(numbers[:2]), doubled, doubled.results[:2], doubled, doubled.results[:2])
+
+
+def test_lengths_compare_alike_when_the_focus_adds_as_many_items_to_each_side():
+    rows = [[1], [2, 3], [], [4, 5, 6]]
+    draft = _draft(rows, ("list", "extend"))
+    extended = _value([row + [7, 8] for row in rows])
+    assert not keeps_length(draft, extended.results)
+    _, lengths = as_number(draft, extended)
+    assert lengths == [3, 4, 2, 5]
+    assert compares_alike(draft, extended, lengths, extended, lengths)
+
+
+def test_dedupe_keys_that_group_items_as_they_are_are_refused():
+    words = ["apple", "Apple", "pear", "fig", "pear"]
+    draft = _draft(words, ("str", "lower"))
+    assert groups_alike(draft, [w * 3 for w in words], lambda w: w)          # w * 3: the same groups
+    assert not groups_alike(draft, [w.lower() for w in words], lambda w: w)  # 'apple' and 'Apple' join
+    assert not groups_alike(draft, [w * 3 for w in words[:2]], lambda w: w)  # too few to tell
+
+
+def test_a_flag_read_as_its_own_number_or_a_value_read_as_its_own_truth_is_refused():
+    flags = [True, False, True, True, False]
+    with pytest.raises(Unfit, match="flag itself"):
+        as_number(_draft(flags, ("bool", "int()")), _value([int(f) for f in flags]))
+    prices = [2.5, 0.0, -1.0, 3.25]
+    draft = _draft(prices, ("float", "bool()"))
+    truths = _value([bool(p) for p in prices])
+    assert own_truth(draft, truths)
+    with pytest.raises(Unfit, match="own truth"):
+        as_test(draft, truths)
+    with pytest.raises(Unfit, match="own truth"):
+        as_number(draft, truths)
+    big = _value([p > 1 for p in prices])           # a real test on the prices
+    assert not own_truth(draft, big) and as_test(draft, big) == "f(x)"
+
+
+def test_a_focus_that_keeps_every_length_makes_no_length_of_its_values():
+    pairs = [(1, 2), (3,), (4, 5, 6), ()]
+    draft = _draft(pairs, ("reversed", "reversed"))
+    draft.focus_keeps_length = True   # as focus_value records for ``reversed``
+    joined = _value([list(p) * 2 for p in pairs])   # len(list(reversed(p)) + list(reversed(p[::-1])))
+    with pytest.raises(Unfit, match="keeps the item's length"):
+        as_number(draft, joined)
+    assert own_number(_value([1.5]))(2.0) == 2.0 and own_number(_value([[1]]))([1, 2]) == 2
+
+
+def test_lazy_focus_values_are_measured_without_being_read():
+    from execgym.synth.patterns.base import _keeps_length_of
+
+    items = [[1, 2], [3], [4, 5, 6]]
+    lazy = [reversed(x) for x in items]
+    assert _keeps_length_of(items, lazy)
+    assert [list(x) for x in lazy] == [[2, 1], [3], [6, 5, 4]]    # still unread
+    assert _keeps_length_of(items, [enumerate(x) for x in items])
+    assert not _keeps_length_of(items, [x * 2 for x in items])
+    assert not _keeps_length_of([1, 2], [3, 4])                    # numbers: no length to keep
