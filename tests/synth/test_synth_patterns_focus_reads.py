@@ -98,3 +98,33 @@ def test_lazy_focus_values_are_measured_without_being_read():
     assert _keeps_length_of(items, [enumerate(x) for x in items])
     assert not _keeps_length_of(items, [x * 2 for x in items])
     assert not _keeps_length_of([1, 2], [3, 4])                    # numbers: no length to keep
+
+
+def test_a_focus_nested_in_itself_is_refused_when_the_second_use_alone_gives_the_same():
+    from execgym.synth.patterns.base import _nest
+
+    # max(max(n, 5), b): with b < 5 the second use changes nothing, with b >= 5 it is max(n, b): never written
+    form = CATALOG[("int", "max")].forms[0]
+    numbers = [3, -5, 8, 0, 12, -1, 6]
+    for k in range(30):
+        draft = _draft(numbers, ("int", "max"))
+        draft.rng = random.Random(k)
+        assert _nest(draft, form, "max(number, 5)", [max(n, 5) for n in numbers], ["5"], numbers[0],
+                     numbers) is None
+    # w.replace('e', 'a').replace(x, y) tells more than the second replace alone for some x: written
+    form = CATALOG[("str", "replace")].forms[0]
+    words = ["ember", "delta", "pepper", "elm", "tiger", "kettle"]
+    written = 0
+    for k in range(30):
+        draft = _draft(words, ("str", "replace"))
+        draft.item_kind = "str"
+        draft.rng = random.Random(k)
+        first = [w.replace("e", "a") for w in words]
+        got = _nest(draft, form, "word.replace('e', 'a')", first, ["'e'", "'a'"], words[0], words)
+        written += got is not None
+    assert written >= 5
+    # w[1:][2:] is w[3:]: a slice from an offset is never nested in itself
+    form = CATALOG[("str", "[index:]")].forms[0]
+    draft = _draft(words, ("str", "[index:]"))
+    draft.item_kind = "str"
+    assert _nest(draft, form, "word[1:]", [w[1:] for w in words], ["1"], words[0], words) is None

@@ -524,7 +524,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         return FocusValue(pre, work, results, error)
     text = fill(form.template, var, *texts)
     if twice and not error and form.template not in _FOLDING:
-        again = _nest(draft, form, text, results, texts, pivot)
+        again = _nest(draft, form, text, results, texts, pivot, samples)
         if again is not None:
             return again
         again = _combine(draft, form, var, text, samples, results, texts, values, pivot)
@@ -667,6 +667,8 @@ def bare(expr: str) -> str:
 # ``(n - 17) - 8``, ``(w * 3) * 2``, ``(n + 2) + (n + 5)``: a second use of these with literal arguments folds
 # into one, so they are used once
 _FOLDING = frozenset({"{0} + {1}", "{0} - {1}", "{0} * {1}", "{0} // {1}"})
+# ``(w[1:])[2:]`` is ``w[3:]``: nested in itself, these fold into one use (other second uses stay)
+_NEST_FOLDING = frozenset({"{0}[{1}:]"})
 
 
 def fill(template: str, *args: str) -> str:
@@ -701,10 +703,15 @@ def _second_use(draft: Draft) -> None:
     draft.focus_nesting = max(draft.focus_nesting, 2)
 
 
-def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[str], pivot: Any) -> FocusValue | None:
-    """The focus applied again to its own result with other arguments, when that means something."""
+def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[str], pivot: Any,
+          samples: Sequence[Any] = ()) -> FocusValue | None:
+    """The focus applied again to its own result with other arguments, when that means something: the second
+    use changes some sample's value, and the two together give something the second alone on the item does not
+    (``max(max(n, 5), 8)`` is ``max(n, 8)``, ``(w[:2])[:1]`` is ``w[:1]``: refused). ``samples``: the items
+    ``results`` were computed from (aligned)."""
     focus, r = draft.focus, draft.rng
-    if not form.slots or not all(x is not None and receiver_ok(focus, x) for x in results):
+    if not form.slots or form.template in _NEST_FOLDING or \
+            not all(x is not None and receiver_ok(focus, x) for x in results):
         return None
     for pairs in _other_slots(draft, form, texts, lambda: results[randbelow(r, len(results))]):
         texts2 = [t for t, _ in pairs]
@@ -715,9 +722,20 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
             continue
         if list(map(stable_key, again)) == list(map(stable_key, results)):
             continue  # the second use changes nothing on any sample (``.replace('q', 'z')`` of words without q)
+        if len(samples) == len(results) and _second_alone(form, samples, values2) == list(map(stable_key, again)):
+            continue  # the first use is redundant: the second alone on the item gives the same
         _second_use(draft)
         return FocusValue([], fill(form.template, _paren(text), *texts2), again)
     return None
+
+
+def _second_alone(form: Form, samples: Sequence[Any], values: list[Any]) -> list[str] | None:
+    """The stable keys of the focus applied with ``values`` to each sample item itself (None when it raises on
+    one)."""
+    try:
+        return [stable_key(_apply_form(form, s, values)) for s in samples]
+    except Exception:  # noqa: BLE001 -- the arguments do not apply to every item: not the same
+        return None
 
 
 _COMBINE = {bool: "or", int: "+"}
