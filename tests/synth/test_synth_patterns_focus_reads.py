@@ -128,3 +128,19 @@ def test_a_focus_nested_in_itself_is_refused_when_the_second_use_alone_gives_the
     draft = _draft(words, ("str", "[index:]"))
     draft.item_kind = "str"
     assert _nest(draft, form, "word[1:]", [w[1:] for w in words], ["1"], words[0], words) is None
+
+
+def test_two_tests_compared_as_numbers_are_written_as_the_test_people_write():
+    from itertools import product
+
+    from execgym.synth.patterns.base import ordered
+
+    a, b = FocusValue([], "x.isdigit()", [True]), FocusValue([], "y == 'a' or y == 'b'", [False])
+    na, nb = "(1 if x.isdigit() else 0)", "(1 if y == 'a' or y == 'b' else 0)"
+    written = {op: ordered(a, na, op, b, nb) for op in ("<", ">", "<=", ">=")}
+    assert written["<"] == "not x.isdigit() and (y == 'a' or y == 'b')"
+    assert written[">"] == "x.isdigit() and not (y == 'a' or y == 'b')"
+    for op, text in written.items():   # the same truth value as the comparison of the 1/0 numbers
+        for x, y in product(["12", "ab"], ["a", "c"]):
+            assert eval(text) == eval(f"{na} {op} {nb}"), (op, x, y)  # noqa: S307 -- literals made here
+    assert ordered(FocusValue([], "len(w)", [3]), "len(w)", "<", FocusValue([], "n", [3]), "n") == "len(w) < n"

@@ -1196,6 +1196,32 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
     raise Unfit("no number for this value")
 
 
+_TEST_ORDERS = {"<": "not {a} and {b}", ">": "{a} and not {b}", "<=": "not {a} or {b}", ">=": "{a} or not {b}"}
+
+
+def ordered(a: FocusValue, na: str, op: str, b: FocusValue, nb: str) -> str:
+    """``na op nb``, two numbers ``as_number`` gave for ``a`` and ``b``; when both are the 1/0 of a test, the test
+    people write instead (``(1 if x.isdigit() else 0) < (1 if y.isdigit() else 0)`` is
+    ``not x.isdigit() and y.isdigit()``; ``<=`` is ``not A or B``). Same truth value on every input."""
+    a_test, b_test = bare(a.expr), bare(b.expr)
+    if op not in _TEST_ORDERS or na != f"(1 if {a_test} else 0)" or nb != f"(1 if {b_test} else 0)":
+        return f"{na} {op} {nb}"
+
+    def operand(test: str) -> str:
+        node = astparse.parse(test, mode="eval").body
+        return f"({test})" if isinstance(node, (ast.BoolOp, ast.IfExp, ast.NamedExpr, ast.Lambda)) else test
+
+    template = _TEST_ORDERS[op]
+    left = negate(a_test) if template.startswith("not {a}") else operand(a_test)
+    right = negate(b_test) if template.endswith("not {b}") else operand(b_test)
+    if template.startswith("not {a}"):
+        left = operand(left)
+    if template.endswith("not {b}"):
+        right = operand(right)
+    joiner = " and " if " and " in template else " or "
+    return f"{left}{joiner}{right}"
+
+
 def own_truth(draft: Draft, fv: FocusValue) -> bool:
     """Whether a test's value is the truth of its item on every sample item (``bool(price)``, ``w.strip()`` read as
     a test): in a test, the focus stripped out gives the same. False with fewer than three tested items."""

@@ -10,6 +10,7 @@ from execgym.synth.patterns.base import (
     compares_alike,
     draw_item,
     emit_focus,
+    ordered,
 )
 from execgym.synth.patterns.value import value_of
 
@@ -38,7 +39,7 @@ def render(d: Draft, depth: int) -> None:
         nb, b_numbers = as_number(d, b)
         if compares_alike(d, a, a_numbers, b, b_numbers):
             raise Unfit("the focus orders the items as they are: the comparison tells nothing of it")
-        with d.block(f"if {na} <= {nb}:"):
+        with d.block(f"if {ordered(a, na, '<=', b, nb)}:"):
             d.emit(f"{merged}.append({a_item})")
             d.emit(f"{i} += 1")
         with d.block("else:"):

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, as_number, compares_alike, emit_focus, item_guard
+from execgym.synth.patterns.base import (
+    Draft,
+    Unfit,
+    as_number,
+    compares_alike,
+    emit_focus,
+    item_guard,
+    ordered,
+)
 from execgym.synth.patterns.value import value_of
 
 MEANING = "how often the focus value (as a number) rises from one item to the next"
@@ -29,9 +37,9 @@ def render(d: Draft, depth: int) -> None:
         if depth == 3:
             d.indent += 1
             d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, cur, b)}:")
-        with d.block(f"if {na} < {nb}:"):
+        with d.block(f"if {ordered(a, na, '<', b, nb)}:"):
             d.emit(f"{rises} += 1")
-        with d.block(f"elif {na} > {nb}:"):
+        with d.block(f"elif {ordered(a, na, '>', b, nb)}:"):
             d.emit(f"{falls} += 1")
         if depth == 3:
             d.indent -= 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, as_number, compares_alike, emit_focus
+from execgym.synth.patterns.base import Draft, Unfit, as_number, compares_alike, emit_focus, ordered
 from execgym.synth.patterns.value import value_of
 
 MEANING = "pair up items from both ends by their focus value (as a number), counting and swapping"
@@ -30,7 +30,7 @@ def render(d: Draft, depth: int) -> None:
         nb, b_numbers = as_number(d, b)
         if compares_alike(d, a, a_numbers, b, b_numbers):
             raise Unfit("the focus orders the items as they are: the comparison tells nothing of it")
-        with d.block(f"if {na} > {nb}:"):
+        with d.block(f"if {ordered(a, na, '>', b, nb)}:"):
             d.emit(f"{order}[{left}], {order}[{right}] = {order}[{right}], {order}[{left}]")
             if depth == 3:
                 with d.block(f"if {moves} == {d.limit(0, 3)}:"):
