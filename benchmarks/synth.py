@@ -118,6 +118,22 @@ def quality(n: int, workers: int | None) -> dict[str, Any]:
     return report
 
 
+def code_under_test() -> dict[str, Any]:
+    """Which execgym this run imported (its folder and, in a git checkout, its commit): a paired comparison of two
+    checkouts must import each one's own package (``PYTHONPATH=<checkout>``), not an installed one."""
+    import subprocess
+
+    import execgym
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(execgym.__file__)))
+    try:
+        commit = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, timeout=10, check=False).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        commit = None
+    return {"execgym": root, "commit": commit}
+
+
 def yardstick(runs: int, workers: int | None) -> dict[str, Any]:
     """The sandbox's own traced runs per second on this machine, now: ``runs`` small loop programs traced
     with ``run_batch`` over ``workers`` workers (the machine's speed in the same run)."""
@@ -209,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         best = max(got[k]["programs_per_s"] for k in got if k.startswith("patterns"))
         result = {"benchmark": "synth-mix", "machine": {"python": platform.python_version(),
                                                         "cpus": os.cpu_count()},
+                  "code": code_under_test(),
                   "target_programs_per_s": 500.0, "mix": got,
                   "patterns_best_programs_per_s": best, "meets_target": best >= 500.0}
         json.dump(result, sys.stdout, indent=2, sort_keys=True)
@@ -217,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     result: dict[str, Any] = {
         "benchmark": "synth",
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "code": code_under_test(),
         "target_accepted_per_s": TARGET_PER_S,
         "generating_processes": 1, "submissions_in_flight": IN_FLIGHT,
     }

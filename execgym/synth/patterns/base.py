@@ -558,14 +558,18 @@ def _changes_nothing(samples: Sequence[Any], results: Sequence[Any]) -> bool:
 
 
 def _rarely_changed(samples: Sequence[Any], results: Sequence[Any]) -> list[Any]:
-    """The distinct sample items the focus changed, when they are fewer than ``RARE_CHANGE`` of the items it ran
-    on (empty otherwise): the items later draws repeat now and then (``Draft.draw_one``)."""
+    """The distinct sample items the focus changed, when the items equal to one of them are fewer than
+    ``RARE_CHANGE`` of the items it ran on (empty otherwise): the items later draws repeat now and then
+    (``Draft.draw_one``). Each item's key is computed once."""
     pairs = [(s, x) for s, x in zip(samples, results) if x is not None]
+    keys = []
     changed: dict[str, Any] = {}
     for s, x in pairs:
-        if type(s) is not type(x) or stable_key(s) != stable_key(x):
-            changed.setdefault(stable_key(s), s)
-    if not changed or sum(1 for s, x in pairs if stable_key(s) in changed) >= RARE_CHANGE * len(pairs):
+        key = stable_key(s)
+        keys.append(key)
+        if type(s) is not type(x) or key != stable_key(x):
+            changed.setdefault(key, s)
+    if not changed or sum(1 for key in keys if key in changed) >= RARE_CHANGE * len(pairs):
         return []
     return [copy_item(v) for v in changed.values()]
 
