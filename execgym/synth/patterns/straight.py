@@ -7,7 +7,6 @@ sorted, a list summed or joined; an f-string, a slice with a step, ``len``, ``**
 
 from __future__ import annotations
 
-import ast
 import random
 from collections.abc import Callable
 from typing import Any
@@ -121,7 +120,7 @@ def render(d: Draft, depth: int) -> None:
         return
     sample = present[0]
     masked = _masking(d, fv)
-    options = [option for option in _further_options(d, present) if not masked(_option_fn(option))] \
+    options = [option for option in _further_options(d, present) if not masked(option[3])] \
         or _joined_test(d, name, fv.results)
     shapes = ["fstring", "further", "further"] if options else ["fstring"]
     if isinstance(sample, (str, list, tuple)):
@@ -150,7 +149,7 @@ def render(d: Draft, depth: int) -> None:
         d.op("len")
         return
     if shape == "further":
-        names, template, op = options[randbelow(d.rng, len(options))]
+        names, template, op, *_ = options[randbelow(d.rng, len(options))]
         out, text = d.name(*names), template.format(held)
         d.op(op)
     elif shape == "fstring":
@@ -195,22 +194,6 @@ def _changed_copy(d: Draft, name: str, fv, present: list) -> None:
     d.emit(f"return ({name}, {held})")
 
 
-def _option_fn(option: tuple[tuple[str, str], str, str]):
-    """An option of ``_further_options`` as a function of the focus value (its template run on the value)."""
-    template = option[1]
-    if template == "sum({0})":
-        return sum
-    if template == "sorted({0})":
-        return sorted
-    if template == "sorted({0}.items())":
-        return lambda x: sorted(x.items())
-    if template == "', '.join({0})":
-        return ", ".join
-    cap = ast.literal_eval(template[template.index(",") + 1:-1]) if template.startswith("min(") else \
-        ast.literal_eval(template.rsplit(" ", 1)[1])
-    return (lambda x: min(x, cap)) if template.startswith("min(") else (lambda x: x > cap)
-
-
 def _masking(d: Draft, fv) -> Callable[[Callable[[Any], Any]], bool]:
     """Whether a further operation would hide the focus: it gives the same on every sample item as on the focus's
     value of it (``len`` after ``work.sort()``, ``** 2`` after ``abs``, ``sum`` of a sorted copy), so the program's
@@ -238,12 +221,13 @@ def _varies(fn, values) -> bool:
         return False
 
 
-def _further_options(d: Draft, present: list) -> list[tuple[tuple[str, str], str, str]]:
+def _further_options(d: Draft, present: list) -> list[tuple[tuple[str, str], str, str, Callable[[Any], Any]]]:
     """The one more operation of level 2 by the focus value's type, as people apply it to such a value (``{0}``:
     the value's name): a number capped at or compared with a middle value of the samples (``min(total, 12)``,
     ``total > 12``), a set or a dict's items sorted, a list of numbers summed, of words joined or sorted; none for
     a test (``'yes' if found else 'no'`` is a branch). Only options whose value varies over the samples, and none
-    that repeats the focus (``sorted`` of a ``sorted`` focus)."""
+    that repeats the focus (``sorted`` of a ``sorted`` focus). Each option is ``(names, template, operation, fn)``,
+    ``fn`` the template as a function of the value (``_masking`` tries it on the items themselves)."""
     sample = present[0]
     if d.focus.name in _FOLDS:
         return []
@@ -257,22 +241,22 @@ def _further_options(d: Draft, present: list) -> list[tuple[tuple[str, str], str
             return out
         cap = t if isinstance(sample, int) else round(float(t), 2)
         if _varies(lambda x: min(x, cap), present):
-            out.append((("capped", "limited"), f"min({{0}}, {literal(cap)})", "min"))
+            out.append((("capped", "limited"), f"min({{0}}, {literal(cap)})", "min", lambda x: min(x, cap)))
         if _varies(lambda x: x > cap, present):
-            out.append((("is_large", "above"), f"{{0}} > {literal(cap)}", "int/>"))
+            out.append((("is_large", "above"), f"{{0}} > {literal(cap)}", "int/>", lambda x: x > cap))
     elif isinstance(sample, (set, frozenset)) and _varies(sorted, present):
-        out.append((("ordered", "in_order"), "sorted({0})", "sorted"))
+        out.append((("ordered", "in_order"), "sorted({0})", "sorted", sorted))
     elif isinstance(sample, dict) and _varies(lambda x: sorted(x.items()), present):
-        out.append((("pairs", "entries"), "sorted({0}.items())", "sorted"))
+        out.append((("pairs", "entries"), "sorted({0}.items())", "sorted", lambda x: sorted(x.items())))
     elif isinstance(sample, list) and present and all(isinstance(x, list) for x in present):
         flat = [y for x in present for y in x]
         if flat and all(type(y) is int for y in flat) and _varies(sum, present):
-            out.append((("total", "summed"), "sum({0})", "sum"))
+            out.append((("total", "summed"), "sum({0})", "sum", sum))
         if flat and all(type(y) is str for y in flat):
             if _varies(", ".join, present):
-                out.append((("joined", "text"), "', '.join({0})", "str/join"))
+                out.append((("joined", "text"), "', '.join({0})", "str/join", ", ".join))
             if any(sorted(x) != x for x in present):
-                out.append((("ordered", "in_order"), "sorted({0})", "sorted"))
+                out.append((("ordered", "in_order"), "sorted({0})", "sorted", sorted))
     return out
 
 
