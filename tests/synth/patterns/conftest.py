@@ -132,12 +132,20 @@ def focus_inert(r: Rendered) -> bool | None:
     return True
 
 
+def inert_counts(drafts: list[Rendered]) -> tuple[int, int]:
+    """``(inert, told)`` over ``drafts`` by ``focus_inert`` (drafts it cannot tell are left out)."""
+    told = [x for x in map(focus_inert, drafts) if x is not None]
+    return sum(told), len(told)
+
+
 @pytest.fixture(scope="module")
 def helpers():
-    """The checks the per-pattern tests share: ``bag``, ``within``, ``in_order``, ``nodes``, ``focus_inert``."""
+    """The checks the per-pattern tests share: ``bag``, ``within``, ``in_order``, ``nodes``, ``focus_inert``,
+    ``inert_counts``."""
     return type("Helpers", (), {"bag": staticmethod(bag), "within": staticmethod(within),
                                 "in_order": staticmethod(in_order), "nodes": staticmethod(nodes),
-                                "focus_inert": staticmethod(focus_inert)})
+                                "focus_inert": staticmethod(focus_inert),
+                                "inert_counts": staticmethod(inert_counts)})
 
 
 @pytest.fixture(scope="module")
