@@ -1180,7 +1180,7 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
             raise Unfit("the predicate is the item's own truth (``1 if bool(x) else 0`` is ``1 if x else 0``)")
         return f"(1 if {bare(fv.expr)} else 0)", [int(bool(x)) for x in fv.results]
     if isinstance(sample, (int, float)):
-        pairs = [(x, s) for x, s in zip(fv.results, list(draft.samples)) if x is not None]
+        pairs = _sampled_values(draft, fv)
         if pairs and all(type(s) is bool and x == s for x, s in pairs):
             raise Unfit("the focus's number is the flag itself: True and False already count as 1 and 0")
         return fv.expr, list(fv.results)
@@ -1226,10 +1226,16 @@ def ordered(a: FocusValue, na: str, op: str, b: FocusValue, nb: str) -> str:
     return f"{left}{joiner}{right}"
 
 
+def _sampled_values(draft: Draft, fv: FocusValue) -> list[tuple[Any, Any]]:
+    """``(focus value, sample item)`` for the draft's sample items the focus ran on (the first entries of
+    ``fv.results``; constants drawn later come after them)."""
+    return [(x, s) for x, s in zip(fv.results, list(draft.samples)) if x is not None]
+
+
 def own_truth(draft: Draft, fv: FocusValue) -> bool:
     """Whether a test's value is the truth of its item on every sample item (``bool(price)``, ``w.strip()`` read as
     a test): in a test, the focus stripped out gives the same. False with fewer than three tested items."""
-    pairs = [(x, s) for x, s in zip(fv.results, list(draft.samples)) if x is not None]
+    pairs = _sampled_values(draft, fv)
     return len(pairs) >= 3 and all(isinstance(x, bool) and x == bool(s) for x, s in pairs)
 
 
