@@ -14,7 +14,7 @@ from execgym.engine.codec import is_literal
 from execgym.synth.filters import FilterConfig
 from execgym.synth.patterns import PatternCandidate
 from execgym.synth.patterns.coverage import batchable
-from execgym.synth.patterns.generate import draw
+from execgym.synth.patterns.generate import PREFER_TWICE, draw
 from execgym.synth.patterns.run import _cover, _trace_each, filter_patterns, static_reason
 
 
@@ -22,7 +22,7 @@ def _drafts(per_level: int) -> list[PatternCandidate]:
     out = []
     for level in range(1, 7):
         for seed in range(per_level):
-            for attempt in range(6):  # the first draws at levels 3-6 keep only focuses used twice
+            for attempt in range(PREFER_TWICE + 3):  # the first PREFER_TWICE draws keep only focuses used twice
                 cand = draw(level, 7000 + seed, attempt)
                 if cand is not None and not static_reason(cand.source):
                     out.append(cand)

@@ -144,3 +144,60 @@ def test_two_tests_compared_as_numbers_are_written_as_the_test_people_write():
         for x, y in product(["12", "ab"], ["a", "c"]):
             assert eval(text) == eval(f"{na} {op} {nb}"), (op, x, y)  # noqa: S307 -- literals made here
     assert ordered(FocusValue([], "len(w)", [3]), "len(w)", "<", FocusValue([], "n", [3]), "n") == "len(w) < n"
+
+
+def _around_value(key: tuple[str, str], kind: str, var: str, samples: list, first: object, seed: int = 0):
+    """``_around`` on ``samples`` for the focus ``key`` used once as ``var <op> first``."""
+    from execgym.synth.patterns.base import _around, fill
+    from execgym.synth.values import literal
+
+    form = CATALOG[key].forms[0]
+    draft = _draft(samples, key)
+    draft.item_kind = kind
+    draft.rng = random.Random(seed)
+    text = fill(form.template, var, literal(first))
+    results = [form.fn(s, first) for s in samples]
+    return draft, _around(draft, form, var, text, samples, results, [literal(first)], [first], samples[0])
+
+
+def test_plus_and_minus_are_used_twice_the_way_people_write_them_and_never_folded():
+    """``+``/``-`` in ``_FOLDING`` (``(n - 3) - 5`` is ``n - 8``) are used twice around the item instead: text or a
+    sequence wrapped on both sides, a number's distances from two bounds, what two sets do not share. Whatever is
+    written evaluates to the values the draft carries on every sample, and names the item twice or between two
+    uses."""
+    words = ["ember", "delta", "pepper", "elm", "tiger"]
+    draft, got = _around_value(("str", "+"), "str", "word", words, ")")
+    assert got is not None and got.expr == "'(' + word + ')'" and draft.focus_uses == 1  # the opener of ')'
+    assert got.results == [f"({w})" for w in words]
+    lists = [["fig"], ["elm", "oak"], [], ["ash", "fig", "elm"]]
+    for seed in range(10):
+        draft, got = _around_value(("list", "+"), "list_str", "names", lists, ["kiwi", "pear", "plum"], seed)
+        if got is None:
+            continue
+        left = eval(got.expr.split(" + names")[0])  # noqa: S307 -- a literal the test reads back
+        assert 1 <= len(left) <= 2, got.expr  # a pad of one or two, as people pad
+        assert got.results == [eval(got.expr, {"names": s}) for s in lists]  # noqa: S307
+    numbers = [3, -5, 8, 0, 12, -1, 6, 20, 15, 11]
+    draft, got = _around_value(("int", "-"), "int", "number", numbers, 2)
+    assert got is not None and got.noun == "closer" and got.expr.startswith("number - 2 < ")
+    assert got.results == [eval(got.expr, {"number": n}) for n in numbers]  # noqa: S307
+    high = int(got.expr.split("< ")[1].split(" -")[0])
+    assert sum(a != (n < high) for a, n in zip(got.results, numbers)) >= 0.3 * len(numbers)
+    assert _around_value(("int", "-"), "int", "number", [7, 7, 7, 7], 2)[1] is None  # one side of the middle only
+    sets = [{1, 2}, {3}, {2, 5, 9}, set()]
+    draft, got = _around_value(("set", "-"), "set_int", "ids", sets, {2, 3})
+    assert got is not None and got.expr == "(ids - {2, 3}) | ({2, 3} - ids)"
+    assert got.results == [eval(got.expr, {"ids": s}) for s in sets]  # noqa: S307
+    assert _around_value(("set", "-"), "set_int", "ids", sets, {1, 2, 3, 4})[1] is None  # too long to write twice
+    assert _around_value(("int", "*"), "int", "number", numbers, 3)[1] is None  # ``n * 3 * 2`` folds: never
+
+
+def test_drafts_use_plus_and_minus_twice_at_level_1():
+    from execgym.seeding import rng
+    from execgym.synth.patterns import build
+
+    for key, marker in ((("str", "+"), " + text + "), (("int", "-"), " < "), (("set", "-"), ") | (")):
+        twice = [c for c in (build(1, CATALOG[key], rng("test-around", str(key), k)) for k in range(40))
+                 if c is not None and c.constraints["focus_uses"] >= 2]
+        assert len(twice) >= 4, key
+        assert all(marker in c.source for c in twice), [c.source for c in twice if marker not in c.source]

@@ -333,6 +333,7 @@ class FocusValue:
     # the names besides the item's that ``expr`` reads, with the values ``results`` were computed with (a
     # reference argument and its focus value: ``{"target": "Fig", "wanted": "fig"}``)
     env: dict[str, Any] = field(default_factory=dict)
+    noun: str = ""   # a name for a variable holding ``expr`` when the focus's own noun would mislead (a test)
 
 
 def _inside(value: Any, container: Any) -> bool:
@@ -537,6 +538,10 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
             again = _reference(draft, form, var, samples, results, texts, values)
             if again is not None:
                 return again
+    if twice and not error and form.template in _FOLDING:
+        again = _around(draft, form, var, text, samples, results, texts, values, pivot)
+        if again is not None:
+            return again
     if twice and error and form.template not in _FOLDING:
         again = _forgiven_pair(draft, form, var, text, samples, results, texts, pivot, error)
         if again is not None:
@@ -730,6 +735,59 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
             continue  # the first use is redundant: the second alone on the item gives the same
         _second_use(draft)
         return FocusValue([], fill(form.template, _paren(text), *texts2), again)
+    return None
+
+
+_OPENERS = {")": "(", "]": "[", ">": "<", "}": "{", '"': '"', "'": "'", "*": "*", "_": "_", "|": "|"}
+
+
+def _around(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any], results: list[Any],
+            texts: list[str], values: list[Any], pivot: Any) -> FocusValue | None:
+    """A second use of ``+`` or ``-`` that does not fold into the first (``(n - 3) - 5`` is ``n - 8``): text, a
+    list or a tuple wrapped on both sides (``'<' + word + '>'``, ``[0] + values + [9]``; the opener of a closing
+    mark when the first use added one), or a number's distances from two bounds compared (``number - 3 < 20 -
+    number``, the upper bound set so that the middle is the samples' median; kept only when that differs from
+    ``number < 20`` on at least ``RARE_CHANGE`` of the samples), or what two sets do not share (``(tags - {'a'}) |
+    ({'a'} - tags)``, a set of at most three written twice, when its side adds something). None when no second
+    use fits."""
+    if len(values) != 1 or any(x is None for x in results):
+        return None
+    if form.template == "{0} + {1}" and type(pivot) in (str, list, tuple):
+        first = values[0]
+        if isinstance(first, str) and first in _OPENERS:
+            draws: Iterator[list[tuple[str, Any]]] = iter([[(literal(_OPENERS[first]), _OPENERS[first])]])
+        else:
+            draws = _other_slots(draft, form, texts, lambda: pivot)
+        for (text2, value2), in draws:
+            if type(value2) is not type(pivot) or not value2:
+                continue  # ``'' + w + '!'`` adds nothing on the left
+            if not isinstance(value2, str) and len(value2) > 2:  # a pad of one or two, as people pad
+                value2 = value2[:1 + randbelow(draft.rng, 2)]
+                text2 = literal(value2)
+            try:
+                wrapped = [value2 + x for x in results]
+            except TypeError:
+                continue
+            _second_use(draft)
+            return FocusValue([], f"{text2} + {text}", wrapped)
+        return None
+    if form.template == "{0} - {1}" and type(pivot) in (int, float) and type(values[0]) is type(pivot):
+        low = values[0]
+        ordered = sorted(s for s in samples if type(s) is type(pivot)) or [pivot]
+        high = 2 * ordered[len(ordered) // 2] - low  # the middle of the two bounds at the samples' median
+        nearer = [x < high - s for x, s in zip(results, samples)]
+        if high > low and len(set(nearer)) > 1 and \
+                sum(a != (s < high) for a, s in zip(nearer, samples)) >= RARE_CHANGE * len(samples):
+            # (``number < 20`` would say the same on most samples otherwise)
+            _second_use(draft)
+            return FocusValue([], f"{text} < {literal(high)} - {var}", nearer, noun="closer")
+    if form.template == "{0} - {1}" and type(pivot) is set and type(values[0]) is set and len(values[0]) <= 3:
+        # what either side holds and the other does not: ``(tags - {'a'}) | ({'a'} - tags)``
+        either = [x | (values[0] - s) for x, s in zip(results, samples)]
+        keys = list(map(stable_key, either))
+        if len(set(keys)) > 1 and keys != list(map(stable_key, results)):
+            _second_use(draft)
+            return FocusValue([], f"({text}) | ({texts[0]} - {var})", either, noun="changed")
     return None
 
 

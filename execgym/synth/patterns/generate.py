@@ -29,9 +29,9 @@ SOLO_BATCH = 128  # drafts per batch without overlap (see ``generate_patterns``)
 # cores idle; the program is still its first accepted draft in attempt order, and drafts past it are dropped
 TAIL = 16
 MAX_AHEAD = 8
-# the first PREFER_TWICE draws of a focus keep only drafts that use it twice (a focus that can be used once
-# only, ``x.copy()``, ``w.isprintable()``, a mutator, is used once from the next draw on)
-PREFER_TWICE = 3
+# at every level the first PREFER_TWICE draws of a focus keep only drafts that use it twice (a focus that can be
+# used once only, ``x.copy()``, ``w.isprintable()``, a mutator, is used once from the next draw on)
+PREFER_TWICE = 5
 
 
 def draw(level: int, seed: int, attempt: int) -> PatternCandidate | None:
@@ -39,7 +39,7 @@ def draw(level: int, seed: int, attempt: int) -> PatternCandidate | None:
 
     focus = focus_for(level, seed, attempt // REFOCUS_EVERY)
     return build(level, focus, rng("synth-patterns", level, seed, attempt),
-                 twice_only=level >= 3 and attempt % REFOCUS_EVERY < PREFER_TWICE)
+                 twice_only=attempt % REFOCUS_EVERY < PREFER_TWICE)
 
 
 def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None, stats=None,

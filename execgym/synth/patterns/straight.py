@@ -114,7 +114,7 @@ def render(d: Draft, depth: int) -> None:
         if fv.pre and fv.expr.isidentifier():  # already named (``work.sort()``, ``last = work.popitem()``)
             d.emit(f"return {fv.expr}")
             return
-        held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
+        held = d.name(fv.noun or (d.focus.noun if d.focus.noun != "result" else "value"), "value")
         d.emit(f"{held} = {bare(fv.expr)}")
         d.emit(f"return {held}")
         return
@@ -134,7 +134,7 @@ def render(d: Draft, depth: int) -> None:
     if fv.pre and fv.expr.isidentifier():  # already named (``work.remove(12)``, ``last = work.popitem()``)
         held = fv.expr
     else:
-        held = d.name(d.focus.noun if d.focus.noun != "result" else "value", "value")
+        held = d.name(fv.noun or (d.focus.noun if d.focus.noun != "result" else "value"), "value")
         d.emit(f"{held} = {bare(fv.expr)}")
     if shape == "starred":
         first = d.name("first")
