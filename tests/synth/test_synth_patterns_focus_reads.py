@@ -201,3 +201,27 @@ def test_drafts_use_plus_and_minus_twice_at_level_1():
                  if c is not None and c.constraints["focus_uses"] >= 2]
         assert len(twice) >= 4, key
         assert all(marker in c.source for c in twice), [c.source for c in twice if marker not in c.source]
+
+
+def test_a_copy_in_a_loop_is_made_to_be_changed():
+    """At levels 3-6 a copy of a list, set or dict is made to be changed (``snapshot = bucket.copy()``, then
+    ``snapshot.add(7)``), never written beside its source unchanged or applied to a cut of it (``row[::-1][:]``);
+    the draft's values are the changed copies, which differ from every item."""
+    from execgym.seeding import rng
+    from execgym.synth.patterns import build
+
+    for key in (("list", "copy"), ("set", "copy"), ("dict", "copy"), ("list", "[:]")):
+        built = 0
+        for level in (3, 4, 5, 6):
+            for k in range(15):
+                cand = build(level, CATALOG[key], rng("test-copy", level, str(key), k))
+                if cand is None:
+                    continue
+                built += 1
+                lines = [line.strip() for line in cand.source.splitlines()]
+                copied = [i for i, line in enumerate(lines) if line.startswith("snapshot = ")]
+                assert copied, cand.source
+                change = lines[copied[0] + 1]
+                assert change.startswith(("snapshot.add(", "snapshot.append(", "snapshot[")), cand.source
+                assert "[:] +" not in cand.source and "][:]" not in cand.source, cand.source
+        assert built >= 10, key

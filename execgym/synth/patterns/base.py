@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import operator
 import random
 import re
-import string
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -140,7 +140,7 @@ def draw_word(r: random.Random) -> str:
         return f" {choice(r, WORDS)} " if r.random() < 0.5 else f"{choice(r, WORDS)}-{choice(r, WORDS)}"
     if roll < 0.93:
         return choice(r, ODD_WORDS)
-    return "".join(choice(r, string.ascii_lowercase) for _ in range(randint(r, 2, 5)))
+    return f"{choice(r, WORDS)}{randint(r, 0, 9)}"  # a name with a number (``'mango3'``), as in real data
 
 
 def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> Any:
@@ -345,6 +345,20 @@ def _inside(value: Any, container: Any) -> bool:
         return False
 
 
+def _fragment(value: Any) -> bool:
+    """Whether ``value`` is a piece of a pool word and no word itself (``'lve'``, ``'tig'``): an argument the
+    inputs hold inside words (``with_element``), not as an item of its own."""
+    return isinstance(value, str) and value.lower() not in WORDS and bool(_words_holding(value))
+
+
+@functools.lru_cache(maxsize=512)
+def _words_holding(part: str) -> tuple[str, ...]:
+    """The pool's words that hold ``part`` (any case: ``'Velvet'`` for ``'Ve'``), in a fixed order."""
+    if not part or not part.strip():
+        return ()
+    return tuple(case(w) for w in WORDS for case in (str.lower, str.title, str.upper) if part in case(w))
+
+
 def with_element(item: Any, elements: Sequence[Any], r: random.Random, always: bool = False) -> Any:
     """``item`` with, half of the time (or ``always``), one of ``elements`` put in (so ``xs.remove(7)`` finds
     its 7)."""
@@ -352,8 +366,10 @@ def with_element(item: Any, elements: Sequence[Any], r: random.Random, always: b
         return item
     x = elements[randbelow(r, len(elements))]
     if isinstance(item, str) and isinstance(x, str):
-        at = randint(r, 0, len(item))
-        return item[:at] + x + item[at:]
+        holders = _words_holding(x)
+        if holders:  # a real word that holds it (``'ivory'`` for ``'vo'``), not ``'tivoger'``
+            return holders[randbelow(r, len(holders))]
+        return x + item if r.random() < 0.5 else item + x  # at a start or an end, not inside a word
     if isinstance(item, (list, tuple)):
         at = randint(r, 0, len(item))
         return type(item)([*item[:at], x, *item[at:]])
@@ -433,7 +449,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         texts.append(text)
         values.append(value)
         bool_args.append(spec == "boolvar")
-    draft.constants.extend(v for v in values if v is not None and kind_of(v) == kind_of(pivot))
+    draft.constants.extend(v for v in values if v is not None and kind_of(v) == kind_of(pivot) and not _fragment(v))
     draft.elements.extend(v for v in values if _inside(v, pivot))
     if draft.probe_samples and samples is draft.samples:
         # more sample items, drawn as the pools will draw them now that the focus's arguments are known
@@ -485,6 +501,8 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         draft.changed_items = _rarely_changed(samples, results)
     draft.focus_uses += 1
     draft.op(key)
+    if focus.name in COPIES and draft.level >= 3 and not error and type(pivot) in (list, set, dict):
+        return changed_copy(draft, fill(form.template, var, *texts), samples)
     if focus.mutates or form.statement:
         work = draft.name("work", "current", "scratch")
         copy_text = {"list": f"list({var})", "dict": f"dict({var})", "set": f"set({var})"}.get(
@@ -524,7 +542,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
                     return FocusValue(pre, work, twice_results, error)
         return FocusValue(pre, work, results, error)
     text = fill(form.template, var, *texts)
-    if twice and not error and form.template not in _FOLDING:
+    if twice and not error and form.template not in _FOLDING and focus.name not in COPIES:
         again = _nest(draft, form, text, results, texts, pivot, samples)
         if again is not None:
             return again
@@ -552,6 +570,35 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     args = list(values)
     return FocusValue([], text, results, error, apply=lambda item: _apply_form(form, item, args),
                       write=lambda other: fill(form.template, other, *texts))
+
+
+COPIES = frozenset({"copy", "[:]"})  # the focuses that copy their receiver (a second use would copy a copy)
+
+
+def changed_copy(draft: Draft, text: str, samples: Sequence[Any]) -> FocusValue:
+    """A copy made to be changed, as people copy inside a loop: ``snapshot = bucket.copy()`` then
+    ``snapshot.add(7)`` (``append`` for a list, a new key for a dict), the value one the samples lack so that the
+    copy differs from every item, which the change leaves as it was; ``text`` is the copy itself."""
+    held = draft.name("snapshot", "copied")
+    inner = [y for s in samples for y in s]
+    if isinstance(samples[0], dict):
+        fresh = [k for k in KEYS if k not in inner] or list(KEYS)  # a key the items do not have: a new entry
+        key, number = fresh[randbelow(draft.rng, len(fresh))], randbelow(draft.rng, 13)
+        change, method = f"{held}[{literal(key)}] = {number}", "dict/dict[key] = value"
+
+        def changed(x: Any) -> Any:
+            return {**x, key: number}
+    else:
+        words = bool(inner) and all(type(y) is str for y in inner)
+        fresh = [w for w in WORDS if w not in inner] if words else [n for n in range(-3, 21) if n not in inner]
+        value = fresh[randbelow(draft.rng, len(fresh))] if fresh else 0
+        name = "add" if isinstance(samples[0], set) else "append"
+        change, method = f"{held}.{name}({literal(value)})", f"{'set' if name == 'add' else 'list'}/{name}"
+
+        def changed(x: Any) -> Any:
+            return x | {value} if isinstance(x, set) else [*x, value]
+    draft.op(method)
+    return FocusValue([f"{held} = {bare(text)}", change], held, [changed(s) for s in samples])
 
 
 def _changes_nothing(samples: Sequence[Any], results: Sequence[Any]) -> bool:

@@ -51,8 +51,7 @@ def _attempt(d: Draft, fv, item: str, numbers: str, failed: str) -> None:
         return
     with d.block("try:"):
         if fv.error:
-            emit_focus(d, fv)
-            d.emit(f"{value} = {number}")
+            _assign(d, fv, value, number)
         else:
             d.emit(f"{value} = int({item})")
             d.op("int()")
@@ -61,6 +60,18 @@ def _attempt(d: Draft, fv, item: str, numbers: str, failed: str) -> None:
         if fv.error:
             d.emit(f"{value} = -1")
         else:
-            emit_focus(d, fv)
-            d.emit(f"{value} = {number}")
+            _assign(d, fv, value, number)
     d.emit(f"{numbers}.append({value})")
+
+
+def _assign(d: Draft, fv, value: str, number: str) -> None:
+    """``value = number`` after the focus's statements; when ``number`` is the name the last of them assigns
+    (``removed = work.pop(1)``), that statement assigns ``value`` itself (no ``value = removed`` alias)."""
+    last = fv.pre[-1] if fv.pre else ""
+    if number.isidentifier() and last.startswith(f"{number} = ") and number not in last[len(number) + 3:]:
+        for stmt in fv.pre[:-1]:
+            d.emit(stmt)
+        d.emit(f"{value} = {last[len(number) + 3:]}")
+        return
+    emit_focus(d, fv)
+    d.emit(f"{value} = {number}")

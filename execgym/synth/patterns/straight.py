@@ -14,6 +14,7 @@ from typing import Any
 from execgym.synth.patterns.base import (
     CHANGED_ITEM_SHARE,
     CONSTANT_SHARE,
+    COPIES,
     ITEM_NAMES,
     KEYS,
     WORDS,
@@ -98,7 +99,7 @@ def render(d: Draft, depth: int) -> None:
     d.draw_one = draw  # type: ignore[method-assign]  # the focus is probed on whole arguments here
     d.error_budget = 0.5  # one argument per call: an input the focus rejects is just not shipped
     fv = value_of(d, name)
-    if d.focus_uses < 2 and fv.write is not None and not fv.error:
+    if d.focus_uses < 2 and fv.write is not None and not fv.error and d.focus.name not in COPIES:
         fv = _with_second(d, name, fv, draw, sampler) or fv
     emit_focus(d, fv)
     present = [x for x in fv.results if x is not None]

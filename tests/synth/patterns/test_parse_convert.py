@@ -26,3 +26,27 @@ def test_one_number_per_item_at_most(drafts_of, depth):
             numbers = got[0] if isinstance(got, tuple) else got
             assert isinstance(numbers, list) and len(numbers) <= len(args[0]), (r.source, args, got)
             assert all(type(n) is int for n in numbers), (r.source, args, got)
+
+
+def test_a_taken_value_is_assigned_where_it_is_taken():
+    """``value = work.pop(1)``, not ``removed = work.pop(1)`` then ``value = removed``: no assignment copies a name
+    the statement just before it assigned."""
+    from execgym.seeding import rng
+    from execgym.synth.catalog import CATALOG
+    from execgym.synth.patterns.base import Draft
+
+    taken = 0
+    for key in (("list", "pop"), ("dict", "pop"), ("dict", "popitem"), ("list", "pop")):
+        for k in range(60):
+            d = Draft(rng=rng("test-parse-alias", str(key), k), level=4, focus=CATALOG[key],
+                      item_kind="list_int" if key[0] == "list" else "dict")
+            try:
+                module("parse_convert").render(d, 2)
+            except Exception:  # noqa: BLE001 -- a draw that does not fit
+                continue
+            body = [line.strip() for line in d.lines]
+            for before, line in zip(body, body[1:]):
+                left, _, right = line.partition(" = ")
+                assert not (right.isidentifier() and before.startswith(f"{right} = ")), "\n".join(d.lines)
+            taken += any(line.startswith("value = work.pop") for line in body)
+    assert taken >= 5
