@@ -32,14 +32,46 @@ MAX_AHEAD = 8
 # at every level the first PREFER_TWICE draws of a focus keep only drafts that use it twice (a focus that can be
 # used once only, ``x.copy()``, ``w.isprintable()``, a mutator, is used once from the next draw on)
 PREFER_TWICE = 5
+# the focuses whose drafts at a level (almost) never use them twice (at most 2% of 200 draws did when this was
+# written: a copy, a mutator such as ``list.clear``, arithmetic whose second use would fold, at levels 1-3): they
+# skip the preference, which would only cost draws. Speed data, not a rule: a focus left out only costs draws,
+# and tests/synth/test_synth_patterns.py checks that each focus listed here is rarely used twice at its level
+_ONCE_EVERYWHERE = frozenset({
+    "bool/int()", "dict/clear", "dict/copy", "list/[:]", "list/clear", "list/copy", "list/reverse",
+    "list/sort", "set/clear", "set/copy", "str/[:]", "tuple/[:]"})
+ONCE_ONLY: dict[int, frozenset[str]] = {
+    1: _ONCE_EVERYWHERE | {
+        "bool/==", "bool/and", "bool/not", "bool/or", "dict/dict[key]", "dict/fromkeys", "float/+",
+        "int/*", "int/+", "int///", "list/*", "list/*=", "list/index", "list/remove", "set/&", "set/&=",
+        "set/-=", "set/^", "set/^=", "set/difference", "set/intersection", "set/remove",
+        "set/symmetric_difference", "set/|=", "str/*", "str/encode", "str/index", "str/maketrans",
+        "str/rindex", "tuple/*", "tuple/index"},
+    2: _ONCE_EVERYWHERE | {
+        "bool/==", "bool/and", "bool/not", "bool/or", "dict/dict[key]", "dict/fromkeys", "float/+",
+        "int/*", "int/+", "int///", "list/*", "list/*=", "list/index", "list/remove", "set/&", "set/&=",
+        "set/-=", "set/^", "set/^=", "set/difference", "set/intersection", "set/remove",
+        "set/symmetric_difference", "set/|=", "str/*", "str/encode", "str/index", "str/maketrans",
+        "str/rindex", "tuple/*", "tuple/index"},
+    3: _ONCE_EVERYWHERE | {
+        "bool/==", "bool/and", "bool/not", "bool/or", "dict/items", "float/+", "int/*", "int/+", "int///",
+        "list/*", "list/*=", "list/index", "list/pop", "list/remove", "set/&=", "set/-=", "set/^=",
+        "set/remove", "set/|=", "str/*", "str/format()", "str/index", "str/maketrans", "str/rindex",
+        "tuple/*", "tuple/index"},
+    4: _ONCE_EVERYWHERE | {
+        "dict/items", "list/pop", "list/remove", "set/pop", "set/remove"},
+    5: _ONCE_EVERYWHERE | {
+        "dict/items", "list/remove", "set/pop"},
+    6: _ONCE_EVERYWHERE | {
+        "dict/items", "list/pop"},
+}
 
 
 def draw(level: int, seed: int, attempt: int) -> PatternCandidate | None:
     from execgym.synth.api import focus_for
 
     focus = focus_for(level, seed, attempt // REFOCUS_EVERY)
-    return build(level, focus, rng("synth-patterns", level, seed, attempt),
-                 twice_only=attempt % REFOCUS_EVERY < PREFER_TWICE)
+    prefer = attempt % REFOCUS_EVERY < PREFER_TWICE and f"{focus.type}/{focus.name}" not in ONCE_ONLY[level]
+    return build(level, focus, rng("synth-patterns", level, seed, attempt), twice_only=prefer)
 
 
 def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig | None = None, stats=None,
