@@ -225,3 +225,23 @@ def test_a_copy_in_a_loop_is_made_to_be_changed():
                 assert change.startswith(("snapshot.add(", "snapshot.append(", "snapshot[")), cand.source
                 assert "[:] +" not in cand.source and "][:]" not in cand.source, cand.source
         assert built >= 10, key
+
+
+def test_a_focus_on_a_cut_that_it_gives_back_is_not_written():
+    """Two cuts of one item, each through the focus (``_pair``): a cut the focus gives back unchanged on every
+    sample (``list(reversed(point[:1]))``, one item reversed) is not one of them."""
+    import re
+
+    from execgym.seeding import rng
+    from execgym.synth.patterns import build
+    from execgym.synth.patterns.base import _gives_back
+
+    assert _gives_back([(3,), (5,)], [[3], [5]]) and not _gives_back([(3, 4)], [[4, 3]])
+    paired = 0
+    for k in range(60):
+        cand = build(1, CATALOG[("reversed", "reversed")], rng("test-cut-back", k))
+        if cand is None:
+            continue
+        assert not re.search(r"reversed\(\w+\[(:1|-1:)\]\)", cand.source), cand.source
+        paired += "[1:]" in cand.source or "[2:]" in cand.source
+    assert paired >= 10

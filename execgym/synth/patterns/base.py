@@ -1049,14 +1049,23 @@ def _functional(keys: list[str], combined: list[str]) -> bool:
     return len(set(keys)) < len(keys) and all(seen.setdefault(k, c) == c for k, c in zip(keys, combined))
 
 
+def _gives_back(cuts: Sequence[Any], values: Sequence[Any]) -> bool:
+    """Whether each value is its cut unchanged (a list and a tuple of the same items count as the same:
+    ``list(reversed(point[:1]))`` is ``point[:1]``'s one item)."""
+    def plain(x: Any) -> Any:
+        return list(x) if isinstance(x, tuple) else x
+    return _changes_nothing([plain(c) for c in cuts], [plain(v) for v in values])
+
+
 def _pair(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: list[Any], texts: list[str],
           values: list[Any], pivot: Any) -> FocusValue | None:
     """The focus used on two values cut from the same item, with the same arguments, the two results joined as
     people join them: ``w[:1].isupper() and w[-1:].isupper()``, ``abs(n) + abs(n - 7)``,
     ``w[:2].upper() + w[2:].lower()`` is not this (another method), ``sorted(v[:2]) + sorted(v[2:])`` is. Kept
     only when the joined value varies over the samples, is told by neither result alone (``w.isdigit() and
-    w[:2].isdigit()`` is ``w.isdigit()``), and is not the single use's value (``len(w[:2]) + len(w[2:])`` is
-    ``len(w)``)."""
+    w[:2].isdigit()`` is ``w.isdigit()``), is not the single use's value (``len(w[:2]) + len(w[2:])`` is
+    ``len(w)``), and neither use gives its cut back unchanged on every sample (``list(reversed(group[:1]))``,
+    ``abs(n)`` of positive numbers)."""
     if "boolvar" in form.slots or any(x is None for x in results):
         return None
     for text1, fn1, text2, fn2 in _parts(draft, var, pivot, results[0]):
@@ -1065,6 +1074,8 @@ def _pair(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: l
             b = [_apply_form(form, fn2(s), values) for s in samples]
         except Exception:  # noqa: BLE001 -- the cut values do not all take the focus
             continue
+        if _gives_back([fn1(s) for s in samples], a) or _gives_back([fn2(s) for s in samples], b):
+            continue  # one use gives its cut back on every sample (``list(reversed(group[:1]))``)
         first = fill(form.template, _receiver(form.template, text1), *texts)
         second = fill(form.template, _receiver(form.template, text2), *texts)
         joins = None
