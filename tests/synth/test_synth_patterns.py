@@ -281,7 +281,7 @@ def test_line_steps_grow_with_level(programs_by_level):
 def test_programs_prefer_drafts_that_use_the_focus_twice(programs_by_level):
     """At every level a focus's first ``PREFER_TWICE`` draws keep only drafts that use it twice (a focus that
     cannot be used twice, ``x.copy()``, is used once from the next draw on), so programs use it twice more often
-    than drafts do; floors per level on 120 programs (measured 71/78/75/82/82/85%, against 68/73/72/76/79/79% with
+    than drafts do; floors per level on 120 programs (measured 71/78/75/82/82/83%, against 68/73/72/76/79/79% with
     three such draws at levels 3-6 only and no second use of ``+``/``-``; a focus nested in itself where the
     second use alone gives the same, ``max(max(n, 5), 8)``, and a copy used twice, ``a.copy() + b.copy()``, do
     not count)."""
