@@ -150,6 +150,20 @@ def test_every_entry_can_be_the_focus_at_every_level():
     assert not missing, missing
 
 
+def test_a_focus_that_needs_an_import_ships_with_it():
+    """``math.floor(x)`` and ``math.ceil(x)``: the draft imports ``math`` at its top, so the sandbox accepts it
+    (before, every such draft raised ``NameError`` and was rejected: those focuses never shipped)."""
+    from execgym.synth.patterns.run import filter_patterns
+
+    for level in (1, 3, 6):
+        for key in (("float", "math.floor()"), ("float", "math.ceil()")):
+            cands = [c for c in (build(level, CATALOG[key], rng("test-imports", level, *key, k)) for k in range(8))
+                     if c is not None]
+            assert cands and all(c.source.startswith("import math\n\n\ndef ") for c in cands), key
+            verdicts = filter_patterns(cands)
+            assert sum(v.accepted for v in verdicts) >= len(cands) // 2, (level, key, [v.reason for v in verdicts])
+
+
 @pytest.fixture(scope="module")
 def pattern_samples() -> dict[int, tuple[list, SynthStats]]:
     out = {}

@@ -103,7 +103,9 @@ def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool 
     plural = draft.params[0].name
     entry = f"{rng.choice(_ENTRY_VERBS)}_{plural}"
     params = [p.name for p in draft.params]
-    lines = list(draft.helper) + ([""] if draft.helper else [])
+    imports = sorted(set(focus.imports))  # ``import math`` for ``math.floor(x)``: at the top, as people write it
+    lines = [*imports, "", ""] if imports else []
+    lines += list(draft.helper) + ([""] if draft.helper else [])
     lines.append(f"def {entry}({', '.join(params)}):")
     lines += draft.lines
     source = "\n".join(lines) + "\n"
