@@ -247,7 +247,7 @@ def test_reference_compares_the_focus_on_the_item_with_the_focus_on_a_reference_
     assert len(set(fv.results)) == 2 and fv.results != [w == fv.env["target"] for w in words]
     draws = [d.params[1].draw(random.Random(i)) for i in range(200)]
     assert sum(x.lower() in {w.lower() for w in words} for x in draws) > 60  # matches happen
-    assert d.focus_uses == 1  # _second_use counted one; focus_value counts the first
+    assert d.focus_uses == 1  # second_use counted one; focus_value counts the first
 
 
 def test_reference_is_dropped_when_the_focus_adds_nothing():

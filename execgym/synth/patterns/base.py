@@ -752,7 +752,7 @@ def _other_slots(draft: Draft, form: Form, texts: list[str], sample_of: Callable
             yield pairs
 
 
-def _second_use(draft: Draft) -> None:
+def second_use(draft: Draft) -> None:
     """Count a second use of the focus: it is then nested two levels deep."""
     draft.op(f"{draft.focus.type}/{draft.focus.name}")
     draft.focus_uses += 1
@@ -780,7 +780,7 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
             continue  # the second use changes nothing on any sample (``.replace('q', 'z')`` of words without q)
         if len(samples) == len(results) and _second_alone(form, samples, values2) == list(map(stable_key, again)):
             continue  # the first use is redundant: the second alone on the item gives the same
-        _second_use(draft)
+        second_use(draft)
         return FocusValue([], fill(form.template, _paren(text), *texts2), again)
     return None
 
@@ -815,7 +815,7 @@ def _around(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any
                 wrapped = [value2 + x for x in results]
             except TypeError:
                 continue
-            _second_use(draft)
+            second_use(draft)
             return FocusValue([], f"{text2} + {text}", wrapped)
         return None
     if form.template == "{0} - {1}" and type(pivot) in (int, float) and type(values[0]) is type(pivot):
@@ -826,14 +826,14 @@ def _around(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any
         if high > low and len(set(nearer)) > 1 and \
                 sum(a != (s < high) for a, s in zip(nearer, samples)) >= RARE_CHANGE * len(samples):
             # (``number < 20`` would say the same on most samples otherwise)
-            _second_use(draft)
+            second_use(draft)
             return FocusValue([], f"{text} < {literal(high)} - {var}", nearer, noun="closer")
     if form.template == "{0} - {1}" and type(pivot) is set and type(values[0]) is set and len(values[0]) <= 3:
         # what either side holds and the other does not: ``(tags - {'a'}) | ({'a'} - tags)``
         either = [x | (values[0] - s) for x, s in zip(results, samples)]
         keys = list(map(stable_key, either))
         if len(set(keys)) > 1 and keys != list(map(stable_key, results)):
-            _second_use(draft)
+            second_use(draft)
             return FocusValue([], f"({text}) | ({texts[0]} - {var})", either, noun="changed")
     return None
 
@@ -917,7 +917,7 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
         keys = list(map(stable_key, combined))
         if len(set(keys)) < 2 or keys == list(map(stable_key, results)) or keys == list(map(stable_key, second)):
             continue  # constant, or one use says it all (``'LL' in w or 'ILL' in w`` is ``'LL' in w``)
-        _second_use(draft)
+        second_use(draft)
         if literal_pairs:  # the inputs hold the second literal as often as the first
             draft.later_constants.append(copy_item(pairs[0][1]))
         return FocusValue([], f"({text} {op} {fill(form.template, var, *texts2)})", combined)
@@ -963,7 +963,7 @@ def _forgiven_pair(draft: Draft, form: Form, var: str, text: str, samples: Seque
         if len(set(keys)) < 2 or keys == [stable_key(a) for a, _ in both] or keys == [stable_key(b) for _, b in both]:
             continue
         joined = iter(combined)
-        _second_use(draft)
+        second_use(draft)
         draft.elements.extend(v for v in values2 if _inside(v, pivot))
         return FocusValue([], f"({text} {op} {fill(form.template, var, *[t for t, _ in pairs])})",
                           [next(joined) if a is not None and b is not None else None for a, b in zip(results, second)],
@@ -989,7 +989,7 @@ def _band(draft: Draft, form: Form, var: str, samples: Sequence[Any], first_text
             continue
         if len(set(got)) < 2:
             continue
-        _second_use(draft)
+        second_use(draft)
         return FocusValue([], f"{outer[1]} {symbol} {var} {symbol} {inner[1]}", got)
     return None
 
@@ -1186,7 +1186,7 @@ def _reference(draft: Draft, form: Form, var: str, samples: Sequence[Any], resul
         draft.hoist(f"{name} = {bare(other)}")
         other = name
         env[name] = _MEASURES[measure](wanted)
-    _second_use(draft)
+    second_use(draft)
     return FocusValue([], f"({mine_text} {op} {other})", joined, env=env)
 
 
@@ -1209,7 +1209,7 @@ def join_uses(draft: Draft, a: list[Any], b: list[Any], single: list[Any], first
         keys = list(map(stable_key, combined))
         if len(set(keys)) < 2 or keys == keys_1 or _functional(keys_a, keys) or _functional(keys_b, keys):
             continue
-        _second_use(draft)
+        second_use(draft)
         return FocusValue([], f"({first} {op} {second})", combined)
     return None
 
@@ -1527,7 +1527,7 @@ def kept_if(draft: Draft, fv: FocusValue, item: str, numbers: bool = False) -> F
     keys = [stable_key(x) for x in results]
     if len(set(keys)) < 2 or keys == [stable_key(x) for x in fv.results]:
         return fv  # constant, or the test changes nothing (``int(flag) if int(flag) > 0 else 0``)
-    _second_use(draft)
+    second_use(draft)
     return FocusValue([], f"({bare(fv.expr)} if {test} else {fallback})", results, env=fv.env)
 
 

@@ -37,32 +37,31 @@ PREFER_TWICE = 5
 # skip the preference, which would only cost draws. Speed data, not a rule: a focus left out only costs draws,
 # and tests/synth/test_synth_patterns.py checks that each focus listed here is rarely used twice at its level
 _ONCE_EVERYWHERE = frozenset({
-    "bool/int()", "dict/clear", "dict/copy", "list/[:]", "list/clear", "list/copy", "list/reverse",
-    "list/sort", "set/clear", "set/copy", "str/[:]", "tuple/[:]"})
+    "dict/clear", "dict/copy", "list/[:]", "list/clear", "list/copy", "list/reverse", "list/sort",
+    "set/clear", "set/copy", "str/[:]", "tuple/[:]"})
 ONCE_ONLY: dict[int, frozenset[str]] = {
     1: _ONCE_EVERYWHERE | {
-        "bool/==", "bool/and", "bool/not", "bool/or", "dict/dict[key]", "dict/fromkeys", "float/+",
-        "int/*", "int/+", "int///", "list/*", "list/*=", "list/index", "list/remove", "set/&", "set/&=",
-        "set/-=", "set/^", "set/^=", "set/difference", "set/intersection", "set/remove",
+        "bool/==", "bool/and", "bool/int()", "bool/not", "bool/or", "dict/dict[key]", "dict/fromkeys",
+        "float/+", "int/*", "int/+", "int///", "list/*", "list/*=", "list/index", "list/remove", "set/&",
+        "set/&=", "set/-=", "set/^", "set/^=", "set/difference", "set/intersection", "set/remove",
         "set/symmetric_difference", "set/|=", "str/*", "str/encode", "str/index", "str/maketrans",
         "str/rindex", "tuple/*", "tuple/index"},
     2: _ONCE_EVERYWHERE | {
-        "bool/==", "bool/and", "bool/not", "bool/or", "dict/dict[key]", "dict/fromkeys", "float/+",
-        "int/*", "int/+", "int///", "list/*", "list/*=", "list/index", "list/remove", "set/&", "set/&=",
-        "set/-=", "set/^", "set/^=", "set/difference", "set/intersection", "set/remove",
+        "bool/==", "bool/and", "bool/int()", "bool/not", "bool/or", "dict/dict[key]", "dict/fromkeys",
+        "float/+", "int/*", "int/+", "int///", "list/*", "list/*=", "list/index", "list/remove", "set/&",
+        "set/&=", "set/-=", "set/^", "set/^=", "set/difference", "set/intersection", "set/remove",
         "set/symmetric_difference", "set/|=", "str/*", "str/encode", "str/index", "str/maketrans",
         "str/rindex", "tuple/*", "tuple/index"},
     3: _ONCE_EVERYWHERE | {
-        "bool/==", "bool/and", "bool/not", "bool/or", "dict/items", "float/+", "int/*", "int/+", "int///",
-        "list/*", "list/*=", "list/index", "list/pop", "list/remove", "set/&=", "set/-=", "set/^=",
-        "set/remove", "set/|=", "str/*", "str/format()", "str/index", "str/maketrans", "str/rindex",
-        "tuple/*", "tuple/index"},
+        "bool/==", "bool/and", "bool/or", "float/+", "float/conjugate", "int/*", "int/+", "int///",
+        "list/*", "list/*=", "list/pop", "list/remove", "set/&=", "set/-=", "set/^=", "set/remove",
+        "set/|=", "str/*", "str/maketrans", "tuple/*"},
     4: _ONCE_EVERYWHERE | {
-        "dict/items", "list/pop", "list/remove", "set/pop", "set/remove"},
+        "list/pop", "list/remove", "set/pop", "set/remove"},
     5: _ONCE_EVERYWHERE | {
-        "dict/items", "list/remove", "set/pop"},
+        "list/remove", "set/pop"},
     6: _ONCE_EVERYWHERE | {
-        "dict/items", "list/pop"},
+        "bool/int()", "dict/items", "list/pop"},
 }
 
 

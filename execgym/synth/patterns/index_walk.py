@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, as_text, emit_focus, item_guard, kept_if
+from execgym.synth.focus_effect import IDENTITY_FOCUS
+from execgym.synth.patterns.base import (
+    Draft,
+    FocusValue,
+    as_text,
+    emit_focus,
+    item_guard,
+    kept_if,
+    second_use,
+)
 from execgym.synth.patterns.value import value_of
 
-MEANING = "the focus value of every step-th item paired with the item at the mirrored position"
+# share of drafts whose focus, used once, is also applied to the mirrored item (not a copy: ``words[-1 - i][:]``)
+MIRROR_SHARE = 0.6
+
+MEANING = "the focus value of every step-th item paired with the item at the mirrored position (or its focus value)"
 SLOTS = ("items", "step (a constant, or a parameter the function asserts positive)", "focus value of the item at the position", "guard (depth >= 2)")
 DEPTHS = (1, 2, 3)
 KINDS = None
@@ -28,8 +40,14 @@ def render(d: Draft, depth: int) -> None:
         fv = value_of(d, item)
         if depth == 1:
             fv = kept_if(d, fv, item)
+        mirror = f"{items}[-1 - {pos}]"
+        if d.focus_uses < 2 and fv.write is not None and not fv.pre and not fv.error \
+                and f"{d.focus.type}/{d.focus.name}" not in IDENTITY_FOCUS and d.rng.random() < MIRROR_SHARE:
+            # both through the focus, written alike: ``(word.zfill(8), words[-1 - i].zfill(8))``
+            mirror = as_text(d, FocusValue([], fv.write(mirror), fv.results), "")
+            second_use(d)
         body = lambda: (emit_focus(d, fv), d.emit(  # noqa: E731
-            f"{out}.append(({as_text(d, fv, '')}, {items}[-1 - {pos}]))"))
+            f"{out}.append(({as_text(d, fv, '')}, {mirror}))"))
         if depth == 1:
             body()
         else:

@@ -25,3 +25,22 @@ def test_at_most_one_pair_per_item(drafts_of, depth):
     for r in drafts_of("index_walk", depth):
         for args, got in r.ok:
             assert isinstance(got, list) and len(got) <= len(args[0]), (r.source, args, got)
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_the_mirrored_item_goes_through_the_focus_too_in_some_drafts(drafts_of, depth):
+    """A focus used once is applied to the mirrored item as well, written alike (``(word.zfill(8),
+    words[-1 - i].zfill(8))``, both in f-strings or neither), and then counts as used twice."""
+    both = 0
+    for r in drafts_of("index_walk", depth, count=60):
+        appended = [c for c in (n for n in ast.walk(r.entry) if isinstance(n, ast.Call))
+                    if isinstance(c.func, ast.Attribute) and c.func.attr == "append"]
+        pair = appended[-1].args[0]
+        assert isinstance(pair, ast.Tuple) and len(pair.elts) == 2, r.source
+        first, mirror = pair.elts
+        if isinstance(mirror, ast.Subscript):
+            continue  # the item itself: ``words[-1 - i]``
+        both += 1
+        assert r.draft.focus_uses >= 2, r.source
+        assert isinstance(first, ast.JoinedStr) == isinstance(mirror, ast.JoinedStr), r.source
+    assert both >= 3, both
