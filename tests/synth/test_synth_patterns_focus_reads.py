@@ -245,3 +245,17 @@ def test_a_focus_on_a_cut_that_it_gives_back_is_not_written():
         assert not re.search(r"reversed\(\w+\[(:1|-1:)\]\)", cand.source), cand.source
         paired += "[1:]" in cand.source or "[2:]" in cand.source
     assert paired >= 10
+
+
+def test_format_is_never_nested_in_format():
+    """``'{} and {}'.format('{} and {}'.format(w, 'A'), 'p')`` is an idiom the filter rejects (``quality``'s (c)),
+    so no draft nests a format focus in itself; drafts that use one pass the static rules."""
+    from execgym.seeding import rng
+    from execgym.synth.patterns import build
+    from execgym.synth.patterns.run import static_reason
+
+    for key in (("str", "format"), ("str", "str.format"), ("str", "format_map")):
+        for level in (1, 3, 5):
+            for k in range(25):
+                cand = build(level, CATALOG[key], rng("test-format-nest", level, *key, k))
+                assert cand is None or static_reason(cand.source) != "idiom", cand.source

@@ -766,9 +766,9 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
     (``max(max(n, 5), 8)`` is ``max(n, 8)``, ``(w[:2])[:1]`` is ``w[:1]``: refused). ``samples``: the items
     ``results`` were computed from (aligned)."""
     focus, r = draft.focus, draft.rng
-    if not form.slots or form.template in _NEST_FOLDING or \
+    if not form.slots or form.template in _NEST_FOLDING or "format" in form.template or \
             not all(x is not None and receiver_ok(focus, x) for x in results):
-        return None
+        return None  # (``format`` nested in ``format`` is an idiom the filter rejects: never drafted)
     for pairs in _other_slots(draft, form, texts, lambda: results[randbelow(r, len(results))]):
         texts2 = [t for t, _ in pairs]
         values2 = [v if spec != "boolvar" else True for (_, v), spec in zip(pairs, form.slots)]
