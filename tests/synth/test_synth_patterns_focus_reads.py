@@ -146,13 +146,15 @@ def test_two_tests_compared_as_numbers_are_written_as_the_test_people_write():
     assert ordered(FocusValue([], "len(w)", [3]), "len(w)", "<", FocusValue([], "n", [3]), "n") == "len(w) < n"
 
 
-def _around_value(key: tuple[str, str], kind: str, var: str, samples: list, first: object, seed: int = 0):
-    """``_around`` on ``samples`` for the focus ``key`` used once as ``var <op> first``."""
+def _around_value(key: tuple[str, str], kind: str, var: str, samples: list, first: object, seed: int = 0,
+                  level: int = 3):
+    """``_around`` on ``samples`` for the focus ``key`` used once as ``var <op> first`` (a level-``level`` draft)."""
     from execgym.synth.patterns.base import _around, fill
     from execgym.synth.values import literal
 
     form = CATALOG[key].forms[0]
     draft = _draft(samples, key)
+    draft.level = level
     draft.item_kind = kind
     draft.rng = random.Random(seed)
     text = fill(form.template, var, literal(first))
@@ -184,6 +186,8 @@ def test_plus_and_minus_are_used_twice_the_way_people_write_them_and_never_folde
     high = int(got.expr.split("< ")[1].split(" -")[0])
     assert sum(a != (n < high) for a, n in zip(got.results, numbers)) >= 0.3 * len(numbers)
     assert _around_value(("int", "-"), "int", "number", [7, 7, 7, 7], 2)[1] is None  # one side of the middle only
+    # at levels 4-6 a guard on the item may come first (``if number > 24:``) and settle the comparison: not written
+    assert _around_value(("int", "-"), "int", "number", numbers, 2, level=4)[1] is None
     sets = [{1, 2}, {3}, {2, 5, 9}, set()]
     draft, got = _around_value(("set", "-"), "set_int", "ids", sets, {2, 3})
     assert got is not None and got.expr == "(ids - {2, 3}) | ({2, 3} - ids)"

@@ -793,7 +793,8 @@ def _around(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any
     """A second use of ``+`` or ``-`` that does not fold into the first (``(n - 3) - 5`` is ``n - 8``): text, a
     list or a tuple wrapped on both sides (``'<' + word + '>'``, ``[0] + values + [9]``; the opener of a closing
     mark when the first use added one), or a number's distances from two bounds compared (``number - 3 < 20 -
-    number``, the upper bound set so that the middle is the samples' median; kept only when that differs from
+    number``, at levels 1-3, where no guard on the item comes first; the upper bound set so that the middle is the
+    samples' median; kept only when that differs from
     ``number < 20`` on at least ``RARE_CHANGE`` of the samples), or what two sets do not share (``(tags - {'a'}) |
     ({'a'} - tags)``, a set of at most three written twice, when its side adds something). None when no second
     use fits."""
@@ -818,7 +819,8 @@ def _around(draft: Draft, form: Form, var: str, text: str, samples: Sequence[Any
             second_use(draft)
             return FocusValue([], f"{text2} + {text}", wrapped)
         return None
-    if form.template == "{0} - {1}" and type(pivot) in (int, float) and type(values[0]) is type(pivot):
+    if form.template == "{0} - {1}" and type(pivot) in (int, float) and type(values[0]) is type(pivot) \
+            and draft.level <= 3:  # (below a guard on the item, ``n > 24``, the comparison could be settled)
         low = values[0]
         ordered = sorted(s for s in samples if type(s) is type(pivot)) or [pivot]
         high = 2 * ordered[len(ordered) // 2] - low  # the middle of the two bounds at the samples' median
