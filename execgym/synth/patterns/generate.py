@@ -39,19 +39,16 @@ PREFER_TWICE = 5
 _ONCE_EVERYWHERE = frozenset({
     "dict/clear", "dict/copy", "list/[:]", "list/clear", "list/copy", "list/reverse", "list/sort",
     "set/clear", "set/copy", "str/[:]", "tuple/[:]"})
+# levels 1-2 (straight-line, one argument) share theirs
+_ONCE_STRAIGHT = _ONCE_EVERYWHERE | {
+    "bool/==", "bool/and", "bool/int()", "bool/not", "bool/or", "dict/dict[key]", "dict/fromkeys",
+    "float/+", "int/*", "int/+", "int///", "list/*", "list/*=", "list/index", "list/remove", "set/&",
+    "set/&=", "set/-=", "set/^", "set/^=", "set/difference", "set/intersection", "set/remove",
+    "set/symmetric_difference", "set/|=", "str/*", "str/encode", "str/index", "str/maketrans",
+    "str/rindex", "tuple/*", "tuple/index"}
 ONCE_ONLY: dict[int, frozenset[str]] = {
-    1: _ONCE_EVERYWHERE | {
-        "bool/==", "bool/and", "bool/int()", "bool/not", "bool/or", "dict/dict[key]", "dict/fromkeys",
-        "float/+", "int/*", "int/+", "int///", "list/*", "list/*=", "list/index", "list/remove", "set/&",
-        "set/&=", "set/-=", "set/^", "set/^=", "set/difference", "set/intersection", "set/remove",
-        "set/symmetric_difference", "set/|=", "str/*", "str/encode", "str/index", "str/maketrans",
-        "str/rindex", "tuple/*", "tuple/index"},
-    2: _ONCE_EVERYWHERE | {
-        "bool/==", "bool/and", "bool/int()", "bool/not", "bool/or", "dict/dict[key]", "dict/fromkeys",
-        "float/+", "int/*", "int/+", "int///", "list/*", "list/*=", "list/index", "list/remove", "set/&",
-        "set/&=", "set/-=", "set/^", "set/^=", "set/difference", "set/intersection", "set/remove",
-        "set/symmetric_difference", "set/|=", "str/*", "str/encode", "str/index", "str/maketrans",
-        "str/rindex", "tuple/*", "tuple/index"},
+    1: _ONCE_STRAIGHT,
+    2: _ONCE_STRAIGHT,
     3: _ONCE_EVERYWHERE | {
         "bool/==", "bool/and", "bool/or", "float/+", "float/conjugate", "int/*", "int/+", "int///",
         "list/*", "list/*=", "list/pop", "list/remove", "set/&=", "set/-=", "set/^=", "set/remove",
