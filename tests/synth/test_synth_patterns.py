@@ -292,6 +292,64 @@ def test_line_steps_grow_with_level(programs_by_level):
     assert all(a < b for a, b in zip(means, means[1:])), means
 
 
+def _wrapped_whole(source: str) -> list[str]:
+    """The lines whose test, right-hand side, returned value or method-call statement's one argument sits whole
+    in parentheses that change nothing (``if (a or b):``, ``key = (x < y)``, ``total += (1 if t else 0)``,
+    ``scores.append((1 if t else 0))``; a tuple, a walrus or a generator expression is not counted), read from
+    the tree's positions and the text around them."""
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        part = node.test if isinstance(node, (ast.If, ast.While)) else \
+            node.value if isinstance(node, (ast.Assign, ast.AugAssign, ast.Return)) else \
+            node.value.args[0] if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and \
+            isinstance(node.value.func, ast.Attribute) and len(node.value.args) == 1 else None
+        if part is None or isinstance(part, (ast.Tuple, ast.NamedExpr, ast.GeneratorExp)) or \
+                part.lineno != part.end_lineno:
+            continue
+        line = lines[part.lineno - 1]
+        before, after = line[:part.col_offset].rstrip(), line[part.end_col_offset:].strip()
+        argument = isinstance(node, ast.Expr)
+        if (before.endswith("((") and after == "))") if argument else \
+                (before.endswith("(") and after in (")", "):")):
+            found.append(line.strip())
+    return found
+
+
+def test_no_test_or_value_is_wrapped_whole_in_parentheses(programs_by_level):
+    """``if 'fig' in row or 'oak' in row:``, not ``if ('fig' in row or 'oak' in row):`` (``base.unwrap``, applied
+    to every line a draft writes): 11-23% of the programs of levels 3-5 had such a line before, CRUXEval 1%."""
+    wrapped = [(level, line) for level, programs in programs_by_level.items() for p in programs
+               for line in _wrapped_whole(p.source)]
+    assert not wrapped, wrapped[:5]
+
+
+def test_no_length_is_taken_of_a_padded_text(programs_by_level):
+    """``len(word.center(4))`` is ``max(4, len(word))``: a padding focus (``ljust``, ``rjust``, ``center``,
+    ``zfill``) is used as text, never counted (``base.as_number`` refuses it; 13 of 1,800 programs had one)."""
+    padded = [ast.unparse(node) for programs in programs_by_level.values() for p in programs
+              for node in ast.walk(ast.parse(p.source))
+              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len"
+              and node.args and isinstance(node.args[0], ast.Call) and isinstance(node.args[0].func, ast.Attribute)
+              and node.args[0].func.attr in ("ljust", "rjust", "center", "zfill")]
+    assert not padded, padded[:5]
+    assert sum(p.focus[1] in ("ljust", "rjust", "center", "zfill")
+               for programs in programs_by_level.values() for p in programs) >= 6  # they are still the focus
+
+
+def test_unwrap_keeps_the_parentheses_a_statement_needs():
+    from execgym.synth.patterns.base import unwrap
+
+    assert unwrap("    if ('a' in w or 'b' in w):") == "    if 'a' in w or 'b' in w:"
+    assert unwrap("        total += (1 if w.isdigit() else 0)") == "        total += 1 if w.isdigit() else 0"
+    assert unwrap("    key = ('(' + w + ')')") == "    key = '(' + w + ')'"
+    assert unwrap("        scores.append((1 if t else 0))") == "        scores.append(1 if t else 0)"
+    for kept in ("    return (moves, order)", "    x = (y := 5)", "    if (n := len(w)):", "    x = (a for a in b)",
+                 "    return (a) + (b)", "    while (i < n) and (j < m):", "    text = '(a)'",
+                 "    picked.append((word, i))", "    seen.add((key := 3))"):
+        assert unwrap(kept) == kept
+
+
 def test_programs_prefer_drafts_that_use_the_focus_twice(programs_by_level):
     """At every level a focus's first ``PREFER_TWICE`` draws keep only drafts that use it twice (a focus that
     cannot be used twice, ``x.copy()``, is used once from the next draw on), so programs use it twice more often

@@ -36,6 +36,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("merge", "merge"),
     ("parse_convert", "parse_convert"),
     ("nested_walk", "nested_walk"),
+    ("runs", "runs"),
     ("helper_entry", "helper_entry"),
     ("straight", "straight"),
 )
@@ -64,6 +65,14 @@ def _patterns_for(depth: int) -> tuple[str, ...]:
     return tuple(name for name, _ in PATTERNS if name not in WRAPPERS and depth in module(name).DEPTHS)
 
 
+@lru_cache(maxsize=None)
+def owner(focus_name: str, depth: int) -> str | None:
+    """The pattern that alone writes a focus named ``focus_name`` at ``depth`` (a module's ``SOLE_FOR``: ``runs``
+    for ``clear``, which every other pattern would apply to a copy of an item), or None: any pattern may."""
+    return next((name for name in _patterns_for(depth) if focus_name in getattr(module(name), "SOLE_FOR", ())),
+                None)
+
+
 @dataclass
 class PatternCandidate:
     source: str
@@ -88,11 +97,12 @@ _ENTRY_VERBS = ("summarize", "collect", "process", "scan", "rank", "gather", "in
 def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool = False) -> PatternCandidate | None:
     """One draft of a program for ``level`` (1-6) around ``focus``, or None when this draw does not fit
     (``twice_only``: also when the draft uses the focus once; checked before the inputs are drawn)."""
-    from execgym.synth.patterns.base import Draft, Unfit, kind_for
+    from execgym.synth.patterns.base import Draft, Unfit, kind_for, unwrap
 
     depth = LEVEL_DEPTH[level]
     names = ["helper_entry"] if level == 6 else patterns_for(depth)
-    pattern = names[rng.randrange(len(names))]
+    pattern = names[rng.randrange(len(names))] if level == 6 or owner(focus.name, depth) is None \
+        else owner(focus.name, depth)
     draft = Draft(rng=rng, level=level, focus=focus, item_kind=kind_for(focus, rng))
     try:
         module(pattern).render(draft, depth)
@@ -105,9 +115,9 @@ def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool 
     params = [p.name for p in draft.params]
     imports = sorted(set(focus.imports))  # ``import math`` for ``math.floor(x)``: at the top, as people write it
     lines = [*imports, "", ""] if imports else []
-    lines += list(draft.helper) + ([""] if draft.helper else [])
+    lines += [unwrap(line) for line in draft.helper] + ([""] if draft.helper else [])
     lines.append(f"def {entry}({', '.join(params)}):")
-    lines += draft.lines
+    lines += [unwrap(line) for line in draft.lines]
     source = "\n".join(lines) + "\n"
     pool = []
     seen = set()

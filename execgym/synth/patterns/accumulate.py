@@ -40,7 +40,7 @@ def render(d: Draft, depth: int) -> None:
         power = d.rng.random() < 0.25 and not number.startswith("(1 if")
         amount = f"{number} ** 2" if power else number
         style = d.rng.random()
-        named = walrus_test(d, fv) if depth >= 2 and style < 0.35 else None
+        named = walrus_test(d, fv) if depth >= 2 and style < 0.5 else None
         if named is not None:
             test, name = named
             amount = f"{name} ** 2" if power else name

@@ -334,6 +334,9 @@ class FocusValue:
     # reference argument and its focus value: ``{"target": "Fig", "wanted": "fig"}``)
     env: dict[str, Any] = field(default_factory=dict)
     noun: str = ""   # a name for a variable holding ``expr`` when the focus's own noun would mislead (a test)
+    # ``expr`` for another variable with the same arguments (set wherever ``expr`` is one use of the focus without
+    # statements, folding arithmetic included): the same key on both sides of a comparison, ``clean(a) <= clean(b)``
+    twin: Callable[[str], str] | None = None
 
 
 def _inside(value: Any, container: Any) -> bool:
@@ -438,6 +441,8 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     its result fed to another use of it with other arguments (``w.replace('a', 'b').replace('c', 'd')``),
     or used again on a second value inside one expression."""
     focus, r = draft.focus, draft.rng
+    if focus.name == "clear" and draft.level >= 4:  # the pattern ``runs`` resets a buffer with it instead
+        raise Unfit("a cleared copy of an item is empty whatever the item")
     usable = [s for s in samples if receiver_ok(focus, s)]
     if not usable:
         raise Unfit("no item is a receiver of the focus")
@@ -565,11 +570,14 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         if again is not None:
             return again
     draft.focus_nesting = max(draft.focus_nesting, 1)
+    def twin(other: str) -> str:
+        return fill(form.template, other, *texts)
+
     if "boolvar" in form.slots or form.template in _FOLDING:
-        return FocusValue([], text, results, error)
+        return FocusValue([], text, results, error, twin=twin)
     args = list(values)
     return FocusValue([], text, results, error, apply=lambda item: _apply_form(form, item, args),
-                      write=lambda other: fill(form.template, other, *texts))
+                      write=twin, twin=twin)
 
 
 COPIES = frozenset({"copy", "[:]"})  # the focuses that copy their receiver (a second use would copy a copy)
@@ -725,6 +733,48 @@ def bare(expr: str) -> str:
 _FOLDING = frozenset({"{0} + {1}", "{0} - {1}", "{0} * {1}", "{0} // {1}"})
 # ``(w[1:])[2:]`` is ``w[3:]``: nested in itself, these fold into one use (other second uses stay)
 _NEST_FOLDING = frozenset({"{0}[{1}:]"})
+# ``n % 6 % 5``: a remainder taken of a remainder is not how people use ``%`` (they pair it with ``//`` or compare
+# two remainders), so it is not nested in itself either
+_NESTS_ODDLY = frozenset({"{0} % {1}"})
+
+
+# a test (``if``/``elif``/``while``), a right-hand side or a returned value wrapped whole in parentheses
+_WRAPPED = re.compile(r"^(?P<lead>\s*)(?P<head>(?:if|elif|while) |return |[A-Za-z_][\w.\[\]']* (?:[-+*%|&^]|//)?= )"
+                      r"\((?P<body>.*)\)(?P<tail>:?)$")
+
+
+# a method call statement whose one argument is wrapped whole in parentheses (``scores.append((1 if t else 0))``)
+_WRAPPED_ARG = re.compile(r"^(?P<lead>\s*)(?P<head>[A-Za-z_][\w.\[\]']*\.\w+\()\((?P<body>.*)\)(?P<tail>\))$")
+
+
+def unwrap(line: str) -> str:
+    """``line`` without parentheses around the whole of its test, right-hand side, returned value or the one
+    argument of a method call statement, as people write it (``if 'fig' in row or 'oak' in row:``,
+    ``key = word[:1].upper() + word[-1:].upper()``, ``total += 1 if x > 3 else 0``,
+    ``scores.append(1 if x > 3 else 0)``), when the statement parses to the same tree without them; a tuple keeps its
+    parentheses (``return (moves, order)``), as does a walrus (``if (n := len(w)):``) or a generator expression."""
+    m = _WRAPPED.match(line)
+    header = m is not None and m.group("tail") == ":"
+    if m is not None and header != m.group("head").startswith(("if ", "elif ", "while ")):
+        return line
+    argument = m is None
+    if argument:
+        m = _WRAPPED_ARG.match(line)
+        if m is None:
+            return line
+    new = m.group("head") + m.group("body") + m.group("tail")
+    body = "\n    pass" if header else ""
+    try:
+        before = astparse.parse(line.strip() + body).body[0]
+        after = astparse.parse(new + body).body[0]
+    except SyntaxError:
+        return line
+    value = after.test if header else after.value  # type: ignore[attr-defined]
+    if argument:
+        value = value.args[0] if isinstance(value, ast.Call) and len(value.args) == 1 else None
+    if value is None or isinstance(value, (ast.Tuple, ast.NamedExpr)) or ast.dump(before) != ast.dump(after):
+        return line
+    return m.group("lead") + new
 
 
 def fill(template: str, *args: str) -> str:
@@ -766,7 +816,8 @@ def _nest(draft: Draft, form: Form, text: str, results: list[Any], texts: list[s
     (``max(max(n, 5), 8)`` is ``max(n, 8)``, ``(w[:2])[:1]`` is ``w[:1]``: refused). ``samples``: the items
     ``results`` were computed from (aligned)."""
     focus, r = draft.focus, draft.rng
-    if not form.slots or form.template in _NEST_FOLDING or "format" in form.template or \
+    if not form.slots or form.template in _NEST_FOLDING or form.template in _NESTS_ODDLY or \
+            "format" in form.template or \
             not all(x is not None and receiver_ok(focus, x) for x in results):
         return None  # (``format`` nested in ``format`` is an idiom the filter rejects: never drafted)
     for pairs in _other_slots(draft, form, texts, lambda: results[randbelow(r, len(results))]):
@@ -1140,7 +1191,7 @@ def _reference(draft: Draft, form: Form, var: str, samples: Sequence[Any], resul
     # equality tells no more than the items' own, their lengths ordered (``len(w.split()) > len(t.split())``);
     # for tuples of one length, their first or last parts equal (``w.partition('-')[0] == t.partition('-')[0]``)
     measures: list[tuple[str, str]] = [("", order if kind in (int, float) else "==")]
-    if kind in (str, list, tuple, bytes, set, dict):
+    if kind in (str, list, tuple, bytes, set, dict) and not (kind is str and draft.focus.name in PADDING):
         measures.append(("len", order))
     if kind is tuple and len({len(x) for x in results}) == 1 and len(results[0]) >= 2:
         measures += [("[0]", "=="), ("[-1]", "==")]
@@ -1307,6 +1358,8 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
                                                     isinstance(x[0], (int, float)) for x in present):
         at = draft.rng.choice((0, -1))
         return f"{_paren(fv.expr)}[{at}]", [x[at] if x is not None else 0 for x in fv.results]
+    if isinstance(sample, str) and draft.focus.name in PADDING:
+        raise Unfit("the length of a padded text is the width or the text's own length")
     if isinstance(sample, (str, list, tuple, set, dict)):
         lengths = [len(x) for x in present]
         if len(set(lengths)) == 1:
@@ -1319,6 +1372,10 @@ def as_number(draft: Draft, fv: FocusValue) -> tuple[str, list[Any]]:
 
 
 _TEST_ORDERS = {"<": "not {a} and {b}", ">": "{a} and not {b}", "<=": "not {a} or {b}", ">=": "{a} or not {b}"}
+
+
+# text padded to a width: its length (``len(word.center(4))``, ``max(4, len(word))``) is no number people take of it
+PADDING = frozenset({"ljust", "rjust", "center", "zfill"})
 
 
 def ordered(a: FocusValue, na: str, op: str, b: FocusValue, nb: str) -> str:
@@ -1447,6 +1504,8 @@ def keeps_length(draft: Draft, results: Sequence[Any]) -> bool:
 def length_key(draft: Draft, fv: FocusValue) -> str:
     """``len`` of a focus value that is a container, as a dict or set key; Unfit when every item's key would be
     the same or the item's own length (``keeps_length``)."""
+    if draft.focus.name in PADDING:
+        raise Unfit("the length of a padded text is the width or the text's own length")
     if len({len(x) for x in fv.results if x is not None}) < 2:
         raise Unfit("the key would be the same for every item")
     if keeps_length(draft, fv.results):

@@ -55,7 +55,7 @@ def render(d: Draft, depth: int) -> None:
             with forgiving(d, fv):
                 emit_focus(d, fv)
                 add(as_text(d, fv, ""))
-        elif (named := walrus_test(d, fv) if d.rng.random() < 0.3 else None) is not None:
+        elif (named := walrus_test(d, fv) if d.rng.random() < 0.4 else None) is not None:
             test, name = named
             with d.block(f"if {test}:"):
                 if depth == 3:

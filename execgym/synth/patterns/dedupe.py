@@ -27,8 +27,11 @@ KINDS = None
 
 def _key(d: Draft, fv) -> str:
     """The key expression: the focus value, or its length for a container; Unfit when the keys group the
-    sampled items as the items themselves (or their lengths) would (``groups_alike``: ``w * 3``)."""
+    sampled items as the items themselves (or their lengths) would (``groups_alike``: ``w * 3``), or when the
+    focus value is a truth value (a dedupe by it keeps two items at most)."""
     sample = next((x for x in fv.results if x is not None), None)
+    if isinstance(sample, bool):  # ``if (key := 'a' in w) not in seen``: the first True and the first False
+        raise Unfit("a key that is True or False keeps two items at most")
     if isinstance(sample, (list, set, dict)):
         expr = length_key(d, fv)
         keys = [None if x is None else len(x) for x in fv.results]
@@ -61,8 +64,8 @@ def render(d: Draft, depth: int) -> None:
     if first_repeat and _first_repeat(d, fv, items, item, seen, unique, key, expr):
         return
     style = d.rng.random()
-    keys = d.name("keys") if not fv.pre and style < 0.35 else ""
-    named = not fv.pre and not keys and style < 0.7
+    keys = d.name("keys") if not fv.pre and style < 0.3 else ""
+    named = not fv.pre and not keys and style < 0.8
     skip = depth == 3 and d.rng.random() < 0.4
     if keys:
         d.emit(f"{keys} = [{expr} for {item} in {items}]")

@@ -15,10 +15,10 @@ KINDS = None
 
 
 def render(d: Draft, depth: int) -> None:
-    from execgym.synth.patterns import module, patterns_for
+    from execgym.synth.patterns import module, owner, patterns_for
 
     inner = patterns_for(depth)
-    d.inner = inner[d.rng.randrange(len(inner))]
+    d.inner = owner(d.focus.name, depth) or inner[d.rng.randrange(len(inner))]
     if d.level != 6:
         raise Unfit("helper + entry is the level-6 configuration")
     module(d.inner).render(d, depth)

@@ -11,11 +11,13 @@ from execgym.synth.patterns.base import (
     item_guard,
     kept_if,
     second_use,
+    walrus_test,
 )
 from execgym.synth.patterns.value import value_of
 
 # share of drafts whose focus, used once, is also applied to the mirrored item (not a copy: ``words[-1 - i][:]``)
 MIRROR_SHARE = 0.6
+WALRUS_SHARE = 0.4  # share of the other drafts at depths 2-3 whose guard names the number it keeps
 
 MEANING = "the focus value of every step-th item paired with the item at the mirrored position (or its focus value)"
 SLOTS = ("items", "step (a constant, or a parameter the function asserts positive)", "focus value of the item at the position", "guard (depth >= 2)")
@@ -41,17 +43,23 @@ def render(d: Draft, depth: int) -> None:
         if depth == 1:
             fv = kept_if(d, fv, item)
         mirror = f"{items}[-1 - {pos}]"
+        mirrored = False
         if d.focus_uses < 2 and fv.write is not None and not fv.pre and not fv.error \
                 and f"{d.focus.type}/{d.focus.name}" not in IDENTITY_FOCUS and d.rng.random() < MIRROR_SHARE:
             # both through the focus, written alike: ``(word.zfill(8), words[-1 - i].zfill(8))``
             mirror = as_text(d, FocusValue([], fv.write(mirror), fv.results), "")
             second_use(d)
+            mirrored = True
+        # at depths 2-3 the guard now and then names the number it computes, and that number is kept
+        # (``if (size := len(word.strip())) > 3:`` ``picked.append((size, words[-1 - i]))``)
+        named = walrus_test(d, fv) if depth >= 2 and not mirrored and d.rng.random() < WALRUS_SHARE else None
+        kept = named[1] if named is not None else ""
         body = lambda: (emit_focus(d, fv), d.emit(  # noqa: E731
-            f"{out}.append(({as_text(d, fv, '')}, {mirror}))"))
+            f"{out}.append(({kept or as_text(d, fv, '')}, {mirror}))"))
         if depth == 1:
             body()
         else:
-            with d.block(f"if {item_guard(d, item, fv)}:"):
+            with d.block(f"if {named[0] if named is not None else item_guard(d, item, fv)}:"):
                 if depth == 3:
                     with d.block(f"if {pos} > len({items}) // 2:"):
                         d.emit("break")

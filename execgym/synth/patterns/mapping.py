@@ -38,7 +38,7 @@ def render(d: Draft, depth: int) -> None:
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item, allow_errors=True)
         style = d.rng.random()
-        named = walrus_test(d, fv) if depth >= 2 and style < 0.25 else None
+        named = walrus_test(d, fv) if depth >= 2 and style < 0.4 else None
         if depth == 1:
             fv = kept_if(d, fv, item)
             with forgiving(d, fv):

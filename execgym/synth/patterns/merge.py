@@ -5,14 +5,11 @@ from __future__ import annotations
 from execgym.synth.patterns.base import (
     ITEM_NAMES,
     Draft,
-    Unfit,
-    as_number,
-    compares_alike,
     draw_item,
     emit_focus,
     ordered,
 )
-from execgym.synth.patterns.value import value_of
+from execgym.synth.patterns.value import key_pair
 
 MEANING = "the two lists merged, taking from the side whose focus value is smaller"
 SLOTS = ("left items", "right items", "number: the focus value of each front item")
@@ -31,14 +28,9 @@ def render(d: Draft, depth: int) -> None:
     d.emit(f"{i} = {j} = 0")
     with d.block(f"while {i} < len({first}) and {j} < len({second}):"):
         d.emit(f"{a_item}, {b_item} = {first}[{i}], {second}[{j}]")
-        a = value_of(d, a_item, twice=False)
-        b = value_of(d, b_item, twice=False)
+        a, b, na, nb = key_pair(d, a_item, b_item)
         emit_focus(d, a)
         emit_focus(d, b)
-        na, a_numbers = as_number(d, a)
-        nb, b_numbers = as_number(d, b)
-        if compares_alike(d, a, a_numbers, b, b_numbers):
-            raise Unfit("the focus orders the items as they are: the comparison tells nothing of it")
         with d.block(f"if {ordered(a, na, '<=', b, nb)}:"):
             d.emit(f"{merged}.append({a_item})")
             d.emit(f"{i} += 1")

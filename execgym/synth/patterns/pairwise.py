@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from execgym.synth.patterns.base import (
     Draft,
-    Unfit,
-    as_number,
-    compares_alike,
     emit_focus,
     item_guard,
     ordered,
 )
-from execgym.synth.patterns.value import value_of
+from execgym.synth.patterns.value import key_pair
 
 MEANING = "how often the focus value (as a number) rises from one item to the next"
 SLOTS = ("items", "number: the focus value of each neighbour", "guard (depth 3)")
@@ -26,14 +23,9 @@ def render(d: Draft, depth: int) -> None:
     d.emit(f"{rises} = {falls} = 0")
     with d.block(f"for {prev}, {cur} in zip({items}, {items}[1:]):"):
         d.samples = list(d.samples)
-        a = value_of(d, prev, twice=False)
-        b = value_of(d, cur, twice=False)
+        a, b, na, nb = key_pair(d, prev, cur)
         emit_focus(d, a)
         emit_focus(d, b)
-        na, a_numbers = as_number(d, a)
-        nb, b_numbers = as_number(d, b)
-        if compares_alike(d, a, a_numbers, b, b_numbers):
-            raise Unfit("the focus orders the items as they are: the comparison tells nothing of it")
         if depth == 3:
             d.indent += 1
             d.lines.append("    " * (d.indent - 1) + f"if {item_guard(d, cur, b)}:")

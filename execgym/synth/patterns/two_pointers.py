@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, as_number, compares_alike, emit_focus, ordered
-from execgym.synth.patterns.value import value_of
+from execgym.synth.patterns.base import Draft, emit_focus, ordered
+from execgym.synth.patterns.value import key_pair
 
 MEANING = "pair up items from both ends by their focus value (as a number), counting and swapping"
 SLOTS = ("items", "number: the focus value at each end")
@@ -22,14 +22,9 @@ def render(d: Draft, depth: int) -> None:
     a_item, b_item = d.name("low_item"), d.name("high_item")
     with d.block(f"while {left} < {right}:"):
         d.emit(f"{a_item}, {b_item} = {order}[{left}], {order}[{right}]")
-        a = value_of(d, a_item, twice=False)
-        b = value_of(d, b_item, twice=False)
+        a, b, na, nb = key_pair(d, a_item, b_item)
         emit_focus(d, a)
         emit_focus(d, b)
-        na, a_numbers = as_number(d, a)
-        nb, b_numbers = as_number(d, b)
-        if compares_alike(d, a, a_numbers, b, b_numbers):
-            raise Unfit("the focus orders the items as they are: the comparison tells nothing of it")
         with d.block(f"if {ordered(a, na, '>', b, nb)}:"):
             d.emit(f"{order}[{left}], {order}[{right}] = {order}[{right}], {order}[{left}]")
             if depth == 3:

@@ -138,14 +138,35 @@ def inert_counts(drafts: list[Rendered]) -> tuple[int, int]:
     return sum(told), len(told)
 
 
+def same_key(r: Rendered, a_item: str, b_item: str) -> bool | None:
+    """Whether the draft's comparison of two items (the first ``if`` whose test is a comparison reading both
+    ``a_item`` and ``b_item``) applies the same key to both: its two sides read alike once ``b_item`` is written as
+    ``a_item`` (``ahead.count('b') <= behind.count('b')``, ``clean_row(ahead) <= clean_row(behind)``). None
+    when there is no such comparison or a side is a bare name (a value computed by statements before it)."""
+    for node in ast.walk(r.entry):
+        test = node.test if isinstance(node, ast.If) else None
+        if not (isinstance(test, ast.Compare) and len(test.comparators) == 1):
+            continue
+        left, right = test.left, test.comparators[0]
+        names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+        if not {a_item, b_item} <= names:
+            continue
+        if isinstance(left, ast.Name) or isinstance(right, ast.Name):
+            return None
+        renamed = ast.unparse(right).replace(b_item, a_item)
+        return ast.unparse(left) == renamed
+    return None
+
+
 @pytest.fixture(scope="module")
 def helpers():
     """The checks the per-pattern tests share: ``bag``, ``within``, ``in_order``, ``nodes``, ``focus_inert``,
-    ``inert_counts``."""
+    ``inert_counts``, ``same_key``."""
     return type("Helpers", (), {"bag": staticmethod(bag), "within": staticmethod(within),
                                 "in_order": staticmethod(in_order), "nodes": staticmethod(nodes),
                                 "focus_inert": staticmethod(focus_inert),
-                                "inert_counts": staticmethod(inert_counts)})
+                                "inert_counts": staticmethod(inert_counts),
+                                "same_key": staticmethod(same_key)})
 
 
 @pytest.fixture(scope="module")

@@ -36,3 +36,31 @@ def test_the_key_groups_the_items_otherwise_than_the_items_themselves(drafts_of,
     refused while drafting (``base.groups_alike``): with the focus stripped out, few drafts keep the same items."""
     inert, told = helpers.inert_counts([r for depth in DEPTHS for r in drafts_of("dedupe", depth)])
     assert told >= 20 and inert <= 0.1 * told, (inert, told)
+
+
+
+class _LogKeys(ast.NodeTransformer):
+    """``seen.add(key)`` -> ``seen.add(_log(key))``: the keys a run adds to its ``seen`` set, recorded."""
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "add" and isinstance(func.value, ast.Name) \
+                and func.value.id == "seen":
+            node.args = [ast.Call(ast.Name("_log", ast.Load()), node.args, [])]
+        return node
+
+
+def test_the_key_is_not_a_truth_value(drafts_of):
+    """A dedupe by a test (``key = word.isdigit()``) keeps the first item that passes and the first that does
+    not: such a key is refused while drafting, so no run adds a bool to its ``seen`` set."""
+    logged: list = []
+    for depth in DEPTHS:
+        for r in drafts_of("dedupe", depth):
+            tree = ast.fix_missing_locations(_LogKeys().visit(ast.parse(r.source)))
+            space = {"_log": lambda key: logged.append((r.source, key)) or key}
+            exec(compile(tree, "<dedupe>", "exec"), space)  # noqa: S102 -- execgym's own generated program
+            for args, _ in r.ok:
+                space["entry"](*args)
+    assert len(logged) >= 100
+    assert not [source for source, key in logged if isinstance(key, bool)][:1]

@@ -44,3 +44,22 @@ def test_the_mirrored_item_goes_through_the_focus_too_in_some_drafts(drafts_of, 
         assert r.draft.focus_uses >= 2, r.source
         assert isinstance(first, ast.JoinedStr) == isinstance(mirror, ast.JoinedStr), r.source
     assert both >= 3, both
+
+
+def test_a_guard_that_names_its_number_keeps_that_number(drafts_of, helpers):
+    """``if (size := len(word.strip())) > 3:`` then ``picked.append((size, words[-1 - i]))``: the name the guard
+    binds is what the step keeps (a walrus whose name went unused would be an odd read)."""
+    named = 0
+    for depth in (2, 3):
+        for r in drafts_of("index_walk", depth, count=40):
+            walruses = helpers.nodes(r.entry, ast.NamedExpr)
+            if not walruses:
+                continue
+            named += 1
+            name = walruses[0].target.id
+            appended = [c.args[0] for c in helpers.nodes(r.entry, ast.Call)
+                        if isinstance(c.func, ast.Attribute) and c.func.attr == "append"]
+            assert appended and isinstance(appended[0], ast.Tuple), r.source
+            first = appended[0].elts[0]
+            assert isinstance(first, ast.Name) and first.id == name, r.source
+    assert named >= 3, named
