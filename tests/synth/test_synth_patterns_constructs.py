@@ -171,7 +171,8 @@ def test_every_focus_value_is_what_its_expression_computes():
         twice += d.focus_uses >= 2
         referenced += bool(d.reference)
         kept += " if " in fv.expr
-    assert checked > len(ALL_ENTRIES) and twice > checked // 2, (checked, twice)
+    # twice: 372 of 750 when lists and tuples stopped being banded between two literals (``[1, 5] <= xs <= [4]``)
+    assert checked > len(ALL_ENTRIES) and twice > 0.45 * checked, (checked, twice)
     assert referenced > 30 and kept > 8, (referenced, kept)
 
 

@@ -946,6 +946,8 @@ def _combine(draft: Draft, form: Form, var: str, text: str, samples: Sequence[An
     if not form.slots or "boolvar" in form.slots or any(x is None for x in results):
         return None
     compare = _BANDS.get(form.template)
+    if compare is not None and type(pivot) not in (int, float, str):
+        return None  # ``[11, 21] <= values <= [14, 3]``, ``values < [4] or values < [9, 2]``: no one bands lists
     if compare is not None and len(values) == 1:
         band = _band(draft, form, var, samples, texts[0], values[0], compare, pivot)
         if band is not None:
