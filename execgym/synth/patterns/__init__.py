@@ -62,15 +62,17 @@ def patterns_for(depth: int) -> list[str]:
 @lru_cache(maxsize=None)
 def _patterns_for(depth: int) -> tuple[str, ...]:
     """``patterns_for(depth)``, worked out once per depth (the catalog and the modules' ``DEPTHS`` are constants)."""
-    return tuple(name for name, _ in PATTERNS if name not in WRAPPERS and depth in module(name).DEPTHS)
+    return tuple(name for name, _ in PATTERNS if name not in WRAPPERS and depth in module(name).DEPTHS
+                 and depth not in getattr(module(name), "SOLE_DEPTHS", ()))
 
 
 @lru_cache(maxsize=None)
 def owner(focus_name: str, depth: int) -> str | None:
     """The pattern that alone writes a focus named ``focus_name`` at ``depth`` (a module's ``SOLE_FOR``: ``runs``
-    for ``clear``, which every other pattern would apply to a copy of an item), or None: any pattern may."""
-    return next((name for name in _patterns_for(depth) if focus_name in getattr(module(name), "SOLE_FOR", ())),
-                None)
+    for ``clear``, which every other pattern would apply to a copy of an item), or None: any pattern may. At a
+    depth in a module's ``SOLE_DEPTHS`` it writes only those foci (so ``patterns_for`` leaves it out there)."""
+    return next((name for name, _ in PATTERNS if name not in WRAPPERS and depth in module(name).DEPTHS
+                 and focus_name in getattr(module(name), "SOLE_FOR", ())), None)
 
 
 @dataclass

@@ -441,7 +441,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     its result fed to another use of it with other arguments (``w.replace('a', 'b').replace('c', 'd')``),
     or used again on a second value inside one expression."""
     focus, r = draft.focus, draft.rng
-    if focus.name == "clear" and draft.level >= 4:  # the pattern ``runs`` resets a buffer with it instead
+    if focus.name == "clear" and draft.level >= 3:  # the pattern ``runs`` resets a buffer with it instead
         raise Unfit("a cleared copy of an item is empty whatever the item")
     usable = [s for s in samples if receiver_ok(focus, s)]
     if not usable:

@@ -14,13 +14,14 @@ from execgym.synth.patterns import build, module
 from execgym.synth.patterns.base import Draft, kind_for, stable_key
 
 DEPTHS = module("runs").DEPTHS
+SPLIT_DEPTHS = tuple(d for d in DEPTHS if d not in module("runs").SOLE_DEPTHS)  # where any focus may split
 CLEARS = [("list", "clear"), ("set", "clear"), ("dict", "clear")]
 
 
 def _batches(key: tuple[str, str], level: int, count: int = 12) -> list[tuple[str, Draft, list]]:
-    """Up to ``count`` drafts of the buffer shape for the ``clear`` focus ``key`` at ``level`` (4-6), each with
+    """Up to ``count`` drafts of pattern ``runs`` for the ``clear`` focus ``key`` at ``level`` (3-6), each with
     its calls as ``(args, result)``; execgym's own generated code, run in this process as the fixture does."""
-    focus, depth = CATALOG[key], {4: 2, 5: 3, 6: 3}[level]
+    focus, depth = CATALOG[key], {3: 1, 4: 2, 5: 3, 6: 3}[level]
     out = []
     for k in range(200):
         r = rng("runs-test", *key, level, k)
@@ -80,15 +81,33 @@ def test_clear_resets_a_buffer_that_batches_the_items(key, level):
 
 
 @pytest.mark.parametrize("key", CLEARS)
-def test_no_other_pattern_clears_a_copy_at_levels_4_to_6(key):
+def test_a_scratch_buffer_is_reset_for_every_item_at_level_3(key):
+    """Depth 1: ``scratch.clear()``, filled from a base argument and the item, summed up; without the reset the
+    buffer piles up the items before, so most calls of two or more items return something else."""
+    drafts = _batches(key, 3)
+    assert len(drafts) >= 8, len(drafts)
+    for source, draft, calls in drafts:
+        loop = next(n for n in ast.walk(ast.parse(source)) if isinstance(n, ast.For))
+        first = loop.body[0]
+        assert isinstance(first, ast.Expr) and first.value.func.attr == "clear", source  # reset, then filled
+        assert len(draft.params) == 2 and draft.focus_uses == 1, source
+        for args, got, _ in calls:
+            assert isinstance(got, list) and len(got) == len(args[0]), (source, args, got)
+    changed = [stable_key(got) != stable_key(kept) for _, _, calls in drafts for args, got, kept in calls
+               if len(args[0]) >= 2]
+    assert changed and sum(changed) >= 0.5 * len(changed), (sum(changed), len(changed))  # dicts: 68%
+
+
+@pytest.mark.parametrize("key", CLEARS)
+def test_no_other_pattern_clears_a_copy_at_levels_3_to_6(key):
     focus = CATALOG[key]
-    for level in (4, 5, 6):
+    for level in (3, 4, 5, 6):
         built = [build(level, focus, rng("runs-only", *key, level, k)) for k in range(40)]
         patterns = {c.pattern.split("/")[-1] for c in built if c is not None}
         assert patterns == {"runs"}, (level, patterns)
 
 
-@pytest.mark.parametrize("depth", DEPTHS)
+@pytest.mark.parametrize("depth", SPLIT_DEPTHS)
 def test_separators_close_runs_that_keep_every_other_item_in_order(drafts_of, depth):
     drafts = drafts_of("runs", depth)
     assert len(drafts) >= 12
@@ -104,5 +123,5 @@ def test_separators_close_runs_that_keep_every_other_item_in_order(drafts_of, de
 
 
 def test_the_separator_test_tells_what_the_focus_did(drafts_of, helpers):
-    inert, told = helpers.inert_counts([r for depth in DEPTHS for r in drafts_of("runs", depth)])
+    inert, told = helpers.inert_counts([r for depth in SPLIT_DEPTHS for r in drafts_of("runs", depth)])
     assert told >= 12 and inert <= 0.1 * told, (inert, told)
