@@ -1139,6 +1139,8 @@ def _pair(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: l
     ``abs(n)`` of positive numbers)."""
     if "boolvar" in form.slots or any(x is None for x in results):
         return None
+    if form.template in _BANDS and type(pivot) not in (int, float, str):
+        return None  # ``values[:2] <= [4, 9] and values[2:] <= [4, 9]``: no one orders a list's cuts so
     for text1, fn1, text2, fn2 in _parts(draft, var, pivot, results[0]):
         try:
             a = [_apply_form(form, fn1(s), values) for s in samples]
