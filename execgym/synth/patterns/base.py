@@ -1167,6 +1167,7 @@ def _pair(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: l
 REFERENCE_FROM_ITEMS = 0.6  # share of reference arguments drawn as (a copy of) one of the call's own items
 REFERENCE_HOIST = 0.7       # share of references whose focus value is computed once, before the loop
 REFERENCE_TRIES = 6         # sample references tried before the focus is used once
+REFERENCE_PICKS = 4         # reference draws per input, the first that tells what the focus does is kept
 _RECASE = (str.upper, str.lower, str.title, str.swapcase)
 
 
@@ -1177,6 +1178,28 @@ def _reference_item(draft: Draft, r: random.Random, items: Sequence[Any]) -> Any
         x = copy_item(items[randbelow(r, len(items))])
         return _RECASE[randbelow(r, len(_RECASE))](x) if isinstance(x, str) and r.random() < 0.5 else x
     return draft.draw_one(r)
+
+
+def _telling_reference(draft: Draft, r: random.Random, form: Form, values: list[Any],
+                       measure: Callable[[Any], Any], op: str) -> Any:
+    """A reference argument for one input (``_reference_item``), the first of ``REFERENCE_PICKS`` draws for which
+    comparing the focus values tells something on this input's items: for some item it differs from comparing
+    the items themselves (``word.casefold() == target.casefold()`` is true where ``word == target`` is not, for
+    an item in another case), so the shipped inputs show what the focus does; the first draw when none does."""
+    first = None
+    for _ in range(REFERENCE_PICKS):
+        ref = _reference_item(draft, r, draft.last_items)
+        if first is None:
+            first = ref
+        try:
+            wanted = measure(_apply_form(form, copy_item(ref), values))
+            for x in draft.last_items:
+                if _raw_compare(op, measure(_apply_form(form, x, values)), wanted) != \
+                        _raw_compare(op, measure(x), measure(ref)):
+                    return ref
+        except Exception:  # noqa: BLE001 -- this reference or an item does not take the focus: draw again
+            continue
+    return first
 
 
 def _raw_compare(op: str, a: Any, b: Any) -> Any:
@@ -1245,7 +1268,7 @@ def _reference(draft: Draft, form: Form, var: str, samples: Sequence[Any], resul
         return None
     target = draft.name("target", "probe", "reference")
     draft.reference = target
-    draft.param(target, lambda rr: _reference_item(draft, rr, draft.last_items))
+    draft.param(target, lambda rr: _telling_reference(draft, rr, form, values, _MEASURES[measure], op))
     mine_text = fill(form.template, var, *texts)
     other = fill(form.template, _receiver(form.template, target), *texts)
     env = {target: ref}
