@@ -378,8 +378,8 @@ def test_unwrap_never_changes_what_a_draft_line_means():
 def test_programs_prefer_drafts_that_use_the_focus_twice(programs_by_level):
     """At every level a focus's first ``PREFER_TWICE`` draws keep only drafts that use it twice (a focus that
     cannot be used twice, ``x.copy()``, is used once from the next draw on), so programs use it twice more often
-    than drafts do; floors per level on 120 programs (measured 71/78/78/82/83/83% at 53d9720, 71/78/78/84/83/84%
-before its bool dedupe keys and banded lists were refused, against 68/73/72/76/79/79% with
+    than drafts do; floors per level on 120 programs (measured 71/78/76/80/82/81% at 85eb36f, 71/78/78/84/83/84%
+before bool dedupe keys, banded lists and ordered cuts of lists were refused, against 68/73/72/76/79/79% with
     three such draws at levels 3-6 only and no second use of ``+``/``-``; a focus nested in itself where the
     second use alone gives the same, ``max(max(n, 5), 8)``, and a copy used twice, ``a.copy() + b.copy()``, do
     not count)."""
@@ -391,7 +391,7 @@ before its bool dedupe keys and banded lists were refused, against 68/73/72/76/7
                 cand = draw(level, seed, attempt)
                 assert cand is None or cand.constraints["focus_uses"] >= 2 or \
                     "/".join(cand.focus) in ONCE_ONLY[level], (level, seed, attempt)
-    floors = {1: 67, 2: 74, 3: 74, 4: 80, 5: 79, 6: 80}
+    floors = {1: 67, 2: 74, 3: 72, 4: 77, 5: 78, 6: 78}
     for level, programs in programs_by_level.items():
         share = 100 * sum(p.constraints["focus_uses"] >= 2 for p in programs) / len(programs)
         assert share >= floors[level], (level, share)
