@@ -252,24 +252,30 @@ def test_a_forked_caller_gets_its_own_workers():
 
 def test_interrupted_batch_does_not_poison_the_worker():
     """An exception while requests are in flight (Ctrl-C) retires the worker; the next run is exact."""
-    with Sandbox(workers=1) as sb:
-        sb.run(SQUARE, "f(1)")
-        slow = "import time\ndef f(x):\n    time.sleep(2.0)\n    return x\n"
-        # SIGINT to the main thread itself (``raise_signal`` in the timer thread would leave the main thread
-        # blocked in ``select`` until an answer came), while the requests are surely in flight
-        main = threading.main_thread().ident
-        timer = threading.Timer(0.3, lambda: signal.pthread_kill(main, signal.SIGINT))
-        timer.start()
-        got = None
-        try:
-            got = sb.run_batch([RunRequest(slow, f"f({i})") for i in range(4)])
-        except KeyboardInterrupt:
-            pass
-        finally:
-            timer.cancel()  # never an interrupt after the batch, if it came back first
-            timer.join()
-        assert got is None, [(r.outcome, r.error, r.duration_s) for r in got]  # interrupted, not answered
-        assert [sb.run(SQUARE, f"f({i})").return_value for i in range(3)] == [0, 1, 4]
+    # Ctrl-C as Python maps it by default: a process started in the background by a non-interactive shell
+    # (``nohup ... &``, some CI runners) inherits SIGINT ignored, and then no KeyboardInterrupt ever comes
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with Sandbox(workers=1) as sb:
+            sb.run(SQUARE, "f(1)")
+            slow = "import time\ndef f(x):\n    time.sleep(1.0)\n    return x\n"
+            # SIGINT to the main thread itself (``raise_signal`` in the timer thread would leave the main
+            # thread blocked in ``select`` until an answer came), while the requests are surely in flight
+            main = threading.main_thread().ident
+            timer = threading.Timer(0.3, lambda: signal.pthread_kill(main, signal.SIGINT))
+            timer.start()
+            got = None
+            try:
+                got = sb.run_batch([RunRequest(slow, f"f({i})") for i in range(4)])
+            except KeyboardInterrupt:
+                pass
+            finally:
+                timer.cancel()  # never an interrupt after the batch, if it came back first
+                timer.join()
+            assert got is None, [(r.outcome, r.error, r.duration_s) for r in got]  # interrupted, not answered
+            assert [sb.run(SQUARE, f"f({i})").return_value for i in range(3)] == [0, 1, 4]
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _zygote_and_spare(worker) -> tuple[int, int]:
