@@ -702,8 +702,8 @@ def stable_key(value: Any) -> str:
 
 def bare(expr: str) -> str:
     """``expr`` without parentheses around the whole of it (``(a or b)`` -> ``a or b``), for the right side of
-    an assignment or a ``return``; a tuple (``(a, b)``) keeps its parentheses. Brackets inside string literals
-    (``'('``) are not counted."""
+    an assignment or a ``return``; a tuple (``(a, b)``), a walrus (``(n := 5)``) and a generator expression keep
+    their parentheses, which they need there. Brackets inside string literals (``'('``) are not counted."""
     if not (expr.startswith("(") and expr.endswith(")")):
         return expr
     depth, quote, i = 0, "", 0
@@ -722,8 +722,8 @@ def bare(expr: str) -> str:
             depth -= 1
             if depth == 0 and i != len(expr) - 1:
                 return expr  # the first parenthesis closes before the end: ``(a) + (b)``
-        elif ch == "," and depth == 1:
-            return expr  # a tuple
+        elif depth == 1 and (ch == "," or expr.startswith((":=", " for ", "yield"), i)):
+            return expr  # a tuple, a walrus, a generator expression
         i += 1
     return expr[1:-1]
 
@@ -766,31 +766,10 @@ def unwrap(line: str) -> str:
 
 
 def _one_group(body: str) -> bool:
-    """Whether ``(body)`` is one parenthesized expression that needs no parentheses where it stands: the brackets
-    in ``body`` balance without closing the outer one (``a) + (b`` does not), and at its top level there is no
-    comma (a tuple, or two arguments), walrus, generator ``for``, ``yield`` or starred item. String literals are
-    skipped (one quote character each, as the drafts write them)."""
-    depth, quote, i, n = 0, "", 0, len(body)
-    while i < n:
-        ch = body[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-            if depth < 0:
-                return False
-        elif depth == 0 and (ch == "," or body.startswith((":=", " for ", "yield"), i)):
-            return False
-        i += 1
-    return depth == 0 and not quote and not body.lstrip().startswith(("*", "yield"))
+    """Whether ``(body)`` is one parenthesized expression that needs no parentheses where it stands (``bare``
+    takes them off: no tuple, walrus or generator expression, and ``a) + (b`` is two groups), and no starred
+    item or ``yield``."""
+    return bare(f"({body})") == body and not body.lstrip().startswith(("*", "yield"))
 
 
 def fill(template: str, *args: str) -> str:
