@@ -158,15 +158,26 @@ def same_key(r: Rendered, a_item: str, b_item: str) -> bool | None:
     return None
 
 
+def check_same_key(drafts_of, name: str, a_item: str, b_item: str, depths: tuple[int, ...]) -> None:
+    """The shared assertion of ``merge``, ``pairwise`` and ``two_pointers``: at the pattern's depths the two
+    sides use one key in at least 60% of the told comparisons, and at level 6 (the helper on both sides) always."""
+    seen = [same_key(r, a_item, b_item) for depth in depths for r in drafts_of(name, depth)]
+    told = [x for x in seen if x is not None]
+    assert len(told) >= 12 and sum(told) >= 0.6 * len(told), (sum(told), len(told))
+    at_6 = [same_key(r, a_item, b_item) for r in drafts_of(name, 3, 6)]
+    assert sum(x is True for x in at_6) >= 6 and not any(x is False for x in at_6), at_6
+
+
 @pytest.fixture(scope="module")
 def helpers():
     """The checks the per-pattern tests share: ``bag``, ``within``, ``in_order``, ``nodes``, ``focus_inert``,
-    ``inert_counts``, ``same_key``."""
+    ``inert_counts``, ``same_key``, ``check_same_key``."""
     return type("Helpers", (), {"bag": staticmethod(bag), "within": staticmethod(within),
                                 "in_order": staticmethod(in_order), "nodes": staticmethod(nodes),
                                 "focus_inert": staticmethod(focus_inert),
                                 "inert_counts": staticmethod(inert_counts),
-                                "same_key": staticmethod(same_key)})
+                                "same_key": staticmethod(same_key),
+                                "check_same_key": staticmethod(check_same_key)})
 
 
 @pytest.fixture(scope="module")
