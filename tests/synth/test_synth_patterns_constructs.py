@@ -51,6 +51,9 @@ FLOORS: dict[str, dict[int, float]] = {
     "mutate_while_iterating_copy": {4: 1.5, 5: 1, 6: 1.5},
     "for_else": {4: 1.5, 5: 3, 6: 3},
     "try_except": {3: 4, 4: 3, 5: 2, 6: 1.5},
+    # f-strings show a value beside its item (``f"{word}={n}"``), not every value made text: CRUXEval has them in
+    # 5 of 800 programs, so a floor, not a target
+    "f_string": {3: 4, 4: 5, 5: 6, 6: 6},
 }
 
 

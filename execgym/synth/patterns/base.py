@@ -1683,17 +1683,25 @@ def sort_key(draft: Draft, var: str) -> str | None:
     return f"lambda {var}: {draft.rand_choice(keys).format(var)}"
 
 
+# how a label and a value are written in one f-string (``f"{word}={n}"``, ``f"{word}: {n}"``)
+LABEL_SEPARATORS = ("=", ":", ": ", " -> ")
+
+
 def as_text(draft: Draft, fv: FocusValue, item: str) -> str:
-    """A string built from the focus value (an f-string when it is not already a string)."""
+    """A string built from the focus value: the value when it is one already; else, with ``item``, the item and
+    its value in one f-string (``f"{word}={n}"``), or ``str(value)`` without one."""
     sample = next((x for x in fv.results if x is not None), None)
     if isinstance(sample, str):
         return fv.expr
+    if not item:
+        return f"str({bare(fv.expr)})"
+    sep = draft.rand_choice(LABEL_SEPARATORS)
     if "\\" in fv.expr or '"' in fv.expr:  # not inside an f-string's braces (Python < 3.12)
-        return f"f\"{{{item}}}:\" + str({fv.expr})" if item else f"'<' + str({fv.expr}) + '>'"
+        return f"f\"{{{item}}}{sep}\" + str({fv.expr})"
     inner = bare(fv.expr)
     if inner.startswith("{") or inner.endswith("}"):  # ``{{`` in an f-string is a brace, not a set display
         inner = f"({inner})"
-    return f"f\"{{{item}}}:{{{inner}}}\"" if item else f"f\"<{{{inner}}}>\""
+    return f"f\"{{{item}}}{sep}{{{inner}}}\""
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""build a string: join the items' focus values (f-strings for non-strings) with a separator (at depth 2 the
+"""build a string: join the items' focus values (as text: ``str(n)``, or an f-string beside the item, ``f"{w}={n}"``) with a separator (at depth 2 the
 items a guard rejects are now and then skipped with ``continue``; a test now and then names the number it
 computes, for the text to show it: ``if (size := len(w.strip())) > 3: parts.append(f"{w}({size})")``; a word the guard rejects now and then
 shows only as the number it spells: ``try: parts.append(str(int(w)))`` ``except ValueError: pass``; a focus that raises on some items skips them: ``except IndexError: pass``)."""
@@ -18,6 +18,8 @@ from execgym.synth.patterns.base import (
     walrus_test,
 )
 from execgym.synth.patterns.value import value_of
+
+LABEL_SHARE = 0.5  # share of drafts whose pieces that are not text show the item beside its focus value
 
 MEANING = "one string made of every item's focus value, separated"
 SLOTS = ("items", "piece: the focus value as text", "guard on an item (depth >= 2)", "separator")
@@ -42,19 +44,20 @@ def render(d: Draft, depth: int) -> None:
         add = lambda text: d.emit(f"{parts} += {text} + {sep!r}")  # noqa: E731
         finish = f"return {parts}[:-{len(sep)}]"
         d.op("str/+")
+    label = item if d.rng.random() < LABEL_SHARE else ""  # ``f"{word}={n}"`` rather than ``str(n)``
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item, allow_errors=True)
         if depth == 1:
             fv = kept_if(d, fv, item)
             with forgiving(d, fv):
                 emit_focus(d, fv)
-                add(as_text(d, fv, ""))
+                add(as_text(d, fv, label))
         elif depth == 2 and d.rng.random() < 0.3:  # skip the items the guard rejects
             with d.block(f"if {negate(item_guard(d, item, fv))}:"):
                 d.emit("continue")
             with forgiving(d, fv):
                 emit_focus(d, fv)
-                add(as_text(d, fv, ""))
+                add(as_text(d, fv, label))
         elif (named := walrus_test(d, fv) if d.rng.random() < 0.4 else None) is not None:
             test, name = named
             with d.block(f"if {test}:"):
@@ -64,7 +67,7 @@ def render(d: Draft, depth: int) -> None:
                     d.op("len")
                 add(f"f\"{{{item}}}({{{name}}})\"")
             with d.block("else:"):
-                add(f"str({item})[:2]" if d.item_kind != "str" else f"{item}[::-1]")
+                add(f"str({item})" if d.item_kind != "str" else f"{item}[::-1]")
         else:
             with d.block(f"if {item_guard(d, item, fv)}:"):
                 if depth == 3:
@@ -73,10 +76,10 @@ def render(d: Draft, depth: int) -> None:
                     d.op("len")
                 with forgiving(d, fv):
                     emit_focus(d, fv)
-                    add(as_text(d, fv, ""))
+                    add(as_text(d, fv, label))
             with d.block("else:"):
                 if spells_numbers(d) and d.rng.random() < 0.5:  # a rejected word shows only as the number it spells
                     int_or_skip(d, lambda: add(f"str(int({item}))"))
                 else:
-                    add(f"str({item})[:2]" if d.item_kind != "str" else f"{item}[::-1]")
+                    add(f"str({item})" if d.item_kind != "str" else f"{item}[::-1]")
     d.emit(finish)

@@ -17,6 +17,7 @@ from execgym.synth.patterns.base import (
     COPIES,
     ITEM_NAMES,
     KEYS,
+    LABEL_SEPARATORS,
     WORDS,
     Draft,
     FocusValue,
@@ -123,12 +124,17 @@ def render(d: Draft, depth: int) -> None:
     masked = _masking(d, fv)
     options = [option for option in _further_options(d, present) if not masked(option[3])] \
         or _joined_test(d, name, fv.results)
-    shapes = ["fstring", "further", "further"] if options else ["fstring"]
+    # ``masked`` compares with the argument, but two joined uses stripped of ``abs`` are another value
+    # (``abs(n) + abs(n - 6) > 18`` is ``n + n - 6 > 18``, ``(abs(n) + abs(n // 2)) ** 2`` is
+    # ``(n + n // 2) ** 2``, on every drawn ``n``): such a joined value is shown as it is
+    joined_abs = d.focus.name == "abs" and d.focus_uses >= 2
+    shapes = ["fstring", "further", "further", "further"] if options and not joined_abs else ["fstring"]
     if isinstance(sample, (str, list, tuple)):
         shapes += [shape for shape, fn in (("step", lambda x: x[::2]), ("len", len)) if not masked(fn)]
     if isinstance(sample, (list, tuple)) and all(len(x) >= 1 for x in present):
         shapes.append("starred")
-    if isinstance(sample, (int, float)) and not isinstance(sample, bool) and not masked(lambda x: x ** 2):
+    if isinstance(sample, (int, float)) and not isinstance(sample, bool) and not joined_abs \
+            and not masked(lambda x: x ** 2):
         shapes.append("power")
     shape = d.rand_choice(shapes)
     # level 2: the focus value named, one more operation on it, then the result (three statements)
@@ -154,7 +160,8 @@ def render(d: Draft, depth: int) -> None:
         out, text = d.name(*names), template.format(held)
         d.op(op)
     elif shape == "fstring":
-        out, text = d.name("summary", "line"), f"f\"{{{name}}} -> {{{held}}}\""
+        sep = d.rand_choice(LABEL_SEPARATORS)  # ``f"{text}={count}"``, ``f"{text}: {count}"``...
+        out, text = d.name("summary", "line"), f"f\"{{{name}}}{sep}{{{held}}}\""
         d.op("str/format")
     elif shape == "step":
         out, text = d.name("reordered", "picked"), f"{held}[::{d.rand_choice((-1, 2, -2))}]"

@@ -1,4 +1,5 @@
-"""index arithmetic (execgym.synth.patterns.index_walk): every step-th item paired with its mirror."""
+"""index arithmetic (execgym.synth.patterns.index_walk): every step-th item paired with its mirror, the item after
+it, or its position."""
 
 from __future__ import annotations
 
@@ -11,13 +12,29 @@ from execgym.synth.patterns import module
 DEPTHS = module("index_walk").DEPTHS
 
 
+def _partner(r) -> str:
+    """What the kept value is paired with: ``mirror`` (``xs[-1 - i]``), ``next`` (``xs[i + 1]``) or ``position``."""
+    text = r.source
+    if "[-1 - " in text:
+        return "mirror"
+    return "next" if " + 1]" in text else "position"
+
+
 @pytest.mark.parametrize("depth", DEPTHS)
-def test_positions_are_walked_with_a_step_and_mirrored(drafts_of, helpers, depth):
-    for r in drafts_of("index_walk", depth):
+def test_positions_are_walked_with_a_step_and_paired(drafts_of, helpers, depth):
+    partners = set()
+    for r in drafts_of("index_walk", depth, count=40):
         ranges = [c for c in helpers.nodes(r.entry, ast.Call) if isinstance(c.func, ast.Name)
                   and c.func.id == "range" and len(c.args) == 3]
-        mirrored = [u for u in helpers.nodes(r.entry, ast.UnaryOp) if isinstance(u.op, ast.USub)]
-        assert ranges and mirrored, r.source  # ``range(0, len(xs), step)``, ``xs[-1 - i]``
+        assert ranges, r.source  # ``range(0, len(xs), step)``
+        partner = _partner(r)
+        partners.add(partner)
+        if partner == "next":  # the walk stops one short, so ``xs[i + 1]`` is always there
+            assert ast.unparse(ranges[0].args[1]).endswith("- 1"), r.source
+            assert all(not isinstance(x, IndexError) for _, x in r.calls), r.source
+        if partner == "position":  # only when the kept value uses the focus twice by itself
+            assert r.draft.focus_uses >= 2, r.source
+    assert partners == {"mirror", "next", "position"}, partners
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
@@ -30,7 +47,7 @@ def test_at_most_one_pair_per_item(drafts_of, depth):
 @pytest.mark.parametrize("depth", DEPTHS)
 def test_the_mirrored_item_goes_through_the_focus_too_in_some_drafts(drafts_of, depth):
     """A focus used once is applied to the mirrored item as well, written alike (``(word.zfill(8),
-    words[-1 - i].zfill(8))``, both in f-strings or neither), and then counts as used twice."""
+    words[-1 - i].zfill(8))``), and then counts as used twice."""
     both = 0
     for r in drafts_of("index_walk", depth, count=60):
         appended = [c for c in (n for n in ast.walk(r.entry) if isinstance(n, ast.Call))
@@ -38,12 +55,25 @@ def test_the_mirrored_item_goes_through_the_focus_too_in_some_drafts(drafts_of, 
         pair = appended[-1].args[0]
         assert isinstance(pair, ast.Tuple) and len(pair.elts) == 2, r.source
         first, mirror = pair.elts
-        if isinstance(mirror, ast.Subscript):
-            continue  # the item itself: ``words[-1 - i]``
+        if isinstance(mirror, ast.Subscript) or isinstance(first, ast.Name):
+            continue  # the item itself (``words[-1 - i]``), or the position first
         both += 1
         assert r.draft.focus_uses >= 2, r.source
-        assert isinstance(first, ast.JoinedStr) == isinstance(mirror, ast.JoinedStr), r.source
+        assert type(first) is type(mirror), r.source
     assert both >= 3, both
+
+
+@pytest.mark.parametrize("depth", DEPTHS)
+def test_the_pair_holds_values_not_text_made_of_them(drafts_of, helpers, depth):
+    """A tuple holds any value: the step keeps the focus value itself (``(word.count('a'), words[-1 - i])``),
+    not a string made of it (``(f"<{word.count('a')}>", ...)``, ``str(...)``)."""
+    for r in drafts_of("index_walk", depth, count=40):
+        pair = [c for c in helpers.nodes(r.entry, ast.Call) if isinstance(c.func, ast.Attribute)
+                and c.func.attr == "append"][-1].args[0]
+        for part in pair.elts:
+            assert not isinstance(part, ast.JoinedStr), r.source
+            assert not (isinstance(part, ast.Call) and isinstance(part.func, ast.Name) and part.func.id == "str"), \
+                r.source
 
 
 def test_a_guard_that_names_its_number_keeps_that_number(drafts_of, helpers):
@@ -60,6 +90,6 @@ def test_a_guard_that_names_its_number_keeps_that_number(drafts_of, helpers):
             appended = [c.args[0] for c in helpers.nodes(r.entry, ast.Call)
                         if isinstance(c.func, ast.Attribute) and c.func.attr == "append"]
             assert appended and isinstance(appended[0], ast.Tuple), r.source
-            first = appended[0].elts[0]
-            assert isinstance(first, ast.Name) and first.id == name, r.source
+            kept = [e.id for e in appended[0].elts if isinstance(e, ast.Name)]
+            assert name in kept, r.source  # beside the mirrored or next item, or after the position
     assert named >= 3, named
