@@ -1,4 +1,6 @@
-"""dedupe preserving order: keep the first item for each distinct focus value (a ``seen`` set).
+"""dedupe preserving order: keep the first item for each distinct focus value (a ``seen`` set); a focus that is a
+test instead decides which items take part (the distinct items that pass it, in first order: ``if w.isupper()
+and w not in seen:``; lists are remembered as tuples, sets as frozensets).
 
 The key is computed in the loop, named inside the test (``if (key := w.lower()) not in seen:``), or computed
 for every item first with a list comprehension and walked with ``zip``; at depth 3 the guard now and then skips
@@ -7,8 +9,12 @@ item whose key repeats (``break``), the loop's ``else`` saying none did."""
 
 from __future__ import annotations
 
+import ast
+
+from execgym import astparse
 from execgym.synth.patterns.base import (
     Draft,
+    bare,
     Unfit,
     emit_focus,
     groups_alike,
@@ -19,8 +25,13 @@ from execgym.synth.patterns.base import (
 )
 from execgym.synth.patterns.value import value_of
 
-MEANING = "the items whose focus value was not seen before, in their first order"
-SLOTS = ("items", "key: the focus value", "guard (depth 3)")
+MEANING = ("the items whose focus value was not seen before, in their first order (a test as the focus: the distinct "
+           "items that pass it)")
+SLOTS = ("items", "key: the focus value, or the item when the focus is a test", "guard (depth 3)")
+# how a distinct item is remembered in ``seen`` when the focus is a test (None: the item kind cannot be)
+_ITEM_KEY = {"str": "{0}", "int": "{0}", "float": "{0}", "tuple_int": "{0}", "tuple_str": "{0}",
+             "list_int": "tuple({0})", "list_str": "tuple({0})", "set_int": "frozenset({0})",
+             "set_str": "frozenset({0})"}
 DEPTHS = (2, 3)
 KINDS = None
 
@@ -60,6 +71,9 @@ def render(d: Draft, depth: int) -> None:
     if first_repeat:
         d.probe_samples = 1
     fv = value_of(d, item)
+    if isinstance(next((x for x in fv.results if x is not None), None), bool):
+        _passing(d, fv, depth, items, item, seen, unique, key)
+        return
     expr = _key(d, fv)
     if first_repeat and _first_repeat(d, fv, items, item, seen, unique, key, expr):
         return
@@ -128,3 +142,44 @@ def _first_repeat(d: Draft, fv, items: str, item: str, seen: str, unique: str, k
     d.op("list/append")
     d.emit(f"return ({unique}, {repeat})")
     return True
+
+
+def _passing(d: Draft, fv, depth: int, items: str, item: str, seen: str, unique: str, key: str) -> None:
+    """A test as the focus: the distinct items that pass it, in their first order (``if w.isupper() and w not in
+    seen:``; at depth 3 the two tests nested, the focus's outside). Unfit for items that cannot be remembered
+    (dicts), a focus with statements, or a test that every sampled item passes, or none."""
+    template = _ITEM_KEY.get(d.item_kind)
+    if template is None or fv.pre:
+        raise Unfit("the items cannot be remembered in a set")
+    if len({x for x in fv.results if x is not None}) < 2:
+        raise Unfit("the test holds for every sampled item, or for none")
+    remembered = template.format(item)
+    d.emit(f"{seen} = set()")
+    d.emit(f"{unique} = []")
+    with d.block(f"for {item} in {items}:"):
+        if remembered != item:
+            d.emit(f"{key} = {remembered}")
+        held = key if remembered != item else item
+        if depth == 2:
+            test = f"{_and_operand(fv.expr)} and {held} not in {seen}"
+        else:
+            d.indent += 1
+            d.lines.append("    " * (d.indent - 1) + f"if {bare(fv.expr)}:")
+            test = f"{held} not in {seen}"
+        with d.block(f"if {test}:"):
+            d.emit(f"{seen}.add({held})")
+            d.emit(f"{unique}.append({item})")
+        if depth == 3:
+            d.indent -= 1
+    d.op("set/add")
+    d.op("list/append")
+    return_maybe_sorted(d, unique, item, 0.25)
+
+
+def _and_operand(test: str) -> str:
+    """``test`` as the left operand of ``and``: without parentheses unless it needs them (an ``or``)."""
+    inner = bare(test)
+    node = astparse.parse(inner, mode="eval").body
+    needs = isinstance(node, (ast.IfExp, ast.NamedExpr, ast.Lambda)) or \
+        (isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or))
+    return f"({inner})" if needs else inner

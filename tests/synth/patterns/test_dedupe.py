@@ -64,3 +64,36 @@ def test_the_key_is_not_a_truth_value(drafts_of):
                 space["entry"](*args)
     assert len(logged) >= 100
     assert not [source for source, key in logged if isinstance(key, bool)][:1]
+
+
+def _remembered(x):
+    return tuple(x) if isinstance(x, list) else frozenset(x) if isinstance(x, set) else x
+
+
+def test_a_test_as_the_focus_keeps_the_distinct_items_that_pass_it(drafts_of):
+    """A focus that is a test decides which items take part (``if w.isupper() and w not in seen:``): each kept
+    item once, in first order (lists remembered as tuples, sets as frozensets), and on some inputs the test
+    leaves out distinct items that a plain dedupe would keep."""
+    gated = filtered = 0
+    for depth in DEPTHS:
+        for r in drafts_of("dedupe", depth, count=60):
+            loop = next(n for n in ast.walk(r.entry) if isinstance(n, ast.For))
+            adds = [c.args[0] for c in ast.walk(r.entry) if isinstance(c, ast.Call)
+                    and isinstance(c.func, ast.Attribute) and c.func.attr == "add"]
+            if not isinstance(loop.target, ast.Name) or not adds or not isinstance(adds[0], ast.Name):
+                continue
+            item, held = loop.target.id, adds[0].id
+            whole = {f"tuple({item})", f"frozenset({item})"}
+            if held != item and not any(isinstance(n, ast.Assign) and ast.unparse(n.value) in whole
+                                        for n in ast.walk(r.entry)):
+                continue  # a key computed from the focus: the plain dedupe
+            gated += 1
+            if "sorted(" in r.source:
+                continue
+            for args, got in r.ok:
+                keys = [_remembered(x) for x in got]
+                distinct = list(dict.fromkeys(_remembered(x) for x in args[0]))
+                assert len(set(keys)) == len(keys) and all(k in distinct for k in keys), (r.source, args, got)
+                assert keys == [k for k in distinct if k in keys], (r.source, args, got)  # first order
+                filtered += len(keys) < len(distinct)
+    assert gated >= 5 and filtered >= 5, (gated, filtered)
