@@ -263,3 +263,36 @@ def test_format_is_never_nested_in_format():
             for k in range(25):
                 cand = build(level, CATALOG[key], rng("test-format-nest", level, *key, k))
                 assert cand is None or static_reason(cand.source) != "idiom", cand.source
+
+
+def test_a_list_or_tuple_is_ordered_against_a_short_bound_that_starts_like_the_items():
+    """``row >= [11, 5]``, ``point < (3,)``: a list or tuple ordered against a literal of one or two elements whose
+    first is one of the items' own elements (not a made-up list of five: ``row <= [19, 30, -1, 11, 23]``)."""
+    import ast
+
+    from execgym.seeding import rng
+    from execgym.synth.patterns import build
+
+    keys = [(t, op) for t in ("list", "tuple") for op in ("<", "<=", ">", ">=")]
+    bounds = []
+    for level in range(1, 7):
+        for k in range(24):
+            cand = build(level, CATALOG[keys[k % len(keys)]], rng("ordering-bound-test", level, k))
+            if cand is None:
+                continue
+            for node in ast.walk(ast.parse(cand.source)):
+                if isinstance(node, ast.Compare) and isinstance(node.ops[0], (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+                    for side in (node.left, *node.comparators):
+                        if isinstance(side, (ast.List, ast.Tuple)) and side.elts:
+                            bounds.append((cand, ast.literal_eval(side)))
+    assert len(bounds) >= 60, len(bounds)
+    for cand, bound in bounds:
+        assert 1 <= len(bound) <= 2, cand.source
+    def elements(value) -> list:  # the elements of the lists and tuples an argument holds (itself or its items)
+        if not isinstance(value, (list, tuple)):
+            return []
+        inner = [x for v in value if isinstance(v, (list, tuple)) for x in v]
+        return inner or list(value)
+
+    starts = sum(any(bound[0] in elements(arg) for args in cand.pool for arg in args) for cand, bound in bounds)
+    assert starts >= 0.9 * len(bounds), (starts, len(bounds))

@@ -401,12 +401,32 @@ def _slot_text(spec: str, r: random.Random, sample: Any, draft: Draft, template:
         if not any(p.name == "strict" for p in draft.params):
             draft.param("strict", lambda rr: rr.random() < 0.5)
         return "strict", None
+    if spec == "same" and draft.focus.name in _ORDERINGS and type(sample) in (list, tuple) and sample:
+        return _bound(r, sample)
     try:
         value = fresh(spec, r, sample, _key_word if isinstance(sample, dict) else _real_word)
     except NoValue as exc:
         raise Unfit(str(exc)) from exc
     if value == 1 and spec == "small" and template in _NO_ONE:
         value = 2 + randbelow(r, 2)
+    return literal(value), value
+
+
+_ORDERINGS = frozenset({"<", "<=", ">", ">="})
+
+
+def _bound(r: random.Random, sample: list | tuple) -> tuple[str, Any]:
+    """The bound a list or tuple is ordered against, as people write one (``row >= [11, 5]``, ``point < (3,)``): one
+    or two elements, the first one of the item's own (so that items tie on it now and then and the second element
+    decides), the second new."""
+    first = sample[randbelow(r, len(sample))]
+    if r.random() < 0.3:
+        values = [first]
+    elif isinstance(first, str):
+        values = [first, _real_word(r)]
+    else:
+        values = [first, first + randint(r, -3, 6) if isinstance(first, int) else first]
+    value = tuple(values) if isinstance(sample, tuple) else values
     return literal(value), value
 
 
