@@ -14,8 +14,8 @@ import ast
 from execgym import astparse
 from execgym.synth.patterns.base import (
     Draft,
-    bare,
     Unfit,
+    bare,
     emit_focus,
     groups_alike,
     item_guard,
