@@ -100,6 +100,7 @@ def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool 
     """One draft of a program for ``level`` (1-6) around ``focus``, or None when this draw does not fit
     (``twice_only``: also when the draft uses the focus once; checked before the inputs are drawn)."""
     from execgym.synth.patterns.base import Draft, Unfit, kind_for, unwrap
+    from execgym.synth.patterns.early_return import returns_early
 
     depth = LEVEL_DEPTH[level]
     names = ["helper_entry"] if level == 6 else patterns_for(depth)
@@ -115,12 +116,6 @@ def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool 
     plural = draft.params[0].name
     entry = f"{rng.choice(_ENTRY_VERBS)}_{plural}"
     params = [p.name for p in draft.params]
-    imports = sorted(set(focus.imports))  # ``import math`` for ``math.floor(x)``: at the top, as people write it
-    lines = [*imports, "", ""] if imports else []
-    lines += [unwrap(line) for line in draft.helper] + ([""] if draft.helper else [])
-    lines.append(f"def {entry}({', '.join(params)}):")
-    lines += [unwrap(line) for line in draft.lines]
-    source = "\n".join(lines) + "\n"
     pool = []
     seen = set()
     # each tuple from its own stream, ``random.Random(rng.random())``: one scratch generator re-seeded the way
@@ -139,6 +134,14 @@ def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool 
             break
     if len(pool) < MIN_POOL:
         return None  # too few distinct inputs to ship a call and its variants
+    # drawn after the pool, so that a draft without a ``break`` to turn into a ``return`` is as it was
+    body = returns_early(draft.lines, rng)
+    imports = sorted(set(focus.imports))  # ``import math`` for ``math.floor(x)``: at the top, as people write it
+    lines = [*imports, "", ""] if imports else []
+    lines += [unwrap(line) for line in draft.helper] + ([""] if draft.helper else [])
+    lines.append(f"def {entry}({', '.join(params)}):")
+    lines += [unwrap(line) for line in body]
+    source = "\n".join(lines) + "\n"
     ops = dict(draft.ops)
     if draft.inner:
         pattern = f"{pattern}/{draft.inner}"
