@@ -101,11 +101,11 @@ def test_thin_agents_files_load_the_installed_hooks(monkeypatch):
 def test_grpo_script_without_torch_says_what_to_install():
     code = (
         "import runpy, sys\n"
-        "sys.modules.update(torch=None, trl=None, datasets=None)\n"
+        "sys.modules.update(torch=None, transformers=None, trl=None, datasets=None)\n"
         f"sys.argv = ['grpo_execgym.py', '--model', 'm', '--output-dir', 'out']\n"
         f"runpy.run_path({str(REPO / 'agents' / 'trl' / 'grpo_execgym.py')!r}, run_name='__main__')\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
-    assert "torch, trl, datasets not installed" in proc.stderr and 'pip install ".[trl]"' in proc.stderr
+    assert "torch, transformers, trl, datasets not installed" in proc.stderr and 'pip install ".[trl]"' in proc.stderr
