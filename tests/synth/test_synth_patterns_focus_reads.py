@@ -3,6 +3,7 @@ from being stripped out without changing its output, on sample items made here."
 
 from __future__ import annotations
 
+import math
 import random
 
 import pytest
@@ -16,6 +17,8 @@ from execgym.synth.patterns.base import (
     as_test,
     compares_alike,
     groups_alike,
+    item_guard,
+    join_uses,
     keeps_length,
     own_number,
     own_truth,
@@ -42,6 +45,13 @@ def test_a_comparison_that_orders_items_as_they_are_is_told_apart_from_one_that_
     magnitude = _value([abs(n) for n in numbers])
     assert not compares_alike(draft, magnitude, magnitude.results, magnitude, magnitude.results)
     assert not compares_alike(_draft(numbers[:2]), doubled, doubled.results[:2], doubled, doubled.results[:2])
+    # rounding up orders two prices otherwise only when both lie in one unit interval: too seldom to tell
+    prices = [2.25, 7.5, -1.75, 12.0, 4.75, 18.5, 9.25, 0.5, 15.75, 3.0]
+    price_draft = _draft(prices, ("float", "math.ceil()"))
+    ceiled = _value([math.ceil(p) for p in prices])
+    assert compares_alike(price_draft, ceiled, ceiled.results, ceiled, ceiled.results)
+    halved = _value([p // 4 for p in prices])  # buckets of four: many pairs share one
+    assert not compares_alike(price_draft, halved, halved.results, halved, halved.results)
 
 
 def test_lengths_compare_alike_when_the_focus_adds_as_many_items_to_each_side():
@@ -296,3 +306,63 @@ def test_a_list_or_tuple_is_ordered_against_a_short_bound_that_starts_like_the_i
 
     starts = sum(any(bound[0] in elements(arg) for args in cand.pool for arg in args) for cand, bound in bounds)
     assert starts >= 0.9 * len(bounds), (starts, len(bounds))
+
+
+def test_two_uses_ordered_as_their_receivers_are_ordered_are_not_joined_so():
+    """``math.ceil(amount) < math.ceil(other)`` is ``amount < other`` unless both lie in one unit interval: with
+    the receivers given, ``join_uses`` refuses that order when it differs on fewer than ``RAW_ORDER_SHARE`` of
+    the samples, and keeps it when the rounding decides often enough."""
+    from execgym.synth.patterns.base import RAW_ORDER_SHARE
+
+    amounts = [2.25, 7.5, 12.0, 4.75, 18.5, 9.25, 0.5, 15.75, 3.0, 7.5, 2.25, 12.0]
+    others = [5.5, 3.25, 16.0, 10.5, 2.75, 14.0, 8.25, 1.5, 6.75, 13.0, 19.5, 4.25]
+    draft = _draft(amounts, ("float", "math.ceil()"))
+    a, b = [math.ceil(x) for x in amounts], [math.ceil(y) for y in others]
+    assert sum((x < y) != (m < n) for x, y, m, n in zip(a, b, amounts, others)) < RAW_ORDER_SHARE * len(a)
+    args = (a, b, a, "math.ceil(amount)", "math.ceil(other)", {int: ("<",)})
+    assert join_uses(_draft(amounts, ("float", "math.ceil()")), *args) is not None  # without receivers: kept
+    assert join_uses(draft, *args, receivers=(amounts, others)) is None
+    # partners in the same unit interval for a third of the amounts: rounding up decides three of them
+    near = [2.25, 7.5, 12.0, 4.25, 18.5, 9.25, 0.5, 15.75, 3.0, 7.5, 2.25, 12.0]
+    close = [2.5, 3.25, 16.0, 4.5, 5.75, 14.0, 0.75, 1.5, 6.75, 7.25, 19.5, 10.25]
+    a2, b2 = [math.ceil(x) for x in near], [math.ceil(y) for y in close]
+    got = join_uses(_draft(near, ("float", "math.ceil()")), a2, b2, a2, "math.ceil(amount)", "math.ceil(other)",
+                    {int: ("<",)}, receivers=(near, close))
+    assert got is not None and got.expr == "(math.ceil(amount) < math.ceil(other))"
+
+
+@pytest.mark.parametrize(("kind", "samples", "plain"), [
+    ("str", ["apple", "kiwi", "cherry", "avocado", "fig", "apricot", "date", "banana"], ".startswith("),
+    ("list_int", [[1, 5], [9, 2, 7], [], [4], [8, 8, 1], [0, 3, 6, 2], [11], [2, 2]], "sum("),
+])
+def test_item_guards_are_mostly_plain_and_never_the_focus_itself(kind, samples, plain):
+    """Guards by comprehension (``any(ch.isdigit() for ch in word)``) are drawn at most half as often as in an
+    even draw; a plain guard (``word.startswith('a')``, ``sum(row) > 9``) is one of the options, except when
+    it would be the focus itself (a use of the focus that nothing counts)."""
+    def guards(key: tuple[str, str]) -> list[str]:
+        out = []
+        for k in range(80):
+            draft = Draft(rng=random.Random(k), level=4, focus=CATALOG[key], item_kind=kind)
+            draft.samples = list(samples)
+            out.append(item_guard(draft, "x"))
+        return out
+
+    mine = guards(("str", "upper") if kind == "str" else ("list", "copy"))
+    by_comprehension = sum(" for " in g for g in mine)
+    assert any(plain in g for g in mine) and by_comprehension < 0.4 * len(mine), (by_comprehension, set(mine))
+    if kind == "str":
+        assert not any(".startswith(" in g for g in guards(("str", "startswith")))
+
+
+def test_lengths_of_tuples_the_focus_makes_compare_with_the_items_own_lengths():
+    """``len(before * 2) < len(after * 2)`` orders two tuples as their own lengths do: refused like ``len(w * 2)``
+    of words; a part cut from same-length tuples of numbers (``divmod(n, 5)[0]``) cannot be told (kept)."""
+    records = [("a",), ("b", "c"), (), ("d", "e", "f"), ("g", "h")]
+    draft = _draft(records, ("tuple", "*"))
+    doubled = _value([r * 2 for r in records])
+    _, lengths = as_number(draft, doubled)
+    assert lengths == [2, 4, 0, 6, 4] and own_number(doubled)(("x", "y")) == 2
+    assert compares_alike(draft, doubled, lengths, doubled, lengths)
+    numbers = [7, 12, 3, 18, 9]
+    split = _value([divmod(n, 5) for n in numbers])
+    assert own_number(split)(7) is None

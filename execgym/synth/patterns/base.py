@@ -38,7 +38,7 @@ RARE_CHANGE = 0.3
 CHANGED_ITEM_SHARE = 0.3
 CHAIN_SHARE = 0.25    # share of numeric tests written as a chained comparison ``lo <= n < hi``
 CHAIN_SHARE_LEVEL3 = 0.5  # the same at level 3, whose programs hold few tests
-ASSERT_SHARE = 0.25   # share of limit parameters whose precondition the function asserts
+ASSERT_SHARE = 0.1    # share of limit parameters whose precondition the function asserts
 PROBE_ITEMS = 24  # drawn items the focus (with its chosen arguments) is tried on before a draft is kept
 SECOND_USE_DRAWS = 8  # draws of other arguments for a second use of the focus before it is used once
 PROBE_SAMPLES = 32  # sample items a draft that asks for them (``Draft.probe_samples``) adds
@@ -1157,7 +1157,8 @@ def _pair(draft: Draft, form: Form, var: str, samples: Sequence[Any], results: l
             joins = {bool: ("and", "or"), int: ("<",), float: ("<",)}
             if draft.focus.name == "abs":
                 joins.update({int: ("+", "<"), float: ("+", "<")})
-        got = join_uses(draft, a, b, results, first, second, joins)
+        got = join_uses(draft, a, b, results, first, second, joins,
+                        receivers=([fn1(s) for s in samples], [fn2(s) for s in samples]))
         if got is not None:
             return got
     return None
@@ -1285,12 +1286,20 @@ def _reference(draft: Draft, form: Form, var: str, samples: Sequence[Any], resul
     return FocusValue([], f"({mine_text} {op} {other})", joined, env=env)
 
 
+RAW_ORDER_SHARE = 1 / 6  # least share of samples on which ``f(x) < f(y)`` must differ from ``x < y`` (see join_uses)
+
+
 def join_uses(draft: Draft, a: list[Any], b: list[Any], single: list[Any], first: str, second: str,
-              joins_by_kind: dict[type, tuple[str, ...]] | None = None) -> FocusValue | None:
+              joins_by_kind: dict[type, tuple[str, ...]] | None = None,
+              receivers: tuple[Sequence[Any], Sequence[Any]] | None = None) -> FocusValue | None:
     """Two uses of the focus, ``first`` and ``second`` (their values ``a`` and ``b`` on the samples), joined as
     their type is joined (``and``/``or`` for tests, ``+``/``<`` for numbers, ``+`` for text and sequences, the
     join drawn; ``joins_by_kind`` narrows them), counted as a second use; None when every join is constant on
-    the samples, is the single use's value ``single``, or is told by one of the two alone."""
+    the samples, is the single use's value ``single``, or is told by one of the two alone. With ``receivers``
+    (what the two uses apply to, on the same samples), an ordering of two uses on numbers is also refused when
+    it differs from ordering the receivers themselves on fewer than ``RAW_ORDER_SHARE`` of the samples
+    (``math.floor(price) < math.floor(price * 2)`` is ``price < price * 2`` unless the price is below one half:
+    such a focus changes no output on most inputs)."""
     if not a or len(a) != len(b) or any(x is None for x in (*a, *b)):
         return None
     kind = type(a[0])
@@ -1304,9 +1313,21 @@ def join_uses(draft: Draft, a: list[Any], b: list[Any], single: list[Any], first
         keys = list(map(stable_key, combined))
         if len(set(keys)) < 2 or keys == keys_1 or _functional(keys_a, keys) or _functional(keys_b, keys):
             continue
+        if op == "<" and receivers is not None and not _orders_otherwise(combined, *receivers):
+            continue
         second_use(draft)
         return FocusValue([], f"({first} {op} {second})", combined)
     return None
+
+
+def _orders_otherwise(ordered: Sequence[Any], xs: Sequence[Any], ys: Sequence[Any]) -> bool:
+    """Whether ``ordered`` (the two uses ordered, per sample) differs from ``x < y`` of the receivers on at least
+    ``RAW_ORDER_SHARE`` of the samples; True when the receivers are not numbers (nothing to compare)."""
+    pairs = list(zip(xs, ys))
+    if len(pairs) != len(ordered) or not all(type(x) in (int, float) and type(y) in (int, float) for x, y in pairs):
+        return True
+    differ = sum(got != (x < y) for got, (x, y) in zip(ordered, pairs))
+    return differ >= RAW_ORDER_SHARE * len(pairs)
 
 
 def kind_for(focus: Operation, r: random.Random) -> str:
@@ -1459,18 +1480,24 @@ def own_truth(draft: Draft, fv: FocusValue) -> bool:
 def own_number(fv: FocusValue) -> Callable[[Any], Any]:
     """What ``as_number`` of ``fv`` becomes with the focus stripped out, as a function of the item: the item's
     truth as 1/0 for a test, the item itself for a number, its length for a container; None where it cannot be
-    told (a tuple's cut, an item of another kind)."""
+    told (a part ``as_number`` cut from same-length tuples of numbers, an item of another kind)."""
     sample = next((x for x in fv.results if x is not None), None)
+    present = [x for x in fv.results if x is not None]
+    cut = isinstance(sample, tuple) and bool(sample) and all(
+        isinstance(x, tuple) and len(x) == len(sample) and isinstance(x[0], (int, float)) for x in present)
 
     def own(item: Any) -> Any:
         if isinstance(sample, bool):
             return 1 if item else 0
         if isinstance(sample, (int, float)):
             return item if isinstance(item, (int, float)) else None
-        if isinstance(sample, tuple) or not hasattr(item, "__len__"):
+        if cut or not hasattr(item, "__len__"):
             return None
         return len(item)
     return own
+
+
+ALIKE_SHARE = 0.1  # least share of sample pairs a key must order otherwise than the items are (compares_alike)
 
 
 def compares_alike(draft: Draft, a: FocusValue, a_numbers: Sequence[Any], b: FocusValue,
@@ -1480,8 +1507,10 @@ def compares_alike(draft: Draft, a: FocusValue, a_numbers: Sequence[Any], b: Foc
     (the focus stripped out: a number item itself, a container's length, a test's item's truth; the sample
     items only, which are the first entries of both):
     ``low * 2 > high * 2``, ``len(work) <= len(current)`` after ``extend`` by as many items each, ``ahead - 16``
-    against ``behind - 16``. Such a comparison never tells what the focus did. False when it cannot be told (a
-    tuple item's cut, values that do not compare, fewer than three items)."""
+    against ``behind - 16``. Such a comparison never tells what the focus did. Pairs the two order differently
+    count only from ``ALIKE_SHARE`` of the pairs on: ``math.ceil(ahead) <= math.ceil(behind)`` orders two
+    prices otherwise only when both lie in one unit interval, so on most inputs it orders them as they are.
+    False when it cannot be told (a tuple item's cut, values that do not compare, fewer than three items)."""
     items = list(draft.samples)  # the results' first entries (constants the second value drew come after)
     if min(len(a.results), len(b.results), len(a_numbers), len(b_numbers)) < len(items):
         return False
@@ -1493,9 +1522,10 @@ def compares_alike(draft: Draft, a: FocusValue, a_numbers: Sequence[Any], b: Foc
     if len(left) < 3 or len(right) < 3:
         return False
     try:
-        return all((x < y, x == y) == (p < q, p == q) for x, p in left for y, q in right)
+        differ = sum((x < y, x == y) != (p < q, p == q) for x, p in left for y, q in right)
     except TypeError:
         return False
+    return differ < ALIKE_SHARE * len(left) * len(right)
 
 
 def groups_alike(draft: Draft, keys: Sequence[Any], own: Callable[[Any], Any]) -> bool:
@@ -1773,6 +1803,11 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
                          ("all(ch.isalpha() for ch in {0})", lambda s: all(c.isalpha() for c in s))):
             _varied(options, test.format(item), fn, samples, "bool/any" if test.startswith("any") else "bool/all")
         _counted(options, f"len({{ch.lower() for ch in {item}}})", lambda s: len({c.lower() for c in s}), samples)
+        starts = sorted({s[0] for s in samples if s and s[0].isalpha()})
+        if starts:  # a plain test, as most guards are written (``word.startswith('c')``)
+            letter = draft.rand_choice(starts)
+            _plain(draft, options, f"{item}.startswith({letter!r})", lambda s: s.startswith(letter), samples,
+                   "str/startswith")
         return _pick(draft, options)
     if kind in ("int", "float"):
         t = threshold(samples)
@@ -1811,6 +1846,10 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
             if kind != "set_int":
                 _varied(options, f"len([x for x in {item} if x > {t}]) > 1", lambda s: sum(x > t for x in s) > 1,
                         samples, "len")
+            sums = [sum(s) for s in samples]
+            if len(set(sums)) > 1:
+                total = threshold(sums)
+                _plain(draft, options, f"sum({item}) > {literal(total)}", lambda s: sum(s) > total, samples, "")
     elif kind in ("list_str", "tuple_str", "set_str"):
         flat = sorted({x for s in samples for x in s})
         if flat:
@@ -1819,6 +1858,8 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
                     lambda s: any(w.startswith(letter) for w in s), samples, "bool/any")
             if all(w for s in samples for w in s):
                 _counted(options, f"len({{name[0] for name in {item}}})", lambda s: len({w[0] for w in s}), samples)
+            word = draft.rand_choice(flat)
+            _plain(draft, options, f"{word!r} in {item}", lambda s: word in s, samples, f"{kind.partition('_')[0]}/in")
     if not options:
         options.append((f"{item}", "", bool))
     return _pick(draft, options)
@@ -1832,6 +1873,13 @@ def _varied(options: list, test: str, fn: Callable[[Any], bool], samples: Sequen
         return
     if len(seen) == 2:
         options.append((test, op, fn))
+
+
+def _plain(draft: Draft, options: list, test: str, fn: Callable[[Any], bool], samples: Sequence[Any], op: str) -> None:
+    """``_varied``, for a test by one plain operation (a method, ``in``, ``sum``), unless that operation is the
+    focus itself (a guard by the focus would be a use of it that nothing counts)."""
+    if op != f"{draft.focus.type}/{draft.focus.name}":
+        _varied(options, test, fn, samples, op)
 
 
 def spells_int(text: Any) -> bool:
@@ -1872,7 +1920,15 @@ def _banded(draft: Draft, options: list, number: str, values: Sequence[Any], op:
         options.append((f"{literal(lo)} <= {number} < {literal(hi)}", op, lambda s: lo <= fn(s) < hi))
 
 
+PLAIN_GUARD_SHARE = 0.5  # share of guards drawn among the plain options alone (no comprehension), when both kinds exist
+
+
 def _pick(draft: Draft, options: list) -> str:
+    """One of ``options`` (``(test, op, fn)``); the ones that hold a comprehension (``any(... for ...)``,
+    ``len({... for ...})``) are drawn at most half as often as in an even draw (``PLAIN_GUARD_SHARE``)."""
+    plain = [option for option in options if " for " not in option[0]]
+    if plain and len(plain) < len(options) and draft.rng.random() < PLAIN_GUARD_SHARE:
+        options = plain
     text, op, fn = options[randbelow(draft.rng, len(options))]
     if op:
         draft.op(op)

@@ -17,6 +17,7 @@ from execgym.synth.patterns.base import (
     spells_numbers,
     walrus_test,
 )
+from execgym.synth.patterns.cap import capped
 from execgym.synth.patterns.value import value_of
 
 LABEL_SHARE = 0.5  # share of drafts whose pieces that are not text show the item beside its focus value
@@ -60,19 +61,16 @@ def render(d: Draft, depth: int) -> None:
                 add(as_text(d, fv, label))
         elif (named := walrus_test(d, fv) if d.rng.random() < 0.4 else None) is not None:
             test, name = named
-            with d.block(f"if {test}:"):
+            with d.block(f"if {test}:"), capped(d, f"len({parts}) >= {d.limit(1, 12)}" if depth == 3 else None):
                 if depth == 3:
-                    with d.block(f"if len({parts}) >= {d.limit(1, 12)}:"):
-                        d.emit("break")
                     d.op("len")
                 add(f"f\"{{{item}}}({{{name}}})\"")
             with d.block("else:"):
                 add(f"str({item})" if d.item_kind != "str" else f"{item}[::-1]")
         else:
-            with d.block(f"if {item_guard(d, item, fv)}:"):
+            with d.block(f"if {item_guard(d, item, fv)}:"), \
+                    capped(d, f"len({parts}) >= {d.limit(1, 12)}" if depth == 3 else None):
                 if depth == 3:
-                    with d.block(f"if len({parts}) >= {d.limit(1, 12)}:"):
-                        d.emit("break")
                     d.op("len")
                 with forgiving(d, fv):
                     emit_focus(d, fv)

@@ -1,6 +1,6 @@
 """count: how many items pass a test on their focus value (items that fail a guard skipped with
-``continue`` now and then); at depth 3 the count stops at a limit, and a ``for``-``else`` now and then tells
-whether it was reached."""
+``continue`` now and then); at depth 3 the count stops at a limit (``break``, or counting only while under it:
+``patterns.cap``), and a ``for``-``else`` now and then tells whether it was reached."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from execgym.synth.patterns.base import (
     negate,
     rare_test,
 )
+from execgym.synth.patterns.cap import capped
 from execgym.synth.patterns.value import value_of
 
 MEANING = ("the number of items whose focus value passes a data-dependent test (or, now and then at depth 2, "
@@ -36,6 +37,7 @@ def render(d: Draft, depth: int) -> None:
     if skip:
         d.probe_samples = 1
     limit = d.limit(0, 4) if depth == 3 else ""
+    tells = depth == 3 and d.rng.random() < 0.45  # a ``for``-``else`` says whether the count reached the limit
     with d.block(f"for {item} in {items}:"):
         fv = value_of(d, item)
         if skip:
@@ -57,13 +59,16 @@ def render(d: Draft, depth: int) -> None:
         elif depth == 2:
             with d.block(f"if {test}:"):
                 d.emit(f"{count} += 1")
-        else:
+        elif tells:
             with d.block(f"if {test}:"):
                 d.emit(f"{count} += 1")
                 with d.block(f"if {count} == {limit}:"):
                     d.emit("break")
+        else:
+            with d.block(f"if {test}:"), capped(d, f"{count} >= {limit}"):
+                d.emit(f"{count} += 1")
     d.op("int/+")
-    if depth == 3 and d.rng.random() < 0.45:  # say whether the count reached the limit (the loop broke)
+    if tells:
         with d.block("else:"):
             d.emit(f"return ({count}, False)")
         d.emit(f"return ({count}, True)")

@@ -17,6 +17,7 @@ from execgym.synth.patterns.base import (
     return_maybe_sorted,
     walrus_test,
 )
+from execgym.synth.patterns.cap import capped
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the items (in order) for which a test on the focus value holds"
@@ -108,9 +109,7 @@ def render(d: Draft, depth: int) -> None:
             test = as_test(d, fv)
             if not independent(d):
                 raise Unfit("the guard decides the test")
-            with d.block(f"if {test}:"):
-                with d.block(f"if len({kept}) >= {limit}:"):
-                    d.emit("break")
+            with d.block(f"if {test}:"), capped(d, f"len({kept}) >= {limit}"):
                 d.emit(f"{kept}.append({item})")
             d.op("len")
         elif depth == 3:

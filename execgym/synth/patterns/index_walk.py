@@ -13,6 +13,7 @@ from execgym.synth.patterns.base import (
     second_use,
     walrus_test,
 )
+from execgym.synth.patterns.cap import capped
 from execgym.synth.patterns.value import value_of
 
 # share of drafts whose focus, used once, is also applied to the mirrored item (not a copy: ``words[-1 - i][:]``)
@@ -34,7 +35,7 @@ def render(d: Draft, depth: int) -> None:
     items = d.items_param(3, 8)
     if d.rng.random() < 0.4:  # the caller chooses the step; range() needs it positive
         step = d.param("step", lambda r: r.randint(1, 3))
-        if d.rng.random() < 0.7:
+        if d.rng.random() < 0.4:
             d.precondition(f"{step} > 0")
     else:
         step = d.rand_choice((1, 2, 2, 3))
@@ -71,10 +72,8 @@ def render(d: Draft, depth: int) -> None:
         if depth == 1:
             body()
         else:
-            with d.block(f"if {named[0] if named is not None else item_guard(d, item, fv)}:"):
-                if depth == 3:
-                    with d.block(f"if {pos} > len({items}) // 2:"):
-                        d.emit("break")
+            with d.block(f"if {named[0] if named is not None else item_guard(d, item, fv)}:"), \
+                    capped(d, f"{pos} > len({items}) // 2" if depth == 3 else None):
                 body()
     d.op("range")
     d.op("list/append")

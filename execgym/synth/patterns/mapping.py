@@ -19,6 +19,7 @@ from execgym.synth.patterns.base import (
     spells_numbers,
     walrus_test,
 )
+from execgym.synth.patterns.cap import capped
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the focus value of every item, in order (or sorted with a lambda key)"
@@ -46,10 +47,8 @@ def render(d: Draft, depth: int) -> None:
                 d.emit(f"{out}.append(({item}, {fv.expr}))")
         elif named is not None:
             test, name = named
-            with d.block(f"if {test}:"):
+            with d.block(f"if {test}:"), capped(d, f"len({out}) >= {d.limit(1, 4)}" if depth == 3 else None):
                 if depth == 3:
-                    with d.block(f"if len({out}) >= {d.limit(1, 4)}:"):
-                        d.emit("break")
                     d.op("len")
                 d.emit(f"{out}.append(f\"{{{item}}}={{{name}}}\")")
             with d.block("else:"):
@@ -64,10 +63,7 @@ def render(d: Draft, depth: int) -> None:
             texts = True
         else:
             guard = item_guard(d, item, fv)
-            with d.block(f"if {guard}:"):
-                if depth == 3:
-                    with d.block(f"if len({out}) >= {d.limit(1, 4)}:"):
-                        d.emit("break")
+            with d.block(f"if {guard}:"), capped(d, f"len({out}) >= {d.limit(1, 4)}" if depth == 3 else None):
                 with forgiving(d, fv):
                     emit_focus(d, fv)
                     d.emit(f"{out}.append({as_text(d, fv, item)})")

@@ -4,6 +4,7 @@ or, when the focus itself raises on some items (``index`` of a missing part), th
 from __future__ import annotations
 
 from execgym.synth.patterns.base import Draft, Unfit, as_number, emit_focus, item_guard
+from execgym.synth.patterns.cap import capped
 from execgym.synth.patterns.value import value_of
 
 MEANING = "a number per item: the item parsed with int(), else its focus value (or -1 where the focus raises)"
@@ -26,10 +27,8 @@ def render(d: Draft, depth: int) -> None:
         if depth == 1:
             inner()
         else:
-            with d.block(f"if {item_guard(d, item, fv)}:"):
-                if depth == 3:
-                    with d.block(f"if len({numbers}) >= {d.limit(1, 4)}:"):
-                        d.emit("break")
+            with d.block(f"if {item_guard(d, item, fv)}:"), \
+                    capped(d, f"len({numbers}) >= {d.limit(1, 4)}" if depth == 3 else None):
                 inner()
     d.op("list/append")
     if f"{failed} += 1" in "\n".join(d.lines):

@@ -313,7 +313,8 @@ def _with_second(d: Draft, name: str, fv: FocusValue, draw, sampler: random.Rand
     except Exception:  # noqa: BLE001 -- the focus does not take every drawn second argument
         d.names.discard(other)
         return None
-    got = join_uses(d, fv.results, b, fv.results, fv.expr, fv.write(other))  # type: ignore[misc]
+    got = join_uses(d, fv.results, b, fv.results, fv.expr, fv.write(other),  # type: ignore[misc]
+                    receivers=(samples, seconds))
     if got is None:
         d.names.discard(other)
         return None

@@ -17,7 +17,7 @@ KINDS = None
 def render(d: Draft, depth: int) -> None:
     items = d.items_param(4, 8)
     size = d.param("size", lambda r: r.randint(1, 3))
-    if d.rng.random() < 0.35:
+    if d.rng.random() < 0.25:
         d.precondition(f"{size} >= 1" if d.rng.random() < 0.5 else f"{size} > 0")
     item = d.item_name()
     scores = d.name("scores")
