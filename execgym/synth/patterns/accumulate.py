@@ -4,7 +4,9 @@ Depth 2 is written three ways: an if/else on a guard, a guard that skips the ite
 that names the number it computes (``if (size := len(w.strip())) > 3: total += size``). A focus that raises on
 some items is asked forgiveness (``try: ... except IndexError: pass``); words that spell a number now and then
 count as that number (``try: total += int(word)`` ``except ValueError: total += len(word)``), or, among the
-words a guard rejects, only those do (``except ValueError: pass``)."""
+words a guard rejects, only those do (``except ValueError: pass``). Depth 3 caps the total at a ``limit``
+(``patterns/cap.py``: ``if total >= limit: break`` before the addition, or the addition under
+``if total < limit:``)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from execgym.synth.patterns.base import (
     spells_numbers,
     walrus_test,
 )
+from execgym.synth.patterns.cap import capped
 from execgym.synth.patterns.value import value_of
 
 MEANING = "sum a number derived from each item (the focus value, or its length / truth)"
@@ -67,11 +70,10 @@ def render(d: Draft, depth: int) -> None:
             with d.block(f"if {test if named else item_guard(d, item, fv)}:"):
                 if depth == 3:
                     _, numbers = as_number(d, fv)
-                    top = max(2, int(sum(abs(x) for x in numbers if isinstance(x, (int, float)))))
-                    with d.block(f"if {total} < {d.limit(0, top)}:"):
+                    # the limit up to half the sampled values' total: some inputs reach it, others do not
+                    top = max(2, int(sum(abs(x) for x in numbers if isinstance(x, (int, float)))) // 2)
+                    with capped(d, f"{total} >= {d.limit(0, top)}"):
                         add()
-                    with d.block("else:"):
-                        d.emit(f"{total} -= 1")
                 else:
                     add()
             with d.block("else:"):

@@ -212,6 +212,8 @@ class Draft:
     probe_samples: int = 0      # set: the next focus_value adds PROBE_SAMPLES pool-drawn items to ``samples``
     reference: str = ""         # the reference parameter the focus is also applied to (see ``_reference``)
     last_items: list[Any] = field(default_factory=list)  # the items the main parameter drew last
+    items_high: int = 0         # the longest list the main parameter draws (``items_param``)
+    empty_share: float = 0.0    # share of inputs whose main parameter is empty (a draft that handles it)
     changed_items: list[Any] = field(default_factory=list)  # sample items a rarely-changing focus changed
     # whether the focus, applied once, gave every sample item back as long as it was (``reversed``,
     # ``enumerate``, ``w.encode()`` of ASCII words): then no length built from its values tells anything of it
@@ -272,9 +274,13 @@ class Draft:
         plural, _ = ITEM_NAMES[self.item_kind]
         more = max(0, self.level - 3) + (self.level >= 5)   # deeper tests at 5-6 skip more, so longer lists
         low, high = low + more, high + 2 * more
+        self.items_high = high
 
         def draw(r: random.Random) -> list:
-            self.last_items = [self.draw_one(r) for _ in range(randint(r, low, high))]
+            if self.empty_share and r.random() < self.empty_share:
+                self.last_items = []
+            else:
+                self.last_items = [self.draw_one(r) for _ in range(randint(r, low, high))]
             return self.last_items
 
         name = self.param(plural, draw)

@@ -28,6 +28,15 @@ DEPTHS = (1, 2, 3)
 KINDS = None
 
 
+def cap_limit(d: Draft, parts: str) -> str:
+    """The ``limit`` on what is built so far, which grows with every item (both branches add): for a list of
+    pieces up to one short of the longest input list, for a text (``len(text)`` counts characters) up to 8
+    characters per item of it, so that some inputs stop early and others do not."""
+    if parts.startswith(("text", "line")):
+        return d.limit(4, 8 * d.items_high)
+    return d.limit(1, max(4, d.items_high - 1))
+
+
 def render(d: Draft, depth: int) -> None:
     items = d.items_param()
     item = d.item_name()
@@ -61,7 +70,7 @@ def render(d: Draft, depth: int) -> None:
                 add(as_text(d, fv, label))
         elif (named := walrus_test(d, fv) if d.rng.random() < 0.4 else None) is not None:
             test, name = named
-            with d.block(f"if {test}:"), capped(d, f"len({parts}) >= {d.limit(1, 12)}" if depth == 3 else None):
+            with d.block(f"if {test}:"), capped(d, f"len({parts}) >= {cap_limit(d, parts)}" if depth == 3 else None):
                 if depth == 3:
                     d.op("len")
                 add(f"f\"{{{item}}}({{{name}}})\"")
@@ -69,7 +78,7 @@ def render(d: Draft, depth: int) -> None:
                 add(f"str({item})" if d.item_kind != "str" else f"{item}[::-1]")
         else:
             with d.block(f"if {item_guard(d, item, fv)}:"), \
-                    capped(d, f"len({parts}) >= {d.limit(1, 12)}" if depth == 3 else None):
+                    capped(d, f"len({parts}) >= {cap_limit(d, parts)}" if depth == 3 else None):
                 if depth == 3:
                     d.op("len")
                 with forgiving(d, fv):

@@ -30,6 +30,12 @@ KINDS = None
 _TEXT_KEYS = ("(len({0}), {0})", "{0}.lower()", "{0}[-1:]")
 
 
+def cap_limit(d: Draft) -> str:
+    """The ``limit`` on how many results are kept: both branches append, so the list grows with every item, and
+    the limit is drawn up to one short of the longest input list (some inputs stop early, others do not)."""
+    return d.limit(1, max(4, d.items_high - 1))
+
+
 def render(d: Draft, depth: int) -> None:
     items = d.items_param()
     item = d.item_name()
@@ -47,7 +53,7 @@ def render(d: Draft, depth: int) -> None:
                 d.emit(f"{out}.append(({item}, {fv.expr}))")
         elif named is not None:
             test, name = named
-            with d.block(f"if {test}:"), capped(d, f"len({out}) >= {d.limit(1, 4)}" if depth == 3 else None):
+            with d.block(f"if {test}:"), capped(d, f"len({out}) >= {cap_limit(d)}" if depth == 3 else None):
                 if depth == 3:
                     d.op("len")
                 d.emit(f"{out}.append(f\"{{{item}}}={{{name}}}\")")
@@ -63,7 +69,7 @@ def render(d: Draft, depth: int) -> None:
             texts = True
         else:
             guard = item_guard(d, item, fv)
-            with d.block(f"if {guard}:"), capped(d, f"len({out}) >= {d.limit(1, 4)}" if depth == 3 else None):
+            with d.block(f"if {guard}:"), capped(d, f"len({out}) >= {cap_limit(d)}" if depth == 3 else None):
                 with forgiving(d, fv):
                     emit_focus(d, fv)
                     d.emit(f"{out}.append({as_text(d, fv, item)})")

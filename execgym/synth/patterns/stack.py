@@ -10,6 +10,7 @@ MEANING = "a stack of items: pushed when their focus value passes a test, the to
 SLOTS = ("items", "test on the focus value", "guard (depth 3)")
 DEPTHS = (2, 3)
 KINDS = None
+EMPTY_SHARE = 0.15  # inputs with no items, when the function says what it returns for an empty stack
 
 
 def render(d: Draft, depth: int) -> None:
@@ -42,6 +43,7 @@ def render(d: Draft, depth: int) -> None:
             d.emit(f"*rest, {head} = {stack}")
             d.emit(f"return ({head}, len(rest))")
         d.emit("return None")
+        d.empty_share = EMPTY_SHARE
     else:
         d.emit(f"return {stack}")
 

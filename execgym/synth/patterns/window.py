@@ -5,6 +5,8 @@ precondition on ``size`` that every caller meets (``assert size >= 1``)."""
 
 from __future__ import annotations
 
+import math
+
 from execgym.synth.patterns.base import Draft, Unfit, as_number, emit_focus
 from execgym.synth.patterns.value import value_of
 
@@ -22,7 +24,7 @@ def render(d: Draft, depth: int) -> None:
     item = d.item_name()
     scores = d.name("scores")
     fv = value_of(d, item)
-    number, _ = as_number(d, fv)
+    number, numbers = as_number(d, fv)
     if number == fv.expr and isinstance(next((x for x in fv.results if x is not None), None), bool):
         raise Unfit("bool window")
     if not fv.pre and d.rng.random() < 0.6:
@@ -41,7 +43,10 @@ def render(d: Draft, depth: int) -> None:
         with d.block(f"if {best} is None or {window} > {best}:"):
             d.emit(f"{best}, {start} = {window}, {pos}")
             if depth == 3:
-                with d.block(f"if {window} >= {d.limit(0, 30, 'enough')}:"):
+                # ``enough`` up to the best total of three sampled values: some inputs reach it, others do not
+                values = sorted(x for x in numbers if isinstance(x, (int, float)) and math.isfinite(x))
+                top = max(1, int(sum(values[-3:])))
+                with d.block(f"if {window} >= {d.limit(0, top, 'enough')}:"):
                     d.emit("break")
     d.op("sum")
     d.emit(f"return ({start}, {best})")

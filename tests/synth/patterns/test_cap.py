@@ -113,3 +113,58 @@ def test_level_five_programs_hold_fewer_breaks_than_caps():
             break
     assert built == 120
     assert held >= 18 and breaks <= 0.27 * built, (held, breaks)
+
+
+def _bites(drafted, limit_name: str) -> list[bool]:
+    """Per ok call of a draft: whether its cap changed the result (the same call with the cap lifted,
+    ``limit_name`` set to a million, returns something else)."""
+    space: dict = {}
+    exec(compile(drafted.source, "<cap>", "exec"), space)  # noqa: S102 -- execgym's own generated program
+    at = [p.name for p in drafted.draft.params].index(limit_name)
+    out = []
+    for args, result in drafted.ok:
+        lifted = list(args)
+        lifted[at] = 10 ** 6
+        try:
+            out.append(space["entry"](*lifted) != result)
+        except Exception:  # noqa: BLE001 -- a lifted cap that raises still tells the cap mattered
+            out.append(True)
+    return out
+
+
+def test_caps_on_what_grows_with_every_item_stop_some_calls_and_not_others():
+    """A depth-3 cap on what grows with every item (``map`` and ``build_string`` add in both branches; an
+    ``accumulate`` total; a ``window``'s ``enough``) is drawn against the data: in most drafts some of the 8 calls
+    are stopped by it and others are not (so a program ships inputs of both kinds; before, ``map``'s 1..4
+    results, ``build_string``'s 1..12 pieces or characters and ``window``'s ``enough`` of 0..30 stopped every call
+    or none in 22, 18 and 26 of 40 drafts; 4, 11 and 7 now)."""
+    for name, limit in (("map", "limit"), ("build_string", "limit"), ("accumulate", "limit"), ("window", "enough")):
+        both = seen = 0
+        for drafted in render(name, 3, count=40):
+            if limit not in [p.name for p in drafted.draft.params] or len(drafted.ok) < 6:
+                continue
+            seen += 1
+            bites = _bites(drafted, limit)
+            both += any(bites) and not all(bites)
+        assert seen >= 15 and both >= 0.6 * seen, (name, both, seen)
+
+
+def test_a_capped_total_is_stopped_or_held_under_its_cap_and_never_counts_down_past_it():
+    """A depth-3 ``accumulate`` caps its total as the other caps do (``if total >= limit: break`` before the
+    addition, or the addition under ``if total < limit:``), with no ``else: total -= 1`` beside the cap (before,
+    every such draft counted down once its total reached the limit)."""
+    forms = {"break": 0, "held": 0}
+    for drafted in render("accumulate", 3, count=40):
+        text = drafted.source
+        if "limit" not in [p.name for p in drafted.draft.params]:
+            continue
+        stop = re.search(r"if (\w+) >= limit:\n\s+break\n", text)
+        held = re.search(r"if (\w+) < limit:\n", text)
+        assert stop or held, text
+        forms["break" if stop else "held"] += 1
+        lines = text.splitlines()
+        at = next(k for k, line in enumerate(lines) if "limit:" in line and line.strip().startswith("if "))
+        depth = len(lines[at]) - len(lines[at].lstrip())
+        after = next((line for line in lines[at + 1:] if len(line) - len(line.lstrip()) <= depth), "")
+        assert after.strip() != "else:" or len(after) - len(after.lstrip()) < depth, text
+    assert forms["break"] >= 5 and forms["held"] >= 5, forms
