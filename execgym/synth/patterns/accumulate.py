@@ -1,6 +1,7 @@
 """accumulate: fold the items into one number (a running total, optionally squared or guarded).
 
-Depth 2 is written three ways: an if/else on a guard, a guard that skips the item (``continue``), or a test
+Depth 2 is written three ways: an ``if`` on a guard (the items it rejects add nothing, or in ``PENALTY_SHARE``
+of the drafts cost a point, ``else: total -= 1``), a guard that skips the item (``continue``), or a test
 that names the number it computes (``if (size := len(w.strip())) > 3: total += size``). A focus that raises on
 some items is asked forgiveness (``try: ... except IndexError: pass``); words that spell a number now and then
 count as that number (``try: total += int(word)`` ``except ValueError: total += len(word)``), or, among the
@@ -28,6 +29,7 @@ MEANING = "sum a number derived from each item (the focus value, or its length /
 SLOTS = ("items", "number of an item (focus)", "guard on an item (depth >= 2)")
 DEPTHS = (1, 2, 3)
 KINDS = None
+PENALTY_SHARE = 0.3  # share of guarded totals where an item the guard rejects costs a point (``else: total -= 1``)
 
 
 def render(d: Draft, depth: int) -> None:
@@ -76,10 +78,11 @@ def render(d: Draft, depth: int) -> None:
                         add()
                 else:
                     add()
-            with d.block("else:"):
-                if not named and spells_numbers(d) and d.rng.random() < 0.5:  # a rejected word counts as its number
+            if not named and spells_numbers(d) and d.rng.random() < 0.5:  # a rejected word counts as its number
+                with d.block("else:"):
                     int_or_skip(d, lambda: d.emit(f"{total} += int({item})"))
-                else:
+            elif d.rng.random() < PENALTY_SHARE:  # a rejected item costs a point
+                with d.block("else:"):
                     d.emit(f"{total} -= 1")
             d.op("int/+")
     d.emit(f"return {total}")
