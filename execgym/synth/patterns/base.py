@@ -209,6 +209,7 @@ class Draft:
     samples: list[Any] = field(default_factory=list)    # the items of the first drawn input (for thresholds)
     test_truths: list[Any] = field(default_factory=list)   # the last as_test's value per focus result (None: raised)
     guard_truths: list[Any] = field(default_factory=list)  # the last item_guard's value per sample (None: unknown)
+    guard_fn: Callable[[Any], Any] | None = None  # the last item_guard's test on one item (None: unknown)
     probe_samples: int = 0      # set: the next focus_value adds PROBE_SAMPLES pool-drawn items to ``samples``
     reference: str = ""         # the reference parameter the focus is also applied to (see ``_reference``)
     last_items: list[Any] = field(default_factory=list)  # the items the main parameter drew last
@@ -1174,6 +1175,7 @@ REFERENCE_FROM_ITEMS = 0.6  # share of reference arguments drawn as (a copy of) 
 REFERENCE_HOIST = 0.7       # share of references whose focus value is computed once, before the loop
 REFERENCE_TRIES = 6         # sample references tried before the focus is used once
 REFERENCE_PICKS = 4         # reference draws per input, the first that tells what the focus does is kept
+GUARDED_PICKS = 12          # ... and up to this many while those found tell only on items the guard rejects
 _RECASE = (str.upper, str.lower, str.title, str.swapcase)
 
 
@@ -1191,9 +1193,14 @@ def _telling_reference(draft: Draft, r: random.Random, form: Form, values: list[
     """A reference argument for one input (``_reference_item``), the first of ``REFERENCE_PICKS`` draws for which
     comparing the focus values tells something on this input's items: for some item it differs from comparing
     the items themselves (``word.casefold() == target.casefold()`` is true where ``word == target`` is not, for
-    an item in another case), so the shipped inputs show what the focus does; the first draw when none does."""
-    first = None
-    for _ in range(REFERENCE_PICKS):
+    an item in another case), so the shipped inputs show what the focus does; the first draw when none does.
+    A draw that tells on an item the last ``item_guard`` lets through (``guard_fn``; the comparison is most often
+    written under the guard) is taken over one that tells only on items it rejects, drawing up to
+    ``GUARDED_PICKS`` times for it once such a one is found."""
+    first = fallback = None
+    for k in range(GUARDED_PICKS):
+        if k >= REFERENCE_PICKS and fallback is None:
+            break  # nothing told on any item: as many draws as before
         ref = _reference_item(draft, r, draft.last_items)
         if first is None:
             first = ref
@@ -1202,10 +1209,23 @@ def _telling_reference(draft: Draft, r: random.Random, form: Form, values: list[
             for x in draft.last_items:
                 if _raw_compare(op, measure(_apply_form(form, x, values)), wanted) != \
                         _raw_compare(op, measure(x), measure(ref)):
-                    return ref
+                    if _passes_guard(draft, x):
+                        return ref
+                    if fallback is None:
+                        fallback = ref
         except Exception:  # noqa: BLE001 -- this reference or an item does not take the focus: draw again
             continue
-    return first
+    return first if fallback is None else fallback
+
+
+def _passes_guard(draft: Draft, item: Any) -> bool:
+    """Whether the last ``item_guard`` lets ``item`` through (True when no guard's test is known)."""
+    if draft.guard_fn is None:
+        return True
+    try:
+        return bool(draft.guard_fn(item))
+    except Exception:  # noqa: BLE001 -- the guard does not apply to this item
+        return False
 
 
 def _raw_compare(op: str, a: Any, b: Any) -> Any:
@@ -1790,6 +1810,7 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
             test = ""
         if test:
             draft.guard_truths = list(draft.test_truths[:len(draft.samples)])
+            draft.guard_fn = None
             draft.focus_uses += 1
             draft.op(f"{draft.focus.type}/{draft.focus.name}")
             draft.focus_nesting = max(draft.focus_nesting, 2)
@@ -1824,6 +1845,7 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
         return _pick(draft, options)
     if kind == "bool":
         draft.guard_truths = [bool(s) for s in samples]
+        draft.guard_fn = bool
         return item
     if kind == "dict":
         key = draft.rand_choice(draft.keys)
@@ -1938,6 +1960,7 @@ def _pick(draft: Draft, options: list) -> str:
     text, op, fn = options[randbelow(draft.rng, len(options))]
     if op:
         draft.op(op)
+    draft.guard_fn = fn
     truths: list[Any] = []
     for sample in draft.samples:
         try:
