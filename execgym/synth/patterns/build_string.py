@@ -17,7 +17,7 @@ from execgym.synth.patterns.base import (
     spells_numbers,
     walrus_test,
 )
-from execgym.synth.patterns.cap import capped
+from execgym.synth.patterns.cap import capped, per_item_limit
 from execgym.synth.patterns.value import value_of
 
 LABEL_SHARE = 0.5  # share of drafts whose pieces that are not text show the item beside its focus value
@@ -34,7 +34,7 @@ def cap_limit(d: Draft, parts: str) -> str:
     characters per item of it, so that some inputs stop early and others do not."""
     if parts.startswith(("text", "line")):
         return d.limit(4, 8 * d.items_high)
-    return d.limit(1, max(4, d.items_high - 1))
+    return per_item_limit(d)
 
 
 def render(d: Draft, depth: int) -> None:

@@ -33,3 +33,9 @@ def capped(d: Draft, reached: str | None) -> Iterator[None]:
     else:
         with d.block(f"if {negate(reached)}:"):
             yield
+
+
+def per_item_limit(d: Draft) -> str:
+    """A ``limit`` parameter on a count that grows with every item (both branches add one): drawn up to one short
+    of the longest input list (``Draft.items_high``), so some inputs reach it and others do not."""
+    return d.limit(1, max(4, d.items_high - 1))

@@ -19,7 +19,7 @@ from execgym.synth.patterns.base import (
     spells_numbers,
     walrus_test,
 )
-from execgym.synth.patterns.cap import capped
+from execgym.synth.patterns.cap import capped, per_item_limit
 from execgym.synth.patterns.value import value_of
 
 MEANING = "the focus value of every item, in order (or sorted with a lambda key)"
@@ -28,12 +28,6 @@ DEPTHS = (1, 2, 3)
 KINDS = None
 
 _TEXT_KEYS = ("(len({0}), {0})", "{0}.lower()", "{0}[-1:]")
-
-
-def cap_limit(d: Draft) -> str:
-    """The ``limit`` on how many results are kept: both branches append, so the list grows with every item, and
-    the limit is drawn up to one short of the longest input list (some inputs stop early, others do not)."""
-    return d.limit(1, max(4, d.items_high - 1))
 
 
 def render(d: Draft, depth: int) -> None:
@@ -53,7 +47,7 @@ def render(d: Draft, depth: int) -> None:
                 d.emit(f"{out}.append(({item}, {fv.expr}))")
         elif named is not None:
             test, name = named
-            with d.block(f"if {test}:"), capped(d, f"len({out}) >= {cap_limit(d)}" if depth == 3 else None):
+            with d.block(f"if {test}:"), capped(d, f"len({out}) >= {per_item_limit(d)}" if depth == 3 else None):
                 if depth == 3:
                     d.op("len")
                 d.emit(f"{out}.append(f\"{{{item}}}={{{name}}}\")")
@@ -69,7 +63,7 @@ def render(d: Draft, depth: int) -> None:
             texts = True
         else:
             guard = item_guard(d, item, fv)
-            with d.block(f"if {guard}:"), capped(d, f"len({out}) >= {cap_limit(d)}" if depth == 3 else None):
+            with d.block(f"if {guard}:"), capped(d, f"len({out}) >= {per_item_limit(d)}" if depth == 3 else None):
                 with forgiving(d, fv):
                     emit_focus(d, fv)
                     d.emit(f"{out}.append({as_text(d, fv, item)})")
