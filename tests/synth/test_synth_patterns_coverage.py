@@ -93,7 +93,7 @@ def _shipped(request) -> list:
     return marshal.loads(base64.b64decode(blob))
 
 
-def test_a_batch_that_does_not_end_ok_is_rerun_draft_by_draft(monkeypatch):
+def test_a_batch_that_does_not_end_ok_is_rerun_in_halves(monkeypatch):
     import execgym.synth.patterns.run as run
 
     good = _cand("def f(x):\n    if x > 2:\n        return x * 2\n    return -x\n", [(1,), (5,)])
@@ -110,7 +110,7 @@ def test_a_batch_that_does_not_end_ok_is_rerun_draft_by_draft(monkeypatch):
 
     monkeypatch.setattr(run, "run_decided", breaks_batches)
     out = _cover([good, huge, looping, good], [0, 1, 2, 3], FilterConfig(), batch=4)
-    assert seen == [1, 4]  # one batch, then each of its four drafts alone
+    assert seen == [1, 2, 4]  # one batch, then its two halves, then each of its four drafts alone
     assert out[0] == out[3] == [
         (True, -1, [(2, 1), (4, 1)], 2, {2: [False]}),
         (True, 10, [(2, 1), (3, 1)], 2, {2: [True]}),
@@ -119,6 +119,25 @@ def test_a_batch_that_does_not_end_ok_is_rerun_draft_by_draft(monkeypatch):
     over, fine = out[2]
     assert over[0] is None and over[1] == "budget"  # stopped by the line budget, not by the wall clock
     assert fine[:2] == (True, -1)
+
+
+def test_a_batch_whose_summaries_pass_the_codecs_default_string_cap_comes_back_in_one_run(monkeypatch):
+    import execgym.synth.patterns.run as run
+
+    # 16 drafts of 9,000-character results: one marshal blob of about 150,000 bytes, over the value codec's
+    # default cap on one bytes value (100,000), which the coverage request raises to coverage.BLOB_BYTES
+    cands = [_cand(f"def f(x):\n    return x * 9000 + {'b' * k!r}\n", [("a",)]) for k in range(16)]
+    real = run.run_decided
+    seen = []
+
+    def counting(requests, **kwargs):
+        seen.append(len(requests))
+        return real(requests, **kwargs)
+
+    monkeypatch.setattr(run, "run_decided", counting)
+    out = _cover(cands, list(range(16)), FilterConfig(), batch=16)
+    assert seen == [1]
+    assert [out[k][0][1] for k in range(16)] == ["a" * 9000 + "b" * k for k in range(16)]
 
 
 @pytest.mark.parametrize("source", [

@@ -40,6 +40,7 @@ from execgym import astparse
 FILENAME = "<execgym-draft>"
 RUNNER = "execgym_cover"
 RUNNER_FILENAME = "<execgym-cover>"
+BLOB_BYTES = 1 << 20  # the largest summaries blob a coverage run may return (the frame's own cap is 4 MiB)
 
 _FORBIDDEN_NAMES = frozenset({
     "globals", "locals", "vars", "setattr", "delattr", "getattr", "exec", "eval", "compile", "open", "input",
@@ -276,7 +277,10 @@ def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_se
     kwargs: dict[str, Any] = {} if hash_seed is None else {"hash_seed": hash_seed}
     source = (f"{_runner_loader()}\n_DRAFTS = {blob!r}\n_CODES = {code_blob!r}\n"
               f"_TEXT_POOLS = {{{', '.join(text_pools)}}}\n")
-    return RunRequest(source, f"{RUNNER}({int(budget)})", mode="run", timeout=timeout, **kwargs)
+    # the summaries' marshal blob is one bytes value: the codec's default cap on one (100,000 bytes) would turn
+    # a batch of long-running drafts opaque (and the batch would be re-run in halves), so it gets BLOB_BYTES
+    return RunRequest(source, f"{RUNNER}({int(budget)})", mode="run", timeout=timeout,
+                      limits={"caps": {"max_str": BLOB_BYTES}}, **kwargs)
 
 
 @functools.lru_cache(maxsize=1024)

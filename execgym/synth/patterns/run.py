@@ -95,7 +95,7 @@ def _segments(steps: Sequence[Any], try_line: int, count: int) -> list[list[Any]
     return out
 
 
-BATCH = 16  # batchable drafts covered in one sandboxed child (``execgym.synth.patterns.coverage``)
+BATCH = 32  # batchable drafts covered in one sandboxed child (``execgym.synth.patterns.coverage``)
 
 # one call's summary: (ok, value, [(line, times)], line steps, test outcomes); ok is None when over the budget
 Call = tuple
@@ -105,7 +105,7 @@ Run = tuple  # (pool index, value, RunSummary, coverage marks, line counts): an 
 def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | None = None, *,
                     batch: int = BATCH, traced: bool = False) -> list[PatternVerdict]:
     """The verdict of each draft (same order). Drafts that pass ``coverage.batchable`` are covered ``batch`` to a
-    child by the light coverage runner (a batch that does not end ok is re-run draft by draft); the others, or
+    child by the light coverage runner (a batch that does not end ok is re-run in halves); the others, or
     every draft with ``traced=True``, by the full tracer one module per draft. Both give the same call summaries
     (tests/synth/test_synth_patterns_coverage.py), so the verdicts do not depend on the route."""
     config = config or FilterConfig()
@@ -185,7 +185,7 @@ def _cover(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], i
            config: FilterConfig, batch: int, hash_seed: int | None = None,
            budgets: Mapping[int, int] | None = None, tests: bool = True) -> dict[int, list[Call] | None]:
     """Light coverage summaries of ``indices``, ``batch`` drafts to a child; a batch whose run is not ok is
-    re-run draft by draft (a draft whose own run is not ok maps to ``None``). ``budgets``: a draft's own
+    re-run in halves, down to one draft (a draft whose own run is not ok maps to ``None``). ``budgets``: a draft's own
     line-step budget per call, in place of ``config.max_line_steps + 1``; ``tests=False``: no branch-test
     outcomes are recorded (the calls' values and line counts only)."""
     budget = config.max_line_steps + 1
@@ -195,34 +195,34 @@ def _cover(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], i
         return cover_batch(_drafts(cands, group, budgets, tests), budget=budget, timeout=timeout,
                            hash_seed=hash_seed)
 
-    groups, requests = [], []
-    todo = [list(indices[k:k + batch]) for k in range(0, len(indices), batch)]
-    while todo:  # a group whose request would pass the sandbox's size caps is halved
-        group = todo.pop(0)
-        request = requests_for(group)
-        if request.rejection() is not None and len(group) > 1:
-            half = len(group) // 2
-            todo[:0] = [group[:half], group[half:]]
-            continue
-        groups.append(group)
-        requests.append(request)
-    results = run_decided(requests, retry_timeouts=config.retry_timeouts,
-                          workers=config.workers, what="pattern candidate")
     out: dict[int, list[Call] | None] = {}
-    retry: list[int] = []
-    for group, result in zip(groups, results):
-        decoded = decode(result, len(group))
-        if decoded is None:
-            retry.extend(group) if len(group) > 1 else out.__setitem__(group[0], None)
-            continue
-        out.update(zip(group, decoded))
-    if retry:
-        singles = run_decided([requests_for([i]) for i in retry], retry_timeouts=config.retry_timeouts,
+    todo = [list(indices[k:k + batch]) for k in range(0, len(indices), batch)]
+    while todo:  # rounds: a group whose request would pass the sandbox's size caps, or whose run is not ok, is halved
+        groups, requests = [], []
+        while todo:
+            group = todo.pop(0)
+            request = requests_for(group)
+            if request.rejection() is not None and len(group) > 1:
+                todo[:0] = _halves(group)
+                continue
+            groups.append(group)
+            requests.append(request)
+        results = run_decided(requests, retry_timeouts=config.retry_timeouts,
                               workers=config.workers, what="pattern candidate")
-        for i, result in zip(retry, singles):
-            decoded = decode(result, 1)
-            out[i] = decoded[0] if decoded is not None else None
+        for group, result in zip(groups, results):
+            decoded = decode(result, len(group))
+            if decoded is not None:
+                out.update(zip(group, decoded))
+            elif len(group) > 1:
+                todo.extend(_halves(group))
+            else:
+                out[group[0]] = None
     return out
+
+
+def _halves(group: list[int]) -> list[list[int]]:
+    half = len(group) // 2
+    return [group[:half], group[half:]]
 
 
 def _trace_each(cands: Sequence[PatternCandidate], indices: Sequence[int], config: FilterConfig
