@@ -236,9 +236,25 @@ def test_output_keys_without_the_codec_split_values_exactly_as_the_codec_does():
     for _ in range(600):
         items = [r.choice(atoms) for _ in range(r.randint(0, 3))]
         values += [items, tuple(items), {k: r.choice(atoms) for k in items if k == k}, [items], {frozenset(items[:1])}]
+    # nested values, sets in any insertion order, and aliases (the codec writes ``$ref`` for a container seen
+    # twice, so ``[x, x]`` and ``[x, list(x)]`` are told apart)
+    plain = [a for a in atoms if type(a) is not float]
+    for _ in range(600):
+        items = [r.choice(plain) for _ in range(r.randint(0, 3))]
+        hashable = [a for a in items if a is not None] or [7]
+        inner = [r.choice(plain) for _ in range(r.randint(0, 2))]
+        shared = list(inner)
+        ordered = sorted(hashable, key=repr)
+        values += [[items, inner], (tuple(items), [inner]), {r.choice(hashable): [inner, tuple(inner)]},
+                   set(ordered), set(reversed(ordered)), [set(hashable), {(1, "a"), (2, "b")}],
+                   [shared, shared], [shared, list(shared)], {"k": shared, "j": shared}, [[[[inner]]]],
+                   [1.5, items], {frozenset(hashable): 1}]
     fast = [output_key(v) for v in values]
     slow = [json.dumps(canonical(encode(v)), sort_keys=True) for v in values]
     assert sum(k.startswith("\x00") for k in fast) > len(values) // 3  # the fast path is taken
+    nested = [k for v, k in zip(values, fast) if isinstance(v, (list, tuple, dict, set))
+              and any(isinstance(x, (list, tuple, dict, set)) for x in (v.values() if isinstance(v, dict) else v))]
+    assert sum(k.startswith("\x00") for k in nested) > len(nested) // 3  # nested values take it too
     for i in range(0, len(values), 7):
         for j in range(len(values)):
             assert (fast[i] == fast[j]) == (slow[i] == slow[j]), (values[i], values[j])
