@@ -40,7 +40,29 @@ _AST = ast.AST
 @functools.lru_cache(maxsize=512)
 def walk_cached(source: str) -> list[ast.AST]:
     """``walk(parse_cached(source))``, cached (callers must not modify the list or its nodes)."""
-    return walk(parse_cached(source))
+    return index_cached(source)[0]
+
+
+@functools.lru_cache(maxsize=512)
+def index_cached(source: str) -> tuple[list[ast.AST], dict[ast.AST, ast.AST]]:
+    """``(walk(tree), parents)`` of ``parse_cached(source)`` in one pass: ``parents`` maps every node but the
+    module to the node whose field holds it (callers must not modify either)."""
+    tree = parse_cached(source)
+    out: list[ast.AST] = [tree]
+    parents: dict[ast.AST, ast.AST] = {}
+    append = out.append
+    for current in out:  # the loop also visits what it appends (the order of ``walk``)
+        for name in current._fields:
+            value = getattr(current, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, _AST):
+                        append(item)
+                        parents[item] = current
+            elif isinstance(value, _AST):
+                append(value)
+                parents[value] = current
+    return out, parents
 
 
 def walk(node: ast.AST) -> list[ast.AST]:

@@ -189,20 +189,6 @@ _AST = ast.AST
 _walk = astparse.walk
 
 
-def _parents(tree: ast.AST) -> dict[ast.AST, ast.AST]:
-    out: dict[ast.AST, ast.AST] = {}
-    for current in _walk(tree):
-        for name in current._fields:
-            value = getattr(current, name, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        out[item] = current
-            elif isinstance(value, _AST):
-                out[value] = current
-    return out
-
-
 def _fed_to_call(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> bool:
     """``node`` is an argument of a call, or the receiver of a called method."""
     parent = parents.get(node)
@@ -459,8 +445,7 @@ def static_rules(source: str) -> StaticRules:
     tree = astparse.parse_cached(source)
     stmts: list[int] = []
     tests: list[tuple[int, int]] = []
-    nodes = astparse.walk_cached(source)
-    parents = _parents(tree)
+    nodes, parents = astparse.index_cached(source)
     functions = [n for n in nodes if isinstance(n, _FUNCS)]
     for fn in functions:
         _walk_block(fn.body, stmts, tests, True)

@@ -240,10 +240,11 @@ def _marshal_exact(value: Any) -> bool:
         return True
     if t is float:
         return math.isfinite(value)
-    if t is list or t is tuple:
-        return all(_marshal_exact(v) for v in value)
+    if t is list or t is tuple:  # (elements that are all exact atoms: one pass in C, no call per element)
+        return _EXACT_ATOMS.issuperset(map(type, value)) or all(_marshal_exact(v) for v in value)
     if t is dict:
-        return all(_marshal_exact(k) and _marshal_exact(v) for k, v in value.items())
+        return (_EXACT_ATOMS.issuperset(map(type, value)) and _EXACT_ATOMS.issuperset(map(type, value.values()))) \
+            or all(_marshal_exact(k) and _marshal_exact(v) for k, v in value.items())
     return False
 
 
