@@ -74,6 +74,12 @@ def randbelow(r: random.Random, n: int) -> int:
     """``r.randrange(n)``, drawn the same way: 3.11's ``randrange(n)`` returns ``_randbelow(n)`` for ``n > 0``."""
     if n <= 0:
         raise ValueError("empty range for randrange()")
+    if _PLAIN_BELOW and type(r) is _RANDOM:  # ``_randbelow``'s own loop, without its frame (see below)
+        k = n.bit_length()
+        x = r.getrandbits(k)
+        while x >= n:
+            x = r.getrandbits(k)
+        return x
     return r._randbelow(n)
 
 
@@ -81,19 +87,36 @@ def randint(r: random.Random, low: int, high: int) -> int:
     """``r.randint(low, high)``, drawn the same way (see above)."""
     if high < low:
         raise ValueError(f"empty range for randint({low}, {high})")
-    return low + r._randbelow(high - low + 1)
+    n = high - low + 1
+    if _PLAIN_BELOW and type(r) is _RANDOM:
+        k = n.bit_length()
+        x = r.getrandbits(k)
+        while x >= n:
+            x = r.getrandbits(k)
+        return low + x
+    return low + r._randbelow(n)
 
 
 def choice(r: random.Random, seq: Sequence[Any]) -> Any:
     """``r.choice(seq)``, drawn the same way (see above)."""
     if not seq:
         raise IndexError("Cannot choose from an empty sequence")
-    return seq[r._randbelow(len(seq))]
+    n = len(seq)
+    if _PLAIN_BELOW and type(r) is _RANDOM:
+        k = n.bit_length()
+        x = r.getrandbits(k)
+        while x >= n:
+            x = r.getrandbits(k)
+        return seq[x]
+    return seq[r._randbelow(n)]
 
 
 # ``Random._randbelow`` in CPython 3.11 is ``_randbelow_with_getrandbits``: ``getrandbits(n.bit_length())``, drawn
-# again while the value is not below ``n``. ``draws_below`` repeats that loop itself for a plain ``random.Random``.
+# again while the value is not below ``n``. ``draws_below`` and the helpers above repeat that loop themselves for
+# a plain ``random.Random`` (a subclass, or another ``_randbelow``, gets its own method).
 _GETRANDBITS_BELOW = random.Random._randbelow is random.Random._randbelow_with_getrandbits
+_PLAIN_BELOW = _GETRANDBITS_BELOW
+_RANDOM = random.Random
 
 
 def draws_below(r: random.Random, n: int, count: int) -> list[int]:
@@ -145,33 +168,47 @@ def draw_word(r: random.Random) -> str:
 
 def draw_item(kind: str, r: random.Random, keys: Sequence[str] = KEYS[:4]) -> Any:
     """One small data item of ``kind`` (containers hold 0-5 elements, ints include negatives and 0)."""
-    if kind == "str":
-        return draw_word(r)
-    if kind == "int":
-        return randint(r, -6, 30)
-    if kind == "float":
-        return randint(r, -4, 20) + choice(r, (0.0, 0.25, 0.5, 0.75))
-    if kind == "bool":
-        return r.random() < 0.5
-    size = randint(r, 1, 5) if r.random() < 0.9 else 0
-    # the elements: ``randint(r, -3, 15)`` is ``-3 + _randbelow(19)``, ``choice(r, words)`` is
-    # ``words[_randbelow(len(words))]`` (see ``randint``), each drawn ``size`` times in a row
-    if kind == "list_int":
-        return [x - 3 for x in draws_below(r, 19, size)] if r.random() < 0.9 else [0] * size
-    if kind == "list_str":
-        return [_FEW_WORDS[x] for x in draws_below(r, len(_FEW_WORDS), size)]
-    if kind == "tuple_int":
-        return tuple(x - 3 for x in draws_below(r, 19, size))
-    if kind == "tuple_str":
-        return tuple(_FEW_WORDS[x] for x in draws_below(r, len(_FEW_WORDS), size))
-    if kind == "set_int":
-        return set(draws_below(r, 13, size))
-    if kind == "set_str":
-        return {_TAG_WORDS[x] for x in draws_below(r, len(_TAG_WORDS), size)}
-    if kind == "dict":
-        names = sample_small(r, list(keys), randint(r, 1, len(keys)))
-        return {k: x - 2 for k, x in zip(names, draws_below(r, 15, len(names)))}
-    raise Unfit(f"no item pool for {kind}")
+    drawer = ITEM_DRAWERS.get(kind)
+    if drawer is None:
+        raise Unfit(f"no item pool for {kind}")
+    return drawer(r, keys)
+
+
+# one drawer per item kind (``draw_item``'s dispatch). A container's size is ``randint(r, 1, 5)`` nine times in
+# ten (else 0); its elements: ``randint(r, -3, 15)`` is ``-3 + _randbelow(19)``, ``choice(r, words)`` is
+# ``words[_randbelow(len(words))]`` (see ``randint``), each drawn ``size`` times in a row
+def _size(r: random.Random) -> int:
+    return randint(r, 1, 5) if r.random() < 0.9 else 0
+
+
+def _draw_float(r: random.Random, keys: Sequence[str]) -> float:
+    return randint(r, -4, 20) + choice(r, (0.0, 0.25, 0.5, 0.75))
+
+
+def _draw_list_int(r: random.Random, keys: Sequence[str]) -> list[int]:
+    size = _size(r)
+    return [x - 3 for x in draws_below(r, 19, size)] if r.random() < 0.9 else [0] * size
+
+
+def _draw_dict(r: random.Random, keys: Sequence[str]) -> dict[str, int]:
+    _size(r)  # drawn as for every container (the keys decide the size)
+    names = sample_small(r, list(keys), randint(r, 1, len(keys)))
+    return {k: x - 2 for k, x in zip(names, draws_below(r, 15, len(names)))}
+
+
+ITEM_DRAWERS: dict[str, Callable[[random.Random, Sequence[str]], Any]] = {
+    "str": lambda r, keys: draw_word(r),
+    "int": lambda r, keys: randint(r, -6, 30),
+    "float": _draw_float,
+    "bool": lambda r, keys: r.random() < 0.5,
+    "list_int": _draw_list_int,
+    "list_str": lambda r, keys: [_FEW_WORDS[x] for x in draws_below(r, len(_FEW_WORDS), _size(r))],
+    "tuple_int": lambda r, keys: tuple(x - 3 for x in draws_below(r, 19, _size(r))),
+    "tuple_str": lambda r, keys: tuple(_FEW_WORDS[x] for x in draws_below(r, len(_FEW_WORDS), _size(r))),
+    "set_int": lambda r, keys: set(draws_below(r, 13, _size(r))),
+    "set_str": lambda r, keys: {_TAG_WORDS[x] for x in draws_below(r, len(_TAG_WORDS), _size(r))},
+    "dict": _draw_dict,
+}
 
 
 @dataclass
@@ -310,7 +347,8 @@ class Draft:
             return copy_item(pool[randbelow(r, len(pool))])
         if self.changed_items and r.random() < CHANGED_ITEM_SHARE:
             return copy_item(self.changed_items[randbelow(r, len(self.changed_items))])
-        item = draw_item(self.item_kind, r, self.keys)
+        drawer = ITEM_DRAWERS.get(self.item_kind)
+        item = drawer(r, self.keys) if drawer is not None else draw_item(self.item_kind, r, self.keys)
         if not self.elements:  # with_element would return the item as it is, drawing nothing
             return item
         return with_element(item, self.elements, r, self.element_always)
