@@ -112,8 +112,8 @@ def test_a_batch_that_does_not_end_ok_is_rerun_in_halves(monkeypatch):
     out = _cover([good, huge, looping, good], [0, 1, 2, 3], FilterConfig(), batch=4)
     assert seen == [1, 2, 4]  # one batch, then its two halves, then each of its four drafts alone
     assert out[0] == out[3] == [
-        (True, -1, [(2, 1), (4, 1)], 2, {2: [False]}),
-        (True, 10, [(2, 1), (3, 1)], 2, {2: [True]}),
+        (True, -1, (2, 1, 4, 1), 2, {2: [False]}),
+        (True, 10, (2, 1, 3, 1), 2, {2: [True]}),
     ]
     assert not is_literal(out[1][0][1])  # over the value caps: opaque, so the filter skips this call
     over, fine = out[2]

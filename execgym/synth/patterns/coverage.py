@@ -11,7 +11,7 @@ model-written or user-supplied code):
 - ``cover_batch(drafts, *, budget, timeout, hash_seed) -> RunRequest``: one plain (untraced) run whose child
   ``exec``s each draft (compiled in the generating process, see ``cover_batch``) in a fresh namespace and calls its entry on every pool tuple under a small
   ``sys.settrace`` hook. For each call it returns ``(ok, value, line_counts, line_steps, outcomes)``:
-  ``line_counts`` ``[(line, times), ...]`` for the lines of the draft that ran, ``line_steps`` the line events (a call over ``budget``
+  ``line_counts`` ``(line, times, line, times, ...)`` (one flat tuple, lines ascending) for the lines of the draft that ran, ``line_steps`` the line events (a call over ``budget``
   stops with ``ok=None``), ``outcomes`` for each branch-test header (``if``/``elif``/``while``) the truth values
   seen (the header's next line event in its frame was the body's first line: True; another line or the frame
   returned: False; an exception decides nothing), exactly as ``execgym.synth.quality._test_outcomes`` reads
@@ -120,7 +120,11 @@ def {RUNNER}(budget):
             finally:
                 sys.settrace(None)
             values.append(value)
-            calls.append((ok, [(line, times) for line, times in enumerate(executed) if times], steps,
+            counts = []  # flat: line, times, line, times... (one tuple: far cheaper to marshal back than pairs)
+            for line, times in enumerate(executed):
+                if times:
+                    counts += (line, times)
+            calls.append((ok, tuple(counts), steps,
                           {{header: sorted(seen) for header, seen in sorted(outcomes.items())}}))
         meta.append(calls)
     # values the value codec would carry unchanged (exact built-in types, far inside its caps) go back with the
@@ -134,9 +138,7 @@ def {RUNNER}(budget):
     for calls in meta:
         rows = []
         for ok, counts, steps, seen in calls:
-            flat = []
-            for line, times in counts:
-                flat += (line, times)
+            flat = list(counts)
             masks = []
             for header, truths in seen.items():
                 masks += (header, (1 if False in truths else 0) | (2 if True in truths else 0))
@@ -335,7 +337,7 @@ def decode(result: Any, count: int) -> list | None:
     """The per-draft call lists of a ``cover_batch`` run, or ``None`` when the run did not end ok or its value
     does not have the promised shape. When every value is a plain built-in value well inside the codec's caps
     (which the codec would carry unchanged), the child returns one marshal blob of ``(values, summaries)``, the
-    summaries as built: ``(ok, [(line, times)], line_steps, {header: [truths]})`` per call. Otherwise it returns
+    summaries as built: ``(ok, (line, times, ...), line_steps, {header: [truths]})`` per call. Otherwise it returns
     ``(values, text)`` through the codec: the values, and one string holding the summaries as nested lists of
     ints (``[ok, [line, times, ...], line_steps, [header, mask, ...]]`` per call; ok 1 / 0 / -1 for True /
     False / None, mask bit 1: False seen, bit 2: True seen)."""
@@ -357,7 +359,7 @@ def decode(result: Any, count: int) -> list | None:
         if len(meta) != count:
             return None
         out, k = [], 0
-        try:  # the summaries as the child built them: (ok, [(line, times)], steps, {header: [truths]})
+        try:  # the summaries as the child built them: (ok, (line, times, ...), steps, {header: [truths]})
             for calls in meta:
                 draft = []
                 for ok, counts, steps, seen in calls:
@@ -383,7 +385,7 @@ def decode(result: Any, count: int) -> list | None:
         for calls in meta:
             draft = []
             for ok, flat, steps, masks in calls:
-                counts = list(zip(flat[0::2], flat[1::2]))
+                counts = tuple(flat)
                 outcomes = {h: [False] * (m & 1) + [True] * (m >> 1 & 1) for h, m in zip(masks[0::2], masks[1::2])}
                 draft.append((_OK[ok], values[k], counts, steps, outcomes))
                 k += 1

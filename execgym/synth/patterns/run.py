@@ -97,7 +97,8 @@ def _segments(steps: Sequence[Any], try_line: int, count: int) -> list[list[Any]
 
 BATCH = 32  # batchable drafts covered in one sandboxed child (``execgym.synth.patterns.coverage``)
 
-# one call's summary: (ok, value, [(line, times)], line steps, test outcomes); ok is None when over the budget
+# one call's summary: (ok, value, (line, times, line, times...), line steps, test outcomes); ok is None when over
+# the budget
 Call = tuple
 Run = tuple  # (pool index, value, RunSummary, coverage marks, line counts): an eligible run of a draft
 
@@ -256,7 +257,7 @@ def _summaries(cand: PatternCandidate, traced: Any, try_line: int) -> list[Call]
         lines = [s.line for s in steps if s.event == "line"]
         outcomes: dict[int, set[bool]] = {}
         _test_outcomes(steps, tests, outcomes)
-        out.append((ok, value, sorted(Counter(lines).items()), len(lines),
+        out.append((ok, value, tuple(x for pair in sorted(Counter(lines).items()) for x in pair), len(lines),
                     {h: sorted(seen) for h, seen in sorted(outcomes.items())}))
     return out
 
@@ -369,7 +370,7 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfi
         if ok is not True or steps > config.max_line_steps or len(repr(value)) > 400 \
                 or not (_plain(value) or (is_literal(value) and _roundtrips(value))):
             continue
-        executed = frozenset(line for line, _ in counts)
+        executed = frozenset(counts[0::2])
         marks = set(executed) | {(line, seen) for line, got in outcomes.items() for seen in got}
         runs.append((k, value, RunSummary(value, executed, outcomes, steps), marks, counts))
     if len(runs) < 1 + MIN_VARIANTS:
@@ -402,5 +403,7 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfi
         return PatternVerdict(False, problems[0]), [], runs
     call = cand.call_of(cand.pool[main[0]])
     variants = tuple(cand.call_of(cand.pool[k]) for k, *_ in chosen[1:])
-    features = program_features(cand.source, [line for line, times in main[4] for _ in range(times)], cand.constraints, cand.ops_used)
+    counts = main[4]
+    features = program_features(cand.source, [line for line, times in zip(counts[0::2], counts[1::2])
+                                              for _ in range(times)], cand.constraints, cand.ops_used)
     return PatternVerdict(True, "ok", main[1], call, variants, features), [k for k, *_ in chosen], runs
