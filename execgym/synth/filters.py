@@ -126,11 +126,6 @@ def same_value(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _parsed(source: str) -> ast.Module:
-    """``astparse.parse(source)``, cached (callers must not modify it)."""
-    return astparse.parse_cached(source)
-
-
 @dataclass(frozen=True)
 class _Scan:
     """What one walk over a module's syntax tree finds (shared by ``structure`` and ``hash_sensitive``)."""
@@ -149,22 +144,19 @@ _BIN_NODES = (ast.BinOp, ast.AugAssign)
 
 @functools.lru_cache(maxsize=512)
 def _scan(source: str) -> _Scan:
-    """One pass over every node of ``source``'s tree (``ast.walk`` order does not matter here)."""
+    """One pass over every node of ``source``'s tree (``astparse.walk_cached``, shared with the static measures;
+    the order does not matter here)."""
     branch_lines: set[int] = set()
     loop_lines: set[int] = set()
     loop_body_lines: set[int] = set()
     sensitive = views = set_ops = False
-    stack: list[ast.AST] = [_parsed(source)]
-    pop, push, extend = stack.pop, stack.append, stack.extend
-    AST, If, loops = ast.AST, ast.If, (ast.For, ast.While)
-    while stack:
-        node = pop()
+    If, loops = ast.If, (ast.For, ast.While)
+    for node in astparse.walk_cached(source):
         cls = type(node)
         if cls is _NAME:
             if node.id in _HASH_NAMES:
                 sensitive = True
-            continue  # a Name's only child is its context
-        if cls is _ATTR:
+        elif cls is _ATTR:
             if node.attr.startswith("__"):
                 sensitive = True
             elif node.attr in ("keys", "items"):
@@ -178,12 +170,6 @@ def _scan(source: str) -> _Scan:
             sensitive = True
         elif isinstance(node, _BIN_NODES) and isinstance(node.op, _VIEW_SET_OPS):
             set_ops = True
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                extend([v for v in value if isinstance(v, AST) and v._fields])
-            elif isinstance(value, AST) and value._fields:  # leaves (Load, Add, Eq...) hold nothing we look for
-                push(value)
     return _Scan(frozenset(branch_lines), frozenset(loop_lines), frozenset(loop_body_lines), sensitive, views,
                  set_ops)
 
