@@ -1236,23 +1236,34 @@ def _telling_reference(draft: Draft, r: random.Random, form: Form, values: list[
     written under the guard) is taken over one that tells only on items it rejects, drawing up to
     ``GUARDED_PICKS`` times for it once such a one is found."""
     first = fallback = None
+    items = draft.last_items
+    # what does not depend on the reference, worked out once: each item's measured focus value and measured
+    # self, up to the first item that does not take them (where every draw stops, as the loop below did)
+    measured: list[tuple[Any, Any]] = []
+    for x in items:
+        try:
+            measured.append((measure(_apply_form(form, x, values)), measure(x)))
+        except Exception:  # noqa: BLE001 -- this item does not take the focus: a draw stops here
+            break
     for k in range(GUARDED_PICKS):
         if k >= REFERENCE_PICKS and fallback is None:
             break  # nothing told on any item: as many draws as before
-        ref = _reference_item(draft, r, draft.last_items)
+        ref = _reference_item(draft, r, items)
         if first is None:
             first = ref
         try:
             wanted = measure(_apply_form(form, copy_item(ref), values))
-            for x in draft.last_items:
-                if _raw_compare(op, measure(_apply_form(form, x, values)), wanted) != \
-                        _raw_compare(op, measure(x), measure(ref)):
-                    if _passes_guard(draft, x):
-                        return ref
-                    if fallback is None:
-                        fallback = ref
-        except Exception:  # noqa: BLE001 -- this reference or an item does not take the focus: draw again
+            own = measure(ref) if items and measured else None
+        except Exception:  # noqa: BLE001 -- this reference does not take the focus: draw again
             continue
+        if items and not measured:
+            continue  # the first item does not take the focus
+        for x, (focused, raw) in zip(items, measured):
+            if _raw_compare(op, focused, wanted) != _raw_compare(op, raw, own):
+                if _passes_guard(draft, x):
+                    return ref
+                if fallback is None:
+                    fallback = ref
     return first if fallback is None else fallback
 
 
