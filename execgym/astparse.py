@@ -47,22 +47,8 @@ def walk_cached(source: str) -> list[ast.AST]:
 def index_cached(source: str) -> tuple[list[ast.AST], dict[ast.AST, ast.AST]]:
     """``(walk(tree), parents)`` of ``parse_cached(source)`` in one pass: ``parents`` maps every node but the
     module to the node whose field holds it (callers must not modify either)."""
-    tree = parse_cached(source)
-    out: list[ast.AST] = [tree]
     parents: dict[ast.AST, ast.AST] = {}
-    append = out.append
-    for current in out:  # the loop also visits what it appends (the order of ``walk``)
-        for name in current._fields:
-            value = getattr(current, name, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, _AST):
-                        append(item)
-                        parents[item] = current
-            elif isinstance(value, _AST):
-                append(value)
-                parents[value] = current
-    return out, parents
+    return walk_all([parse_cached(source)], parents), parents
 
 
 def walk(node: ast.AST) -> list[ast.AST]:
@@ -70,8 +56,9 @@ def walk(node: ast.AST) -> list[ast.AST]:
     return walk_all([node])
 
 
-def walk_all(nodes: list[ast.AST]) -> list[ast.AST]:
-    """Every node under each of ``nodes`` (themselves included), breadth-first from all of them at once."""
+def walk_all(nodes: list[ast.AST], parents: dict[ast.AST, ast.AST] | None = None) -> list[ast.AST]:
+    """Every node under each of ``nodes`` (themselves included), breadth-first from all of them at once;
+    ``parents``, when given, also receives each node found below ``nodes`` -> the node whose field holds it."""
     out = list(nodes)
     append = out.append
     for current in out:  # the loop also visits what it appends
@@ -81,6 +68,10 @@ def walk_all(nodes: list[ast.AST]) -> list[ast.AST]:
                 for item in value:
                     if isinstance(item, _AST):
                         append(item)
+                        if parents is not None:
+                            parents[item] = current
             elif isinstance(value, _AST):
                 append(value)
+                if parents is not None:
+                    parents[value] = current
     return out
