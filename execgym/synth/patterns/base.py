@@ -74,7 +74,7 @@ def randbelow(r: random.Random, n: int) -> int:
     """``r.randrange(n)``, drawn the same way: 3.11's ``randrange(n)`` returns ``_randbelow(n)`` for ``n > 0``."""
     if n <= 0:
         raise ValueError("empty range for randrange()")
-    if _PLAIN_BELOW and type(r) is _RANDOM:  # ``_randbelow``'s own loop, without its frame (see below)
+    if _GETRANDBITS_BELOW and type(r) is _RANDOM:  # ``_randbelow``'s own loop, without its frame (see below)
         k = n.bit_length()
         x = r.getrandbits(k)
         while x >= n:
@@ -88,7 +88,7 @@ def randint(r: random.Random, low: int, high: int) -> int:
     if high < low:
         raise ValueError(f"empty range for randint({low}, {high})")
     n = high - low + 1
-    if _PLAIN_BELOW and type(r) is _RANDOM:
+    if _GETRANDBITS_BELOW and type(r) is _RANDOM:
         k = n.bit_length()
         x = r.getrandbits(k)
         while x >= n:
@@ -102,7 +102,7 @@ def choice(r: random.Random, seq: Sequence[Any]) -> Any:
     if not seq:
         raise IndexError("Cannot choose from an empty sequence")
     n = len(seq)
-    if _PLAIN_BELOW and type(r) is _RANDOM:
+    if _GETRANDBITS_BELOW and type(r) is _RANDOM:
         k = n.bit_length()
         x = r.getrandbits(k)
         while x >= n:
@@ -115,14 +115,13 @@ def choice(r: random.Random, seq: Sequence[Any]) -> Any:
 # again while the value is not below ``n``. ``draws_below`` and the helpers above repeat that loop themselves for
 # a plain ``random.Random`` (a subclass, or another ``_randbelow``, gets its own method).
 _GETRANDBITS_BELOW = random.Random._randbelow is random.Random._randbelow_with_getrandbits
-_PLAIN_BELOW = _GETRANDBITS_BELOW
 _RANDOM = random.Random
 
 
 def draws_below(r: random.Random, n: int, count: int) -> list[int]:
     """``[r._randbelow(n) for _ in range(count)]`` (``n`` > 0), the same numbers from the same stream, drawn in one
     frame (the loop of ``_randbelow_with_getrandbits``, see above) when ``r`` is a plain ``random.Random``."""
-    if not _GETRANDBITS_BELOW or type(r) is not random.Random:
+    if not _GETRANDBITS_BELOW or type(r) is not _RANDOM:
         return [r._randbelow(n) for _ in range(count)]
     k = n.bit_length()
     bits = r.getrandbits
