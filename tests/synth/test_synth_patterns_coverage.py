@@ -53,6 +53,45 @@ def test_light_summaries_equal_the_tracers_on_every_call(drafts):
     assert compared >= 140 * 10
 
 
+def test_the_early_stop_returns_the_prefix_early_prefix_names(drafts):
+    """With ``stop``, the child returns each draft's calls up to the first one after which every statement ran,
+    every test took both truth values and six distinct values came back: ``early_prefix`` of the full pool's
+    calls, which is what the traced route judges."""
+    from execgym.synth.patterns.coverage import early_prefix
+    from execgym.synth.patterns.run import EARLY_STOP
+    from execgym.synth.quality import static_rules
+
+    config = FilterConfig()
+    indices = list(range(len(drafts)))
+    full = _cover(drafts, indices, config, batch=8)
+    stopped = _cover(drafts, indices, config, batch=8, stop=EARLY_STOP)
+    shortened = 0
+    for i in indices:
+        rules = static_rules(drafts[i].source)
+        want = early_prefix(full[i], rules.statements, [h for h, _ in rules.tests],
+                            cap=config.max_line_steps + 1, stop=EARLY_STOP)
+        assert stopped[i] == want, drafts[i].source
+        assert stopped[i] == full[i][:len(stopped[i])]
+        shortened += len(stopped[i]) < len(full[i])
+    assert shortened >= len(indices) // 2  # most drafts stop before their pool ends
+
+
+def test_early_prefix_needs_coverage_and_distinct_values():
+    from execgym.synth.patterns.coverage import EarlyStop, early_prefix
+
+    stop = EarlyStop(runs=3, outputs=2, repr_cap=10)
+    # (ok, value, (line, times, ...), steps, outcomes): line 2 runs always; line 3 and test 2's False only in
+    # the third call
+    calls = [(True, 1, (2, 1), 1, {2: [True]}), (True, 1, (2, 1), 1, {2: [True]}),
+             (True, 2, (2, 1, 3, 1), 2, {2: [False]}), (True, 3, (2, 1), 1, {2: [True]})]
+    assert early_prefix(calls, [2, 3], [2], cap=5, stop=stop) == calls[:3]
+    assert early_prefix(calls, [2, 3, 4], [2], cap=5, stop=stop) == calls  # line 4 never runs: no stop
+    assert early_prefix(calls, [2, 3], [2], cap=5, stop=EarlyStop(3, 3, 10)) == calls  # two values by then
+    long = [(True, "x" * 20, *c[2:]) for c in calls[:2]] + calls
+    assert early_prefix(long, [2, 3], [2], cap=5, stop=stop) == long[:5]  # long values are not counted
+    assert early_prefix(calls, [2, 3], [2], cap=1, stop=stop) == calls  # nor calls at the budget
+
+
 def test_verdicts_do_not_depend_on_the_route(drafts):
     subset = drafts[::3]
     fast = filter_patterns(subset)

@@ -16,7 +16,9 @@ model-written or user-supplied code):
   seen (the header's next line event in its frame was the body's first line: True; another line or the frame
   returned: False; an exception decides nothing), exactly as ``execgym.synth.quality._test_outcomes`` reads
   them from a trace. On the wire the child returns ``(values, meta)``: the call values through the sandbox
-  codec and everything else as one ints-only ``repr`` string (cheap to build and to parse). ``decode(result, count)`` turns the run's return value back into per-draft call lists
+  codec and everything else as one ints-only ``repr`` string (cheap to build and to parse). With ``stop``
+  (``EarlyStop``), a draft that brings its statements stops its pool once ``early_prefix``'s rule holds, and
+  returns the calls up to there. ``decode(result, count)`` turns the run's return value back into per-draft call lists
   (``None`` for the whole batch when the run did not end ok: the caller then re-runs each draft alone, so one
   bad draft never decides another's verdict).
 
@@ -33,7 +35,7 @@ import functools
 import math
 import types
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from execgym import astparse
 
@@ -48,7 +50,7 @@ _FORBIDDEN_NAMES = frozenset({
 })
 
 RUNNER_SOURCE = f'''
-def {RUNNER}(budget):
+def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
     import binascii
     import marshal
     import sys
@@ -67,7 +69,9 @@ def {RUNNER}(budget):
     values = []  # every call's value (or exception name), in order, through the sandbox's value codec
     meta = []    # the rest as ints only, returned as ONE string: cheap to move and to read back (json)
     for index, (source, entry, pool, tests, *own) in enumerate(drafts):
-        cap = own[0] if own else budget  # a draft may bring its own line-step budget per call
+        # a draft may bring its own line-step budget per call, and the statements of its early stop
+        cap = own[0] if own and own[0] is not None else budget
+        need = own[1] if len(own) > 1 else None
         if pool is None:  # a pool with sets travels as literal text (see ``cover_batch``)
             pool = text_pools[index]
         namespace = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
@@ -78,6 +82,14 @@ def {RUNNER}(budget):
         function = namespace[entry]
         size = source.count("\\n") + 2  # a draft frame's line numbers are its source's
         calls = []
+        missing = None
+        if need is not None:  # early stop: what is still to be covered (statements, then tests' truth values)
+            missing = set(need)
+            for header in tests:
+                missing.add((header, False))
+                missing.add((header, True))
+            good = 0
+            outs = []
         for args in pool:
             executed = [0] * size  # line events per line number
             outcomes = {{}}
@@ -126,6 +138,19 @@ def {RUNNER}(budget):
                     counts += (line, times)
             calls.append((ok, tuple(counts), steps,
                           {{header: sorted(seen) for header, seen in sorted(outcomes.items())}}))
+            if missing is not None and ok is True and steps < cap and _short(value, repr_cap):
+                good += 1
+                if missing:
+                    for line in need:
+                        if executed[line]:
+                            missing.discard(line)
+                    for header, seen in outcomes.items():
+                        for truth in seen:
+                            missing.discard((header, truth))
+                if not any(type(other) is type(value) and other == value for other in outs):
+                    outs.append(value)
+                if good >= enough and not missing and len(outs) >= distinct:
+                    break  # the rest of the pool could add no mark and no needed output (see ``early_prefix``)
         meta.append(calls)
     # values the value codec would carry unchanged (exact built-in types, far inside its caps) go back with the
     # summaries, as they are, in one marshal blob: much cheaper than the codec on both sides
@@ -145,6 +170,13 @@ def {RUNNER}(budget):
             rows.append([1 if ok else (0 if ok is False else -1), flat, steps, masks])
         ints.append(rows)
     return values, repr(ints)
+
+
+def _short(value, cap):
+    try:
+        return len(repr(value)) <= cap
+    except ValueError:  # an int past the str conversion limit
+        return False
 
 
 def _flat(value, depth, budget):
@@ -230,6 +262,44 @@ def batchable(source: str) -> bool:
     return True
 
 
+class EarlyStop(NamedTuple):
+    """When a draft's pool run may stop: once ``runs`` eligible calls (ok within the budget, a value whose
+    ``repr`` has at most ``repr_cap`` characters) together executed every statement, saw both truth values of
+    every branch test, and gave ``outputs`` distinct values (``type`` and ``==``)."""
+    runs: int
+    outputs: int
+    repr_cap: int
+
+
+def early_prefix(calls: Sequence[tuple], statements: Sequence[int], headers: Sequence[int], *, cap: int,
+                 stop: EarlyStop) -> list:
+    """The calls the light runner returns for a draft with ``statements`` (and test ``headers``) whose full pool
+    gave ``calls`` (``(ok, value, (line, times, ...), steps, outcomes)`` each, in pool order): the shortest prefix
+    after which ``stop`` holds, or all of them. The child applies the same rule as it goes (``RUNNER_SOURCE``);
+    the traced route applies this one, so both routes judge the same calls. The rest of the pool could only add
+    runs that cover nothing new: the variants are chosen by coverage, then by distinct outputs (``run._judge``)."""
+    missing = set(statements) | {(h, truth) for h in headers for truth in (False, True)}
+    good, outs = 0, []
+    for k, (ok, value, counts, steps, outcomes) in enumerate(calls):
+        if ok is not True or steps >= cap or not _short(value, stop.repr_cap):
+            continue
+        good += 1
+        missing.difference_update(counts[0::2])
+        missing.difference_update((h, truth) for h, seen in outcomes.items() for truth in seen)
+        if not any(type(other) is type(value) and other == value for other in outs):
+            outs.append(value)
+        if good >= stop.runs and not missing and len(outs) >= stop.outputs:
+            return list(calls[:k + 1])
+    return list(calls)
+
+
+def _short(value: Any, cap: int) -> bool:
+    try:
+        return len(repr(value)) <= cap
+    except ValueError:  # an int past the str conversion limit
+        return False
+
+
 _EXACT_ATOMS = frozenset({int, str, bool, type(None), bytes})
 
 
@@ -250,9 +320,11 @@ def _marshal_exact(value: Any) -> bool:
     return False
 
 
-def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_seed: int | None = None):
-    """One plain sandbox run covering every ``(source, entry, pool, tests[, budget])`` draft (see the module
-    contract; a draft's own ``budget`` replaces the request's line-step budget per call for it).
+def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_seed: int | None = None,
+                stop: EarlyStop | None = None):
+    """One plain sandbox run covering every ``(source, entry, pool, tests[, budget[, statements]])`` draft (see
+    the module contract; a draft's own ``budget``, when not None, replaces the request's line-step budget per
+    call for it; a draft with ``statements`` stops its pool early by ``stop``, as ``early_prefix`` says).
     The drafts travel in the request's source (whose cap is four times a call's) as one base64 string of
     marshal data; a pool that marshal would not rebuild exactly (``_marshal_exact``) travels as literal text.
     The runner and each draft also travel compiled (code objects, in a second marshal string that keeps their
@@ -282,7 +354,9 @@ def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_se
               f"_TEXT_POOLS = {{{', '.join(text_pools)}}}\n")
     # the summaries' marshal blob is one bytes value: the codec's default cap on one (100,000 bytes) would turn
     # a batch of long-running drafts opaque (and the batch would be re-run in halves), so it gets BLOB_BYTES
-    return RunRequest(source, f"{RUNNER}({int(budget)})", mode="run", timeout=timeout,
+    stop = stop or EarlyStop(0, 0, 0)
+    call = f"{RUNNER}({int(budget)}, {int(stop.runs)}, {int(stop.outputs)}, {int(stop.repr_cap)})"
+    return RunRequest(source, call, mode="run", timeout=timeout,
                       limits={"caps": {"max_str": BLOB_BYTES}}, **kwargs)
 
 

@@ -35,12 +35,18 @@ from execgym.synth.filters import (
 from execgym.synth.focus_effect import IDENTITY_FOCUS, without_focus
 from execgym.synth.patterns import PatternCandidate
 from execgym.synth.patterns.base import stable_key
-from execgym.synth.patterns.coverage import batchable, cover_batch, decode
+from execgym.synth.patterns.coverage import EarlyStop, batchable, cover_batch, decode, early_prefix
 from execgym.synth.quality import RunSummary, _test_outcomes, run_problems, static_rules
 from execgym.synth.values import literal
 
 MIN_VARIANTS = 5
 MAX_VARIANTS = 7
+VALUE_REPR_CAP = 400  # a call whose value's repr is longer is not shipped
+# a draft's pool stops running once the calls so far cover every statement and both truth values of every test
+# and gave 1 + MIN_VARIANTS distinct values: what ``_judge`` ships is then (almost always) what the whole pool
+# would give, since the rest could add no coverage and the variants need no more outputs. Off with the focus
+# effect, whose check may ship another eligible call in place of a variant.
+EARLY_STOP = EarlyStop(1 + MIN_VARIANTS, 1 + MIN_VARIANTS, VALUE_REPR_CAP)
 RUNNER = "execgym_runner"
 # locals are not needed here (only lines, frames and the runner's return value): snapshots of one node keep
 # the child's trace and this process's decoding small
@@ -121,10 +127,19 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
         else:
             heavy.append(i)
     calls: dict[int, list[Call] | None] = {}
+    stop = None if config.focus_effect else EARLY_STOP
     if light:
-        calls.update(_cover(cands, light, config, batch))
+        calls.update(_cover(cands, light, config, batch, stop=stop))
     if heavy:
-        calls.update(_trace_each(cands, heavy, config))
+        traced_calls = _trace_each(cands, heavy, config)
+        if stop is not None:  # the same calls the light runner's early stop would have returned
+            cap = config.max_line_steps + 1
+            for i, summary in traced_calls.items():
+                if summary is not None:
+                    rules = static_rules(cands[i].source)
+                    traced_calls[i] = early_prefix(summary, rules.statements, [h for h, _ in rules.tests],
+                                                   cap=cap, stop=stop)
+        calls.update(traced_calls)
     chosen: dict[int, list[int]] = {}
     eligible: dict[int, list[Run]] = {}
     for i, summary in calls.items():
@@ -176,25 +191,32 @@ def _same_under_hash_seed_1(cands: Sequence[PatternCandidate], indices: Sequence
 
 
 def _drafts(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int],
-            budgets: Mapping[int, int] | None = None, tests: bool = True) -> list[tuple]:
-    return [(cands[i].source, cands[i].entry, cands[i].pool,
-             dict(static_rules(cands[i].source).tests) if tests else {},
-             *((budgets[i],) if budgets and i in budgets else ())) for i in indices]
+            budgets: Mapping[int, int] | None = None, tests: bool = True, stop: bool = False) -> list[tuple]:
+    out = []
+    for i in indices:
+        cand = cands[i]
+        rules = static_rules(cand.source) if tests or stop else None
+        own = budgets.get(i) if budgets else None
+        extra = (own, rules.statements) if stop else (own,) if own is not None else ()
+        out.append((cand.source, cand.entry, cand.pool, dict(rules.tests) if tests else {}, *extra))
+    return out
 
 
 def _cover(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int],
            config: FilterConfig, batch: int, hash_seed: int | None = None,
-           budgets: Mapping[int, int] | None = None, tests: bool = True) -> dict[int, list[Call] | None]:
+           budgets: Mapping[int, int] | None = None, tests: bool = True, stop: EarlyStop | None = None
+           ) -> dict[int, list[Call] | None]:
     """Light coverage summaries of ``indices``, ``batch`` drafts to a child; a batch whose run is not ok is
     re-run in halves, down to one draft (a draft whose own run is not ok maps to ``None``). ``budgets``: a draft's own
     line-step budget per call, in place of ``config.max_line_steps + 1``; ``tests=False``: no branch-test
-    outcomes are recorded (the calls' values and line counts only)."""
+    outcomes are recorded (the calls' values and line counts only); ``stop``: each draft's pool stops early by
+    it (``coverage.early_prefix``; needs ``tests``)."""
     budget = config.max_line_steps + 1
 
     def requests_for(group: list[int]):
         timeout = min(30.0, config.timeout + 2.0 + 0.2 * (len(group) - 1))
-        return cover_batch(_drafts(cands, group, budgets, tests), budget=budget, timeout=timeout,
-                           hash_seed=hash_seed)
+        return cover_batch(_drafts(cands, group, budgets, tests, stop is not None), budget=budget,
+                           timeout=timeout, hash_seed=hash_seed, stop=stop)
 
     out: dict[int, list[Call] | None] = {}
     todo = [list(indices[k:k + batch]) for k in range(0, len(indices), batch)]
@@ -367,7 +389,7 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfi
         return PatternVerdict(False, "runner: not ok"), [], []
     runs = []
     for k, (ok, value, counts, steps, outcomes) in enumerate(calls):
-        if ok is not True or steps > config.max_line_steps or len(repr(value)) > 400 \
+        if ok is not True or steps > config.max_line_steps or len(repr(value)) > VALUE_REPR_CAP \
                 or not (_plain(value) or (is_literal(value) and _roundtrips(value))):
             continue
         executed = frozenset(counts[0::2])
