@@ -18,7 +18,7 @@ import ast
 import bisect
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +136,7 @@ class _Scan:
     sensitive: bool     # a set display/comprehension, an import, a reflective name or a dunder attribute
     views: bool         # a ``.keys`` / ``.items`` attribute
     set_ops: bool       # a ``& | ^ -`` operator (binary or augmented)
+    text: bool = True   # a way to make a str or bytes from values that hold none (see ``text_free``)
 
 
 _NAME, _ATTR, _SET_NODES = ast.Name, ast.Attribute, (ast.Set, ast.SetComp, ast.Import, ast.ImportFrom)
@@ -149,18 +150,36 @@ def _scan(source: str) -> _Scan:
     branch_lines: set[int] = set()
     loop_lines: set[int] = set()
     loop_body_lines: set[int] = set()
-    sensitive = views = set_ops = False
-    If, loops = ast.If, (ast.For, ast.While)
+    sensitive = views = set_ops = text = False
+    If, loops, Constant = ast.If, (ast.For, ast.While), ast.Constant
     for node in astparse.walk_cached(source):
         cls = type(node)
         if cls is _NAME:
             if node.id in _HASH_NAMES:
                 sensitive = True
+            if node.id in _TEXT_NAMES:
+                text = True
         elif cls is _ATTR:
             if node.attr.startswith("__"):
-                sensitive = True
+                sensitive = text = True
             elif node.attr in ("keys", "items"):
                 views = True
+            elif node.attr in _TEXT_ATTRS:
+                text = True
+        elif cls is Constant:
+            if type(node.value) in _TEXT_TYPES:
+                text = True
+        elif cls in _TEXT_NODES:
+            text = True
+        elif cls is ast.ExceptHandler:
+            if node.name is not None:  # a bound exception: its args and message hold text
+                text = True
+        elif cls is ast.arguments:
+            if node.kwarg is not None:  # ``**options`` collects keyword names: text
+                text = True
+        elif cls is ast.Call:
+            if node.keywords and type(node.func) is _NAME and node.func.id == "dict":  # ``dict(a=1)``
+                text = True
         elif cls is If:
             branch_lines.add(node.lineno)
         elif cls in loops:
@@ -168,10 +187,12 @@ def _scan(source: str) -> _Scan:
             loop_body_lines.add(node.body[0].lineno)
         elif isinstance(node, _SET_NODES):
             sensitive = True
+            if cls is ast.Import or cls is ast.ImportFrom:
+                text = True
         elif isinstance(node, _BIN_NODES) and isinstance(node.op, _VIEW_SET_OPS):
             set_ops = True
     return _Scan(frozenset(branch_lines), frozenset(loop_lines), frozenset(loop_body_lines), sensitive, views,
-                 set_ops)
+                 set_ops, text)
 
 
 def structure(source: str) -> dict[str, Any]:
@@ -204,6 +225,14 @@ def program_features(source: str, line_numbers: Sequence[int], constraints: dict
 _HASH_NAMES = frozenset({"set", "frozenset", "hash", "id", "vars", "dir", "globals", "locals", "eval", "exec",
                          "getattr", "type", "__import__", "compile", "object"})
 _VIEW_SET_OPS = (ast.BitAnd, ast.BitOr, ast.BitXor, ast.Sub)
+# what makes a str or bytes from values that hold none: builtins that write text (or reach anything), the
+# methods of ints and floats that do (``x.hex()``, ``n.to_bytes(2)``) or of exceptions that hold it
+_TEXT_NAMES = frozenset({"str", "repr", "ascii", "chr", "format", "bin", "oct", "hex", "bytes", "bytearray",
+                         "memoryview", "input", "open", "print", "help", "breakpoint", "super"}) | (
+                            _HASH_NAMES - {"set", "frozenset", "hash", "id"})
+_TEXT_ATTRS = frozenset({"hex", "to_bytes", "fromhex", "args", "format", "join", "decode", "encode"})
+_TEXT_TYPES = (str, bytes)
+_TEXT_NODES = (ast.JoinedStr, ast.FormattedValue, ast.ClassDef)  # (imports: with the set nodes)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -238,6 +267,40 @@ def hash_sensitive(source: str, call: str) -> bool:
         if isinstance(node, (ast.BinOp, ast.AugAssign)) and isinstance(node.op, _VIEW_SET_OPS):
             set_ops = True
     return views and set_ops
+
+
+def text_free(source: str, arguments: Iterable[Any]) -> bool:
+    """Whether no str or bytes value can come into being in a run of ``source`` on ``arguments`` (argument
+    tuples, or any values): none holds one, and the program has no str or bytes literal, no f-string, no
+    import, no class, no bound exception (``except E as e``: its ``args`` hold text), no ``**options`` and no
+    ``dict(key=...)`` (keyword names are text), no builtin that writes text or
+    reaches other objects (``str``, ``repr``, ``chr``, ``format``, ``hex``, ``bytes``, ``getattr``, ``type``, ...)
+    and no method of an int or float that does (``x.hex()``, ``n.to_bytes(...)``), nor any dunder name. Without
+    text, ``PYTHONHASHSEED`` changes nothing in the run: it salts only the hashes of str and bytes (and of
+    tuples and frozensets holding them); ints, floats, bools and None hash without it, and dicts keep insertion
+    order. So a draft that is ``hash_sensitive`` (it has sets) but text-free needs no ``hash_seed=1`` re-run."""
+    try:
+        if _scan(source).text:
+            return False
+    except SyntaxError:
+        return False
+    return not any(_holds_text(value) for value in arguments)
+
+
+_NUMBERS = frozenset({int, float, bool, complex, type(None)})
+
+
+def _holds_text(value: Any) -> bool:
+    """Whether ``value`` is, or holds at any depth, anything but numbers, bools and None in lists, tuples, dicts,
+    sets and frozensets (text, or an object this check does not know)."""
+    cls = type(value)
+    if cls in _NUMBERS:
+        return False
+    if cls is list or cls is tuple or cls is set or cls is frozenset:
+        return not _NUMBERS.issuperset(map(type, value)) and any(_holds_text(v) for v in value)
+    if cls is dict:
+        return any(_holds_text(k) for k in value) or any(_holds_text(v) for v in value.values())
+    return True
 
 
 def _needs_rerun(cands: Sequence[Candidate], config: FilterConfig) -> bool:

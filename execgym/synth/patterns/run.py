@@ -31,6 +31,7 @@ from execgym.synth.filters import (
     hash_sensitive,
     program_features,
     same_value,
+    text_free,
 )
 from execgym.synth.focus_effect import IDENTITY_FOCUS, without_focus
 from execgym.synth.patterns import PatternCandidate
@@ -156,7 +157,9 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
             else:
                 del chosen[i]
     if config.hash_check:
-        sensitive = [i for i in chosen if hash_sensitive(cands[i].source, verdicts[i].call)]
+        # (a draft with sets but no text anywhere, ``text_free``, cannot depend on the hash seed)
+        sensitive = [i for i in chosen if hash_sensitive(cands[i].source, verdicts[i].call)
+                     and not text_free(cands[i].source, [cands[i].pool[k] for k in chosen[i]])]
         for i, same in _same_under_hash_seed_1(cands, sensitive, chosen, calls, set(light), config, batch).items():
             if not same:
                 verdicts[i] = PatternVerdict(False, "result changes with the hash seed")
