@@ -144,6 +144,14 @@ def _repr_is_literal(value: Any) -> bool:
     return False
 
 
+def _joined(values: Any) -> str:
+    """``", ".join(literal(v) for v in values)``, with ``repr`` at C speed when every value is an atom."""
+    values = list(values) if type(values) not in (list, tuple) else values
+    if _REPR_ATOMS.issuperset(map(type, values)):
+        return ", ".join(map(repr, values))
+    return ", ".join(map(literal, values))
+
+
 def literal(value: Any) -> str:
     """Python source for ``value``; stable across hash seeds (sets are written sorted)."""
     if _repr_is_literal(value):
@@ -159,14 +167,14 @@ def _literal_slow(value: Any) -> str:
             items = sorted(value)
         except TypeError:
             items = sorted(value, key=repr)
-        body = "{" + ", ".join(literal(v) for v in items) + "}"
+        body = "{" + _joined(items) + "}"
         return body if isinstance(value, set) else f"frozenset({body})"
     if isinstance(value, list):
-        return "[" + ", ".join(literal(v) for v in value) + "]"
+        return "[" + _joined(value) + "]"
     if isinstance(value, tuple):
         if len(value) == 1:
             return "(" + literal(value[0]) + ",)"
-        return "(" + ", ".join(literal(v) for v in value) + ")"
+        return "(" + _joined(value) + ")"
     if isinstance(value, dict):
         return "{" + ", ".join(f"{literal(k)}: {literal(v)}" for k, v in value.items()) + "}"
     if isinstance(value, float) and value == int(value) and abs(value) < 1e15:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 
 import pytest
@@ -65,6 +66,58 @@ def test_every_operation_applies_to_a_drawn_input(key):
             continue
         ok += 1
     assert ok >= 5, f"{key} rarely applies ({ok}/30)"
+
+
+def _literal_by_the_definition(value):
+    """``literal`` written out in full, one element at a time (the reference for its fast paths)."""
+    if isinstance(value, (set, frozenset)):
+        if not value:
+            return "set()" if isinstance(value, set) else "frozenset()"
+        try:
+            items = sorted(value)
+        except TypeError:
+            items = sorted(value, key=repr)
+        body = "{" + ", ".join(_literal_by_the_definition(v) for v in items) + "}"
+        return body if isinstance(value, set) else f"frozenset({body})"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal_by_the_definition(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        if len(value) == 1:
+            return "(" + _literal_by_the_definition(value[0]) + ",)"
+        return "(" + ", ".join(_literal_by_the_definition(v) for v in value) + ")"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_literal_by_the_definition(k)}: {_literal_by_the_definition(v)}"
+                               for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def _hashable(value) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+def test_literal_fast_paths_write_what_the_definition_writes():
+    r = random.Random(5)
+
+    def atom():
+        return r.choice([r.randint(-9, 99), r.choice(["a", "b c", "it's", ""]), r.random() < 0.5, None,
+                         r.randint(-9, 9) / 4, b"x"])
+
+    def value(depth=0):
+        kind = r.randrange(7 if depth < 3 else 1)
+        if kind == 0:
+            return atom()
+        items = [value(depth + 1) if r.random() < 0.3 else atom() for _ in range(r.randrange(5))]
+        hashable = [v for v in items if _hashable(v)]
+        return [items, tuple(items), set(hashable), frozenset(hashable), dict(zip(hashable, items)),
+                items[:1] and (items[0],)][kind - 1] if kind < 7 else atom()
+
+    for _ in range(3000):
+        v = value()
+        assert literal(v) == _literal_by_the_definition(v), v
 
 
 def test_literals_do_not_depend_on_the_hash_seed():
