@@ -1,10 +1,13 @@
-"""The sandbox stage of pattern synthesis: run a draft on its whole input pool, choose the shipped inputs by
-coverage, and apply the rejection rules.
+"""The sandbox stage of pattern synthesis: run a draft on its input pool (stopping once it is covered), choose
+the shipped inputs by coverage, and apply the rejection rules.
 
 Contract: ``filter_patterns(candidates, config) -> list[PatternVerdict]`` (same order). Every draft is called
-on every argument tuple of its pool in the sandbox (``execgym.synth.decide.run_decided``: a timeout is retried,
-never a verdict); an accepted draft whose result could depend on the hash seed has its shipped calls (the call
-and its variants) re-run under ``hash_seed=1`` and is rejected when any value changes. A draft that passes
+on the argument tuples of its pool in the sandbox, in order (``execgym.synth.decide.run_decided``: a timeout is
+retried, never a verdict), until its calls cover every statement and both truth values of every branch test
+and gave ``1 + MIN_VARIANTS`` distinct values (``EARLY_STOP``, ``coverage.early_prefix``; every tuple with the
+focus effect on); an accepted draft whose result could depend on the hash seed (``hash_sensitive`` and not
+``text_free``) has its shipped calls (the call and its variants) re-run under ``hash_seed=1`` and is rejected
+when any value changes. A draft that passes
 ``coverage.batchable`` (execgym's own code that touches no global state) is covered with several others in one
 child by the light coverage runner (``execgym.synth.patterns.coverage``); any other draft is traced alone by
 the full tracer. Both give each call's value, line counts, line steps and branch-test outcomes, identical on
