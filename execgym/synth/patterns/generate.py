@@ -28,11 +28,6 @@ SOLO_BATCH = 128  # drafts per batch without overlap (see ``generate_patterns``)
 # (32). Measured on 2 cores, alternating: 16 gave more programs per second and less CPU per program than 32
 # with two generating processes (7 of 8 rounds), 32 more than 16 with one (3 of 3)
 SOLO_COVER = 16
-# the tail: once at most TAIL seeds are left, each seed drawn gets up to MAX_AHEAD drafts (its next attempts)
-# judged in one batch, so a seed rejected several times does not cost a sandbox round trip per draft while the
-# cores idle; the program is still its first accepted draft in attempt order, and drafts past it are dropped
-TAIL = 16
-MAX_AHEAD = 8
 # at every level the first PREFER_TWICE draws of a focus keep only drafts that use it twice (a focus that can be
 # used once only, ``x.copy()``, ``w.isprintable()``, a mutator, is used once from the next draw on)
 PREFER_TWICE = 5
@@ -89,26 +84,21 @@ def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig 
 
     def settle(drawn: list, verdicts: list) -> None:
         done = 0
-        verdicts = iter(verdicts)
-        for i, drafts in drawn:
-            seed_verdicts = [next(verdicts) for _ in drafts]
-            for (attempt, failures, cand), verdict in zip(drafts, seed_verdicts):
-                # drafts past the first accepted one were drawn ahead and are dropped uncounted
-                stats.build_failures += failures
-                stats.built += 1
-                next_attempt[i] = attempt + 1
-                if verdict.accepted:
-                    results[i] = Program(
-                        source=cand.source, entry=cand.entry, call=verdict.call, level=level,
-                        constraints={**cand.constraints, "type": cand.focus[0], "operation": cand.focus[1]},
-                        features=verdict.features, expected=verdict.expected, focus=cand.focus, seed=seeds[i],
-                        attempt=attempt, variants=verdict.variants)
-                    stats.accepted += 1
-                    del next_attempt[i]
-                    done += 1
-                    break
-                stats.rejected[verdict.reason] += 1
+        for (i, attempt, failures, cand), verdict in zip(drawn, verdicts):
+            stats.build_failures += failures
+            stats.built += 1
+            next_attempt[i] = attempt + 1
+            if verdict.accepted:
+                results[i] = Program(
+                    source=cand.source, entry=cand.entry, call=verdict.call, level=level,
+                    constraints={**cand.constraints, "type": cand.focus[0], "operation": cand.focus[1]},
+                    features=verdict.features, expected=verdict.expected, focus=cand.focus, seed=seeds[i],
+                    attempt=attempt, variants=verdict.variants)
+                stats.accepted += 1
+                del next_attempt[i]
+                done += 1
             else:
+                stats.rejected[verdict.reason] += 1
                 waiting.append(i)
         if progress is not None and done:
             progress(done)
@@ -128,9 +118,8 @@ def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig 
                 settle(*_wait(pending.popleft()))
                 continue
             take = [waiting.popleft() for _ in range(min(batch, len(waiting)))]
-            ahead = max(1, min(MAX_AHEAD, TAIL // len(take))) if len(next_attempt) <= TAIL else 1
-            drawn = _draw_batch(level, seeds, take, next_attempt, ahead)
-            cands = [c for _, drafts in drawn for _, _, c in drafts]
+            drawn = _draw_batch(level, seeds, take, next_attempt)
+            cands = [cand for *_, cand in drawn]
             if pool is None:
                 settle(drawn, filter_patterns(cands, config, batch=SOLO_COVER))
                 continue
@@ -171,28 +160,23 @@ def _wait(pending: tuple) -> tuple[list, list]:
     return drawn, future.result()
 
 
-def _draw_batch(level: int, seeds: Sequence[int], indices: Sequence[int], next_attempt: dict[int, int],
-                ahead: int = 1) -> list:
-    """For each seed index, ``(i, drafts)``: its next ``ahead`` buildable drafts ``(attempt, build failures
-    skipped before it, candidate)`` from ``next_attempt[i]`` on. ``SynthesisError`` when a seed's very next
-    draft would pass ``MAX_ATTEMPTS`` (a draft drawn ahead only stops the run-ahead there)."""
+def _draw_batch(level: int, seeds: Sequence[int], indices: Sequence[int], next_attempt: dict[int, int]) -> list:
+    """For each seed index, ``(i, attempt, build failures skipped before it, candidate)``: its next buildable
+    draft from ``next_attempt[i]`` on (one per seed and round: drawing a seed's later drafts ahead, to save
+    sandbox round trips at the end of a run, cost more than it saved, see docs/synthesis.md).
+    ``SynthesisError`` when the seed's next draft would pass ``MAX_ATTEMPTS``."""
     drawn = []
     for i in indices:
         attempt = next_attempt[i]
-        drafts: list[tuple[int, int, PatternCandidate]] = []
         failures = 0
-        while len(drafts) < ahead:
+        while True:
             if attempt >= MAX_ATTEMPTS:
-                if drafts:
-                    break
                 raise SynthesisError(f"no program for level {level}, seed {seeds[i]} after "
                                      f"{MAX_ATTEMPTS} draws (pattern generator)")
             cand = draw(level, seeds[i], attempt)
-            if cand is None:
-                failures += 1
-            else:
-                drafts.append((attempt, failures, cand))
-                failures = 0
+            if cand is not None:
+                break
+            failures += 1
             attempt += 1
-        drawn.append((i, drafts))
+        drawn.append((i, attempt, failures, cand))
     return drawn
