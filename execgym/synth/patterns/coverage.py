@@ -147,7 +147,7 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
                     for header, seen in outcomes.items():
                         for truth in seen:
                             missing.discard((header, truth))
-                if not any(type(other) is type(value) and other == value for other in outs):
+                if _new_value(value, outs):
                     outs.append(value)
                 if good >= enough and not missing and len(outs) >= distinct:
                     break  # the rest of the pool could add no mark and no needed output (see ``early_prefix``)
@@ -176,6 +176,13 @@ def _short(value, cap):
     try:
         return len(repr(value)) <= cap
     except ValueError:  # an int past the str conversion limit
+        return False
+
+
+def _new_value(value, outs):
+    try:
+        return not any(type(other) is type(value) and other == value for other in outs)
+    except Exception:  # (a list that holds itself: RecursionError) counted as no new value
         return False
 
 
@@ -286,7 +293,7 @@ def early_prefix(calls: Sequence[tuple], statements: Sequence[int], headers: Seq
         good += 1
         missing.difference_update(counts[0::2])
         missing.difference_update((h, truth) for h, seen in outcomes.items() for truth in seen)
-        if not any(type(other) is type(value) and other == value for other in outs):
+        if _new_value(value, outs):
             outs.append(value)
         if good >= stop.runs and not missing and len(outs) >= stop.outputs:
             return list(calls[:k + 1])
@@ -297,6 +304,15 @@ def _short(value: Any, cap: int) -> bool:
     try:
         return len(repr(value)) <= cap
     except ValueError:  # an int past the str conversion limit
+        return False
+
+
+def _new_value(value: Any, outs: list) -> bool:
+    """Whether ``value`` differs (``type`` and ``==``) from every value in ``outs``; False when comparing
+    raises."""
+    try:
+        return not any(type(other) is type(value) and other == value for other in outs)
+    except Exception:  # noqa: BLE001 -- a list that holds itself (RecursionError): no new value
         return False
 
 
