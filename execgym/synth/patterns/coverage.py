@@ -1,4 +1,4 @@
-"""Light coverage runs of execgym's OWN pattern drafts: several drafts, every pool call, one sandboxed child.
+"""Light coverage runs of execgym's OWN pattern drafts: several drafts, their pool calls, one sandboxed child.
 
 Contract (issue "synthesis v2", item 6 — allowed for execgym's generated programs only, never for
 model-written or user-supplied code):
@@ -9,7 +9,7 @@ model-written or user-supplied code):
   are not constants, and no handler that could swallow the runner's budget signal (bare ``except``,
   ``except BaseException``). A draft that fails it is run by the full tracer, alone.
 - ``cover_batch(drafts, *, budget, timeout, hash_seed) -> RunRequest``: one plain (untraced) run whose child
-  ``exec``s each draft (compiled in the generating process, see ``cover_batch``) in a fresh namespace and calls its entry on every pool tuple under a small
+  ``exec``s each draft (compiled in the generating process, see ``cover_batch``) in a fresh namespace and calls its entry on each pool tuple (all, or up to an early stop) under a small
   ``sys.settrace`` hook. For each call it returns ``(ok, value, line_counts, line_steps, outcomes)``:
   ``line_counts`` ``(line, times, line, times, ...)`` (one flat tuple, lines ascending) for the lines of the draft that ran, ``line_steps`` the line events (a call over ``budget``
   stops with ``ok=None``), ``outcomes`` for each branch-test header (``if``/``elif``/``while``) the truth values
