@@ -298,9 +298,9 @@ def ordered_map(
 def _synth_part(job: tuple) -> tuple[list, Any]:
     from execgym.synth.api import SynthStats, generate_many
 
-    level, seeds, config = job
+    level, seeds, config, *keep = job
     stats = SynthStats()
-    return generate_many(level, seeds, config=config, stats=stats), stats
+    return generate_many(level, seeds, config=config, stats=stats, keep_traces=keep[0] if keep else True), stats
 
 
 def generate_many(
@@ -312,11 +312,13 @@ def generate_many(
     progress: Callable[[int], None] | None = None,
     address: str | None = None,
     part: int = 16,
+    keep_traces: bool = True,
 ) -> list:
     """``execgym.synth.api.generate_many`` as Ray tasks of ``part`` seeds: the same programs in the same order
-    (a seed's program never depends on its batch); ``stats`` receives every part's counters."""
+    (a seed's program never depends on its batch); ``stats`` receives every part's counters. ``keep_traces``
+    as there (``False``: no trace run per program, and no trace sent back)."""
     programs: list = []
-    jobs = [(level, list(seeds[i : i + part]), config) for i in range(0, len(seeds), part)]
+    jobs = [(level, list(seeds[i : i + part]), config, keep_traces) for i in range(0, len(seeds), part)]
     for got, part_stats in ordered_map(_synth_part, jobs, address=address):
         programs.extend(got)
         if stats is not None:

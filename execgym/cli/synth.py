@@ -370,10 +370,11 @@ def generate_main(args: argparse.Namespace) -> int:
                 from execgym import distributed
 
                 programs = distributed.generate_many(level, seeds, config=config, stats=stats,
-                                                     progress=progress.update, address=args.ray)
-            else:
+                                                     progress=progress.update, address=args.ray,
+                                                     keep_traces=False)
+            else:  # (a program file holds no trace: none is recorded)
                 programs = generate_many(level, seeds, config=config, stats=stats, progress=progress.update,
-                                         generator=args.generator, processes=args.processes)
+                                         generator=args.generator, processes=args.processes, keep_traces=False)
             if args.difficulty_model:
                 programs = _difficulty(programs, args, model)
             for program in programs:

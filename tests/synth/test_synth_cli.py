@@ -77,3 +77,26 @@ def test_focus_effect_flag_reaches_the_filter_and_its_rejections_are_counted(tmp
     assert len(out.read_text().splitlines()) == 40
     rejected = json.loads(summary_path.read_text())["levels"]["3"]["rejected"]
     assert rejected.get("the focus makes no difference to any input", 0) >= 1, rejected
+
+
+def test_a_program_file_costs_no_trace_run(tmp_path, monkeypatch):
+    """A program file holds no trace, so ``execgym synth`` records none (one sandbox run per program less): the
+    same bytes as a run that did."""
+    from execgym.synth.patterns import generate
+
+    args = ["synth", "--quiet", "--level", "3", "-n", "6", "--seed", "2", "--quality-sample", "0"]
+    traced = tmp_path / "traced.jsonl"
+    from execgym.synth.api import generate_many, item_seed
+
+    with traced.open("w") as out:
+        for program in generate_many(3, [item_seed(2, 3, i) for i in range(6)], keep_traces=True):
+            assert program.trace_steps
+            out.write(json.dumps(program.to_dict(), sort_keys=True) + "\n")
+
+    def no_trace(*_args, **_kwargs):
+        raise AssertionError("execgym synth traced its programs")
+
+    monkeypatch.setattr(generate, "_with_traces", no_trace)
+    out = tmp_path / "p.jsonl"
+    assert main([*args, "-o", str(out)]) == 0
+    assert out.read_bytes() == traced.read_bytes()
