@@ -131,16 +131,19 @@ def Progress(total: int, quiet: bool, label: str = "synth", unit: str = "prog") 
     return progress_bar(total, label, unit=unit, enabled=not quiet)
 
 
-def assess_rows(rows: list, args: argparse.Namespace, *, strict: bool, progress: Progress) -> list:
-    """``quality.assess`` over ``rows`` in slices of 16, so the progress bar moves for long files (the measures
-    of a row do not depend on the rows measured with it)."""
+def assess_rows(rows: list, args: argparse.Namespace, *, strict: bool, progress: Progress,
+                own: bool = False) -> list:
+    """``quality.assess`` over ``rows`` in slices of 16 (64 for ``own`` programs, which the light runner measures
+    many to a child), so the progress bar moves for long files (the measures of a row do not depend on the
+    rows measured with it)."""
     from execgym.synth.quality import assess
 
     out: list = []
-    for start in range(0, len(rows), 16):
-        out.extend(assess(rows[start:start + 16], variants=args.variants, seed=args.seed, workers=args.workers,
-                          strict=strict))
-        progress.update(len(rows[start:start + 16]))
+    step = 64 if own else 16
+    for start in range(0, len(rows), step):
+        out.extend(assess(rows[start:start + step], variants=args.variants, seed=args.seed, workers=args.workers,
+                          strict=strict, own=own))
+        progress.update(len(rows[start:start + step]))
     return out
 
 
@@ -156,16 +159,18 @@ def first_per_level(rows: list, k: int) -> list:
     return out
 
 
-def quality_summary(programs: Any, args: argparse.Namespace, *, strict: bool) -> dict:
+def quality_summary(programs: Any, args: argparse.Namespace, *, strict: bool, own: bool = False) -> dict:
     """The quality report (``summarize_by_level``) of the first ``--quality-sample`` programs of each level.
 
-    ``programs`` is a list of Programs/ProgramRows or the path of a program file. Never raises: a failure to
-    measure is reported in the dict's ``error``.
+    ``programs`` is a list of Programs/ProgramRows or the path of a program file. ``own``: Programs this process
+    just generated (``assess(..., own=True)``). Never raises: a failure to measure is reported in the dict's
+    ``error``.
     """
     from execgym.synth.decide import SynthesisError
     from execgym.synth.quality import summarize_by_level
 
     k = max(0, args.quality_sample)
+    own = own and not isinstance(programs, Path)  # a file's rows are never taken for this process's programs
     if isinstance(programs, Path):
         from execgym.synth.rows import read_program_rows
 
@@ -176,7 +181,7 @@ def quality_summary(programs: Any, args: argparse.Namespace, *, strict: bool) ->
         return {"note": note, "programs": 0, "levels": {}}
     progress = Progress(len(sample), args.quiet, label="quality", unit="prog")
     try:
-        qualities = assess_rows(sample, args, strict=strict, progress=progress)
+        qualities = assess_rows(sample, args, strict=strict, progress=progress, own=own)
     except SynthesisError as exc:
         return {"note": note, "programs": len(sample), "levels": {}, "error": str(exc)}
     finally:
@@ -392,7 +397,8 @@ def generate_main(args: argparse.Namespace) -> int:
     summary["items"] = len(items)
     summary["shard"] = list(shard)
     if measure:
-        summary["quality"] = quality_summary([p for level in levels for p in to_measure[level]], args, strict=True)
+        summary["quality"] = quality_summary([p for level in levels for p in to_measure[level]], args, strict=True,
+                                             own=True)
     if not args.quiet:
         _print_summary(summary)
         _print_quality(summary.get("quality"))

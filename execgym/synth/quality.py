@@ -11,7 +11,9 @@ route and corpora):
   summaries)`` is the same from ``RunSummary`` rows (value, executed lines, test outcomes, line steps).
 - ``assess(rows, *, variants=5, seed=0, workers=None) -> list[ProgramQuality]``: tops each row up to
   ``1 + variants`` calls with ``variant_calls`` (fresh literal arguments that run ok), traces every call in the
-  sandbox (``execgym.synth.decide.run_decided``: timeouts are retried, never taken as verdicts) and judges.
+  sandbox (``execgym.synth.decide.run_decided``: timeouts are retried, never taken as verdicts) and judges;
+  with ``own=True`` (programs this process generated) the rows the light coverage runner can take are measured
+  there instead (``execgym.synth.quality_light``), with the same results.
 - ``summarize(qualities) -> dict`` (rates, construct coverage, means) and ``format_summary(...)``: the report
   ``execgym synth --report`` prints.
 
@@ -740,7 +742,7 @@ def variant_calls(source: str, entry: str, call: str, n: int, seed: int, *, excl
 
 def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: int | None = None,
            max_steps: int = 10_000, timeout: float = 5.0, strict: bool = False,
-           progress: Callable[[int], Any] | None = None) -> list[ProgramQuality]:
+           progress: Callable[[int], Any] | None = None, own: bool = False) -> list[ProgramQuality]:
     """Measure ``rows`` (``ProgramRow``s or ``Program``s: ``source``, ``entry``, ``calls``/``call``, ``level``).
 
     Each row is topped up to ``1 + variants`` calls with ``variant_calls`` (seeded by ``seed`` and the row),
@@ -748,7 +750,9 @@ def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: in
     Deterministic for the same rows and seed, except that with ``strict=False`` (the default, for programs
     from users and corpora) a run stopped by the wall clock (``timeout``) counts as not ok; ``strict=True``
     (execgym's own programs) retries such runs and raises ``SynthesisError`` when they stay undecided.
-    ``progress(k)`` is called with the number of rows just finished.
+    ``progress(k)`` is called with the number of rows just finished. ``own=True``: the rows are programs
+    execgym generated in this process (never a file's rows, whatever they claim); the rows the light coverage
+    runner can measure are measured there, many to a sandboxed child (``quality_light``: the same measures).
     """
     from execgym.engine.api import run_batch
     from execgym.engine.request import RunRequest
@@ -768,11 +772,17 @@ def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: in
                 except (SyntaxError, ValueError):
                     pass
             plans.append((row, calls))
-        requests = [RunRequest(source=row.source, call=c, mode="trace", max_steps=max_steps, timeout=timeout)
-                    for row, calls in plans for c in calls]
         stripped = [_stripped_source(row) for row, _ in plans]
+        light: dict[int, ProgramQuality] = {}
+        if own:
+            from execgym.synth.quality_light import light_qualities
+
+            light = light_qualities(plans, stripped, max_steps=max_steps, timeout=timeout, workers=workers)
+        requests = [RunRequest(source=row.source, call=c, mode="trace", max_steps=max_steps, timeout=timeout)
+                    for k, (row, calls) in enumerate(plans) if k not in light for c in calls]
         extra = [RunRequest(source=text, call=c, mode="trace", max_steps=max_steps, timeout=timeout)
-                 for text, (_, calls) in zip(stripped, plans) if text is not None for c in calls]
+                 for k, (text, (_, calls)) in enumerate(zip(stripped, plans))
+                 if text is not None and k not in light for c in calls]
         if not requests:
             traces = []
         elif strict:
@@ -782,7 +792,10 @@ def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: in
         # the stripped programs are measured, never judged: a run the wall clock stops leaves the measure untold
         extra_runs = run_batch(extra, workers=workers) if extra else []
         pos = extra_pos = 0
-        for (row, calls), text in zip(plans, stripped):
+        for k, ((row, calls), text) in enumerate(zip(plans, stripped)):
+            if k in light:
+                out.append(light[k])
+                continue
             mine = traces[pos:pos + len(calls)]
             pos += len(calls)
             quality = judge(row.source, mine, level=getattr(row, "level", None))
