@@ -28,10 +28,11 @@ class _Job(NamedTuple):
 def call_arguments(call: str, entry: str) -> tuple | None:
     """The argument values of ``call`` when it is ``entry(a, b, ...)`` with literal arguments that
     ``values.literal`` writes back as exactly ``call``; None otherwise."""
+    from execgym import astparse
     from execgym.synth.values import literal
 
     try:
-        node = ast.parse(call, mode="eval").body
+        node = astparse.parse(call, mode="eval").body
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == entry) \
                 or node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
             return None
