@@ -317,7 +317,7 @@ class Draft:
             if self.empty_share and r.random() < self.empty_share:
                 self.last_items = []
             else:
-                self.last_items = [self.draw_one(r) for _ in range(randint(r, low, high))]
+                self.last_items = self.draw_items(r, randint(r, low, high))
             return self.last_items
 
         name = self.param(plural, draw)
@@ -351,6 +351,29 @@ class Draft:
         if not self.elements:  # with_element would return the item as it is, drawing nothing
             return item
         return with_element(item, self.elements, r, self.element_always)
+
+    def draw_items(self, r: random.Random, count: int) -> list[Any]:
+        """``[self.draw_one(r) for _ in range(count)]``: the same items from the same stream, drawn in one frame
+        (``draw_one``'s steps, the draft's pools looked up once: drawing never changes them) unless a pattern
+        gave the draft its own ``draw_one``. Every item is a fresh object (a pool's item comes as a copy)."""
+        drawer = ITEM_DRAWERS.get(self.item_kind)
+        if drawer is None or "draw_one" in self.__dict__:
+            return [self.draw_one(r) for _ in range(count)]
+        constants, changed, keys = self.constants, self.changed_items, self.keys
+        pool = constants + self.later_constants if self.later_constants else constants
+        elements, always = self.elements, self.element_always
+        rand = r.random
+        out = []
+        for _ in range(count):
+            if constants and rand() < CONSTANT_SHARE:
+                out.append(copy_item(pool[randbelow(r, len(pool))]))
+            elif changed and rand() < CHANGED_ITEM_SHARE:
+                out.append(copy_item(changed[randbelow(r, len(changed))]))
+            elif elements:
+                out.append(with_element(drawer(r, keys), elements, r, always))
+            else:
+                out.append(drawer(r, keys))
+        return out
 
     def item_name(self) -> str:
         return self.name(ITEM_NAMES[self.item_kind][1], "item")
@@ -524,7 +547,7 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
         # more sample items, drawn as the pools will draw them now that the focus's arguments are known
         draft.probe_samples = 0
         extra = random.Random(r.random())
-        draft.samples = samples = [*samples, *(draft.draw_one(extra) for _ in range(PROBE_SAMPLES))]
+        draft.samples = samples = [*samples, *draft.draw_items(extra, PROBE_SAMPLES)]
     if draft.constants:
         samples = [*samples, *draft.constants]
     results: list[Any] = []
@@ -539,19 +562,21 @@ def focus_value(draft: Draft, var: str, samples: Sequence[Any], *, twice: bool =
     # the inputs the pool will draw: the focus must (almost) never raise on them either
     probe = random.Random(r.random())
     probe_args = [True if b else v for v, b in zip(values, bool_args)]  # the same for every probed item
+    # (drawn first, then tried: the focus never draws from ``probe``; fresh items, so tried without a copy)
     failures = 0
-    for _ in range(PROBE_ITEMS):
+    fn = form.fn
+    for item in draft.draw_items(probe, PROBE_ITEMS):
         try:
-            _apply_form(form, draft.draw_one(probe), probe_args)
+            fn(item, *probe_args)
         except Exception as exc:  # a precondition the item does not meet
             error = error or type(exc).__name__
             failures += 1
     if failures > draft.error_budget * PROBE_ITEMS and draft.elements and not draft.element_always:
         draft.element_always = True  # every drawn item then holds the element the focus looks for
         failures = 0
-        for _ in range(PROBE_ITEMS):
+        for item in draft.draw_items(probe, PROBE_ITEMS):
             try:
-                _apply_form(form, draft.draw_one(probe), probe_args)
+                fn(item, *probe_args)
             except Exception:  # noqa: BLE001
                 failures += 1
         error = error if failures else ""
