@@ -185,42 +185,57 @@ def _frame_edges(steps: Any) -> frozenset:
     statement steps and (last line, how it left: ``return``/``exception``). A condition's outcome is the line
     that follows its test, a loop's taken-or-not is the line after its header, an except taken is the edge
     into the handler."""
+    return edges_of((st.event, st.frame, st.line) for st in steps)
+
+
+def edges_of(events: Any) -> frozenset:
+    """``_frame_edges`` of a trace given as its steps' ``(event, frame, line)``."""
     seqs: dict[int, list] = {}
     edges = set()
-    for st in steps:
-        ev = st.event
+    for ev, frame, line in events:
         if ev == "line":
-            seq = seqs.setdefault(st.frame, [])
+            seq = seqs.setdefault(frame, [])
             if seq:
-                edges.add((seq[-1], st.line))
-            seq.append(st.line)
+                edges.add((seq[-1], line))
+            seq.append(line)
         elif ev in ("return", "exception"):
-            seq = seqs.get(st.frame)
+            seq = seqs.get(frame)
             if seq:
                 edges.add((seq[-1], ev))
                 if ev == "return":
-                    seqs[st.frame] = []
+                    seqs[frame] = []
     return frozenset(edges)
 
 
-def trace_tests(source: str, calls: list[str]) -> list[tuple[Any, frozenset] | None]:
+def trace_tests(source: str, calls: list[str], *, own: bool = False) -> list[tuple[Any, frozenset] | None]:
     """For each call, ``(return value, branch outcomes)`` from a sandbox trace of the reference, or ``None``
     when the call did not run ``ok`` to the end (error, truncated trace, not a plain literal). Deterministic:
-    timeouts are retried (``synth.decide``), never counted as a failure."""
+    timeouts are retried (``synth.decide``), never counted as a failure. ``own``: ``source`` is one of
+    execgym's generated programs, so its calls may share one sandboxed child (``synth.traced_calls``, the same
+    answers); only calls that route cannot vouch for get a run each. Never for code from anywhere else."""
     from execgym.engine.request import RunRequest
     from execgym.synth.decide import run_decided
     from execgym.tasks.literals import is_plain
 
+    out: list[tuple[Any, frozenset] | None] = [None] * len(calls)
+    todo = list(range(len(calls)))
+    if own:
+        from execgym.synth.traced_calls import traced_calls
+
+        batched = traced_calls(source, calls)
+        if batched is not None:
+            todo = [i for i, answer in enumerate(batched) if answer is None]
+            for i, answer in enumerate(batched):
+                if answer is not None and answer.ok and is_plain(answer.value):
+                    out[i] = (answer.value, edges_of(answer.events))
     results = run_decided(
-        [RunRequest(source=source, call=c, mode="trace", policy="trusted") for c in calls],
+        [RunRequest(source=source, call=calls[i], mode="trace", policy="trusted") for i in todo],
         what="unit-test expected output",
-    )
-    out: list[tuple[Any, frozenset] | None] = []
-    for res in results:
+    ) if todo else []
+    for i, res in zip(todo, results):
         if _outcome(res) != "ok" or getattr(res, "truncated", False) or not is_plain(res.return_value):
-            out.append(None)
             continue
-        out.append((res.return_value, _frame_edges(res.steps)))
+        out[i] = (res.return_value, _frame_edges(res.steps))
     return out
 
 
@@ -301,7 +316,7 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
                 seen.add(c)
                 unique.append(c)
         tests, edges = [], []
-        for call, traced in zip(unique, trace_tests(program.source, unique)):
+        for call, traced in zip(unique, trace_tests(program.source, unique, own=source == "synth")):
             if traced is None:
                 continue
             try:

@@ -185,7 +185,11 @@ def _new_value(value, outs):
     except Exception:  # (a list that holds itself: RecursionError) counted as no new value
         return False
 
+'''
 
+# a value the sandbox codec carries unchanged (exact built-in types, far inside its caps): the light runners return
+# such values in one marshal blob instead (see ``RUNNER_SOURCE`` and ``execgym.synth.traced_calls``)
+FLAT_SOURCE = '''
 def _flat(value, depth, budget):
     kind = type(value)
     if kind is int:
@@ -203,6 +207,7 @@ def _flat(value, depth, budget):
         return all(_flat(k, depth + 1, budget) and _flat(v, depth + 1, budget) for k, v in value.items())
     return all(_flat(v, depth + 1, budget) for v in value)
 '''
+RUNNER_SOURCE += FLAT_SOURCE
 
 
 def _arg_names(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
