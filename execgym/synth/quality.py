@@ -103,6 +103,10 @@ _MUTATORS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "
                        "discard", "update", "popitem", "setdefault", "difference_update",
                        "intersection_update", "symmetric_difference_update"})
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# the node types whose ``body``, ``orelse`` or ``finalbody`` can be a list of statements
+_BLOCK_OWNERS = tuple(getattr(ast, name) for name in (
+    "Module", "Interactive", "FunctionDef", "AsyncFunctionDef", "ClassDef", "For", "AsyncFor", "While", "If", "With",
+    "AsyncWith", "Try", "TryStar", "ExceptHandler", "match_case") if hasattr(ast, name))
 
 
 # ------------------------------------------------------------------------------------------- static part
@@ -245,6 +249,8 @@ def _idioms(tree: ast.AST, nodes: list[ast.AST], parents: Mapping[ast.AST, ast.A
                 note("c", node)
     # (b) the same statement twice in a row
     for node in nodes:
+        if not isinstance(node, _BLOCK_OWNERS):  # no statement list to look in
+            continue
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
             if not (isinstance(block, list) and len(block) > 1 and isinstance(block[0], ast.stmt)):

@@ -225,6 +225,11 @@ def _root_name(node: ast.expr) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
+# node types that could reach state outside a call's locals (or hand control back mid-call)
+_STATEFUL_NODES = frozenset({ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ClassDef,
+                             ast.AsyncFunctionDef, ast.Yield, ast.YieldFrom, ast.Await})
+
+
 @functools.lru_cache(maxsize=1024)
 def batchable(source: str) -> bool:
     """Whether ``source`` provably touches no state outside its own calls' locals (see the module contract)."""
@@ -238,17 +243,21 @@ def batchable(source: str) -> bool:
             return False
         top_level.add(stmt.name)
     for node in astparse.walk_cached(source):
-        if isinstance(node, (ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal, ast.ClassDef,
-                             ast.AsyncFunctionDef, ast.Yield, ast.YieldFrom, ast.Await)):
+        kind = type(node)  # (a parsed tree holds the node classes themselves, never subclasses)
+        if kind is ast.Name:
+            if node.id in _FORBIDDEN_NAMES or node.id.startswith("__"):
+                return False
+            continue
+        if kind is ast.Attribute:
+            if node.attr.startswith("_"):
+                return False
+            continue
+        if kind in _STATEFUL_NODES:
             return False
-        if isinstance(node, ast.Name) and (node.id in _FORBIDDEN_NAMES or node.id.startswith("__")):
-            return False
-        if isinstance(node, ast.Attribute) and node.attr.startswith("_"):
-            return False
-        if isinstance(node, ast.ExceptHandler) and (
+        if kind is ast.ExceptHandler and (
                 node.type is None or (isinstance(node.type, ast.Name) and node.type.id == "BaseException")):
             return False
-        if isinstance(node, (ast.FunctionDef, ast.Lambda)):
+        if kind is ast.FunctionDef or kind is ast.Lambda:
             for default in (*node.args.defaults, *node.args.kw_defaults):
                 if default is not None and not isinstance(default, ast.Constant):
                     return False
