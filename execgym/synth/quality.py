@@ -39,6 +39,14 @@ Beside the problems, for rows that name their focus operation (execgym's own pro
 (``execgym.synth.focus_effect``) returned the same for every call (True), not (False), or it could not be
 told (None: no focus, a focus that gives back its receiver by nature, ``focus_effect.IDENTITY_FOCUS``,
 nothing to replace, fewer than two comparable calls, or a stripped run the sandbox could not decide). Reported as a rate over the rows where it was told; not a rejection rule.
+
+Also beside the problems, two reading measures (``READING``; reported, never a rejection rule, since real code
+has them now and then):
+- ``recomputed``: an ``if``/``while`` test computes a call (other than ``len``/``str``/``int``/``range`` of a
+  name or a literal) that the statements it governs compute again (``if len(w.strip()) > 3:``
+  ``parts.append(w.strip())``), where people name the value once;
+- ``extra_parentheses``: a line holds parentheses that group nothing its statement needs grouped and that it
+  reads plainly without (``(w[1:3])[0:1]``, ``if (x > 3) and (y < 2):``; ``execgym.synth.parens.ungroup``).
 """
 
 from __future__ import annotations
@@ -54,8 +62,10 @@ from typing import Any
 
 from execgym import astparse
 from execgym.synth.focus_effect import IDENTITY_FOCUS, inert, without_focus
+from execgym.synth.parens import ungroup
 
 PROBLEMS = ("constant_output", "trivial_output", "dead_statement", "constant_test", "idiom", "unused_result")
+READING = ("recomputed", "extra_parentheses")  # reported beside the problems, never a rejection rule
 
 # the constructs a level's programs should use with a meaning (issue "synthesis v2", item 3)
 CONSTRUCTS = (
@@ -120,6 +130,8 @@ class StaticQuality:
     lines: int                              # non-blank lines
     variables: int                          # distinct parameter and local names over all functions
     functions: int
+    recomputed: tuple[int, ...] = ()        # lines of tests whose governed statements compute a call again
+    extra_parentheses: tuple[int, ...] = ()  # lines with parentheses they need not hold (``READING``)
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -480,7 +492,30 @@ def static_quality(source: str) -> StaticQuality:
         lines=sum(1 for line in source.splitlines() if line.strip()),
         variables=_variables(nodes),
         functions=rules.functions,
+        recomputed=_recomputed(nodes),
+        extra_parentheses=tuple(i for i, line in enumerate(source.splitlines(), 1)
+                                if "(" in line and ungroup(line) != line),
     )
+
+
+_PLAIN_CALLS = frozenset({"len", "str", "int", "range"})
+
+
+def _calls_computed(node: ast.AST) -> set[str]:
+    return {ast.dump(n) for n in ast.walk(node) if isinstance(n, ast.Call)
+            and not (isinstance(n.func, ast.Name) and n.func.id in _PLAIN_CALLS
+                     and all(isinstance(a, (ast.Name, ast.Constant)) for a in n.args))}
+
+
+def _recomputed(nodes: Sequence[ast.AST]) -> tuple[int, ...]:
+    """The header lines of ``if``/``while`` tests one of whose calls the statements they govern compute again."""
+    found = set()
+    for node in nodes:
+        if isinstance(node, (ast.If, ast.While)):
+            tested = _calls_computed(node.test)
+            if tested and any(not tested.isdisjoint(_calls_computed(stmt)) for stmt in node.body):
+                found.add(node.lineno)
+    return tuple(sorted(found))
 
 
 # ------------------------------------------------------------------------------------------ dynamic part
@@ -501,6 +536,8 @@ class ProgramQuality:
     error: str = ""                         # why the program could not be measured ('' when it was)
     outputs: tuple[str, ...] = field(default=(), compare=False, repr=False)  # canonical JSON per ok run
     focus_inert: bool | None = None          # see the module's contract
+    recomputed: tuple[int, ...] = ()         # the reading measures (``READING``), as in ``StaticQuality``
+    extra_parentheses: tuple[int, ...] = ()
 
     @property
     def measured(self) -> bool:
@@ -518,7 +555,14 @@ class ProgramQuality:
                 "constant_tests": list(self.constant_tests), "idioms": list(self.idioms),
                 "unused_results": list(self.unused_results), "constructs": sorted(self.constructs),
                 "lines": self.lines, "line_steps": self.line_steps, "variables": self.variables,
-                "level": self.level, "error": self.error, "focus_inert": self.focus_inert}
+                "level": self.level, "error": self.error, "focus_inert": self.focus_inert,
+                "recomputed": list(self.recomputed), "extra_parentheses": list(self.extra_parentheses)}
+
+    def reading(self) -> list[str]:
+        """The reading measures that hold, in ``READING`` order (none when the program was not measured)."""
+        if self.error:
+            return []
+        return [name for name, lines in zip(READING, (self.recomputed, self.extra_parentheses)) if lines]
 
 
 def _outcome(result: Any) -> str:
@@ -682,6 +726,8 @@ def judge_runs(source: str, runs: Sequence[RunSummary], *, level: int | None = N
         variables=static.variables,
         level=level,
         outputs=outputs,
+        recomputed=static.recomputed,
+        extra_parentheses=static.extra_parentheses,
     )
 
 
@@ -732,6 +778,7 @@ def _unmeasured(why: str, level: int | None, static: StaticQuality | None = None
         idioms=static.idioms if static else (), unused_results=static.unused_results if static else (),
         constructs=static.constructs if static else frozenset(), lines=static.lines if static else 0,
         line_steps=0, variables=static.variables if static else 0, level=level, error=why,
+        recomputed=static.recomputed if static else (), extra_parentheses=static.extra_parentheses if static else (),
     )
 
 
@@ -861,6 +908,7 @@ def summarize(qualities: Sequence[ProgramQuality]) -> dict:
         "unmeasured": len(qualities) - n,
         "rates": {name: rate(lambda q, name=name: name in q.problems()) for name in PROBLEMS},
         "any_problem": rate(lambda q: bool(q.problems())),
+        "reading": {name: rate(lambda q, name=name: name in q.reading()) for name in READING},
         "constructs": {name: round(counts[name] / n, 4) if n else 0.0 for name in CONSTRUCTS},
         "constructs_used": sum(1 for name in CONSTRUCTS if counts[name]),
         "mean_lines": mean(q.lines for q in measured),
@@ -907,6 +955,9 @@ def format_summary(by_level: Mapping[str, dict], against: Mapping[str, dict] | N
         rows.append(("focus_inert", [f"{100 * d['focus_inert']:.1f}%" if d.get("focus_told") else "-"
                                      for d in data]))
         rows.append(("  programs told", [f"{d.get('focus_told', 0)}" for d in data]))
+    for name in READING:
+        rows.append((f"{name} (reading)", [f"{100 * d['reading'][name]:.1f}%" if "reading" in d else "-"
+                                           for d in data]))
     for key, label in (("mean_lines", "mean lines"), ("mean_line_steps", "mean line steps"),
                        ("mean_variables", "mean variables"), ("mean_runs", "ok runs per program")):
         rows.append((label, [f"{d[key]:g}" for d in data]))

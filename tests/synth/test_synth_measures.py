@@ -146,6 +146,27 @@ def test_assess_tops_up_variants_and_is_deterministic():
     assert set(summary["1"]["rates"]) == set(PROBLEMS)
 
 
+def test_reading_measures_name_recomputed_tests_and_extra_parentheses():
+    """``recomputed`` and ``extra_parentheses`` are reported beside the problems and are never one."""
+    recomputing = ("def f(words):\n    parts = []\n    for w in words:\n        if len(w.strip()) > 3:\n"
+                   "            parts.append(w.strip())\n    return parts\n")
+    named = ("def f(words):\n    parts = []\n    for w in words:\n        s = w.strip()\n        if len(s) > 3:\n"
+             "            parts.append(s)\n    return parts\n")
+    grouped = "def f(t, xs):\n    middle = (t[1:3])[0:1]\n    return [x for x in xs if (x > 3)], middle\n"
+    needed = "def f(a, b):\n    return (a - b) | (b - a), (a, b), not (1 in a)\n"
+    plain = "def f(words):\n    return len(words) > 3 and len(words) < 9\n"
+    assert static_quality(recomputing).recomputed == (4,) and static_quality(named).recomputed == ()
+    assert static_quality(plain).recomputed == ()  # ``len`` of a name is not a value worth naming
+    assert static_quality(grouped).extra_parentheses == (2, 3) and static_quality(needed).extra_parentheses == ()
+    assert static_quality(named).extra_parentheses == ()
+    q = judge(recomputing, _traces(recomputing, ["f(['alpha', 'be'])", "f(['a'])"]))
+    assert q.reading() == ["recomputed"] and q.problems() == []
+    assert q.to_dict()["recomputed"] == [4]
+    summary = summarize_by_level([q])
+    assert summary["-"]["reading"] == {"recomputed": 1.0, "extra_parentheses": 0.0}
+    assert "recomputed (reading)" in format_summary(summary)
+
+
 def test_assess_survives_a_variant_that_never_ends():
     source = "def f(d):\n    while d:\n        k, v = d.popitem()\n        d[k] = v ** 2\n    return d\n"
     q = assess([ProgramRow(source, "f", ("f({})",))], variants=2, timeout=2.0)[0]

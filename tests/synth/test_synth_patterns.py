@@ -352,10 +352,11 @@ def test_unwrap_keeps_the_parentheses_a_statement_needs():
 
 def test_unwrap_never_changes_what_a_draft_line_means():
     """Every line of hundreds of raw drafts (every pattern, levels 3-6), unwrapped: the program parses to the same
-    tree, and many lines did change."""
+    tree, and many lines did change; so does every line with its grouping parentheses dropped (``ungroup``)."""
+    from execgym.synth.parens import ungroup
     from execgym.synth.patterns.base import unwrap
 
-    changed = drafts = 0
+    changed = drafts = ungrouped = 0
     for level in (3, 4, 5, 6):
         depth = LEVEL_DEPTH[level]
         names = ["helper_entry"] if level == 6 else patterns_for(depth)
@@ -369,16 +370,104 @@ def test_unwrap_never_changes_what_a_draft_line_means():
                 continue
             raw = "\n".join([*d.helper, "", "def entry():", *d.lines]) + "\n"
             new = "\n".join([*map(unwrap, d.helper), "", "def entry():", *map(unwrap, d.lines)]) + "\n"
+            tidy = "\n".join([*(ungroup(unwrap(x)) for x in d.helper), "", "def entry():",
+                              *(ungroup(unwrap(x)) for x in d.lines)]) + "\n"
             drafts += 1
             changed += raw != new
+            ungrouped += tidy != new
             assert ast.dump(ast.parse(raw)) == ast.dump(ast.parse(new)), (raw, new)
-    assert drafts >= 300 and changed >= 25, (drafts, changed)
+            assert ast.dump(ast.parse(raw)) == ast.dump(ast.parse(tidy)), (raw, tidy)
+    assert drafts >= 300 and changed >= 25 and ungrouped >= 5, (drafts, changed, ungrouped)
+
+
+def test_ungroup_drops_only_the_parentheses_that_group_nothing():
+    """Parentheses the tree does not need go where they read plainly without; those of tuples, ``:=``,
+    generator expressions, ``not (a in b)`` and mixed set, bit or boolean operators stay."""
+    from execgym.synth.parens import ungroup
+
+    dropped = {
+        "    middle = (text[1:3])[0:1]": "    middle = text[1:3][0:1]",
+        "    if not ((w.endswith('c') or w.endswith('de'))):": "    if not (w.endswith('c') or w.endswith('de')):",
+        "    kept = [p for p in prices if (int(p) > bar)]": "    kept = [p for p in prices if int(p) > bar]",
+        "    out.append((g, (g.count('a') + g.count('b'))))": "    out.append((g, g.count('a') + g.count('b')))",
+        "    count += 1 if (w.islower() == t.islower()) else 0": "    count += 1 if w.islower() == t.islower() else 0",
+        "    merged = (stock | {'red': 19}) | {'gold': 16}": "    merged = stock | {'red': 19} | {'gold': 16}",
+        "    elif (a > b):": "    elif a > b:",
+        "    if (x > 3) and (y < 2):": "    if x > 3 and y < 2:",
+        "    if not 9 <= (abs(n) + abs(n - 9)) < 21:": "    if not 9 <= abs(n) + abs(n - 9) < 21:",
+        "    z = 'é' + (a[1:]).upper()": "    z = 'é' + a[1:].upper()",
+        "    y = (a * b) + c": "    y = a * b + c",
+    }
+    for line, want in dropped.items():
+        assert ungroup(line) == want, line
+    for kept in ("    return (moves, order)", "    if (n := len(w)) > 3:", "    x = sum((a for a in b))",
+                 "    if not (w in seen):", "    return (b - {8, 10}) | ({8, 10} - b)", "    if (a and b) or c:",
+                 "    if (a | b) == c:", "    y = (-a) ** 2", "    key = '(' + w + ')'", "    return 'a (b) c'",
+                 "    else:", "    y = (a + b) * c"):
+        assert ungroup(kept) == kept, kept
+
+
+def _recomputed(source: str) -> list[str]:
+    """Calls (besides ``len``/``str``/``int``/``range`` of a name) that an ``if``/``while`` test computes and the
+    statements it governs compute again (``if len(w.strip()) > 3: parts.append(w.strip())``)."""
+    def calls(node: ast.AST) -> set[str]:
+        return {ast.unparse(n) for n in ast.walk(node) if isinstance(n, ast.Call)
+                and not (isinstance(n.func, ast.Name) and n.func.id in ("len", "range", "str", "int")
+                         and all(isinstance(a, (ast.Name, ast.Constant)) for a in n.args))}
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.If, ast.While)):
+            again = calls(node.test) & set().union(*map(calls, node.body))
+            found += sorted(again)
+    return found
+
+
+def test_a_value_a_guard_tests_is_computed_once(programs_by_level):
+    """A guard on the focus value and a body that uses the value read it from one variable set before the test
+    (``stripped = w.strip()`` / ``if len(stripped) > 3:`` / ``parts.append(stripped)``, ``name_guarded_values``):
+    before, 1.7/6.3/7.0% of the programs of levels 4-6 computed it twice (300 per level, seed 0), CRUXEval 0.9%."""
+    for level, programs in programs_by_level.items():
+        twice = [p.source for p in programs if _recomputed(p.source)]
+        assert len(twice) <= 1, (level, twice)
+
+
+def test_name_guarded_values_names_the_value_before_the_test():
+    from execgym.synth.patterns.base import name_guarded_values
+
+    def draft(lines: list[str]) -> Draft:
+        focus = CATALOG[("str", "strip")]
+        d = Draft(rng=rng("name-test", 0), level=4, focus=focus, item_kind="str", lines=list(lines),
+                  names={"words", "word", "parts"}, focus_uses=2, focus_nesting=2)
+        d.guard_values.append(("word.strip()", "stripped"))
+        d.ops["str/strip"] = 2
+        return d
+
+    d = draft(["    for word in words:", "        if len(word.strip()) > 3:", "            parts.append(word.strip())",
+               "        else:", "            parts.append(f'{word.strip()}!')", "    return parts"])
+    name_guarded_values(d)
+    assert d.lines == ["    for word in words:", "        stripped = word.strip()", "        if len(stripped) > 3:",
+                       "            parts.append(stripped)", "        else:", "            parts.append(f'{stripped}!')",
+                       "    return parts"]
+    assert (d.focus_uses, d.focus_nesting, d.ops["str/strip"]) == (1, 1, 1)
+    for body in ("            word = word.upper()", "            parts.sort(key=lambda word: word.strip())"):
+        lines = ["    for word in words:", "        if len(word.strip()) > 3:", body,
+                 "            parts.append(word.strip())", "    return parts"]
+        d = draft(lines)
+        name_guarded_values(d)
+        assert d.lines == lines and d.focus_uses == 2  # a changed name, a lambda's own ``word``: left as written
+    lines = ["    for word in words:", "        if len(word.strip()) > 3:", "            parts.append(word)"]
+    d = draft(lines)
+    name_guarded_values(d)
+    assert d.lines == lines and d.focus_uses == 2  # the guard is the only use
 
 
 def test_programs_prefer_drafts_that_use_the_focus_twice(programs_by_level):
     """At every level a focus's first ``PREFER_TWICE`` draws keep only drafts that use it twice (a focus that
     cannot be used twice, ``x.copy()``, is used once from the next draw on), so programs use it twice more often
-    than drafts do; floors per level on 120 programs (measured 71/78/76/80/82/81% at 85eb36f, 71/78/78/84/83/84%
+    than drafts do; floors per level on 120 programs (measured 71/78/75/80/79/76% since a guard that tests the
+    focus value and a body that computes it again read it from one variable and count as one use, against
+    71/78/75/81/83/81% before; 71/78/76/80/82/81% at 85eb36f, 71/78/78/84/83/84%
 before bool dedupe keys, banded lists and ordered cuts of lists were refused, against 68/73/72/76/79/79% with
     three such draws at levels 3-6 only and no second use of ``+``/``-``; a focus nested in itself where the
     second use alone gives the same, ``max(max(n, 5), 8)``, and a copy used twice, ``a.copy() + b.copy()``, do
@@ -391,7 +480,7 @@ before bool dedupe keys, banded lists and ordered cuts of lists were refused, ag
                 cand = draw(level, seed, attempt)
                 assert cand is None or cand.constraints["focus_uses"] >= 2 or \
                     "/".join(cand.focus) in ONCE_ONLY[level], (level, seed, attempt)
-    floors = {1: 67, 2: 74, 3: 72, 4: 77, 5: 78, 6: 78}
+    floors = {1: 67, 2: 74, 3: 72, 4: 77, 5: 76, 6: 72}
     for level, programs in programs_by_level.items():
         share = 100 * sum(p.constraints["focus_uses"] >= 2 for p in programs) / len(programs)
         assert share >= floors[level], (level, share)

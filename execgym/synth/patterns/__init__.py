@@ -99,7 +99,8 @@ _ENTRY_VERBS = ("summarize", "collect", "process", "scan", "rank", "gather", "in
 def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool = False) -> PatternCandidate | None:
     """One draft of a program for ``level`` (1-6) around ``focus``, or None when this draw does not fit
     (``twice_only``: also when the draft uses the focus once; checked before the inputs are drawn)."""
-    from execgym.synth.patterns.base import Draft, Unfit, kind_for, unwrap
+    from execgym.synth.parens import ungroup
+    from execgym.synth.patterns.base import Draft, Unfit, kind_for, name_guarded_values, unwrap
     from execgym.synth.patterns.early_return import returns_early
 
     depth = LEVEL_DEPTH[level]
@@ -111,6 +112,7 @@ def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool 
         module(pattern).render(draft, depth)
     except (Unfit, ValueError, TypeError, KeyError, IndexError, AttributeError, ZeroDivisionError):
         return None
+    name_guarded_values(draft)
     if draft.focus_uses < (2 if twice_only else 1) or (level == 6 and not draft.helper):
         return None
     plural = draft.params[0].name
@@ -138,9 +140,9 @@ def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool 
     body = returns_early(draft.lines, rng)
     imports = sorted(set(focus.imports))  # ``import math`` for ``math.floor(x)``: at the top, as people write it
     lines = [*imports, "", ""] if imports else []
-    lines += [unwrap(line) for line in draft.helper] + ([""] if draft.helper else [])
+    lines += [ungroup(unwrap(line)) for line in draft.helper] + ([""] if draft.helper else [])
     lines.append(f"def {entry}({', '.join(params)}):")
-    lines += [unwrap(line) for line in body]
+    lines += [ungroup(unwrap(line)) for line in body]
     source = "\n".join(lines) + "\n"
     ops = dict(draft.ops)
     if draft.inner:

@@ -25,6 +25,7 @@ from typing import Any
 from execgym import astparse
 from execgym.synth.catalog import RECEIVER_INPUT_KINDS, Form, Operation, receiver_ok
 from execgym.synth.focus_effect import IDENTITY_FOCUS
+from execgym.synth.parens import statement
 from execgym.synth.slots import NoValue, fresh
 from execgym.synth.values import kind_of, literal
 
@@ -256,6 +257,9 @@ class Draft:
     # ``enumerate``, ``w.encode()`` of ASCII words): then no length built from its values tells anything of it
     focus_keeps_length: bool | None = None
     loop_starts: list[int] = field(default_factory=list)  # indices in ``lines`` of the open loops' headers
+    # the focus values an item guard tested (``if len(w.strip()) > 3:``), with a name for each: a body that
+    # computes the same value again reads it from a variable set before the test (``name_guarded_values``)
+    guard_values: list[tuple[str, str]] = field(default_factory=list)
 
     def emit(self, text: str) -> None:
         self.lines.append("    " * self.indent + text)
@@ -1873,8 +1877,9 @@ def emit_focus(draft: Draft, fv: FocusValue) -> None:
 
 def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
     """A data-dependent test on one item: half of the time, when ``fv`` is given (an expression computed
-    without statements, that raises on no item), a test on the focus value itself (the focus is then used
-    twice: ``if len(w.strip()) > 3: parts.append(w.strip())``); else a test by another operation."""
+    without statements, that raises on no item), a test on the focus value itself (``if len(w.strip()) > 3:``;
+    a body that uses the value again reads it from a variable, see ``name_guarded_values``); else a test by
+    another operation."""
     boolean = fv is not None and isinstance(next((x for x in fv.results if x is not None), None), bool)
     if fv is not None and not fv.pre and not fv.error and not boolean and draft.rng.random() < GUARD_ON_FOCUS:
         try:
@@ -1884,6 +1889,8 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
         if test:
             draft.guard_truths = list(draft.test_truths[:len(draft.samples)])
             draft.guard_fn = None
+            noun = fv.noun or (draft.focus.noun if draft.focus.noun != "result" else "value")
+            draft.guard_values.append((fv.expr, noun))
             draft.focus_uses += 1
             draft.op(f"{draft.focus.type}/{draft.focus.name}")
             draft.focus_nesting = max(draft.focus_nesting, 2)
@@ -2064,3 +2071,104 @@ def return_maybe_sorted(draft: Draft, name: str, item: str, share: float) -> Non
     else:
         draft.emit(f"return {name}")
 
+
+
+# calls by which a body changes the object a name holds (then a value computed from it before cannot stand in)
+_CHANGING_CALLS = ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "add",
+                   "discard", "setdefault", "popitem")
+_SCOPES = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
+def _with_name(line: str, target: ast.expr, name: str) -> str | None:
+    """``line`` with every occurrence of the expression ``target`` replaced by ``name``, or None when some
+    occurrence cannot be (the line does not parse alone, or a lambda or comprehension holds it)."""
+    indent = len(line) - len(line.lstrip())
+    parsed = statement(line[indent:])
+    if parsed is None:
+        return None
+    tree, shift = parsed
+    dump = ast.dump(target)
+    inner = {id(n) for scope in ast.walk(tree) if isinstance(scope, _SCOPES) for n in ast.walk(scope)}
+    spans = []
+    for node in ast.walk(tree):
+        if type(node) is type(target) and ast.dump(node) == dump:
+            if id(node) in inner:
+                return None
+            spans.append((node.col_offset, node.end_col_offset))
+    if not spans:
+        return None
+    raw = line[indent:].encode()  # the tree's columns count UTF-8 bytes
+    if shift:
+        raw = raw[shift:]
+    for start, end in sorted(spans, reverse=True):
+        raw = raw[:start] + name.encode() + raw[end:]
+    text = line[indent:indent + shift] + raw.decode()
+    # the columns of a tree are trusted only when the text they give parses as the tree with the name in
+    # place of every occurrence (Python 3.11 gives some nodes inside f-strings wrong columns)
+    again = statement(text)
+
+    class Named(ast.NodeTransformer):
+        def visit(self, node: ast.AST) -> ast.AST:
+            if type(node) is type(target) and ast.dump(node) == dump:
+                return ast.Name(id=name, ctx=ast.Load())
+            return super().visit(node)
+
+    if again is None or ast.dump(again[0]) != ast.dump(Named().visit(tree)):
+        return None
+    return line[:indent] + text
+
+
+# a name a line assigns, binds or changes in place (``x = ``, ``x += ``, ``x := ``, ``x.append(``)
+_CHANGED = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*(?:(?:[-+*/%%|&^]|//)?=(?!=)|:=|\.(?:%s)\()"
+                      % "|".join(_CHANGING_CALLS))
+_BOUND = re.compile(r"\b(?:for\s+([^:]*?)\s+in\b|del\s+([A-Za-z_]\w*))|^\s*([\w\s,.*\[\]]+?)\s*=(?!=)")
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
+
+
+def _changed_names(line: str) -> set[str]:
+    """The names ``line`` may rebind or change (over-counted where unsure: ``seen[k] = 1`` gives both)."""
+    names = set(_CHANGED.findall(line))
+    for found in _BOUND.findall(line):
+        for part in found:
+            names.update(_IDENTIFIER.findall(part))
+    return names
+
+
+def name_guarded_values(draft: Draft) -> None:
+    """Where an item guard tested a focus value (``if len(w.strip()) > 3:``) and the lines it governs compute
+    the same value again (``parts.append(w.strip())``), the value is named just before the test and both read
+    the name (``stripped = w.strip()`` / ``if len(stripped) > 3:`` / ``parts.append(stripped)``), as people
+    write it; the guard then no longer counts as a use of the focus. Run once, after ``render``. A value whose
+    names the governed lines assign or change, or that a lambda or comprehension would read, is left as it is."""
+    for expr, noun in draft.guard_values:
+        lines = draft.lines
+        plain = bare(expr)  # a line may write it with or without the parentheses around it
+        at = next((i for i, line in enumerate(lines) if line.lstrip().startswith("if ") and plain in line), None)
+        if at is None:
+            continue
+        indent = len(lines[at]) - len(lines[at].lstrip())
+        end = at + 1
+        while end < len(lines) and len(lines[end]) - len(lines[end].lstrip()) >= indent:
+            end += 1
+        uses = [j for j in range(at + 1, end) if plain in lines[j]]
+        if not uses:
+            continue
+        try:
+            target = astparse.parse(expr, mode="eval").body
+        except SyntaxError:
+            continue
+        reads = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        if any(not reads.isdisjoint(_changed_names(lines[j])) for j in range(at + 1, uses[-1] + 1)):
+            continue
+        name = draft.name(noun, "value")
+        edited = {j: _with_name(lines[j], target, name) for j in (at, *uses)}
+        if any(v is None for v in edited.values()):
+            draft.names.discard(name)
+            continue
+        for j, text in edited.items():
+            lines[j] = text  # type: ignore[assignment]
+        lines.insert(at, " " * indent + f"{name} = {plain}")
+        draft.focus_uses -= 1
+        draft.ops[f"{draft.focus.type}/{draft.focus.name}"] -= 1
+        if draft.focus_uses < 2:
+            draft.focus_nesting = min(draft.focus_nesting, 1)

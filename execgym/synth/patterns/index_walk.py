@@ -45,7 +45,9 @@ def render(d: Draft, depth: int) -> None:
     d.emit(f"{out} = []")
     partner = d.rng.random()
     stop = f"len({items}) - 1" if MIRROR_PARTNER <= partner < NEXT_PARTNER else f"len({items})"
-    with d.block(f"for {pos} in range(0, {stop}, {step}):"):
+    # a step of 1 is written as people write it (``range(len(words))``), a step of 2 or 3 with its start
+    walk = f"range({stop})" if step == 1 else f"range(0, {stop}, {step})"
+    with d.block(f"for {pos} in {walk}:"):
         d.emit(f"{item} = {items}[{pos}]")
         fv = value_of(d, item)
         if depth == 1:

@@ -22,11 +22,18 @@ def _partner(r) -> str:
 
 @pytest.mark.parametrize("depth", DEPTHS)
 def test_positions_are_walked_with_a_step_and_paired(drafts_of, helpers, depth):
-    partners = set()
+    partners, steps = set(), set()
     for r in drafts_of("index_walk", depth, count=40):
         ranges = [c for c in helpers.nodes(r.entry, ast.Call) if isinstance(c.func, ast.Name)
-                  and c.func.id == "range" and len(c.args) == 3]
-        assert ranges, r.source  # ``range(0, len(xs), step)``
+                  and c.func.id == "range"]
+        assert len(ranges) == 1, r.source
+        if len(ranges[0].args) == 1:  # a step of 1 is written ``range(len(xs))``
+            ranges[0].args[:0] = [ast.Constant(0)]
+            ranges[0].args.append(ast.Constant(1))
+        else:  # ``range(0, len(xs), step)``, the step a parameter or 2 or 3
+            assert len(ranges[0].args) == 3 and ast.unparse(ranges[0].args[0]) == "0", r.source
+            assert ast.unparse(ranges[0].args[2]) not in ("1", "0"), r.source
+        steps.add(ast.unparse(ranges[0].args[2]))
         partner = _partner(r)
         partners.add(partner)
         if partner == "next":  # the walk stops one short, so ``xs[i + 1]`` is always there
@@ -35,6 +42,7 @@ def test_positions_are_walked_with_a_step_and_paired(drafts_of, helpers, depth):
         if partner == "position":  # only when the kept value uses the focus twice by itself
             assert r.draft.focus_uses >= 2, r.source
     assert partners == {"mirror", "next", "position"}, partners
+    assert {"1", "2", "3", "step"} <= steps, steps
 
 
 @pytest.mark.parametrize("depth", DEPTHS)
