@@ -27,7 +27,7 @@ from execgym.synth.patterns import (
 )
 from execgym.synth.patterns.base import Draft, kind_for
 from execgym.synth.patterns.run import MIN_VARIANTS, filter_patterns
-from execgym.synth.quality import PROBLEMS, assess
+from execgym.synth.quality import PROBLEMS, assess, static_quality
 
 SAMPLE = 16  # programs per level in the generated sample
 
@@ -407,28 +407,12 @@ def test_ungroup_drops_only_the_parentheses_that_group_nothing():
         assert ungroup(kept) == kept, kept
 
 
-def _recomputed(source: str) -> list[str]:
-    """Calls (besides ``len``/``str``/``int``/``range`` of a name) that an ``if``/``while`` test computes and the
-    statements it governs compute again (``if len(w.strip()) > 3: parts.append(w.strip())``)."""
-    def calls(node: ast.AST) -> set[str]:
-        return {ast.unparse(n) for n in ast.walk(node) if isinstance(n, ast.Call)
-                and not (isinstance(n.func, ast.Name) and n.func.id in ("len", "range", "str", "int")
-                         and all(isinstance(a, (ast.Name, ast.Constant)) for a in n.args))}
-
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.If, ast.While)):
-            again = calls(node.test) & set().union(*map(calls, node.body))
-            found += sorted(again)
-    return found
-
-
 def test_a_value_a_guard_tests_is_computed_once(programs_by_level):
     """A guard on the focus value and a body that uses the value read it from one variable set before the test
     (``stripped = w.strip()`` / ``if len(stripped) > 3:`` / ``parts.append(stripped)``, ``name_guarded_values``):
     before, 1.7/6.3/7.0% of the programs of levels 4-6 computed it twice (300 per level, seed 0), CRUXEval 0.9%."""
     for level, programs in programs_by_level.items():
-        twice = [p.source for p in programs if _recomputed(p.source)]
+        twice = [p.source for p in programs if static_quality(p.source).recomputed]
         assert len(twice) <= 1, (level, twice)
 
 

@@ -2072,7 +2072,6 @@ def return_maybe_sorted(draft: Draft, name: str, item: str, share: float) -> Non
         draft.emit(f"return {name}")
 
 
-
 # calls by which a body changes the object a name holds (then a value computed from it before cannot stand in)
 _CHANGING_CALLS = ("append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update", "add",
                    "discard", "setdefault", "popitem")
