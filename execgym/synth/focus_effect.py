@@ -102,12 +102,57 @@ class _Strip(ast.NodeTransformer):
 
 def without_focus(source: str, focus: Sequence[str]) -> str | None:
     """``source`` with the focus operation's uses replaced by the values they apply to (see the module's
-    contract); None when nothing is replaced."""
+    contract); None when nothing is replaced (``strip`` without its second part)."""
+    stripped = strip(source, focus)
+    return None if stripped is None else stripped[0]
+
+
+def strip(source: str, focus: Sequence[str]) -> tuple[str, bool] | None:
+    """``(text, keeps_names)``: ``without_focus``'s text, and whether no name is bound only inside what the
+    stripping drops (a walrus or a comprehension's target in a dropped argument, the target of an ``a += b``
+    that becomes ``pass``). With ``keeps_names``, the stripped program's nodes are the original's minus some,
+    plus ``pass``, with every assignment target and local name as before, so ``patterns.coverage.batchable``
+    holds of it whenever it holds of the original. The text is ``source`` itself with each use's span replaced
+    (``_spliced``: the same lines, so the same line numbers; a replacement that is not an atom is put in
+    parentheses), or, where a use lies inside an f-string (whose inner positions Python 3.11 gets wrong), the
+    stripped tree written out (``ast.unparse``): the same program either way (tested)."""
+    name = _strippable(focus)
+    if name is None:
+        return None
+    try:
+        nodes = astparse.walk_cached(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    hits = _hits(nodes, name)
+    if not hits:
+        return None
+    text = _spliced(source, nodes, hits)
+    if text is None:
+        text = _unparsed(source, name)
+        if text is None:
+            return None
+    return text, not any(_binds_dropped(hit, rep) for hit, rep in hits.items())
+
+
+def _binds_dropped(hit: ast.AST, rep: ast.AST | None) -> bool:
+    """Whether the part of ``hit`` that its replacement ``rep`` leaves out binds a name."""
+    kept = set() if rep is None else set(astparse.walk(rep))
+    return any(type(node) is ast.Name and type(node.ctx) is ast.Store and node not in kept
+               for node in astparse.walk(hit))
+
+
+def _strippable(focus: Sequence[str]) -> str | None:
+    """The focus's operation name, or None for a malformed focus or one that is never stripped."""
     if len(focus) != 2 or not all(isinstance(part, str) for part in focus):
         return None
     name = focus[1]
     if name in _TESTS or name == "range" or name.endswith("= value"):
         return None
+    return name
+
+
+def _unparsed(source: str, name: str) -> str | None:
+    """``without_focus`` by rewriting a fresh tree (``_Strip``) and writing it out."""
     try:
         tree = astparse.parse(source)
     except (SyntaxError, ValueError):
@@ -119,6 +164,100 @@ def without_focus(source: str, focus: Sequence[str]) -> str | None:
     try:
         return ast.unparse(tree) + "\n"
     except (ValueError, RecursionError):
+        return None
+
+
+def _hits(nodes: Sequence[ast.AST], name: str) -> dict[ast.AST, ast.AST | None]:
+    """The nodes ``_Strip`` replaces (the same rules, read off the unchanged tree), each mapped to the node that
+    takes its place, or None for a statement that becomes ``pass``."""
+    builtin = name[:-2] if name.endswith("()") else name
+    module, _, function = builtin.rpartition(".")
+    binop = _BINOPS.get(name)
+    augop = _AUGOPS.get(name)
+    boolop = {"and": ast.And, "or": ast.Or}.get(name)
+    subscript = "[" in name
+    out: dict[ast.AST, ast.AST | None] = {}
+    for node in nodes:
+        kind = type(node)
+        if kind is ast.Call:
+            func = node.func
+            if type(func) is ast.Attribute and func.attr == name:
+                out[node] = func.value
+            elif node.args and ((type(func) is ast.Name and func.id == builtin) or
+                                (module and type(func) is ast.Attribute and func.attr == function and
+                                 type(func.value) is ast.Name and func.value.id == module)):
+                out[node] = node.args[0]
+        elif kind is ast.Expr:
+            value = node.value
+            if type(value) is ast.Call and type(value.func) is ast.Attribute and value.func.attr == name:
+                out[node] = None
+        elif kind is ast.BinOp:
+            if binop is not None and type(node.op) is binop:
+                out[node] = node.left
+        elif kind is ast.AugAssign:
+            if augop is not None and type(node.op) is augop:
+                out[node] = None
+        elif kind is ast.BoolOp:
+            if boolop is not None and type(node.op) is boolop:
+                out[node] = node.values[0]
+        elif kind is ast.UnaryOp:
+            if name == "not" and type(node.op) is ast.Not:
+                out[node] = node.operand
+        elif kind is ast.Subscript:
+            if subscript and type(node.ctx) is ast.Load:
+                out[node] = node.value
+    return out
+
+
+# replacements that read the same without parentheses wherever an expression stood (a number does not: ``5.real``)
+_ATOMS = (ast.Name, ast.Call, ast.Attribute, ast.Subscript, ast.List, ast.Dict, ast.Set, ast.ListComp,
+          ast.SetComp, ast.DictComp)
+
+
+def _spliced(source: str, nodes: Sequence[ast.AST], hits: dict[ast.AST, ast.AST | None]) -> str | None:
+    """``source`` with each outermost hit's span replaced by its replacement's text (itself with the hits inside
+    it replaced); None when a hit lies inside an f-string or a node has no position."""
+    data = source.encode("utf-8")
+    starts = [0]
+    for line in data.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    try:
+        def span(node: ast.AST) -> tuple[int, int]:
+            return (starts[node.lineno - 1] + node.col_offset,
+                    starts[node.end_lineno - 1] + node.end_col_offset)
+
+        fstrings = [span(node) for node in nodes if type(node) is ast.JoinedStr]
+        spans = {node: span(node) for node in hits}
+    except (AttributeError, TypeError, IndexError):
+        return None
+    for a, b in spans.values():
+        if any(fa <= a and b <= fb for fa, fb in fstrings):
+            return None
+    ordered = sorted(hits, key=lambda node: (spans[node][0], -spans[node][1]))
+
+    def render(a: int, b: int) -> bytes:
+        """The text of ``[a, b)`` with the outermost hits inside it replaced."""
+        pieces, pos = [], a
+        for hit in ordered:
+            ha, hb = spans[hit]
+            if ha < pos or hb > b:
+                continue  # (outside, or inside a hit already replaced)
+            rep = hits[hit]
+            if rep is None:
+                text = b"pass"
+            else:
+                ra, rb = span(rep)
+                text = render(ra, rb)
+                if not (isinstance(rep, _ATOMS) or (type(rep) is ast.Constant and type(rep.value) is str)):
+                    text = b"(" + text + b")"
+            pieces += (data[pos:ha], text)
+            pos = hb
+        pieces.append(data[pos:b])
+        return b"".join(pieces)
+
+    try:
+        return render(0, len(data)).decode("utf-8")
+    except (AttributeError, TypeError, UnicodeDecodeError):
         return None
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from execgym.synth.focus_effect import inert, without_focus
+import ast
+
+import pytest
+
+from execgym.synth.focus_effect import _strippable, _unparsed, inert, strip, without_focus
 from execgym.synth.quality import assess, format_summary, summarize_by_level
 from execgym.synth.rows import ProgramRow
 
@@ -21,13 +25,73 @@ def test_builtins_operators_and_subscripts_are_replaced_by_their_first_operand()
     assert "return n" in without_focus("def f(n):\n    return int(n)\n", ("float", "int()"))
     assert "return x" in without_focus("import math\ndef f(x):\n    return math.ceil(x)\n",
                                        ("float", "math.ceil()"))
-    assert "return n * 2" in without_focus("def f(n):\n    return (n + 3) * 2\n", ("int", "+"))
+    assert "return (n) * 2" in without_focus("def f(n):\n    return (n + 3) * 2\n", ("int", "+"))
     assert "total = 0\n    pass" in without_focus("def f(n):\n    total = 0\n    total -= n\n    return total\n",
                                                    ("int", "-="))
     assert "return a" in without_focus("def f(a, b):\n    return a and b\n", ("bool", "and"))
     assert "return a" in without_focus("def f(a):\n    return not a\n", ("bool", "not"))
     assert "return d" in without_focus("def f(d):\n    return d['red']\n", ("dict", "dict[key]"))
     assert "return w" in without_focus("def f(w):\n    return w[1:3]\n", ("str", "[index1:index2]"))
+
+
+def test_the_text_keeps_its_lines_and_groups_what_the_context_would_misread():
+    # a replacement that is not an atom is put in parentheses: ``(a or b) * c + d`` without ``*`` is not
+    # ``a or b + d``; uses nested in one another are replaced inside out; an f-string's use is written out anew
+    assert without_focus("def f(a, b, c, d):\n    return (a or b) * c + d\n", ("int", "*")) == \
+        "def f(a, b, c, d):\n    return (a or b) + d\n"
+    assert without_focus("def f(w):\n    v = w.replace('a', 'b').replace('c', 'd')\n\n    return v\n",
+                         ("str", "replace")) == "def f(w):\n    v = w\n\n    return v\n"
+    assert without_focus("def f(n):\n    return (5).bit_length() + n.bit_length()\n", ("int", "bit_length")) == \
+        "def f(n):\n    return (5) + n\n"
+    out = without_focus("def f(w):\n    return f'{w.upper()}!'\n", ("str", "upper"))
+    assert ast.dump(ast.parse(out)) == ast.dump(ast.parse("def f(w):\n    return f'{w}!'\n"))
+    assert without_focus("def f(w):\n    return 'é' + w.upper()\n", ("str", "upper")) == \
+        "def f(w):\n    return 'é' + w\n"  # (positions are utf-8 bytes)
+
+
+@pytest.mark.parametrize("source, focus, keeps", [
+    ("def f(xs):\n    return sorted(xs)\n", ("list", "sorted()"), True),
+    ("def f(xs):\n    n = 0\n    n += len(xs)\n    return n\n", ("int", "+="), False),
+    ("def f(xs):\n    return xs.count(n := 3) + n\n", ("list", "count"), False),
+    ("def f(w):\n    return w.count(sum(1 for c in w))\n", ("str", "count"), False),
+    ("def f(w):\n    return len([c for c in w.upper()])\n", ("str", "upper"), True),
+])
+def test_strip_says_whether_the_stripped_program_binds_every_name_the_original_binds(source, focus, keeps):
+    assert strip(source, focus)[1] is keeps
+
+
+def test_the_spliced_text_is_the_rewritten_tree_on_generated_drafts_and_cruxeval_shapes():
+    """``without_focus`` splices the source; ``_unparsed`` rewrites the tree: the same program (``ast.dump``) on
+    hundreds of drafts and on hand-written shapes, and a stripped program that binds every name is batchable
+    whenever its draft is."""
+    from execgym.synth.patterns.coverage import batchable
+    from execgym.synth.patterns.generate import draw
+
+    drafts = [c for level in range(1, 7) for seed in range(80) if (c := draw(level, 5100 + seed, 0)) is not None]
+    compared = 0
+    for cand in drafts:
+        got = strip(cand.source, cand.focus)
+        want = _unparsed(cand.source, cand.focus[1]) if _strippable(cand.focus) else None
+        assert (got is None) == (want is None), cand.source
+        if got is None:
+            continue
+        compared += 1
+        assert ast.dump(ast.parse(got[0])) == ast.dump(ast.parse(want)), cand.source
+        if got[1] and batchable(cand.source):
+            assert batchable(got[0]), cand.source
+    assert compared >= 200
+    shapes = ["def f(a, b):\n    return (a + b) * (a - b) + -(a + 1)\n",
+              "def f(xs):\n    out = [x + 1 for x in xs if x + 2 > 3]\n    return {k: v + 1 for k, v in out}\n",
+              "def f(s):\n    t = s.strip().lower().strip('x')\n    return t[::-1][1:] + s[0]\n",
+              "def f(d):\n    return d['a'] + d.get('b', d['c'])\n",
+              "def f(a, b):\n    return not (a and b) or not a\n",
+              "def f(xs):\n    xs.sort(key=lambda x: -x)\n    xs.append(len(xs) + 1)\n    return xs\n"]
+    for source in shapes:
+        for name in ("+", "-", "*", "[index]", "strip", "lower", "get", "and", "or", "not", "sort", "append", "len()"):
+            got, want = without_focus(source, ("x", name)), _unparsed(source, name)
+            assert (got is None) == (want is None)
+            if got is not None:
+                assert ast.dump(ast.parse(got)) == ast.dump(ast.parse(want)), (source, name)
 
 
 def test_tests_unparsable_code_and_absent_focus_are_not_stripped():

@@ -92,10 +92,14 @@ def test_early_prefix_needs_coverage_and_distinct_values():
     assert early_prefix(calls, [2, 3], [2], cap=1, stop=stop) == calls  # nor calls at the budget
 
 
-def test_verdicts_do_not_depend_on_the_route(drafts):
+@pytest.mark.parametrize("focus_effect", [False, True])
+def test_verdicts_do_not_depend_on_the_route(drafts, focus_effect):
+    """The light runner (with the focus effect: each stripped program in its draft's child) and the full tracer
+    (with the focus effect: the stripped programs in children of their own) give the same verdicts."""
     subset = drafts[::3]
-    fast = filter_patterns(subset)
-    slow = filter_patterns(subset, traced=True)
+    config = FilterConfig(focus_effect=focus_effect)
+    fast = filter_patterns(subset, config)
+    slow = filter_patterns(subset, config, traced=True)
     assert [(v.accepted, v.reason, v.call, v.variants, v.expected, v.features) for v in fast] == \
         [(v.accepted, v.reason, v.call, v.variants, v.expected, v.features) for v in slow]
     assert sum(v.accepted for v in fast) >= len(subset) // 2
@@ -113,6 +117,57 @@ def test_a_drafts_results_never_depend_on_what_ran_before_it(drafts):
         assert batched[i] == reversed_order[i], drafts[i].source
     for i in subset[:12]:
         assert alone[i] == batched[i], drafts[i].source
+
+
+def test_a_stripped_program_beside_its_draft_changes_none_of_the_drafts_calls(drafts):
+    """With the focus effect, each draft's stripped program runs in the same child, between its calls, on copies
+    of their arguments: the calls it returns extend the ones it returns alone (the pool stops no earlier than
+    the first call told apart), batched or alone, in either order, with the same call told apart."""
+    from execgym.synth.patterns.run import EARLY_STOP, _stripped
+
+    config = FilterConfig()
+    subset = [i for i in range(0, len(drafts), 2) if _stripped(drafts[i]) is not None][:40]
+    assert len(subset) >= 30
+    bares = {i: _stripped(drafts[i]).source for i in subset}
+    plain = _cover(drafts, subset, config, batch=8, stop=EARLY_STOP)
+    told: dict[int, int] = {}
+    paired = _cover(drafts, subset, config, batch=8, stop=EARLY_STOP, stripped=bares, told=told)
+    told_reversed: dict[int, int] = {}
+    reversed_order = _cover(drafts, subset[::-1], config, batch=16, stop=EARLY_STOP, stripped=bares,
+                            told=told_reversed)
+    told_alone: dict[int, int] = {}
+    alone = {}
+    for i in subset[:10]:
+        alone.update(_cover(drafts, [i], config, batch=1, stop=EARLY_STOP, stripped=bares, told=told_alone))
+    assert told == told_reversed and set(told) == set(subset)
+    for i in subset:
+        assert paired[i] == reversed_order[i], drafts[i].source
+        assert paired[i][:len(plain[i])] == plain[i], drafts[i].source
+        assert told[i] == -1 or told[i] < len(paired[i])
+    for i in subset[:10]:
+        assert alone[i] == paired[i] and told_alone[i] == told[i], drafts[i].source
+    assert sum(t == 0 for t in told.values()) >= len(subset) // 2  # most focuses tell on the first call
+
+
+@pytest.mark.parametrize("source, bare, pool, values, first", [
+    # [1, 2] sorted is itself, so [3, 1] is the first call told apart; the stripped program appends to its copy
+    ("def f(xs):\n    work = sorted(xs)\n    work.append(0)\n    return work\n",
+     "def f(xs):\n    work = xs\n    work.append(0)\n    return work\n",
+     [([1, 2],), ([3, 1],), ([2, 5, 4],)], [[1, 2, 0], [1, 3, 0], [2, 4, 5, 0]], 1),
+    # a pool with sets travels as text, and so does the stripped program's copy of it: ``set(xs)`` of a set
+    # changes nothing, so no call is told apart (and the whole pool runs)
+    ("def f(xs):\n    work = set(xs)\n    work.add(0)\n    return sorted(work)\n",
+     "def f(xs):\n    work = xs\n    work.add(0)\n    return sorted(work)\n",
+     [({1, 2},), ({3, 1},), ({2, 5, 4},)], [[0, 1, 2], [0, 1, 3], [0, 2, 4, 5]], -1),
+])
+def test_a_stripped_program_that_changes_its_arguments_changes_only_its_own_copy(source, bare, pool, values, first):
+    from execgym.synth.patterns.run import EARLY_STOP
+
+    cand = _cand(source, pool)
+    told: dict[int, int] = {}
+    calls = _cover([cand], [0], FilterConfig(), batch=1, stop=EARLY_STOP, stripped={0: bare}, told=told)[0]
+    assert [value for _, value, *_ in calls] == values
+    assert told == {0: first}
 
 
 def _cand(source: str, pool: list[tuple]) -> PatternCandidate:
@@ -274,8 +329,8 @@ def test_drafts_travel_compiled_unless_a_marshal_round_trip_could_change_them():
                           budget=100, timeout=5.0)
     tree = ast.parse(request.source)
     (blob,) = [n.value.value for n in tree.body if isinstance(n, ast.Assign) and n.targets[0].id == "_CODES"]
-    codes = marshal.loads(base64.b64decode(blob))
-    assert type(codes[0]).__name__ == "code" and codes[1] is None
+    codes, stripped_codes = marshal.loads(base64.b64decode(blob))
+    assert type(codes[0]).__name__ == "code" and codes[1] is None and stripped_codes == [None, None]
     calls = _cover([_cand(plain, [([1, 2, 3],)]), _cand(frozen, [({2, 10, 11, 30},)])], [0, 1], FilterConfig(),
                    batch=2)
     assert calls[0][0][1] == run(plain, "f([1, 2, 3])").return_value == [2, 4]

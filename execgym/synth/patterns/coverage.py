@@ -49,6 +49,11 @@ _FORBIDDEN_NAMES = frozenset({
     "print", "__import__", "breakpoint", "help", "memoryview", "object", "type", "super", "id", "exit", "quit",
 })
 
+# a stripped call (the draft without its focus) may run this many times the draft's own call's line steps (+ the
+# extra) before it counts as a change: a focus that moved a loop on, stripped, would loop to the budget
+STRIPPED_SLACK = 2
+STRIPPED_EXTRA = 50
+
 RUNNER_SOURCE = f'''
 def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
     import binascii
@@ -58,8 +63,9 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
     # the drafts as marshal data (one base64 string constant below this function): far cheaper for the child
     # than compiling them as one big literal; pools with sets come as literal text (``_TEXT_POOLS``)
     drafts = marshal.loads(binascii.a2b_base64(_DRAFTS))
-    codes = marshal.loads(binascii.a2b_base64(_CODES))
+    codes, stripped_codes = marshal.loads(binascii.a2b_base64(_CODES))
     text_pools = _TEXT_POOLS
+    stripped_pools = _STRIPPED_POOLS
 
     _COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<setcomp>", "<dictcomp>")  # the tracer's steps skip them
 
@@ -68,18 +74,30 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
 
     values = []  # every call's value (or exception name), in order, through the sandbox's value codec
     meta = []    # the rest as ints only, returned as ONE string: cheap to move and to read back (json)
+    told = []    # per draft: the first call its stripped program tells apart (-1: none; -2: no stripped program)
     for index, (source, entry, pool, tests, *own) in enumerate(drafts):
-        # a draft may bring its own line-step budget per call, and the statements of its early stop
+        # a draft may bring its own line-step budget per call, the statements of its early stop, and its program
+        # without the focus (``run._stripped``)
         cap = own[0] if own and own[0] is not None else budget
         need = own[1] if len(own) > 1 else None
+        bare = own[2] if len(own) > 2 else None
+        spool = None  # the stripped program's own copy of a pool with sets (marshal copies the others per call)
         if pool is None:  # a pool with sets travels as literal text (see ``cover_batch``)
             pool = text_pools[index]
+            spool = stripped_pools.get(index)
         namespace = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
         # a draft comes compiled too (its code object, from the generating process, with asserts kept), unless
         # that could differ from compiling its text here
         code = codes[index] if sys.flags.optimize == 0 else None
         exec(code if code is not None else compile(source, {FILENAME!r}, "exec"), namespace)
         function = namespace[entry]
+        telling = -2
+        if bare is not None:
+            telling = -1
+            shadow = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
+            code = stripped_codes[index] if sys.flags.optimize == 0 else None
+            exec(code if code is not None else compile(bare, {FILENAME!r}, "exec"), shadow)
+            stripped = shadow[entry]
         size = source.count("\\n") + 2  # a draft frame's line numbers are its source's
         calls = []
         missing = None
@@ -90,7 +108,9 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
                 missing.add((header, True))
             good = 0
             outs = []
-        for args in pool:
+        for position, args in enumerate(pool):
+            if telling == -1 and spool is None:
+                saved = marshal.dumps(args)  # (before the draft runs: it may change its arguments)
             executed = [0] * size  # line events per line number
             outcomes = {{}}
             pending = {{}}  # frame -> the test header it just ran (its next event in that frame decides it)
@@ -138,6 +158,37 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
                     counts += (line, times)
             calls.append((ok, tuple(counts), steps,
                           {{header: sorted(seen) for header, seen in sorted(outcomes.items())}}))
+            if telling == -1 and ok is True and steps < cap and _short(value, repr_cap):
+                # does the program without its focus give another value here? (stopped past twice this call's
+                # line steps plus 50: a focus that moved a loop on, stripped, would loop to the budget)
+                sargs = spool[position] if spool is not None else marshal.loads(saved)
+                limit = min(cap, {STRIPPED_SLACK} * steps + {STRIPPED_EXTRA})
+                count = 0
+
+                def counting(frame, event, arg):
+                    nonlocal count
+                    if event == "line":
+                        count += 1
+                        if count > limit:
+                            raise _Budget
+                    return counting
+
+                def starting(frame, event, arg):
+                    code = frame.f_code
+                    if code.co_filename == {FILENAME!r} and code.co_name not in _COMPREHENSIONS:
+                        return counting
+                    return None
+
+                sys.settrace(starting)
+                try:
+                    other = stripped(*sargs)
+                    same = True
+                except (_Budget, Exception):  # (past its budget, or any error: a change)
+                    same = False
+                finally:
+                    sys.settrace(None)
+                if not same or _tells(value, other):
+                    telling = position
             if missing is not None and ok is True and steps < cap and _short(value, repr_cap):
                 good += 1
                 if missing:
@@ -149,14 +200,15 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
                             missing.discard((header, truth))
                 if _new_value(value, outs):
                     outs.append(value)
-                if good >= enough and not missing and len(outs) >= distinct:
+                if good >= enough and not missing and len(outs) >= distinct and telling != -1:
                     break  # the rest of the pool could add no mark and no needed output (see ``early_prefix``)
         meta.append(calls)
+        told.append(telling)
     # values the value codec would carry unchanged (exact built-in types, far inside its caps) go back with the
     # summaries, as they are, in one marshal blob: much cheaper than the codec on both sides
     budget = [20000]
     if all(_flat(value, 0, budget) for value in values):
-        return marshal.dumps((values, meta), 4)
+        return marshal.dumps((values, meta, told), 4)
     # anything else takes the codec, the summaries as ints only in one string: ok as 1 / 0 / -1 (budget),
     # [line, times, ...], line steps, [header, mask, ...] (a test's mask: 1 False seen, 2 True seen)
     ints = []
@@ -169,7 +221,7 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
                 masks += (header, (1 if False in truths else 0) | (2 if True in truths else 0))
             rows.append([1 if ok else (0 if ok is False else -1), flat, steps, masks])
         ints.append(rows)
-    return values, repr(ints)
+    return values, repr(ints), told
 
 
 def _short(value, cap):
@@ -208,6 +260,31 @@ def _flat(value, depth, budget):
     return all(_flat(v, depth + 1, budget) for v in value)
 '''
 RUNNER_SOURCE += FLAT_SOURCE
+# whether two values of a draft and of its stripped program differ: by type, and by the text ``literal`` would
+# write (sets compared whatever their order); the child and this process use this one definition
+TELLS_SOURCE = '''
+def _tells(value, other):
+    try:
+        return _key(value) != _key(other)
+    except Exception:  # (a list that holds itself: RecursionError; an int past the str conversion limit)
+        return True
+
+
+def _key(value):
+    kind = type(value)
+    if kind is list or kind is tuple:
+        return (kind.__name__, tuple([_key(v) for v in value]))
+    if kind is set or kind is frozenset:
+        return (kind.__name__, tuple(sorted([repr(_key(v)) for v in value])))
+    if kind is dict:
+        return ("dict", tuple([(_key(k), _key(v)) for k, v in value.items()]))
+    return (kind.__name__, repr(value))
+'''
+RUNNER_SOURCE += TELLS_SOURCE
+_shared: dict[str, Any] = {}
+exec(compile(TELLS_SOURCE, "<execgym-tells>", "exec"), _shared)  # noqa: S102 -- execgym's own constant source
+tells: Any = _shared["_tells"]
+tells.__doc__ = """Whether a stripped call's value ``other`` differs from the draft's ``value`` (type, or literal text)."""
 
 
 def _arg_names(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
@@ -293,12 +370,14 @@ class EarlyStop(NamedTuple):
 
 
 def early_prefix(calls: Sequence[tuple], statements: Sequence[int], headers: Sequence[int], *, cap: int,
-                 stop: EarlyStop) -> list:
+                 stop: EarlyStop, told: int | None = None) -> list:
     """The calls the light runner returns for a draft with ``statements`` (and test ``headers``) whose full pool
     gave ``calls`` (``(ok, value, (line, times, ...), steps, outcomes)`` each, in pool order): the shortest prefix
     after which ``stop`` holds, or all of them. The child applies the same rule as it goes (``RUNNER_SOURCE``);
     the traced route applies this one, so both routes judge the same calls. The rest of the pool could only add
-    runs that cover nothing new: the variants are chosen by coverage, then by distinct outputs (``run._judge``)."""
+    runs that cover nothing new: the variants are chosen by coverage, then by distinct outputs (``run._judge``).
+    ``told``, for a draft that came with its stripped program: the first call that program told apart (``-1``:
+    none), before which the pool does not stop (the child's rule)."""
     missing = set(statements) | {(h, truth) for h in headers for truth in (False, True)}
     good, outs = 0, []
     for k, (ok, value, counts, steps, outcomes) in enumerate(calls):
@@ -309,7 +388,7 @@ def early_prefix(calls: Sequence[tuple], statements: Sequence[int], headers: Seq
         missing.difference_update((h, truth) for h, seen in outcomes.items() for truth in seen)
         if _new_value(value, outs):
             outs.append(value)
-        if good >= stop.runs and not missing and len(outs) >= stop.outputs:
+        if good >= stop.runs and not missing and len(outs) >= stop.outputs and (told is None or 0 <= told <= k):
             return list(calls[:k + 1])
     return list(calls)
 
@@ -367,21 +446,25 @@ def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_se
     from execgym.engine.request import RunRequest
     from execgym.synth.values import literal
 
-    shipped, text_pools, codes = [], [], []
+    shipped, text_pools, stripped_pools, codes, stripped_codes = [], [], [], [], []
     for index, (source, entry, pool, tests, *own) in enumerate(drafts):
         pool = list(pool)
         codes.append(_draft_code(source))
+        bare = own[2] if len(own) > 2 else None
+        stripped_codes.append(None if bare is None else _text_code(bare))
         if _marshal_exact(pool):
             shipped.append((source, entry, pool, dict(tests), *own))
         else:
             shipped.append((source, entry, None, dict(tests), *own))
             text_pools.append(f"{index}: {literal(pool)}")
+            if bare is not None:  # the stripped program's own copy, built the same way
+                stripped_pools.append(f"{index}: {literal(pool)}")
     blob = base64.b64encode(marshal.dumps(shipped, 2)).decode("ascii")
     # the code objects with marshal's references (shared constants stay shared, as the compiler made them)
-    code_blob = base64.b64encode(marshal.dumps(codes)).decode("ascii")
+    code_blob = base64.b64encode(marshal.dumps((codes, stripped_codes))).decode("ascii")
     kwargs: dict[str, Any] = {} if hash_seed is None else {"hash_seed": hash_seed}
     source = (f"{_runner_loader()}\n_DRAFTS = {blob!r}\n_CODES = {code_blob!r}\n"
-              f"_TEXT_POOLS = {{{', '.join(text_pools)}}}\n")
+              f"_TEXT_POOLS = {{{', '.join(text_pools)}}}\n_STRIPPED_POOLS = {{{', '.join(stripped_pools)}}}\n")
     # the summaries' marshal blob is one bytes value: the codec's default cap on one (100,000 bytes) would turn
     # a batch of long-running drafts opaque (and the batch would be re-run in halves), so it gets BLOB_BYTES
     stop = stop or EarlyStop(0, 0, 0)
@@ -397,6 +480,17 @@ def _draft_code(source: str) -> Any:
     text) when it does not compile or a marshal round trip could change it (``_marshal_keeps``)."""
     try:
         code = compile(astparse.parse_cached(source), FILENAME, "exec", dont_inherit=True, optimize=0)
+    except (SyntaxError, ValueError):
+        return None
+    return code if _marshal_keeps(code) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _text_code(source: str) -> Any:
+    """``_draft_code`` of a text no analysis has parsed (a draft's stripped program): compiled from the text
+    itself, which gives the same code object without building a tree."""
+    try:
+        code = compile(source, FILENAME, "exec", dont_inherit=True, optimize=0)
     except (SyntaxError, ValueError):
         return None
     return code if _marshal_keeps(code) else None
@@ -438,30 +532,38 @@ def _runner_loader() -> str:
 
 
 def decode(result: Any, count: int) -> list | None:
+    """The per-draft call lists of a ``cover_batch`` run (``decode_told`` without the stripped programs'
+    verdicts)."""
+    return decode_told(result, count)[0]
+
+
+def decode_told(result: Any, count: int) -> tuple[list | None, list[int]]:
     """The per-draft call lists of a ``cover_batch`` run, or ``None`` when the run did not end ok or its value
     does not have the promised shape. When every value is a plain built-in value well inside the codec's caps
     (which the codec would carry unchanged), the child returns one marshal blob of ``(values, summaries)``, the
     summaries as built: ``(ok, (line, times, ...), line_steps, {header: [truths]})`` per call. Otherwise it returns
     ``(values, text)`` through the codec: the values, and one string holding the summaries as nested lists of
     ints (``[ok, [line, times, ...], line_steps, [header, mask, ...]]`` per call; ok 1 / 0 / -1 for True /
-    False / None, mask bit 1: False seen, bit 2: True seen)."""
+    False / None, mask bit 1: False seen, bit 2: True seen). Beside them, per draft, the first call (pool
+    index) whose stripped program gave another value (``-1``: none did; ``-2``: the draft came without a stripped
+    program); ``(None, [])`` when the run did not end ok or its value does not have the promised shape."""
     import json
     import marshal
 
     outcome = str(getattr(result.outcome, "value", result.outcome))
     value = getattr(result, "return_value", None)
     if outcome != "ok":
-        return None
+        return None, []
     if type(value) is bytes:  # the marshal blob of (values, meta) (see RUNNER_SOURCE)
         try:
             value = marshal.loads(value)
         except (EOFError, ValueError, TypeError):
-            return None
-        if type(value) is not tuple or len(value) != 2 or type(value[0]) is not list or type(value[1]) is not list:
-            return None
-        values, meta = value
-        if len(meta) != count:
-            return None
+            return None, []
+        if type(value) is not tuple or len(value) != 3 or type(value[0]) is not list or type(value[1]) is not list:
+            return None, []
+        values, meta, told = value
+        if len(meta) != count or not _told_ok(told, count):
+            return None, []
         out, k = [], 0
         try:  # the summaries as the child built them: (ok, (line, times, ...), steps, {header: [truths]})
             for calls in meta:
@@ -471,18 +573,18 @@ def decode(result: Any, count: int) -> list | None:
                     k += 1
                 out.append(draft)
         except (TypeError, ValueError, IndexError):
-            return None
-        return out if k == len(values) else None
-    if not isinstance(value, tuple) or len(value) != 2 or not isinstance(value[0], list) \
+            return None, []
+        return (out, told) if k == len(values) else (None, [])
+    if not isinstance(value, tuple) or len(value) != 3 or not isinstance(value[0], list) \
             or not isinstance(value[1], str):
-        return None
-    values, text = value
+        return None, []
+    values, text, told = value
     try:
         meta = json.loads(text)
     except ValueError:
-        return None
-    if not isinstance(meta, list) or len(meta) != count:
-        return None
+        return None, []
+    if not isinstance(meta, list) or len(meta) != count or not _told_ok(told, count):
+        return None, []
     out: list = []
     k = 0
     try:
@@ -495,8 +597,12 @@ def decode(result: Any, count: int) -> list | None:
                 k += 1
             out.append(draft)
     except (TypeError, ValueError, KeyError, IndexError):
-        return None
-    return out if k == len(values) else None
+        return None, []
+    return (out, told) if k == len(values) else (None, [])
+
+
+def _told_ok(told: Any, count: int) -> bool:
+    return type(told) is list and len(told) == count and all(type(t) is int for t in told)
 
 
 _OK = {1: True, 0: False, -1: None}

@@ -36,10 +36,19 @@ from execgym.synth.filters import (
     same_value,
     text_free,
 )
-from execgym.synth.focus_effect import IDENTITY_FOCUS, without_focus
+from execgym.synth.focus_effect import IDENTITY_FOCUS, strip
 from execgym.synth.patterns import PatternCandidate
-from execgym.synth.patterns.base import stable_key
-from execgym.synth.patterns.coverage import EarlyStop, batchable, cover_batch, decode, early_prefix
+from execgym.synth.patterns.coverage import (
+    STRIPPED_EXTRA,
+    STRIPPED_SLACK,
+    EarlyStop,
+    _short,
+    batchable,
+    cover_batch,
+    decode_told,
+    early_prefix,
+    tells,
+)
 from execgym.synth.quality import RunSummary, _test_outcomes, run_problems, static_rules
 from execgym.synth.values import literal
 
@@ -131,30 +140,43 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
         else:
             heavy.append(i)
     calls: dict[int, list[Call] | None] = {}
-    stop = None if config.focus_effect else EARLY_STOP
-    if light:
-        calls.update(_cover(cands, light, config, batch, stop=stop))
+    told: dict[int, int] = {}  # the first call each draft's stripped program tells apart (-1: none)
+    bares: dict[int, str] = {}  # light drafts whose stripped programs run beside them, in the same child
+    full: list[int] = []        # light drafts whose stripped programs must run alone: their whole pools first
+    if config.focus_effect:
+        for i in light:
+            bare = _stripped_batchable(cands[i])
+            if bare is not None and bare[1]:
+                bares[i] = bare[0].source
+            elif bare is not None:
+                full.append(i)
+    paired = [i for i in light if i not in set(full)]
+    if paired:
+        calls.update(_cover(cands, paired, config, batch, stop=EARLY_STOP, stripped=bares, told=told))
+    late: dict[int, list[Call] | None] = {}  # whole pools, cut by ``early_prefix`` once told
+    if full:
+        late.update(_cover(cands, full, config, batch))
     if heavy:
-        traced_calls = _trace_each(cands, heavy, config)
-        if stop is not None:  # the same calls the light runner's early stop would have returned
-            cap = config.max_line_steps + 1
-            for i, summary in traced_calls.items():
-                if summary is not None:
-                    rules = static_rules(cands[i].source)
-                    traced_calls[i] = early_prefix(summary, rules.statements, [h for h, _ in rules.tests],
-                                                   cap=cap, stop=stop)
-        calls.update(traced_calls)
+        late.update(_trace_each(cands, heavy, config))
+    if late:
+        if config.focus_effect:
+            told.update(_told_after(cands, late, config, batch))
+        cap = config.max_line_steps + 1
+        for i, summary in late.items():
+            if summary is not None:  # the same calls the light runner's early stop would have returned
+                rules = static_rules(cands[i].source)
+                late[i] = early_prefix(summary, rules.statements, [h for h, _ in rules.tests], cap=cap,
+                                       stop=EARLY_STOP, told=told.get(i))
+        calls.update(late)
     chosen: dict[int, list[int]] = {}
     eligible: dict[int, list[Run]] = {}
     for i, summary in calls.items():
         verdicts[i], picked, eligible[i] = _judge(cands[i], summary, config)
         if verdicts[i].accepted:
             chosen[i] = picked
-    if config.focus_effect and chosen:
-        stripped = _focus_effect_calls(cands, chosen, eligible, config, batch)
-        for i in list(chosen):
-            verdicts[i], picked = _with_focus_effect(cands[i], verdicts[i], chosen[i], eligible[i],
-                                                     stripped.get(i, MISSING))
+    for i in list(chosen):
+        if i in told:
+            verdicts[i], picked = _with_focus_effect(cands[i], verdicts[i], chosen[i], eligible[i], told[i])
             if verdicts[i].accepted:
                 chosen[i] = picked
             else:
@@ -197,31 +219,39 @@ def _same_under_hash_seed_1(cands: Sequence[PatternCandidate], indices: Sequence
 
 
 def _drafts(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int],
-            budgets: Mapping[int, int] | None = None, tests: bool = True, stop: bool = False) -> list[tuple]:
+            budgets: Mapping[int, int] | None = None, tests: bool = True, stop: bool = False,
+            stripped: Mapping[int, str] | None = None) -> list[tuple]:
     out = []
     for i in indices:
         cand = cands[i]
         rules = static_rules(cand.source) if tests or stop else None
         own = budgets.get(i) if budgets else None
-        extra = (own, rules.statements) if stop else (own,) if own is not None else ()
+        bare = stripped.get(i) if stripped else None
+        if bare is not None:
+            extra: tuple = (own, rules.statements if stop else None, bare)
+        else:
+            extra = (own, rules.statements) if stop else (own,) if own is not None else ()
         out.append((cand.source, cand.entry, cand.pool, dict(rules.tests) if tests else {}, *extra))
     return out
 
 
 def _cover(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int],
            config: FilterConfig, batch: int, hash_seed: int | None = None,
-           budgets: Mapping[int, int] | None = None, tests: bool = True, stop: EarlyStop | None = None
+           budgets: Mapping[int, int] | None = None, tests: bool = True, stop: EarlyStop | None = None,
+           stripped: Mapping[int, str] | None = None, told: dict[int, int] | None = None
            ) -> dict[int, list[Call] | None]:
     """Light coverage summaries of ``indices``, ``batch`` drafts to a child; a batch whose run is not ok is
     re-run in halves, down to one draft (a draft whose own run is not ok maps to ``None``). ``budgets``: a draft's own
     line-step budget per call, in place of ``config.max_line_steps + 1``; ``tests=False``: no branch-test
     outcomes are recorded (the calls' values and line counts only); ``stop``: each draft's pool stops early by
-    it (``coverage.early_prefix``; needs ``tests``)."""
+    it (``coverage.early_prefix``; needs ``tests``). ``stripped``: a draft's program without its focus (batchable,
+    ``_stripped``), run in the same child on a copy of each eligible call's arguments until one gives another
+    value; that call's pool index (``-1``: none did) goes to ``told``, and the pool does not stop before it."""
     budget = config.max_line_steps + 1
 
     def requests_for(group: list[int]):
         timeout = min(30.0, config.timeout + 2.0 + 0.2 * (len(group) - 1))
-        return cover_batch(_drafts(cands, group, budgets, tests, stop is not None), budget=budget,
+        return cover_batch(_drafts(cands, group, budgets, tests, stop is not None, stripped), budget=budget,
                            timeout=timeout, hash_seed=hash_seed, stop=stop)
 
     out: dict[int, list[Call] | None] = {}
@@ -239,9 +269,11 @@ def _cover(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], i
         results = run_decided(requests, retry_timeouts=config.retry_timeouts,
                               workers=config.workers, what="pattern candidate")
         for group, result in zip(groups, results):
-            decoded = decode(result, len(group))
+            decoded, marks = decode_told(result, len(group))
             if decoded is not None:
                 out.update(zip(group, decoded))
+                if told is not None:
+                    told.update((i, t) for i, t in zip(group, marks) if t != -2)
             elif len(group) > 1:
                 todo.extend(_halves(group))
             else:
@@ -291,88 +323,86 @@ def _summaries(cand: PatternCandidate, traced: Any, try_line: int) -> list[Call]
 
 
 # ------------------------------------------------------------------------------------------- focus effect
-MISSING: dict[int, Call] = {}  # no stripped program was run for this draft
-STRIPPED_SLACK = 2        # a stripped call may run this many times the draft's longest eligible call (+ 50)
-
-
 def _stripped(cand: PatternCandidate) -> PatternCandidate | None:
     """The draft with its focus's uses replaced by the values they apply to (``focus_effect.without_focus``);
     None for a focus that gives back its receiver's value by nature (``IDENTITY_FOCUS``: a copy, a whole
     slice), or one ``without_focus`` does not strip (a comparison, a membership test)."""
+    bare = _stripped_batchable(cand)
+    return None if bare is None else bare[0]
+
+
+def _stripped_batchable(cand: PatternCandidate) -> tuple[PatternCandidate, bool] | None:
+    """``_stripped`` and whether the stripped program passes ``coverage.batchable``: it does when the draft does
+    and the stripping binds no name less (``focus_effect.strip``); otherwise the check is run on its text."""
     if "/".join(cand.focus) in IDENTITY_FOCUS:
         return None
-    text = without_focus(cand.source, cand.focus)
-    return None if text is None else replace(cand, source=text)
+    stripped = strip(cand.source, cand.focus)
+    if stripped is None:
+        return None
+    text, keeps_names = stripped
+    return replace(cand, source=text), (keeps_names and batchable(cand.source)) or batchable(text)
 
 
-def _stripped_calls(cands: Sequence[PatternCandidate], tuples: Mapping[int, Sequence[int]],
-                    eligible: Mapping[int, list[Run]], config: FilterConfig, batch: int
-                    ) -> dict[int, dict[int, Call] | None]:
-    """For each draft ``i`` of ``tuples``, its stripped program's calls on the pool tuples ``tuples[i]`` (pool
-    index -> call), each stopped past ``STRIPPED_SLACK`` times the draft's longest eligible call (a focus that
-    moved a loop on, stripped, would loop to the budget). Batchable stripped programs share children; any
-    other runs alone in its own child, as its draft would. ``None``: the stripped program's own run was not
-    ok. A draft with no stripped program (``_stripped``) or no tuples is left out."""
+def _countable(call: Call, cap: int) -> bool:
+    """Whether the light runner's early stop counts ``call`` (and asks the stripped program about it)."""
+    ok, value, _, steps, _ = call
+    return ok is True and steps < cap and _short(value, VALUE_REPR_CAP)
+
+
+def _told_after(cands: Sequence[PatternCandidate], whole: Mapping[int, list[Call] | None], config: FilterConfig,
+                batch: int) -> dict[int, int]:
+    """For drafts whose whole pools ran (``whole``) with a stripped program: the first call, in pool order, that
+    the light runner would count and whose stripped call did not give the same value (failed, ran past
+    ``STRIPPED_SLACK`` times that call's line steps plus ``STRIPPED_EXTRA``, or returned another value,
+    ``coverage.tells``); ``-1`` when none did. The stripped programs run in children of their own (batched
+    when batchable), on those calls' arguments only: the same answer as the light runner's, call by call. A
+    draft whose stripped run is not ok is left out (nothing told)."""
+    cap = config.max_line_steps + 1
     runs: dict[int, PatternCandidate] = {}
+    wanted: dict[int, list[int]] = {}
     budgets: dict[int, int] = {}
-    for i, wanted in tuples.items():
-        stripped = _stripped(cands[i]) if wanted else None
-        if stripped is None:
+    out: dict[int, int] = {}
+    for i, calls in whole.items():
+        bare = _stripped(cands[i]) if calls is not None else None
+        if bare is None:
             continue
-        runs[i] = replace(stripped, pool=[cands[i].pool[k] for k in wanted])
-        longest = max(run[2].line_steps for run in eligible[i])
-        budgets[i] = min(config.max_line_steps + 1, STRIPPED_SLACK * longest + 50)
+        wanted[i] = [k for k, call in enumerate(calls) if _countable(call, cap)]
+        if not wanted[i]:
+            out[i] = -1
+            continue
+        runs[i] = replace(bare, pool=[cands[i].pool[k] for k in wanted[i]])
+        budgets[i] = min(cap, max(_stripped_limit(calls[k][3], cap) for k in wanted[i]))
     light = [i for i in runs if batchable(runs[i].source)]
-    alone = [i for i in runs if i not in set(light)]
     got: dict[int, list[Call] | None] = {}
     if light:
         got.update(_cover(runs, light, config, batch, budgets=budgets, tests=False))
+    alone = [i for i in runs if i not in set(light)]
     if alone:
         got.update(_cover(runs, alone, config, 1, budgets=budgets, tests=False))
-    return {i: None if calls is None else dict(zip(tuples[i], calls)) for i, calls in got.items()}
+    for i, bare_calls in got.items():
+        if bare_calls is None:
+            continue
+        calls = whole[i]
+        out[i] = next((k for k, (ok, value, _, steps, _) in zip(wanted[i], bare_calls)
+                       if ok is not True or steps > _stripped_limit(calls[k][3], cap) or tells(calls[k][1], value)),
+                      -1)
+    return out
 
 
-def _focus_effect_calls(cands: Sequence[PatternCandidate], chosen: Mapping[int, list[int]],
-                        eligible: Mapping[int, list[Run]], config: FilterConfig, batch: int
-                        ) -> dict[int, dict[int, Call] | None]:
-    """The stripped calls ``_with_focus_effect`` needs, in two rounds: every accepted draft's stripped program
-    on its shipped tuples, then, only for a draft none of whose shipped calls changed, on its other eligible
-    tuples (most drafts are decided by the first round, so most stripped programs run on 6-8 calls, not 12).
-    The same calls as one round over every eligible tuple would give: each call's result does not depend on
-    what ran before it (tests/synth/test_synth_patterns_coverage.py)."""
-    first = _stripped_calls(cands, chosen, eligible, config, batch)
-    values = {i: {run[0]: run[1] for run in eligible[i]} for i in first}
-    rest = {i: [run[0] for run in eligible[i] if run[0] not in got]
-            for i, got in first.items()
-            if got is not None and not any(_differs(values[i][k], call) for k, call in got.items())}
-    for i, more in _stripped_calls(cands, rest, eligible, config, batch).items():
-        first[i] = None if more is None else {**first[i], **more}
-    return first
-
-
-def _differs(value: Any, stripped: Call) -> bool:
-    """Whether a stripped call did not give the draft's ``value`` (it failed, ran past its budget, or returned
-    another value; sets compared sorted, ``stable_key``)."""
-    if stripped[0] is not True:
-        return True
-    return type(value) is not type(stripped[1]) or stable_key(value) != stable_key(stripped[1])
+def _stripped_limit(steps: int, cap: int) -> int:
+    return min(cap, STRIPPED_SLACK * steps + STRIPPED_EXTRA)
 
 
 def _with_focus_effect(cand: PatternCandidate, verdict: PatternVerdict, picked: list[int], eligible: list[Run],
-                       stripped: dict[int, Call] | None) -> tuple[PatternVerdict, list[int]]:
+                       telling: int) -> tuple[PatternVerdict, list[int]]:
     """The verdict once the focus's effect is checked: some shipped input must give another value without the
-    focus. When none of ``picked`` does, the first other eligible tuple that does is shipped too (in place of
-    the last variant when ``MAX_VARIANTS`` are shipped) and the rejection rules are applied again; with none,
-    the draft is rejected. ``stripped``: the stripped program's calls by pool index (``_focus_effect_calls``).
-    Unchanged when no stripped program ran (``MISSING``), its run was not ok, or a shipped call is missing."""
-    if stripped is MISSING or stripped is None or any(k not in stripped for k in picked):
+    focus. ``telling``: the first call whose stripped program gave another value (``-1``: none). When it is not
+    shipped, it is shipped too (in place of the last variant when ``MAX_VARIANTS`` are shipped) and the rejection
+    rules are applied again; with none, the draft is rejected."""
+    if telling in picked:
         return verdict, picked
     runs = {run[0]: run for run in eligible}
-    if any(_differs(runs[k][1], stripped[k]) for k in picked):
-        return verdict, picked
-    telling = next((run[0] for run in eligible
-                    if run[0] not in picked and run[0] in stripped and _differs(run[1], stripped[run[0]])), None)
-    if telling is None:
+    if telling not in runs:
         return PatternVerdict(False, "the focus makes no difference to any input"), []
     shipped = [*picked, telling] if len(picked) < 1 + MAX_VARIANTS else [*picked[:-1], telling]
     problems = run_problems(cand.source, [runs[k][2] for k in shipped])
