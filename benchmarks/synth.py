@@ -17,11 +17,12 @@ levels 1-6 (``generate_many``, N seeds per level) for ``generator="patterns"`` i
 in ``--processes`` (default 2: ``generate_many(..., processes=2)``, the same programs) and for ``"ops"`` in
 one, with the sandbox's own traced runs per second measured before and after as the machine's yardstick, and
 per run the CPU per program over every process and sandbox child (``cpu_ms_per_program``, steadier than the
-rate from run to run) and the cores it kept busy (``cores_busy``). ``--focus-effect`` adds the pattern generator
-with the opt-in focus-effect rule (``FilterConfig(focus_effect=True)``) over ``--processes`` processes
-(``patterns_focus_effect_processes_2``), so its cost is measured in the same run.
+rate from run to run) and the cores it kept busy (``cores_busy``). Every run applies the focus-effect rule
+(``FilterConfig.focus_effect``, on by default); ``--no-focus-effect`` adds the pattern generator without it
+over ``--processes`` processes (``patterns_no_focus_effect_processes_2``), so the rule's cost is measured in
+the same run.
 
-Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000] [--mix 200 [--processes 2] [--focus-effect]]``.
+Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000] [--mix 200 [--processes 2] [--no-focus-effect]]``.
 """
 
 from __future__ import annotations
@@ -153,7 +154,7 @@ def yardstick(runs: int, workers: int | None) -> dict[str, Any]:
 
 def mix(n: int, workers: int | None, runs: list[tuple[str, int, bool]]) -> dict[str, Any]:
     """Programs per second over an equal mix of levels 1-6 (``n`` seeds per level) for each ``(generator,
-    processes, focus_effect)`` run (``focus_effect``: ``FilterConfig.focus_effect``, the opt-in rule), with the
+    processes, focus_effect)`` run (``focus_effect``: ``FilterConfig.focus_effect``, on by default), with the
     sandbox yardstick measured before and after."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     from scoring_cost import cpu_seconds  # this process and every descendant, reaped children included
@@ -185,7 +186,7 @@ def mix(n: int, workers: int | None, runs: list[tuple[str, int, bool]]) -> dict[
                                 "acceptance_rate": round(stats.acceptance_rate, 4),
                                 "build_failures_per_program": round(stats.build_failures / max(1, len(programs)), 2),
                                 "rejected": dict(stats.rejected)}
-        key = generator + ("_focus_effect" if focus_effect else "") + \
+        key = generator + ("" if focus_effect else "_no_focus_effect") + \
             ("" if processes == 1 else f"_processes_{processes}")
         out[key] = {"levels": rows, "programs_per_s": round(total / seconds_all, 1),
                     "seconds": round(seconds_all, 1), "generating_processes": processes,
@@ -210,17 +211,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2,
                         help="with --mix: also the pattern generator over this many generating processes "
                              "(generate_many(..., processes=N)); 1 to skip")
-    parser.add_argument("--focus-effect", action="store_true",
-                        help="with --mix: also the pattern generator with the opt-in focus-effect rule "
-                             "(FilterConfig.focus_effect) over --processes processes")
+    parser.add_argument("--no-focus-effect", action="store_true",
+                        help="with --mix: also the pattern generator without the focus-effect rule "
+                             "(FilterConfig(focus_effect=False)) over --processes processes")
     args = parser.parse_args(argv)
     if args.processes < 1:
         parser.error("--processes must be >= 1")
     if args.mix:
-        runs = [("patterns", 1, False)] + ([("patterns", args.processes, False)] if args.processes > 1 else [])
-        if args.focus_effect:
-            runs.append(("patterns", args.processes, True))
-        runs.append(("ops", 1, False))
+        runs = [("patterns", 1, True)] + ([("patterns", args.processes, True)] if args.processes > 1 else [])
+        if args.no_focus_effect:
+            runs.append(("patterns", args.processes, False))
+        runs.append(("ops", 1, True))
         got = mix(args.mix, args.workers, runs)
         best = max(got[k]["programs_per_s"] for k in got if k.startswith("patterns"))
         result = {"benchmark": "synth-mix", "machine": {"python": platform.python_version(),

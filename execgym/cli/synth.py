@@ -54,9 +54,9 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                              "ops: operation chains everywhere")
     parser.add_argument("--block", type=int, default=256, help="items generated per progress step")
     parser.add_argument("--max-line-steps", type=int, default=1000, help="trace budget in line steps")
-    parser.add_argument("--focus-effect", action="store_true",
+    parser.add_argument("--focus-effect", action=argparse.BooleanOptionalAction, default=True,
                         help="pattern generator: reject programs whose output, on every input shipped, is the same "
-                             "with the focus operation stripped out (slower; see docs/synthesis.md)")
+                             "with the focus operation stripped out (default: on; see docs/synthesis.md)")
     parser.add_argument("--summary-json", default=None, help="also write the summary as JSON here")
     parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
     parser.add_argument("--quality-sample", type=int, default=200,

@@ -36,9 +36,9 @@ class FilterConfig:
     workers: int | None = None      # sandbox workers (None: one per core)
     hash_check: bool = True         # re-run hash-sensitive programs (see ``hash_sensitive``) with hash_seed=1
     # pattern drafts: some shipped input must give another value once the focus is stripped out
-    # (``execgym.synth.patterns.run``, "focus effect"; ``execgym synth --focus-effect``). Off by default: the
-    # extra runs and redrafts cost about 30% of the generator's throughput
-    focus_effect: bool = False
+    # (``execgym.synth.patterns.run``, "focus effect"; ``execgym synth --no-focus-effect`` turns it off). Each
+    # stripped program runs in its draft's own sandbox child, so the rule costs a few percent of the throughput
+    focus_effect: bool = True
     retry_timeouts: tuple[float, ...] = RETRY_TIMEOUTS  # a timeout/sandbox_error is retried, never a verdict
 
 

@@ -9,7 +9,7 @@ Contract:
   no node matches the focus, or the focus is a comparison or a membership test (replacing one changes the
   value's type, so it would always look effective), ``range`` or an item assignment.
 - ``IDENTITY_FOCUS``: the catalog entries (``"type/name"``) that give back their receiver's value by nature (a
-  copy, a whole slice); they are inert by definition, so neither the report's measure nor the opt-in filter
+  copy, a whole slice); they are inert by definition, so neither the report's measure nor the filter
   rule asks about them.
 - ``inert(outputs, stripped) -> bool | None``: whether the stripped program returned, for every call whose
   original run was usable, what the original returned (canonical keys, ``quality.output_key``); a stripped

@@ -38,7 +38,8 @@ Beside the problems, for rows that name their focus operation (execgym's own pro
 ``meta["focus"]``), ``focus_inert``: the program with the focus's uses replaced by the values they apply to
 (``execgym.synth.focus_effect``) returned the same for every call (True), not (False), or it could not be
 told (None: no focus, a focus that gives back its receiver by nature, ``focus_effect.IDENTITY_FOCUS``,
-nothing to replace, fewer than two comparable calls, or a stripped run the sandbox could not decide). Reported as a rate over the rows where it was told; not a rejection rule.
+nothing to replace, fewer than two comparable calls, or a stripped run the sandbox could not decide). Reported as a rate over the rows where it was told; not a rejection rule of the report (the pattern generator's
+filter applies the same test to its own drafts, ``FilterConfig.focus_effect``).
 
 Also beside the problems, two reading measures (``READING``; reported, never a rejection rule, since real code
 has them now and then):

@@ -159,7 +159,7 @@ def test_the_rule_rejects_a_draft_whose_focus_changes_no_output_and_ships_an_inp
                              ("list", "sort"), [([3, 1][:k % 3 + 1] * (k + 1),) for k in range(8)])
     telling_draft = _candidate("def f(x):\n    return abs(x) + 1\n", ("int", "abs"),
                                [(n,) for n in (1, 2, 3, 4, 5, 6, 7, -4)])
-    on, off = FilterConfig(focus_effect=True), FilterConfig()
+    on, off = FilterConfig(), FilterConfig(focus_effect=False)
     for traced in (False, True):  # the light runner and the full tracer give the same verdicts
         inert_on, telling_on = filter_patterns([inert_draft, telling_draft], on, traced=traced)
         assert not inert_on.accepted and inert_on.reason == "the focus makes no difference to any input"

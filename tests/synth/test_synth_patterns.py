@@ -216,7 +216,8 @@ def test_rejections_are_counted_by_reason(pattern_samples):
     assert all(s.accepted == SAMPLE for s in stats)
     rejected = sum((s.rejected for s in stats), start=type(stats[0].rejected)())
     assert set(rejected) <= {*PROBLEMS, "fewer than 6 inputs run ok", "result changes with the hash seed",
-                             "trace over budget", "runner: error"} | {k for k in rejected if k.startswith("runner")}
+                             "the focus makes no difference to any input", "trace over budget",
+                             "runner: error"} | {k for k in rejected if k.startswith("runner")}
 
 
 def test_same_seed_same_program_in_another_process():

@@ -18,7 +18,13 @@ model-written or user-supplied code):
   them from a trace. On the wire the child returns ``(values, meta)``: the call values through the sandbox
   codec and everything else as one ints-only ``repr`` string (cheap to build and to parse). With ``stop``
   (``EarlyStop``), a draft that brings its statements stops its pool once ``early_prefix``'s rule holds, and
-  returns the calls up to there. ``decode(result, count)`` turns the run's return value back into per-draft call lists
+  returns the calls up to there. A draft may come with its program stripped of its focus (``run._stripped``,
+  itself batchable): after each call that the early stop counts, the stripped program is called on a copy of
+  that call's arguments (marshal's, or a second literal of a pool with sets), stopped past ``STRIPPED_SLACK``
+  times the call's line steps plus ``STRIPPED_EXTRA``, until one call's values differ (``tells``; a failure or
+  a stop counts); the pool then does not stop before that call, and the run reports its index per draft
+  (``-1``: none; ``-2``: no stripped program). ``decode_told(result, count)`` turns the run's return value back
+  into per-draft call lists and those indexes (``decode``: the call lists alone)
   (``None`` for the whole batch when the run did not end ok: the caller then re-runs each draft alone, so one
   bad draft never decides another's verdict).
 
@@ -538,11 +544,11 @@ def decode(result: Any, count: int) -> list | None:
 
 
 def decode_told(result: Any, count: int) -> tuple[list | None, list[int]]:
-    """The per-draft call lists of a ``cover_batch`` run, or ``None`` when the run did not end ok or its value
-    does not have the promised shape. When every value is a plain built-in value well inside the codec's caps
-    (which the codec would carry unchanged), the child returns one marshal blob of ``(values, summaries)``, the
+    """The per-draft call lists of a ``cover_batch`` run and, per draft, the call its stripped program told
+    apart. When every value is a plain built-in value well inside the codec's caps
+    (which the codec would carry unchanged), the child returns one marshal blob of ``(values, summaries, told)``, the
     summaries as built: ``(ok, (line, times, ...), line_steps, {header: [truths]})`` per call. Otherwise it returns
-    ``(values, text)`` through the codec: the values, and one string holding the summaries as nested lists of
+    ``(values, text, told)`` through the codec: the values, and one string holding the summaries as nested lists of
     ints (``[ok, [line, times, ...], line_steps, [header, mask, ...]]`` per call; ok 1 / 0 / -1 for True /
     False / None, mask bit 1: False seen, bit 2: True seen). Beside them, per draft, the first call (pool
     index) whose stripped program gave another value (``-1``: none did; ``-2``: the draft came without a stripped

@@ -4,8 +4,9 @@ the shipped inputs by coverage, and apply the rejection rules.
 Contract: ``filter_patterns(candidates, config) -> list[PatternVerdict]`` (same order). Every draft is called
 on the argument tuples of its pool in the sandbox, in order (``execgym.synth.decide.run_decided``: a timeout is
 retried, never a verdict), until its calls cover every statement and both truth values of every branch test
-and gave ``1 + MIN_VARIANTS`` distinct values (``EARLY_STOP``, ``coverage.early_prefix``; every tuple with the
-focus effect on); an accepted draft whose result could depend on the hash seed (``hash_sensitive`` and not
+and gave ``1 + MIN_VARIANTS`` distinct values (``EARLY_STOP``, ``coverage.early_prefix``) and, with the focus
+effect (``FilterConfig.focus_effect``, on by default), until its program without the focus gave another value
+on one of them (run beside it, "focus effect" below); an accepted draft whose result could depend on the hash seed (``hash_sensitive`` and not
 ``text_free``) has its shipped calls (the call and its variants) re-run under ``hash_seed=1`` and is rejected
 when any value changes. A draft that passes
 ``coverage.batchable`` (execgym's own code that touches no global state) is covered with several others in one
@@ -16,7 +17,9 @@ ok within the line-step budget with a literal result; the variants are then chos
 statements executed and branch-test outcomes seen, then distinct outputs, up to ``MAX_VARIANTS`` (at least
 ``MIN_VARIANTS``). ``execgym.synth.quality.run_problems`` over those runs (``judge_runs``'s problems) decides; a draft is rejected, with the
 reason counted, when any of its measures holds (constant or trivial output, a statement no input executes, a
-test with one truth value, an idiom, an unused result). Static measures are checked before the sandbox.
+test with one truth value, an idiom, an unused result) or, with the focus effect, when no call of its pool
+gives another value without the focus (the call that does is shipped). Static measures are checked before the
+sandbox.
 """
 
 from __future__ import annotations
