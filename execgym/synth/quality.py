@@ -24,7 +24,11 @@ Measures (``ProgramQuality.problems()`` names the ones that hold):
   0, 0.0, '' or an empty container);
 - ``dead_statement``: a statement inside a function body that no ok run executed;
 - ``constant_test``: an ``if``/``elif``/``while`` test that had the same truth value every time any run
-  evaluated it;
+  evaluated it, or a ``try`` whose body raised into one of its handlers every time any run entered it, or
+  never did (whose handlers no run executes are also ``dead_statement``). A ``try`` is judged from
+  line counts (``StaticRules.tries``): entered as often as its body's first line ran, raised as often as its
+  handlers' first lines ran; one whose body or handlers start with a loop or a statement over several lines
+  is not judged;
 - ``idiom``: (a) a bool- or count-valued expression passed through ``str``/``list``/``tuple``/``set``/
   ``float``/``int``/``format``/``sorted`` and fed to another call, or a count used as the value a
   count/search looks for (``xs.count(xs.count(x))``); (b) a method applied to its own result with the same
@@ -133,6 +137,7 @@ class StaticQuality:
     functions: int
     recomputed: tuple[int, ...] = ()        # lines of tests whose governed statements compute a call again
     extra_parentheses: tuple[int, ...] = ()  # lines with parentheses they need not hold (``READING``)
+    tries: tuple[tuple[int, int, tuple[int, ...]], ...] = ()  # (try line, body's first line, handlers' first lines)
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -161,7 +166,7 @@ def _child_blocks(stmt: ast.stmt) -> list[list[ast.stmt]]:
 
 
 def _walk_block(block: list[ast.stmt], out_stmts: list[int], out_tests: list[tuple[int, int]],
-                in_function: bool) -> None:
+                in_function: bool, out_tries: list[tuple[int, int, tuple[int, ...]]] | None = None) -> None:
     for index, stmt in enumerate(block):
         if in_function and not _is_docstring(stmt, index) and not isinstance(stmt, (ast.Global, ast.Nonlocal)):
             out_stmts.append(_first_line(stmt))
@@ -169,8 +174,41 @@ def _walk_block(block: list[ast.stmt], out_stmts: list[int], out_tests: list[tup
             body_line = _first_line(stmt.body[0])
             if body_line != stmt.lineno:  # a one-line `if x: y` cannot tell its outcome from line events
                 out_tests.append((stmt.lineno, body_line))
+        if in_function and out_tries is not None and isinstance(stmt, ast.Try) and stmt.handlers \
+                and _counts_once(stmt.body[0], stmt.lineno) \
+                and all(_counts_once(handler.body[0], handler.lineno) for handler in stmt.handlers):
+            out_tries.append((stmt.lineno, stmt.body[0].lineno,
+                              tuple(handler.body[0].lineno for handler in stmt.handlers)))
         for sub in _child_blocks(stmt):
-            _walk_block(sub, out_stmts, out_tests, in_function)
+            _walk_block(sub, out_stmts, out_tests, in_function, out_tries)
+
+
+def _counts_once(stmt: ast.stmt, header: int) -> bool:
+    """Whether ``stmt``'s first line runs exactly once each time control enters the block it starts: a simple
+    statement on one line of its own (a loop's header runs again each time round; a statement over several
+    lines may be revisited), or an ``if`` whose header is on one line."""
+    if stmt.lineno == header:
+        return False  # (``try: x = 1`` on the header's own line)
+    if isinstance(stmt, ast.If):
+        return stmt.test.end_lineno == stmt.lineno
+    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.FunctionDef,
+                         ast.AsyncFunctionDef, ast.ClassDef)) or type(stmt).__name__ in ("Match", "TryStar"):
+        return False
+    return stmt.end_lineno == stmt.lineno
+
+
+def try_outcomes(counts: Sequence[int], tries: Sequence[tuple[int, int, tuple[int, ...]]]) -> dict[int, list[bool]]:
+    """For each ``try`` of ``tries`` that one run entered (``counts``: that run's ``(line, times, line, times,
+    ...)``), the outcomes it had, keyed by the ``try`` line: False when its body raised into a handler at least
+    once, True when the body ran through at least once."""
+    times = dict(zip(counts[0::2], counts[1::2]))
+    out: dict[int, list[bool]] = {}
+    for line, body, handlers in tries:
+        entered = times.get(body, 0)
+        if entered:
+            raised = sum(times.get(h, 0) for h in handlers)
+            out[line] = [False] * (raised > 0) + [True] * (raised < entered)
+    return out
 
 
 def _is_bool_or_count(node: ast.expr) -> bool:
@@ -457,6 +495,7 @@ class StaticRules:
     statements: tuple[int, ...]
     tests: tuple[tuple[int, int], ...]
     functions: int
+    tries: tuple[tuple[int, int, tuple[int, ...]], ...] = ()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -466,16 +505,18 @@ def static_rules(source: str) -> StaticRules:
     tree = astparse.parse_cached(source)
     stmts: list[int] = []
     tests: list[tuple[int, int]] = []
+    tries: list[tuple[int, int, tuple[int, ...]]] = []
     nodes, parents = astparse.index_cached(source)
     functions = [n for n in nodes if isinstance(n, _FUNCS)]
     for fn in functions:
-        _walk_block(fn.body, stmts, tests, True)
+        _walk_block(fn.body, stmts, tests, True, tries)
     return StaticRules(
         idioms=tuple(_idioms(tree, nodes, parents)),
         unused_results=tuple(sorted(set(_unused_results(nodes, parents)))),
         statements=tuple(sorted(set(stmts))),
         tests=tuple(sorted(set(tests))),
         functions=len(functions),
+        tries=tuple(sorted(set(tries))),
     )
 
 
@@ -494,6 +535,7 @@ def static_quality(source: str) -> StaticQuality:
         variables=_variables(nodes),
         functions=rules.functions,
         recomputed=_recomputed(nodes),
+        tries=rules.tries,
         extra_parentheses=tuple(i for i, line in enumerate(source.splitlines(), 1)
                                 if "(" in line and ungroup(line) != line),
     )
@@ -692,7 +734,8 @@ def judge(source: str, traces: Sequence[Any], *, level: int | None = None) -> Pr
         outcomes: dict[int, set[bool]] = {}
         _test_outcomes(t.steps, tests, outcomes)
         lines = [s.line for s in t.steps if s.event == "line"]
-        runs.append(RunSummary(t.return_value, frozenset(lines), outcomes, len(lines)))
+        counts = tuple(x for pair in sorted(Counter(lines).items()) for x in pair)
+        runs.append(RunSummary(t.return_value, frozenset(lines), outcomes, len(lines), counts))
     return judge_runs(source, runs, level=level)
 
 
@@ -704,6 +747,7 @@ class RunSummary:
     executed: frozenset[int]
     outcomes: Mapping[int, set[bool]] | Mapping[int, Sequence[bool]]
     line_steps: int
+    counts: tuple[int, ...] = ()  # (line, times, line, times, ...): what judges a ``try`` (``try_outcomes``)
 
 
 def judge_runs(source: str, runs: Sequence[RunSummary], *, level: int | None = None) -> ProgramQuality:
@@ -755,6 +799,9 @@ def _run_measures(static: StaticRules | StaticQuality, runs: Sequence[RunSummary
         executed.update(r.executed)
         for line, seen in r.outcomes.items():
             outcomes.setdefault(line, set()).update(seen)
+        if static.tries and r.counts:
+            for line, seen in try_outcomes(r.counts, static.tries).items():
+                outcomes.setdefault(line, set()).update(seen)
     return outputs, {
         "constant_output": len(runs) < 2 or len(set(outputs)) == 1,
         "trivial_output": trivial_container(runs[0].value),

@@ -82,7 +82,8 @@ def light_qualities(plans: Sequence[tuple[Any, list[str]]], stripped: Sequence[s
                 or calls[0][0] is not True \
                 or any(ok is True and steps > near for ok, _, _, steps, _ in [*calls, *stripped_calls]):
             continue
-        runs = [RunSummary(value, frozenset(counts[0::2]), {h: set(seen) for h, seen in outcomes.items()}, steps)
+        runs = [RunSummary(value, frozenset(counts[0::2]), {h: set(seen) for h, seen in outcomes.items()}, steps,
+                           counts)
                 for ok, value, counts, steps, outcomes in calls if ok is True]
         row = plans[k][0]
         quality = judge_runs(row.source, runs, level=getattr(row, "level", None))

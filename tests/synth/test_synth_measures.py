@@ -109,6 +109,39 @@ def test_judge_dead_statement_constant_test_and_constant_output():
     assert set(q.problems()) == {"dead_statement", "constant_test", "constant_output"}
 
 
+def test_a_try_whose_body_raises_every_time_is_a_constant_test():
+    """A ``try`` is judged from line counts: entered as often as its body's first line ran, raised as often as its
+    handlers' first lines ran. Raising on every entry is one outcome (``constant_test``), and so is raising on none,
+    which also leaves the handler dead (``dead_statement``); both outcomes over the runs is no problem."""
+    from execgym.synth.quality import static_rules, try_outcomes
+
+    source = ("def f(xs):\n    total = 0\n    for x in xs:\n        try:\n            total += int(x)\n"
+              "        except ValueError:\n            total -= 1\n    return total\n")
+    assert static_rules(source).tries == ((4, 5, (7,)),)
+    assert try_outcomes((2, 1, 3, 3, 4, 3, 5, 3, 7, 3, 8, 1), ((4, 5, (7,)),)) == {4: [False]}
+    assert try_outcomes((5, 3, 7, 1), ((4, 5, (7,)),)) == {4: [False, True]}
+    assert try_outcomes((5, 2), ((4, 5, (7,)),)) == {4: [True]}
+    assert try_outcomes((2, 1), ((4, 5, (7,)),)) == {}  # never entered: nothing told
+    always = judge(source, _traces(source, ["f(['a', 'b'])", "f(['c'])", "f(['d', 'e', 'g'])"]))
+    assert always.constant_tests == (4,) and always.problems() == ["constant_test"]
+    never = judge(source, _traces(source, ["f(['1', '2'])", "f(['3'])"]))
+    assert never.dead_lines == (7,) and never.constant_tests == (4,)
+    mixed = judge(source, _traces(source, ["f(['1', 'b'])", "f(['c'])", "f(['4'])"]))
+    assert mixed.problems() == [], mixed
+
+
+@pytest.mark.parametrize("body", [
+    "    try:\n        for x in xs:\n            n += int(x)\n    except ValueError:\n        n = -1\n",  # a loop first
+    "    try:\n        n = int(\n            xs[0])\n    except ValueError:\n        n = -1\n",      # over two lines
+    "    try:\n        n = int(xs[0])\n    except ValueError:\n        for x in xs:\n            n -= 1\n",
+    "    try:\n        n = int(xs[0])\n    finally:\n        n += 1\n",                                # no handler
+])
+def test_a_try_whose_entries_line_counts_cannot_tell_is_not_judged(body):
+    from execgym.synth.quality import static_rules
+
+    assert static_rules(f"def f(xs):\n    n = 0\n{body}    return n\n").tries == ()
+
+
 def test_judge_a_natural_program_has_no_problem():
     source = (
         "def f(xs):\n"

@@ -123,6 +123,9 @@ POOL = [(["ab", "Cd"],), (["x"],), (["QQ", "r", "s"],), ([],), (["mm", "N"],), (
     ("def f(words):\n    words.copy()\n    return words[::-1]\n", "unused_result"),
     ("def f(words):\n    return [False for w in words[:1]] * 3\n", "trivial_output"),
     ("def f(words):\n    return words[5]\n", "fewer than 6 inputs run ok"),
+    # ``int`` of a word without digits raises every time: the ``try`` is a test with one outcome
+    ("def f(words):\n    n = 0\n    for w in words:\n        try:\n            n += int(w)\n"
+     "        except ValueError:\n            n -= 1\n    return n\n", "constant_test"),
 ])
 def test_rejection_rules_name_their_reason(source, reason):
     verdict, = filter_patterns([_candidate(source, POOL)])

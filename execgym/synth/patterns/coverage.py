@@ -101,7 +101,8 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
         if bare is not None:
             telling = -1
             shadow = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
-            code = stripped_codes[index] if sys.flags.optimize == 0 else None
+            # (its code object whenever it has one: a probe, compiled with asserts kept like the draft's own)
+            code = stripped_codes[index]
             exec(code if code is not None else compile(bare, {FILENAME!r}, "exec"), shadow)
             stripped = shadow[entry]
         size = source.count("\\n") + 2  # a draft frame's line numbers are its source's
@@ -457,14 +458,18 @@ def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_se
         pool = list(pool)
         codes.append(_draft_code(source))
         bare = own[2] if len(own) > 2 else None
-        stripped_codes.append(None if bare is None else _text_code(bare))
+        bare_code = None if bare is None else _text_code(bare)
+        stripped_codes.append(bare_code)
+        if bare_code is not None:  # the stripped program travels as code alone (its text only if it has none)
+            own = [*own[:2], "", *own[3:]]
         if _marshal_exact(pool):
             shipped.append((source, entry, pool, dict(tests), *own))
         else:
             shipped.append((source, entry, None, dict(tests), *own))
-            text_pools.append(f"{index}: {literal(pool)}")
+            text = literal(pool)
+            text_pools.append(f"{index}: {text}")
             if bare is not None:  # the stripped program's own copy, built the same way
-                stripped_pools.append(f"{index}: {literal(pool)}")
+                stripped_pools.append(f"{index}: {text}")
     blob = base64.b64encode(marshal.dumps(shipped, 2)).decode("ascii")
     # the code objects with marshal's references (shared constants stay shared, as the compiler made them)
     code_blob = base64.b64encode(marshal.dumps((codes, stripped_codes))).decode("ascii")

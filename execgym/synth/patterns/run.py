@@ -52,7 +52,7 @@ from execgym.synth.patterns.coverage import (
     early_prefix,
     tells,
 )
-from execgym.synth.quality import RunSummary, _test_outcomes, run_problems, static_rules
+from execgym.synth.quality import RunSummary, _test_outcomes, run_problems, static_rules, try_outcomes
 from execgym.synth.values import literal
 
 MIN_VARIANTS = 5
@@ -427,13 +427,16 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfi
     if calls is None:
         return PatternVerdict(False, "runner: not ok"), [], []
     runs = []
+    tries = static_rules(cand.source).tries
     for k, (ok, value, counts, steps, outcomes) in enumerate(calls):
         if ok is not True or steps > config.max_line_steps or len(repr(value)) > VALUE_REPR_CAP \
                 or not (_plain(value) or (is_literal(value) and _roundtrips(value))):
             continue
         executed = frozenset(counts[0::2])
         marks = set(executed) | {(line, seen) for line, got in outcomes.items() for seen in got}
-        runs.append((k, value, RunSummary(value, executed, outcomes, steps), marks, counts))
+        if tries:  # a ``try``'s outcomes count as a test's (``quality.try_outcomes``)
+            marks |= {(line, seen) for line, got in try_outcomes(counts, tries).items() for seen in got}
+        runs.append((k, value, RunSummary(value, executed, outcomes, steps, counts), marks, counts))
     if len(runs) < 1 + MIN_VARIANTS:
         return PatternVerdict(False, "fewer than 6 inputs run ok"), [], runs
     main = runs[0]
