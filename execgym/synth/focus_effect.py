@@ -123,22 +123,41 @@ def strip(source: str, focus: Sequence[str]) -> tuple[str, bool] | None:
         nodes = astparse.walk_cached(source)
     except (SyntaxError, ValueError, RecursionError):
         return None
-    hits = _hits(nodes, name)
+    fstrings: list[ast.AST] = []
+    hits = _hits(nodes, name, fstrings)
     if not hits:
         return None
-    text = _spliced(source, nodes, hits)
+    text = _spliced(source, fstrings, hits)
     if text is None:
         text = _unparsed(source, name)
         if text is None:
             return None
-    return text, not any(_binds_dropped(hit, rep) for hit, rep in hits.items())
+    dropped: set[ast.AST] = set()  # each use's nodes but those of what takes its place
+    for hit, rep in hits.items():
+        dropped.update(set(astparse.walk(hit)).difference(() if rep is None else astparse.walk(rep)))
+    # a name bound in what is dropped is still bound when its function binds it elsewhere too (``total = 0``
+    # before ``total += x``) or takes it as an argument
+    _, parents = astparse.index_cached(source)
+    for node in dropped:
+        if type(node) is ast.Name and type(node.ctx) is ast.Store and not _bound_elsewhere(node, dropped, parents):
+            return text, False
+    return text, True
 
 
-def _binds_dropped(hit: ast.AST, rep: ast.AST | None) -> bool:
-    """Whether the part of ``hit`` that its replacement ``rep`` leaves out binds a name."""
-    kept = set() if rep is None else set(astparse.walk(rep))
-    return any(type(node) is ast.Name and type(node.ctx) is ast.Store and node not in kept
-               for node in astparse.walk(hit))
+def _bound_elsewhere(name: ast.Name, dropped: set[ast.AST], parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether the ``def`` holding ``name`` binds ``name.id`` outside ``dropped`` or takes it as an argument: the
+    names ``patterns.coverage.batchable`` counts as that function's own (its arguments, and every name stored
+    anywhere in its body; a lambda's arguments are not among them)."""
+    scope = parents.get(name)
+    while scope is not None and type(scope) is not ast.FunctionDef:
+        scope = parents.get(scope)
+    if scope is None:
+        return False
+    args = scope.args
+    if name.id in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a}:
+        return True
+    return any(node not in dropped and type(node) is ast.Name and type(node.ctx) is ast.Store and node.id == name.id
+               for node in astparse.walk(scope))
 
 
 def _strippable(focus: Sequence[str]) -> str | None:
@@ -167,9 +186,14 @@ def _unparsed(source: str, name: str) -> str | None:
         return None
 
 
-def _hits(nodes: Sequence[ast.AST], name: str) -> dict[ast.AST, ast.AST | None]:
+# the node types ``_Strip`` may replace, and f-strings (whose inner positions ``_spliced`` must not trust)
+_KINDS = frozenset({ast.Call, ast.Expr, ast.BinOp, ast.AugAssign, ast.BoolOp, ast.UnaryOp, ast.Subscript,
+                    ast.JoinedStr})
+
+
+def _hits(nodes: Sequence[ast.AST], name: str, fstrings: list[ast.AST]) -> dict[ast.AST, ast.AST | None]:
     """The nodes ``_Strip`` replaces (the same rules, read off the unchanged tree), each mapped to the node that
-    takes its place, or None for a statement that becomes ``pass``."""
+    takes its place, or None for a statement that becomes ``pass``; the f-strings go to ``fstrings``."""
     builtin = name[:-2] if name.endswith("()") else name
     module, _, function = builtin.rpartition(".")
     binop = _BINOPS.get(name)
@@ -177,9 +201,14 @@ def _hits(nodes: Sequence[ast.AST], name: str) -> dict[ast.AST, ast.AST | None]:
     boolop = {"and": ast.And, "or": ast.Or}.get(name)
     subscript = "[" in name
     out: dict[ast.AST, ast.AST | None] = {}
+    kinds = _KINDS
     for node in nodes:
         kind = type(node)
-        if kind is ast.Call:
+        if kind not in kinds:
+            continue
+        if kind is ast.JoinedStr:
+            fstrings.append(node)
+        elif kind is ast.Call:
             func = node.func
             if type(func) is ast.Attribute and func.attr == name:
                 out[node] = func.value
@@ -214,7 +243,7 @@ _ATOMS = (ast.Name, ast.Call, ast.Attribute, ast.Subscript, ast.List, ast.Dict, 
           ast.SetComp, ast.DictComp)
 
 
-def _spliced(source: str, nodes: Sequence[ast.AST], hits: dict[ast.AST, ast.AST | None]) -> str | None:
+def _spliced(source: str, fstrings: Sequence[ast.AST], hits: dict[ast.AST, ast.AST | None]) -> str | None:
     """``source`` with each outermost hit's span replaced by its replacement's text (itself with the hits inside
     it replaced); None when a hit lies inside an f-string or a node has no position."""
     data = source.encode("utf-8")
@@ -226,12 +255,12 @@ def _spliced(source: str, nodes: Sequence[ast.AST], hits: dict[ast.AST, ast.AST 
             return (starts[node.lineno - 1] + node.col_offset,
                     starts[node.end_lineno - 1] + node.end_col_offset)
 
-        fstrings = [span(node) for node in nodes if type(node) is ast.JoinedStr]
+        inside = [span(node) for node in fstrings]
         spans = {node: span(node) for node in hits}
     except (AttributeError, TypeError, IndexError):
         return None
     for a, b in spans.values():
-        if any(fa <= a and b <= fb for fa, fb in fstrings):
+        if any(fa <= a and b <= fb for fa, fb in inside):
             return None
     ordered = sorted(hits, key=lambda node: (spans[node][0], -spans[node][1]))
 

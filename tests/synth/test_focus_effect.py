@@ -51,7 +51,9 @@ def test_the_text_keeps_its_lines_and_groups_what_the_context_would_misread():
 
 @pytest.mark.parametrize("source, focus, keeps", [
     ("def f(xs):\n    return sorted(xs)\n", ("list", "sorted()"), True),
-    ("def f(xs):\n    n = 0\n    n += len(xs)\n    return n\n", ("int", "+="), False),
+    ("def f(xs):\n    n = 0\n    n += len(xs)\n    return n\n", ("int", "+="), True),   # n = 0 binds it too
+    ("def f(xs, n):\n    n += len(xs)\n    return n\n", ("int", "+="), True),           # an argument
+    ("def g(xs):\n    n = 1\n    return n\n\n\ndef f(xs):\n    n += len(xs)\n    return n\n", ("int", "+="), False),
     ("def f(xs):\n    return xs.count(n := 3) + n\n", ("list", "count"), False),
     ("def f(w):\n    return w.count(sum(1 for c in w))\n", ("str", "count"), False),
     ("def f(w):\n    return len([c for c in w.upper()])\n", ("str", "upper"), True),

@@ -165,7 +165,9 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
                     counts += (line, times)
             calls.append((ok, tuple(counts), steps,
                           {{header: sorted(seen) for header, seen in sorted(outcomes.items())}}))
-            if telling == -1 and ok is True and steps < cap and _short(value, repr_cap):
+            countable = (telling == -1 or missing is not None) and ok is True and steps < cap \
+                and _short(value, repr_cap)
+            if telling == -1 and countable:
                 # does the program without its focus give another value here? (stopped past twice this call's
                 # line steps plus 50: a focus that moved a loop on, stripped, would loop to the budget)
                 sargs = spool[position] if spool is not None else marshal.loads(saved)
@@ -196,7 +198,7 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
                     sys.settrace(None)
                 if not same or _tells(value, other):
                     telling = position
-            if missing is not None and ok is True and steps < cap and _short(value, repr_cap):
+            if missing is not None and countable:
                 good += 1
                 if missing:
                     for line in need:
@@ -271,6 +273,9 @@ RUNNER_SOURCE += FLAT_SOURCE
 # write (sets compared whatever their order); the child and this process use this one definition
 TELLS_SOURCE = '''
 def _tells(value, other):
+    kind = type(value)
+    if kind is type(other) and (kind is str or kind is int or kind is bool or value is None):
+        return value != other  # (their text is equal exactly when they are)
     try:
         return _key(value) != _key(other)
     except Exception:  # (a list that holds itself: RecursionError; an int past the str conversion limit)
