@@ -78,6 +78,16 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
     class _Budget(BaseException):
         pass
 
+    def entering(tracer):
+        # the global trace function that hands ``tracer`` to the frames of the drafts' own code (comprehensions
+        # are no steps of their own, as in the tracer's steps)
+        def start(frame, event, arg):
+            code = frame.f_code
+            if code.co_filename == {FILENAME!r} and code.co_name not in _COMPREHENSIONS:
+                return tracer
+            return None
+        return start
+
     values = []  # every call's value (or exception name), in order, through the sandbox's value codec
     meta = []    # the rest as ints only, returned as ONE string: cheap to move and to read back (json)
     told = []    # per draft: the first call its stripped program tells apart (-1: none; -2: no stripped program)
@@ -142,13 +152,7 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
                         outcomes.setdefault(header, set()).add(False)
                 return local
 
-            def start(frame, event, arg):
-                code = frame.f_code
-                if code.co_filename == {FILENAME!r} and code.co_name not in _COMPREHENSIONS:
-                    return local
-                return None
-
-            sys.settrace(start)
+            sys.settrace(entering(local))
             try:
                 value = function(*args)
                 ok = True
@@ -182,13 +186,7 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
                             raise _Budget
                     return counting
 
-                def starting(frame, event, arg):
-                    code = frame.f_code
-                    if code.co_filename == {FILENAME!r} and code.co_name not in _COMPREHENSIONS:
-                        return counting
-                    return None
-
-                sys.settrace(starting)
+                sys.settrace(entering(counting))
                 try:
                     other = stripped(*sargs)
                     same = True
