@@ -153,7 +153,8 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
                 bares[i] = bare[0].source
             elif bare is not None:
                 full.append(i)
-    paired = [i for i in light if i not in set(full)]
+    alone = set(full)
+    paired = [i for i in light if i not in alone]
     if paired:
         calls.update(_cover(cands, paired, config, batch, stop=EARLY_STOP, stripped=bares, told=told))
     late: dict[int, list[Call] | None] = {}  # whole pools, cut by ``early_prefix`` once told
@@ -379,7 +380,8 @@ def _told_after(cands: Sequence[PatternCandidate], whole: Mapping[int, list[Call
     got: dict[int, list[Call] | None] = {}
     if light:
         got.update(_cover(runs, light, config, batch, budgets=budgets, tests=False))
-    alone = [i for i in runs if i not in set(light)]
+    shared = set(light)
+    alone = [i for i in runs if i not in shared]
     if alone:
         got.update(_cover(runs, alone, config, 1, budgets=budgets, tests=False))
     for i, bare_calls in got.items():
