@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import base64
 import marshal
+import random
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -273,13 +275,90 @@ def test_pools_travel_as_marshal_data_unless_marshal_could_change_them():
     assert not _marshal_exact([(float("nan"),)])            # not a literal at all
     assert not _marshal_exact([(frozenset(),)])
     plain = ("def f(x):\n    return x\n", "f", [(1,), (2,)], {})
-    with_set = ("def f(s):\n    return sorted(s)\n", "f", [({3, 1},), ({2},)], {})
-    request = cover_batch([plain, with_set], budget=100, timeout=5.0)
+    ints = ("def f(s):\n    return sorted(s)\n", "f", [({3, 1},), ({2},)], {})
+    words = ("def f(s):\n    return sorted(s)\n", "f", [({"b", "a"},), ({"c"},)], {})
+    request = cover_batch([plain, ints, words], budget=100, timeout=5.0)
     shipped = _shipped(request)
-    assert shipped[0][2] == [(1,), (2,)] and shipped[1][2] is None
-    assert "_TEXT_POOLS = {1: [({1, 3},), ({2},)]}" in request.source
-    calls = _cover([_cand(plain[0], plain[2]), _cand(with_set[0], with_set[2])], [0, 1], FilterConfig(), batch=2)
-    assert [c[1] for c in calls[1]] == [[1, 3], [2]]
+    assert shipped[0][2] == [(1,), (2,)] and shipped[2][2] is None
+    assert shipped[1][2] == (0, [(1, [(3, (1, 3))]), (1, [(3, (2,))])])  # sets of ints: their recipe
+    assert "_TEXT_POOLS = lambda: {2: [({'a', 'b'},), ({'c'},)]}" in request.source  # other sets: text
+    cands = [_cand(source, pool) for source, _, pool, _ in (plain, ints, words)]
+    calls = _cover(cands, [0, 1, 2], FilterConfig(), batch=3)
+    assert [c[1] for c in calls[1]] == [[1, 3], [2]] and [c[1] for c in calls[2]] == [["a", "b"], ["c"]]
+
+
+def test_sets_of_ints_by_recipe_give_the_tracers_summaries_and_the_same_stripped_verdict():
+    """A draft whose output follows its sets' table order (it pops them, and adds to them first) gets the same
+    calls from the light runner (recipe pools, and the stripped program's own rebuilt copy) as from the full
+    tracer (each call's literal compiled in the child), and the same call told apart without its focus."""
+    from execgym.engine.api import run_batch
+    from execgym.engine.request import RunRequest
+    from execgym.synth.patterns.coverage import EarlyStop, cover_batch, decode_told
+
+    source = ("def f(buckets, extra):\n    out = []\n    for bucket in buckets:\n        bucket.add(extra)\n"
+              "        out.append(bucket.pop())\n        out.append(bucket.pop() if bucket else -1)\n    return out\n")
+    bare = ("def f(buckets, extra):\n    out = []\n    for bucket in buckets:\n"
+            "        out.append(bucket.pop())\n        out.append(bucket.pop() if bucket else -1)\n    return out\n")
+    r = random.Random(5)
+    pool = [([{r.randint(-3, 200) for _ in range(r.randint(1, 14))} for _ in range(3)], r.choice([40, 17, 2]))
+            for _ in range(12)]
+    cand = _cand(source, pool)
+    config = FilterConfig()
+    assert _cover([cand], [0], config, batch=1) == _trace_each([cand], [0], config)
+    (raw,) = run_batch([cover_batch([(source, "f", pool, {}, None, None, bare)], budget=1000, timeout=5.0,
+                                    stop=EarlyStop(0, 0, 400))])
+    (calls,), (told,) = decode_told(raw, 1)
+    stripped = [r.return_value for r in run_batch([RunRequest(bare, cand.call_of(args)) for args in pool])]
+    mine = [c[1] for c in calls]
+    assert mine == [c[1] for c in _trace_each([cand], [0], config)[0]]
+    first = next(k for k, (value, other) in enumerate(zip(mine, stripped)) if value != other)
+    assert told == first
+
+
+def _layout(value: set, more: list) -> list:
+    """What a program can see of a set's table: its order, after adding ``more`` and discarding one, and the
+    order ``pop`` takes the rest in."""
+    seen = [list(value)]
+    for x in more:
+        value.add(x)
+    seen.append(list(value))
+    value.discard(next(iter(value)))
+    seen.append(list(value))
+    seen.append([value.pop() for _ in range(len(value))])
+    return seen
+
+
+@pytest.mark.skipif(sys.version_info[:2] != (3, 11) or sys.implementation.name != "cpython",
+                    reason="sets of ints travel by recipe on CPython 3.11 only (text elsewhere)")
+def test_a_set_recipe_builds_the_very_set_its_literal_builds():
+    """On 2,000 sets of ints (colliding ones included: multiples of 8, negatives, sizes 0-20) the child's
+    ``_rebuilt`` gives a set whose order, and whose order after adds, a discard and pops, equal those of the set
+    that evaluating its literal builds, nested in lists, tuples and dicts too; a plain copy of the set rebuilt
+    in its own order (what marshal does) differs on some, so the check can fail."""
+    from execgym.synth.patterns.coverage import RUNNER_SOURCE, set_recipe
+    from execgym.synth.values import literal
+
+    space: dict = {}
+    exec(compile(RUNNER_SOURCE, "<runner>", "exec"), space)  # noqa: S102 -- execgym's own runner source
+    rebuilt = space["_rebuilt"]
+    r = random.Random(11)
+    naive = 0
+    for _ in range(2000):
+        if r.random() < 0.3:
+            items = {r.choice([0, 8, 16, 24, 32, 40, 48, 56, 64, 1, 9, 17, -8, -16]) for _ in range(r.randint(0, 12))}
+        else:
+            low = r.choice([-20, -3, 0, 8])
+            items = {r.randint(low, low + r.choice([12, 18, 40, 200])) for _ in range(r.randint(0, 20))}
+        more = [r.randint(-30, 250) for _ in range(5)]
+        value = [({"k": items, "n": 1}, (items, 2.5))]
+        got, want = rebuilt(set_recipe(value)), eval(literal(value))  # noqa: S307 -- a literal of ours
+        assert got == want
+        assert _layout(got[0][0]["k"], more) == _layout(want[0][0]["k"], more), literal(items)
+        assert _layout(got[0][1][0], more) == _layout(want[0][1][0], more), literal(items)
+        naive += _layout(set(list(eval(literal(items)))), more) != _layout(eval(literal(items)), more)  # noqa: S307
+    assert naive > 0
+    assert set_recipe([({"a"},)]) is None and set_recipe([(frozenset({1}),)]) is None
+    assert set_recipe([({True, 2},)]) is None and set_recipe([(float("inf"),)]) is None
 
 
 def test_shipped_calls_that_change_with_the_hash_seed_reject_the_draft_on_both_routes():

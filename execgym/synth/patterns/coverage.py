@@ -20,7 +20,7 @@ model-written or user-supplied code):
   (``EarlyStop``), a draft that brings its statements stops its pool once ``early_prefix``'s rule holds, and
   returns the calls up to there. A draft may come with its program stripped of its focus (``run._stripped``,
   itself batchable): after each call that the early stop counts, the stripped program is called on a copy of
-  that call's arguments (marshal's, or a second literal of a pool with sets), stopped past ``STRIPPED_SLACK``
+  that call's arguments (marshal's, or a second build of a pool with sets), stopped past ``STRIPPED_SLACK``
   times the call's line steps plus ``STRIPPED_EXTRA``, until one call's values differ (``tells``; a failure or
   a stop counts); the pool then does not stop before that call, and the run reports its index per draft
   (``-1``: none; ``-2``: no stripped program). ``decode_told(result, count)`` turns the run's return value back
@@ -39,6 +39,7 @@ from __future__ import annotations
 import ast
 import functools
 import math
+import sys
 import types
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -70,8 +71,8 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
     # than compiling them as one big literal; pools with sets come as literal text (``_TEXT_POOLS``)
     drafts = marshal.loads(binascii.a2b_base64(_DRAFTS))
     codes, stripped_codes = marshal.loads(binascii.a2b_base64(_CODES))
-    text_pools = _TEXT_POOLS
-    stripped_pools = _STRIPPED_POOLS
+    text_pools = _TEXT_POOLS()
+    stripped_pools = None  # a second build of the text pools, made once a stripped program needs one
 
     _COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<setcomp>", "<dictcomp>")  # the tracer's steps skip them
 
@@ -98,9 +99,16 @@ def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
         need = own[1] if len(own) > 1 else None
         bare = own[2] if len(own) > 2 else None
         spool = None  # the stripped program's own copy of a pool with sets (marshal copies the others per call)
-        if pool is None:  # a pool with sets travels as literal text (see ``cover_batch``)
+        if type(pool) is tuple:  # a pool with sets of ints: their recipe (see ``cover_batch``)
+            if bare is not None:
+                spool = _rebuilt(pool)
+            pool = _rebuilt(pool)
+        elif pool is None:  # a pool with other sets travels as literal text (see ``cover_batch``)
             pool = text_pools[index]
-            spool = stripped_pools.get(index)
+            if bare is not None:
+                if stripped_pools is None:
+                    stripped_pools = _TEXT_POOLS()
+                spool = stripped_pools[index]
         namespace = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
         # a draft comes compiled too (its code object, from the generating process, with asserts kept), unless
         # that could differ from compiling its text here
@@ -243,6 +251,28 @@ def _new_value(value, outs):
         return not any(type(other) is type(value) and other == value for other in outs)
     except Exception:  # (a list that holds itself: RecursionError) counted as no new value
         return False
+
+
+def _rebuilt(recipe):
+    # a value from its ``set_recipe``: what evaluating its literal builds, sets of ints included
+    if type(recipe) is not tuple:
+        return recipe
+    tag, body = recipe
+    if tag == 0:
+        return [_rebuilt(v) for v in body]
+    if tag == 1:
+        return tuple([_rebuilt(v) for v in body])
+    if tag == 2:
+        out = {{}}
+        for k in range(0, len(body), 2):
+            out[_rebuilt(body[k])] = _rebuilt(body[k + 1])
+        return out
+    if len(body) > 2:  # ``{{a, b, c}}``: the set the literal's frozenset constant updates an empty set with
+        return set(frozenset(tuple(frozenset(body))))
+    built = set()  # ``{{a, b}}`` / ``set()``: the elements added in the literal's order
+    for item in body:
+        built.add(item)
+    return built
 
 '''
 
@@ -439,13 +469,62 @@ def _marshal_exact(value: Any) -> bool:
     return False
 
 
+# CPython 3.11's compiler folds a set display of more than two constants into a frozenset constant built from the
+# elements in the order written, and then (``merge_consts_recursive``) rebuilt from that frozenset's own iteration
+# order; evaluating the display updates an empty set with it. A display of two or fewer is built by adding its
+# elements in order. For ints (never interned, so no later rebuild by ``intern_string_constants``) the child can
+# build the very same set from the elements alone: ``set(frozenset(tuple(frozenset(items))))``. Tested against
+# compiled literals (tests/synth/test_synth_patterns_coverage.py); any other interpreter ships such pools as text.
+_SETS_BY_RECIPE = sys.implementation.name == "cpython" and sys.version_info[:2] == (3, 11)
+
+
+def set_recipe(value: Any) -> Any:
+    """A marshal-exact recipe from which the child's ``_rebuilt`` builds exactly what evaluating ``literal(value)``
+    builds, for values of exact atoms (finite floats included), lists, tuples, dicts and sets of exact ints
+    (sets of anything else, frozensets, other types: None, and the value travels as text). A list is
+    ``(0, [recipes])``, a tuple ``(1, [recipes])``, a dict ``(2, [key, value, ...])``, a set ``(3, ints in the
+    literal's order)``; an atom is itself."""
+    if not _SETS_BY_RECIPE:
+        return None
+    try:
+        return _recipe(value)
+    except _NoRecipe:
+        return None
+
+
+class _NoRecipe(Exception):
+    pass
+
+
+def _recipe(value: Any) -> Any:
+    t = type(value)
+    if t in _EXACT_ATOMS:
+        return value
+    if t is float:
+        if not math.isfinite(value):
+            raise _NoRecipe
+        return value
+    if t is list or t is tuple:
+        return (0 if t is list else 1, [_recipe(v) for v in value])
+    if t is dict:
+        body = []
+        for k, v in value.items():
+            body += (_recipe(k), _recipe(v))
+        return (2, body)
+    if t is set and all(type(v) is int for v in value):
+        return (3, tuple(sorted(value)))  # the order ``literal`` writes
+    raise _NoRecipe
+
+
 def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_seed: int | None = None,
                 stop: EarlyStop | None = None):
     """One plain sandbox run covering every ``(source, entry, pool, tests[, budget[, statements]])`` draft (see
     the module contract; a draft's own ``budget``, when not None, replaces the request's line-step budget per
     call for it; a draft with ``statements`` stops its pool early by ``stop``, as ``early_prefix`` says).
     The drafts travel in the request's source (whose cap is four times a call's) as one base64 string of
-    marshal data; a pool that marshal would not rebuild exactly (``_marshal_exact``) travels as literal text.
+    marshal data; a pool that marshal would not rebuild exactly (``_marshal_exact``) travels as its ``set_recipe``
+    when it has one (sets of ints), else as literal text, compiled once in the child and evaluated once more for
+    the stripped programs' own copies.
     The runner and each draft also travel compiled (code objects, in a second marshal string that keeps their
     shared constants shared): loading code costs the child far less than compiling it. A draft whose code a
     marshal round trip could change (a frozenset constant) or that does not compile, or a child that strips
@@ -456,7 +535,7 @@ def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_se
     from execgym.engine.request import RunRequest
     from execgym.synth.values import literal
 
-    shipped, text_pools, stripped_pools, codes, stripped_codes = [], [], [], [], []
+    shipped, text_pools, codes, stripped_codes = [], [], [], []
     for index, (source, entry, pool, tests, *own) in enumerate(drafts):
         pool = list(pool)
         codes.append(_draft_code(source))
@@ -467,18 +546,17 @@ def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_se
             own = [*own[:2], "", *own[3:]]
         if _marshal_exact(pool):
             shipped.append((source, entry, pool, dict(tests), *own))
+        elif (recipe := set_recipe(pool)) is not None:
+            shipped.append((source, entry, recipe, dict(tests), *own))
         else:
             shipped.append((source, entry, None, dict(tests), *own))
-            text = literal(pool)
-            text_pools.append(f"{index}: {text}")
-            if bare is not None:  # the stripped program's own copy, built the same way
-                stripped_pools.append(f"{index}: {text}")
+            text_pools.append(f"{index}: {literal(pool)}")
     blob = base64.b64encode(marshal.dumps(shipped, 2)).decode("ascii")
     # the code objects with marshal's references (shared constants stay shared, as the compiler made them)
     code_blob = base64.b64encode(marshal.dumps((codes, stripped_codes))).decode("ascii")
     kwargs: dict[str, Any] = {} if hash_seed is None else {"hash_seed": hash_seed}
     source = (f"{_runner_loader()}\n_DRAFTS = {blob!r}\n_CODES = {code_blob!r}\n"
-              f"_TEXT_POOLS = {{{', '.join(text_pools)}}}\n_STRIPPED_POOLS = {{{', '.join(stripped_pools)}}}\n")
+              f"_TEXT_POOLS = lambda: {{{', '.join(text_pools)}}}\n")
     # the summaries' marshal blob is one bytes value: the codec's default cap on one (100,000 bytes) would turn
     # a batch of long-running drafts opaque (and the batch would be re-run in halves), so it gets BLOB_BYTES
     stop = stop or EarlyStop(0, 0, 0)
