@@ -150,7 +150,9 @@ class _Server:
             self.execute = child.execute
         except Exception as exc:  # reported per run as sandbox_error
             layers["notes"].append(f"execgym.engine.child unavailable: {type(exc).__name__}: {exc}")
-        for name in ("execgym.engine.tracer", "execgym.engine.policy"):  # imported lazily by child
+        # imported lazily by child, and execgym's own light runners (the coverage runner of pattern drafts, whose
+        # requests name it instead of carrying its code): stdlib-only modules, no state between runs
+        for name in ("execgym.engine.tracer", "execgym.engine.policy", "execgym.synth.light_runner"):
             try:
                 __import__(name)
             except Exception as exc:

@@ -143,6 +143,21 @@ _NAME, _ATTR, _SET_NODES = ast.Name, ast.Attribute, (ast.Set, ast.SetComp, ast.I
 _BIN_NODES = (ast.BinOp, ast.AugAssign)
 
 
+# modules whose attributes make neither a set nor text: ``math``'s functions take and return numbers (what they
+# raise holds text, which a program reaches only through a bound exception, itself text above); its dunder
+# attributes are dunder names, sensitive anyway
+_HARMLESS_MODULES = frozenset({"math"})
+
+
+def _harmless_import(node: ast.AST) -> bool:
+    """Whether ``node`` imports nothing but ``_HARMLESS_MODULES`` (``import math``, ``from math import floor``)."""
+    if type(node) is ast.Import:
+        return all(alias.name in _HARMLESS_MODULES for alias in node.names)
+    if type(node) is ast.ImportFrom:
+        return node.level == 0 and node.module in _HARMLESS_MODULES
+    return False
+
+
 @functools.lru_cache(maxsize=512)
 def _scan(source: str) -> _Scan:
     """One pass over every node of ``source``'s tree (``astparse.walk_cached``, shared with the static measures;
@@ -186,9 +201,10 @@ def _scan(source: str) -> _Scan:
             loop_lines.add(node.lineno)
             loop_body_lines.add(node.body[0].lineno)
         elif isinstance(node, _SET_NODES):
-            sensitive = True
-            if cls is ast.Import or cls is ast.ImportFrom:
-                text = True
+            if not _harmless_import(node):
+                sensitive = True
+                if cls is ast.Import or cls is ast.ImportFrom:
+                    text = True
         elif isinstance(node, _BIN_NODES) and isinstance(node.op, _VIEW_SET_OPS):
             set_ops = True
     return _Scan(frozenset(branch_lines), frozenset(loop_lines), frozenset(loop_body_lines), sensitive, views,
@@ -244,7 +260,7 @@ def hash_sensitive(source: str, call: str) -> bool:
     set display or comprehension, the names ``set``/``frozenset`` (or reflection that could reach them), a set
     operator on a dict view (``d.keys() & x``, ``d.items() - y``) or library code. So a program is treated as
     hash-insensitive only if neither it nor its call has any of these and it imports nothing; everything else
-    keeps the ``hash_seed=1`` re-run.
+    keeps the ``hash_seed=1`` re-run. (An import of ``math`` alone counts as none: its functions make numbers.)
     """
     try:
         program = _scan(source)
@@ -276,7 +292,8 @@ def text_free(source: str, arguments: Iterable[Any]) -> bool:
     ``dict(key=...)`` (keyword names are text), no builtin that writes text or
     reaches other objects (``str``, ``repr``, ``chr``, ``format``, ``hex``, ``bytes``, ``getattr``, ``type``, ...)
     and no method of an int or float that does (``x.hex()``, ``n.to_bytes(...)``), nor any dunder name. Without
-    text, ``PYTHONHASHSEED`` changes nothing in the run: it salts only the hashes of str and bytes (and of
+    text, ``PYTHONHASHSEED`` changes nothing in the run (``import math`` is no import here either, see
+    ``_HARMLESS_MODULES``): it salts only the hashes of str and bytes (and of
     tuples and frozensets holding them); ints, floats, bools and None hash without it, and dicts keep insertion
     order. So a draft that is ``hash_sensitive`` (it has sets) but text-free needs no ``hash_seed=1`` re-run."""
     try:

@@ -26,7 +26,7 @@ import os
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from execgym.synth.patterns.coverage import BLOB_BYTES, FLAT_SOURCE, batchable
+from execgym.synth.patterns.coverage import BLOB_BYTES, batchable
 
 RUNNER = "execgym_traced_calls"
 RUNNER_FILENAME = "<execgym-traced-calls>"
@@ -53,6 +53,7 @@ def {RUNNER}(max_steps, max_bytes):
     from execgym.engine.child import CALL_FILENAME, DEFAULT_FILENAME
     from execgym.engine.codec import SNAPSHOT_CAPS
     from execgym.engine.tracer import LineTable, TraceLimit, make_tracer
+    from execgym.synth.light_runner import _flat  # (the fork server imported it, as it did the engine)
 
     table = LineTable(_SOURCE)
     code = compile(_SOURCE, DEFAULT_FILENAME, "exec", dont_inherit=True)
@@ -89,8 +90,7 @@ def {RUNNER}(max_steps, max_bytes):
                 flat += (step[0], step[2], step[3])
         out.append((status, value if status == 1 else None, tuple(flat)))
     return marshal.dumps(out, 4)
-
-''' + FLAT_SOURCE
+'''
 
 
 def traced_calls(source: str, calls: Sequence[str], *, max_steps: int = 10_000,

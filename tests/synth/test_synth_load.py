@@ -71,7 +71,12 @@ def test_filter_trace_travels_with_the_program():
     ("def f(x):\n    return {c for c in x}\n", "f('ab')", True),
     ("def f(d, e):\n    return list(d.keys() & e)\n", "f({'a': 1}, ['a'])", True),
     ("def f(d, e):\n    k = d.items()\n    k -= e\n    return k\n", "f({'a': 1}, [])", True),
-    ("import math\ndef f(x):\n    return math.floor(x)\n", "f(1.5)", True),
+    ("import math\ndef f(x):\n    return math.floor(x)\n", "f(1.5)", False),   # math makes numbers only
+    ("from math import floor\ndef f(x):\n    return floor(x)\n", "f(1.5)", False),
+    ("import math, random\ndef f(x):\n    return math.floor(x)\n", "f(1.5)", True),
+    ("import os\ndef f(x):\n    return x\n", "f(1.5)", True),
+    ("from .math import floor\ndef f(x):\n    return floor(x)\n", "f(1.5)", True),
+    ("import math\ndef f(x):\n    return {math.floor(x), 2}\n", "f(1.5)", True),
     ("def f(x):\n    return frozenset(x)\n", "f('ab')", True),
     ("def f(x):\n    return x.__class__\n", "f('ab')", True),
 ])
@@ -94,7 +99,8 @@ _SETS = "def f(xs):\n    seen = set()\n    for x in xs:\n        seen.add(x + 1)
     ("def f(*xs, **kw):\n    return list(set(kw))\n", [([1],)], False),
     ("def f(xs):\n    try:\n        return int(xs)\n    except TypeError as e:\n        return list(set(e.args))\n",
      [([1],)], False),
-    ("import math\ndef f(xs):\n    return list({math.floor(x) for x in xs})\n", [([1.5],)], False),
+    ("import math\ndef f(xs):\n    return list({math.floor(x) for x in xs})\n", [([1.5],)], True),
+    ("import random\ndef f(xs):\n    return list({random.choice(xs) for x in xs})\n", [([1.5],)], False),
     ("def f(xs):\n    return list({type(x) for x in xs})\n", [([1],)], False),
     ("def f(xs):\n    return list({x.__class__ for x in xs})\n", [([1],)], False),
 ])

@@ -335,12 +335,10 @@ def test_a_set_recipe_builds_the_very_set_its_literal_builds():
     ``_rebuilt`` gives a set whose order, and whose order after adds, a discard and pops, equal those of the set
     that evaluating its literal builds, nested in lists, tuples and dicts too; a plain copy of the set rebuilt
     in its own order (what marshal does) differs on some, so the check can fail."""
-    from execgym.synth.patterns.coverage import RUNNER_SOURCE, set_recipe
+    from execgym.synth.light_runner import _rebuilt as rebuilt
+    from execgym.synth.patterns.coverage import set_recipe
     from execgym.synth.values import literal
 
-    space: dict = {}
-    exec(compile(RUNNER_SOURCE, "<runner>", "exec"), space)  # noqa: S102 -- execgym's own runner source
-    rebuilt = space["_rebuilt"]
     r = random.Random(11)
     naive = 0
     for _ in range(2000):

@@ -45,10 +45,13 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from execgym import astparse
+from execgym.synth.light_runner import FILENAME, STRIPPED_EXTRA, STRIPPED_SLACK, new_value, short, tells
 
-FILENAME = "<execgym-draft>"
-RUNNER = "execgym_cover"
-RUNNER_FILENAME = "<execgym-cover>"
+__all__ = ["FILENAME", "STRIPPED_EXTRA", "STRIPPED_SLACK", "tells", "batchable", "cover_batch", "decode",
+           "decode_told", "early_prefix", "set_recipe", "EarlyStop"]
+
+RUNNER = "execgym_cover"  # ``execgym.synth.light_runner.execgym_cover``: the runner every child holds
+RUNNER_MODULE = "execgym.synth.light_runner"
 BLOB_BYTES = 1 << 20  # the largest summaries blob a coverage run may return (the frame's own cap is 4 MiB)
 
 _FORBIDDEN_NAMES = frozenset({
@@ -56,275 +59,6 @@ _FORBIDDEN_NAMES = frozenset({
     "print", "__import__", "breakpoint", "help", "memoryview", "object", "type", "super", "id", "exit", "quit",
 })
 
-# a stripped call (the draft without its focus) may run this many times the draft's own call's line steps (+ the
-# extra) before it counts as a change: a focus that moved a loop on, stripped, would loop to the budget
-STRIPPED_SLACK = 2
-STRIPPED_EXTRA = 50
-
-RUNNER_SOURCE = f'''
-def {RUNNER}(budget, enough=0, distinct=0, repr_cap=0):
-    import binascii
-    import marshal
-    import sys
-
-    # the drafts as marshal data (one base64 string constant below this function): far cheaper for the child
-    # than compiling them as one big literal; pools with sets come as literal text (``_TEXT_POOLS``)
-    drafts = marshal.loads(binascii.a2b_base64(_DRAFTS))
-    codes, stripped_codes = marshal.loads(binascii.a2b_base64(_CODES))
-    text_pools = _TEXT_POOLS()
-    stripped_pools = None  # a second build of the text pools, made once a stripped program needs one
-
-    _COMPREHENSIONS = ("<listcomp>", "<genexpr>", "<setcomp>", "<dictcomp>")  # the tracer's steps skip them
-
-    class _Budget(BaseException):
-        pass
-
-    def entering(tracer):
-        # the global trace function that hands ``tracer`` to the frames of the drafts' own code (comprehensions
-        # are no steps of their own, as in the tracer's steps)
-        def start(frame, event, arg):
-            code = frame.f_code
-            if code.co_filename == {FILENAME!r} and code.co_name not in _COMPREHENSIONS:
-                return tracer
-            return None
-        return start
-
-    values = []  # every call's value (or exception name), in order, through the sandbox's value codec
-    meta = []    # the rest as ints only, returned as ONE string: cheap to move and to read back (json)
-    told = []    # per draft: the first call its stripped program tells apart (-1: none; -2: no stripped program)
-    for index, (source, entry, pool, tests, *own) in enumerate(drafts):
-        # a draft may bring its own line-step budget per call, the statements of its early stop, and its program
-        # without the focus (``run._stripped``)
-        cap = own[0] if own and own[0] is not None else budget
-        need = own[1] if len(own) > 1 else None
-        bare = own[2] if len(own) > 2 else None
-        spool = None  # the stripped program's own copy of a pool with sets (marshal copies the others per call)
-        if type(pool) is tuple:  # a pool with sets of ints: their recipe (see ``cover_batch``)
-            if bare is not None:
-                spool = _rebuilt(pool)
-            pool = _rebuilt(pool)
-        elif pool is None:  # a pool with other sets travels as literal text (see ``cover_batch``)
-            pool = text_pools[index]
-            if bare is not None:
-                if stripped_pools is None:
-                    stripped_pools = _TEXT_POOLS()
-                spool = stripped_pools[index]
-        namespace = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
-        # a draft comes compiled too (its code object, from the generating process, with asserts kept), unless
-        # that could differ from compiling its text here
-        code = codes[index] if sys.flags.optimize == 0 else None
-        exec(code if code is not None else compile(source, {FILENAME!r}, "exec"), namespace)
-        function = namespace[entry]
-        telling = -2
-        if bare is not None:
-            telling = -1
-            shadow = {{"__name__": "execgym_draft", "__builtins__": __builtins__}}
-            # (its code object whenever it has one: a probe, compiled with asserts kept like the draft's own)
-            code = stripped_codes[index]
-            exec(code if code is not None else compile(bare, {FILENAME!r}, "exec"), shadow)
-            stripped = shadow[entry]
-        size = source.count("\\n") + 2  # a draft frame's line numbers are its source's
-        calls = []
-        missing = None
-        if need is not None:  # early stop: what is still to be covered (statements, then tests' truth values)
-            missing = set(need)
-            for header in tests:
-                missing.add((header, False))
-                missing.add((header, True))
-            good = 0
-            outs = []
-        for position, args in enumerate(pool):
-            if telling == -1 and spool is None:
-                saved = marshal.dumps(args)  # (before the draft runs: it may change its arguments)
-            executed = [0] * size  # line events per line number
-            outcomes = {{}}
-            pending = {{}}  # frame -> the test header it just ran (its next event in that frame decides it)
-            steps = 0
-
-            def local(frame, event, arg):
-                nonlocal steps
-                if event == "line":
-                    line = frame.f_lineno
-                    if pending and frame in pending:
-                        header = pending.pop(frame)
-                        outcomes.setdefault(header, set()).add(line == tests[header])
-                    steps += 1
-                    if steps > cap:
-                        raise _Budget
-                    executed[line] += 1
-                    if line in tests:
-                        pending[frame] = line
-                elif pending and frame in pending:  # a return decides False, an exception nothing
-                    header = pending.pop(frame)
-                    if event == "return":
-                        outcomes.setdefault(header, set()).add(False)
-                return local
-
-            sys.settrace(entering(local))
-            try:
-                value = function(*args)
-                ok = True
-            except _Budget:
-                ok, value = None, "budget"
-            except Exception as exc:
-                ok, value = False, type(exc).__name__
-            finally:
-                sys.settrace(None)
-            values.append(value)
-            counts = []  # flat: line, times, line, times... (one tuple: far cheaper to marshal back than pairs)
-            for line, times in enumerate(executed):
-                if times:
-                    counts += (line, times)
-            calls.append((ok, tuple(counts), steps,
-                          {{header: sorted(seen) for header, seen in sorted(outcomes.items())}}))
-            countable = (telling == -1 or missing is not None) and ok is True and steps < cap \
-                and _short(value, repr_cap)
-            if telling == -1 and countable:
-                # does the program without its focus give another value here? (stopped past twice this call's
-                # line steps plus 50: a focus that moved a loop on, stripped, would loop to the budget)
-                sargs = spool[position] if spool is not None else marshal.loads(saved)
-                limit = min(cap, {STRIPPED_SLACK} * steps + {STRIPPED_EXTRA})
-                count = 0
-
-                def counting(frame, event, arg):
-                    nonlocal count
-                    if event == "line":
-                        count += 1
-                        if count > limit:
-                            raise _Budget
-                    return counting
-
-                sys.settrace(entering(counting))
-                try:
-                    other = stripped(*sargs)
-                    same = True
-                except (_Budget, Exception):  # (past its budget, or any error: a change)
-                    same = False
-                finally:
-                    sys.settrace(None)
-                if not same or _tells(value, other):
-                    telling = position
-            if missing is not None and countable:
-                good += 1
-                if missing:
-                    for line in need:
-                        if executed[line]:
-                            missing.discard(line)
-                    for header, seen in outcomes.items():
-                        for truth in seen:
-                            missing.discard((header, truth))
-                if _new_value(value, outs):
-                    outs.append(value)
-                if good >= enough and not missing and len(outs) >= distinct and telling != -1:
-                    break  # the rest of the pool could add no mark and no needed output (see ``early_prefix``)
-        meta.append(calls)
-        told.append(telling)
-    # values the value codec would carry unchanged (exact built-in types, far inside its caps) go back with the
-    # summaries, as they are, in one marshal blob: much cheaper than the codec on both sides
-    budget = [20000]
-    if all(_flat(value, 0, budget) for value in values):
-        return marshal.dumps((values, meta, told), 4)
-    # anything else takes the codec, the summaries as ints only in one string: ok as 1 / 0 / -1 (budget),
-    # [line, times, ...], line steps, [header, mask, ...] (a test's mask: 1 False seen, 2 True seen)
-    ints = []
-    for calls in meta:
-        rows = []
-        for ok, counts, steps, seen in calls:
-            flat = list(counts)
-            masks = []
-            for header, truths in seen.items():
-                masks += (header, (1 if False in truths else 0) | (2 if True in truths else 0))
-            rows.append([1 if ok else (0 if ok is False else -1), flat, steps, masks])
-        ints.append(rows)
-    return values, repr(ints), told
-
-
-def _short(value, cap):
-    try:
-        return len(repr(value)) <= cap
-    except ValueError:  # an int past the str conversion limit
-        return False
-
-
-def _new_value(value, outs):
-    try:
-        return not any(type(other) is type(value) and other == value for other in outs)
-    except Exception:  # (a list that holds itself: RecursionError) counted as no new value
-        return False
-
-
-def _rebuilt(recipe):
-    # a value from its ``set_recipe``: what evaluating its literal builds, sets of ints included
-    if type(recipe) is not tuple:
-        return recipe
-    tag, body = recipe
-    if tag == 0:
-        return [_rebuilt(v) for v in body]
-    if tag == 1:
-        return tuple([_rebuilt(v) for v in body])
-    if tag == 2:
-        out = {{}}
-        for k in range(0, len(body), 2):
-            out[_rebuilt(body[k])] = _rebuilt(body[k + 1])
-        return out
-    if len(body) > 2:  # ``{{a, b, c}}``: the set the literal's frozenset constant updates an empty set with
-        return set(frozenset(tuple(frozenset(body))))
-    built = set()  # ``{{a, b}}`` / ``set()``: the elements added in the literal's order
-    for item in body:
-        built.add(item)
-    return built
-
-'''
-
-# a value the sandbox codec carries unchanged (exact built-in types, far inside its caps): the light runners return
-# such values in one marshal blob instead (see ``RUNNER_SOURCE`` and ``execgym.synth.traced_calls``)
-FLAT_SOURCE = '''
-def _flat(value, depth, budget):
-    kind = type(value)
-    if kind is int:
-        return value.bit_length() <= 10000
-    if kind is str or kind is bytes:
-        return len(value) <= 10000
-    if kind is float or kind is bool or value is None:
-        return True
-    if depth >= 8 or not (kind is list or kind is tuple or kind is dict or kind is set or kind is frozenset):
-        return False
-    budget[0] -= len(value)
-    if len(value) > 1000 or budget[0] < 0:
-        return False
-    if kind is dict:
-        return all(_flat(k, depth + 1, budget) and _flat(v, depth + 1, budget) for k, v in value.items())
-    return all(_flat(v, depth + 1, budget) for v in value)
-'''
-RUNNER_SOURCE += FLAT_SOURCE
-# whether two values of a draft and of its stripped program differ: by type, and by the text ``literal`` would
-# write (sets compared whatever their order); the child and this process use this one definition
-TELLS_SOURCE = '''
-def _tells(value, other):
-    kind = type(value)
-    if kind is type(other) and (kind is str or kind is int or kind is bool or value is None):
-        return value != other  # (their text is equal exactly when they are)
-    try:
-        return _key(value) != _key(other)
-    except Exception:  # (a list that holds itself: RecursionError; an int past the str conversion limit)
-        return True
-
-
-def _key(value):
-    kind = type(value)
-    if kind is list or kind is tuple:
-        return (kind.__name__, tuple([_key(v) for v in value]))
-    if kind is set or kind is frozenset:
-        return (kind.__name__, tuple(sorted([repr(_key(v)) for v in value])))
-    if kind is dict:
-        return ("dict", tuple([(_key(k), _key(v)) for k, v in value.items()]))
-    return (kind.__name__, repr(value))
-'''
-RUNNER_SOURCE += TELLS_SOURCE
-_shared: dict[str, Any] = {}
-exec(compile(TELLS_SOURCE, "<execgym-tells>", "exec"), _shared)  # noqa: S102 -- execgym's own constant source
-tells: Any = _shared["_tells"]
-tells.__doc__ = """Whether a stripped call's value ``other`` differs from the draft's ``value`` (type, or literal text)."""
 
 
 def _arg_names(fn: ast.FunctionDef | ast.Lambda) -> set[str]:
@@ -413,7 +147,7 @@ def early_prefix(calls: Sequence[tuple], statements: Sequence[int], headers: Seq
                  stop: EarlyStop, told: int | None = None) -> list:
     """The calls the light runner returns for a draft with ``statements`` (and test ``headers``) whose full pool
     gave ``calls`` (``(ok, value, (line, times, ...), steps, outcomes)`` each, in pool order): the shortest prefix
-    after which ``stop`` holds, or all of them. The child applies the same rule as it goes (``RUNNER_SOURCE``);
+    after which ``stop`` holds, or all of them. The child applies the same rule as it goes (``light_runner``);
     the traced route applies this one, so both routes judge the same calls. The rest of the pool could only add
     runs that cover nothing new: the variants are chosen by coverage, then by distinct outputs (``run._judge``).
     ``told``, for a draft that came with its stripped program: the first call that program told apart (``-1``:
@@ -421,32 +155,16 @@ def early_prefix(calls: Sequence[tuple], statements: Sequence[int], headers: Seq
     missing = set(statements) | {(h, truth) for h in headers for truth in (False, True)}
     good, outs = 0, []
     for k, (ok, value, counts, steps, outcomes) in enumerate(calls):
-        if ok is not True or steps >= cap or not _short(value, stop.repr_cap):
+        if ok is not True or steps >= cap or not short(value, stop.repr_cap):
             continue
         good += 1
         missing.difference_update(counts[0::2])
         missing.difference_update((h, truth) for h, seen in outcomes.items() for truth in seen)
-        if _new_value(value, outs):
+        if new_value(value, outs):
             outs.append(value)
         if good >= stop.runs and not missing and len(outs) >= stop.outputs and (told is None or 0 <= told <= k):
             return list(calls[:k + 1])
     return list(calls)
-
-
-def _short(value: Any, cap: int) -> bool:
-    try:
-        return len(repr(value)) <= cap
-    except ValueError:  # an int past the str conversion limit
-        return False
-
-
-def _new_value(value: Any, outs: list) -> bool:
-    """Whether ``value`` differs (``type`` and ``==``) from every value in ``outs``; False when comparing
-    raises."""
-    try:
-        return not any(type(other) is type(value) and other == value for other in outs)
-    except Exception:  # noqa: BLE001 -- a list that holds itself (RecursionError): no new value
-        return False
 
 
 _EXACT_ATOMS = frozenset({int, str, bool, type(None), bytes})
@@ -555,12 +273,14 @@ def cover_batch(drafts: Sequence[tuple], *, budget: int, timeout: float, hash_se
     # the code objects with marshal's references (shared constants stay shared, as the compiler made them)
     code_blob = base64.b64encode(marshal.dumps((codes, stripped_codes))).decode("ascii")
     kwargs: dict[str, Any] = {} if hash_seed is None else {"hash_seed": hash_seed}
-    source = (f"{_runner_loader()}\n_DRAFTS = {blob!r}\n_CODES = {code_blob!r}\n"
+    # the runner is not shipped: the fork server imported it before forking (``execgym.synth.light_runner``)
+    source = (f"from {RUNNER_MODULE} import {RUNNER}\n_DRAFTS = {blob!r}\n_CODES = {code_blob!r}\n"
               f"_TEXT_POOLS = lambda: {{{', '.join(text_pools)}}}\n")
     # the summaries' marshal blob is one bytes value: the codec's default cap on one (100,000 bytes) would turn
     # a batch of long-running drafts opaque (and the batch would be re-run in halves), so it gets BLOB_BYTES
     stop = stop or EarlyStop(0, 0, 0)
-    call = f"{RUNNER}({int(budget)}, {int(stop.runs)}, {int(stop.outputs)}, {int(stop.repr_cap)})"
+    call = f"{RUNNER}({int(budget)}, {int(stop.runs)}, {int(stop.outputs)}, {int(stop.repr_cap)}, _DRAFTS, _CODES, " \
+        "_TEXT_POOLS)"
     return RunRequest(source, call, mode="run", timeout=timeout,
                       limits={"caps": {"max_str": BLOB_BYTES}}, **kwargs)
 
@@ -602,27 +322,6 @@ def _marshal_keeps(const: Any) -> bool:
     return True
 
 
-@functools.lru_cache(maxsize=1)
-def _runner_loader() -> str:
-    """The module lines that define the runner in the child: its code object, compiled here once, as marshal
-    data (loading it costs the child a fraction of compiling ``RUNNER_SOURCE``, every request; the sandbox
-    runs this very interpreter), with ``RUNNER_SOURCE`` itself compiled only if that ever fails to load."""
-    import base64
-    import marshal
-
-    compiled = compile(RUNNER_SOURCE, RUNNER_FILENAME, "exec", dont_inherit=True)
-    assert _marshal_keeps(compiled)
-    code = base64.b64encode(marshal.dumps(compiled)).decode("ascii")
-    return "\n".join([
-        "import binascii as _binascii, marshal as _marshal",
-        "try:",
-        f"    _runner = _marshal.loads(_binascii.a2b_base64({code!r}))",
-        "except Exception:",
-        f"    _runner = compile({RUNNER_SOURCE!r}, {RUNNER_FILENAME!r}, 'exec')",
-        "exec(_runner)",
-    ])
-
-
 def decode(result: Any, count: int) -> list | None:
     """The per-draft call lists of a ``cover_batch`` run (``decode_told`` without the stripped programs'
     verdicts)."""
@@ -646,7 +345,7 @@ def decode_told(result: Any, count: int) -> tuple[list | None, list[int]]:
     value = getattr(result, "return_value", None)
     if outcome != "ok":
         return None, []
-    if type(value) is bytes:  # the marshal blob of (values, meta) (see RUNNER_SOURCE)
+    if type(value) is bytes:  # the marshal blob of (values, meta, told) (see light_runner)
         try:
             value = marshal.loads(value)
         except (EOFError, ValueError, TypeError):

@@ -40,12 +40,12 @@ from execgym.synth.filters import (
     text_free,
 )
 from execgym.synth.focus_effect import IDENTITY_FOCUS, strip
+from execgym.synth.light_runner import short
 from execgym.synth.patterns import PatternCandidate
 from execgym.synth.patterns.coverage import (
     STRIPPED_EXTRA,
     STRIPPED_SLACK,
     EarlyStop,
-    _short,
     batchable,
     cover_batch,
     decode_told,
@@ -350,7 +350,7 @@ def _stripped_batchable(cand: PatternCandidate) -> tuple[PatternCandidate, bool]
 def _countable(call: Call, cap: int) -> bool:
     """Whether the light runner's early stop counts ``call`` (and asks the stripped program about it)."""
     ok, value, _, steps, _ = call
-    return ok is True and steps < cap and _short(value, VALUE_REPR_CAP)
+    return ok is True and steps < cap and short(value, VALUE_REPR_CAP)
 
 
 def _told_after(cands: Sequence[PatternCandidate], whole: Mapping[int, list[Call] | None], config: FilterConfig,
