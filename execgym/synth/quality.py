@@ -246,6 +246,22 @@ _AST = ast.AST
 _walk = astparse.walk
 
 
+def same_tree(a: Any, b: Any) -> bool:
+    """``ast.dump(a) == ast.dump(b)`` without writing either dump: the same node types and fields all the way
+    down (positions ignored), leaves compared by type and ``repr`` (so ``1``, ``True`` and ``1.0`` differ); stops
+    at the first difference."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, _AST):
+        for name in a._fields:
+            if not same_tree(getattr(a, name, None), getattr(b, name, None)):
+                return False
+        return True
+    if type(a) is list:
+        return len(a) == len(b) and all(same_tree(x, y) for x, y in zip(a, b))
+    return a is b or repr(a) == repr(b)
+
+
 def _fed_to_call(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> bool:
     """``node`` is an argument of a call, or the receiver of a called method."""
     parent = parents.get(node)
@@ -309,7 +325,7 @@ def _idioms(tree: ast.AST, nodes: list[ast.AST], parents: Mapping[ast.AST, ast.A
             for first, second in zip(block, block[1:]):
                 if not isinstance(first, (ast.Pass, ast.Break, ast.Continue)) \
                         and not isinstance(first, _FUNCS + (ast.ClassDef,)) \
-                        and type(first) is type(second) and ast.dump(first) == ast.dump(second):
+                        and type(first) is type(second) and same_tree(first, second):
                     note("b", second)
     return found
 

@@ -342,3 +342,32 @@ def test_the_rules_alone_give_the_full_judges_problems():
             assert (rules.idioms, rules.unused_results, rules.statements, rules.tests, rules.functions) == \
                 (full.idioms, full.unused_results, full.statements, full.tests, full.functions)
     assert seen == {*PROBLEMS, "unmeasured"}
+
+
+def test_same_tree_is_equality_of_ast_dumps():
+    """``quality.same_tree`` (the idiom check's "the same statement twice in a row") answers what comparing the
+    two ``ast.dump`` texts answers, on every pair of statements of generated drafts and on hand-written pairs
+    that differ only in a leaf's type, a keyword or a position."""
+    import ast
+
+    from execgym.synth.api import item_seed
+    from execgym.synth.patterns.generate import draw
+    from execgym.synth.quality import same_tree
+
+    statements = []
+    for level in range(1, 7):
+        for i in range(40):
+            cand = draw(level, item_seed(9, level, i), 0)
+            if cand is not None:
+                statements += [n for n in ast.walk(ast.parse(cand.source)) if isinstance(n, ast.stmt)][:12]
+    statements += [ast.parse(text).body[0] for text in (
+        "x = 1", "x = True", "x = 1.0", "x =  1", "y = 1", "f(a, b=1)", "f(a, c=1)", "f(a, b=1)",
+        "x = [1, 2]", "x = [1, 2, 3]", "x = 'a'", "x = b'a'", "x = u'a'")]
+    agree = same = 0
+    for a in statements[::3]:
+        for b in statements[1::3]:
+            want = ast.dump(a) == ast.dump(b)
+            agree += same_tree(a, b) == want
+            same += want
+    total = len(statements[::3]) * len(statements[1::3])
+    assert agree == total and same > 0

@@ -1487,9 +1487,10 @@ _OP_TEXT = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "=="
             ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not"}
 
 
+@functools.lru_cache(maxsize=1024)
 def negate(test: str) -> str:
     """The test that holds exactly when ``test`` does not, written the way people write it (``len(w) <= 3``
-    for ``len(w) > 3``, ``not w.isalpha()``, ``'k' not in t``)."""
+    for ``len(w) > 3``, ``not w.isalpha()``, ``'k' not in t``). (Text in, text out: cached.)"""
     node = astparse.parse(test, mode="eval").body
     raw = test.encode()
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):

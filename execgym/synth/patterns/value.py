@@ -10,6 +10,7 @@ into numbers now and then reads the number a word spells first (``try: return in
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import replace
 from typing import Any
@@ -95,11 +96,16 @@ def _names(fv: FocusValue) -> set[str]:
     """The names the focus's code reads (not words inside its string literals: ``'{size}'.format_map(...)``)."""
     names: set[str] = set()
     for text in [*fv.pre, fv.expr]:
-        try:
-            names |= {n.id for n in ast.walk(astparse.parse(text)) if isinstance(n, ast.Name)}
-        except SyntaxError:
-            names |= set(re.findall(r"[A-Za-z_]\w*", text))
+        names |= _names_in(text)
     return names
+
+
+@functools.lru_cache(maxsize=1024)
+def _names_in(text: str) -> frozenset[str]:
+    try:
+        return frozenset(n.id for n in ast.walk(astparse.parse(text)) if isinstance(n, ast.Name))
+    except SyntaxError:
+        return frozenset(re.findall(r"[A-Za-z_]\w*", text))
 
 
 def _parsed_first(draft: Draft, fv: FocusValue) -> list[Any] | None:
