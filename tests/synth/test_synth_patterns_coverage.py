@@ -189,6 +189,18 @@ def _shipped(request) -> list:
     return marshal.loads(base64.b64decode(blob))
 
 
+@pytest.mark.parametrize(("count", "batch", "sizes"), [
+    (100, 32, [25, 25, 25, 25]), (100, 16, [15, 15, 14, 14, 14, 14, 14]), (33, 32, [17, 16]), (32, 32, [32]),
+    (1, 16, [1]), (0, 16, []),
+])
+def test_drafts_are_cut_into_the_fewest_groups_of_near_equal_size(count, batch, sizes):
+    from execgym.synth.patterns.run import _groups
+
+    groups = _groups(list(range(count)), batch)
+    assert [len(g) for g in groups] == sizes
+    assert [i for g in groups for i in g] == list(range(count))  # in order, each once
+
+
 def test_a_batch_that_does_not_end_ok_is_rerun_in_halves(monkeypatch):
     import execgym.synth.patterns.run as run
 
