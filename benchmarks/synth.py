@@ -24,7 +24,13 @@ the same run. Each run is measured in a fresh process: before 2026-12-07's seven
 one, and a run after the first re-drew the same seeds with the analyses' caches already filled, which made the
 two-process run look up to 20% faster than a run of its own.
 
-Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000] [--mix 200 [--processes 2] [--no-focus-effect]]``.
+``--rounds R`` runs every configuration R times (the order reversed every other round) and reports each one's
+median round; ``--baseline CHECKOUT`` adds another checkout's pattern generator to every round (its own
+``benchmarks/synth.py --mix-run``, ``PYTHONPATH=CHECKOUT``) and ``vs_baseline``, the ratio of the medians: on a
+machine whose speed moves from minute to minute (the yardstick), a pair measured in the same rounds is the
+comparison that means something.
+
+Usage: ``python benchmarks/synth.py [--n 200] [--levels 1-8] [--workers 2] [--quality 10000] [--mix 200 [--processes 2] [--no-focus-effect] [--rounds 3] [--baseline DIR]]``.
 """
 
 from __future__ import annotations
@@ -154,26 +160,59 @@ def yardstick(runs: int, workers: int | None) -> dict[str, Any]:
     return {"traced_runs": runs, "seconds": round(seconds, 3), "traced_runs_per_s": round(runs / seconds, 1)}
 
 
-def mix(n: int, workers: int | None, runs: list[tuple[str, int, bool]]) -> dict[str, Any]:
+def mix(n: int, workers: int | None, runs: list[tuple[str, int, bool]], rounds: int = 1,
+        baseline: str | None = None) -> dict[str, Any]:
     """Programs per second over an equal mix of levels 1-6 (``n`` seeds per level) for each ``(generator,
     processes, focus_effect)`` run (``focus_effect``: ``FilterConfig.focus_effect``, on by default), with the
     sandbox yardstick measured before and after. Each run is measured in a fresh process (``mix_run``): runs
     in one process re-draw the same seeds' programs, so a later run would find the analyses' caches (parsed
-    trees, static rules, compiled drafts) filled by an earlier one and look up to 20% faster than it is."""
+    trees, static rules, compiled drafts) filled by an earlier one and look up to 20% faster than it is.
+    ``rounds`` > 1 runs every configuration that many times, the order reversed every other round, and reports
+    for each the round with the median programs/s (``rounds_programs_per_s``: every round's, in run order).
+    ``baseline``: another execgym checkout whose pattern generator (default configuration, the last run's
+    processes) runs in every round beside these (``baseline_patterns...``), from its own
+    ``benchmarks/synth.py --mix-run`` with ``PYTHONPATH`` set to it: a before/after pair on the same machine in
+    the same minutes."""
     import subprocess
 
     out: dict[str, Any] = {"n_per_level": n, "levels": "1-6", "yardstick_before": yardstick(400, workers),
-                           "fresh_process_per_run": True}
+                           "fresh_process_per_run": True, "rounds": rounds}
+    extra = [] if workers is None else ["--workers", str(workers)]
+    plan = []
     for generator, processes, focus_effect in runs:
-        command = [sys.executable, os.path.abspath(__file__), "--mix-run", generator, str(processes),
-                   "1" if focus_effect else "0", str(n)] + ([] if workers is None else ["--workers", str(workers)])
-        done = subprocess.run(command, capture_output=True, text=True, check=True)
         key = generator + ("" if focus_effect else "_no_focus_effect") + \
             ("" if processes == 1 else f"_processes_{processes}")
-        out[key] = json.loads(done.stdout)
+        plan.append((key, [sys.executable, os.path.abspath(__file__), "--mix-run", generator, str(processes),
+                           "1" if focus_effect else "0", str(n)] + extra, None))
+    if baseline is not None:
+        processes = max(p for g, p, fe in runs if g == "patterns" and fe)
+        env = {**os.environ, "PYTHONPATH": baseline}
+        plan.append((f"baseline_patterns{'' if processes == 1 else f'_processes_{processes}'}",
+                     [sys.executable, os.path.join(baseline, "benchmarks", "synth.py"), "--mix-run", "patterns",
+                      str(processes), "1", str(n)] + extra, env))
+        out["baseline"] = {"checkout": os.path.abspath(baseline), "commit": _commit_of(baseline)}
+    series: dict[str, list[dict[str, Any]]] = {}
+    for round_ in range(rounds):
+        for key, command, env in (plan if round_ % 2 == 0 else plan[::-1]):
+            done = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+            series.setdefault(key, []).append(json.loads(done.stdout))
+    for key, results in series.items():
+        ranked = sorted(results, key=lambda r: r["programs_per_s"])
+        out[key] = {**ranked[(len(ranked) - 1) // 2],
+                    "rounds_programs_per_s": [r["programs_per_s"] for r in results]}
     out["yardstick_after"] = yardstick(400, workers)
     out["load_average"] = list(os.getloadavg())
     return out
+
+
+def _commit_of(checkout: str) -> str | None:
+    import subprocess
+
+    try:
+        return subprocess.run(["git", "-C", checkout, "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, timeout=10, check=False).stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def mix_run(generator: str, processes: int, focus_effect: bool, n: int, workers: int | None) -> dict[str, Any]:
@@ -229,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-focus-effect", action="store_true",
                         help="with --mix: also the pattern generator without the focus-effect rule "
                              "(FilterConfig(focus_effect=False)) over --processes processes")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --mix: run every configuration this many times (alternating order) and report "
+                             "each one's median round")
+    parser.add_argument("--baseline", metavar="CHECKOUT",
+                        help="with --mix: also run another execgym checkout's pattern generator in every round "
+                             "(a before/after pair measured in the same minutes)")
     parser.add_argument("--mix-run", nargs=4, metavar=("GENERATOR", "PROCESSES", "FOCUS_EFFECT", "N"),
                         help=argparse.SUPPRESS)  # one run of --mix, in the fresh process ``mix`` starts
     args = parser.parse_args(argv)
@@ -238,20 +283,30 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.processes < 1:
         parser.error("--processes must be >= 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be >= 1")
+    if args.baseline is not None and not (os.path.isfile(os.path.join(args.baseline, "benchmarks", "synth.py"))
+                                          and os.path.isdir(os.path.join(args.baseline, "execgym"))):
+        parser.error(f"--baseline {args.baseline}: not an execgym checkout (no benchmarks/synth.py and execgym/)")
+    if (args.rounds > 1 or args.baseline is not None) and not args.mix:
+        parser.error("--rounds and --baseline go with --mix")
     if args.mix:
         runs = [("patterns", 1, True)] + ([("patterns", args.processes, True)] if args.processes > 1 else [])
         if args.no_focus_effect:
             runs.append(("patterns", args.processes, False))
         runs.append(("ops", 1, True))
-        got = mix(args.mix, args.workers, runs)
+        got = mix(args.mix, args.workers, runs, rounds=args.rounds, baseline=args.baseline)
         # the target is read on the default configuration (the focus-effect rule on), at its best process count
         best = max(got[k]["programs_per_s"] for k in got
                    if k.startswith("patterns") and "no_focus_effect" not in k)
+        base = next((got[k]["programs_per_s"] for k in got if k.startswith("baseline_patterns")), None)
         result = {"benchmark": "synth-mix", "machine": {"python": platform.python_version(),
                                                         "cpus": os.cpu_count()},
                   "code": code_under_test(),
                   "target_programs_per_s": 500.0, "mix": got,
                   "patterns_best_programs_per_s": best, "meets_target": best >= 500.0}
+        if base is not None:
+            result["vs_baseline"] = round(best / base, 3)
         json.dump(result, sys.stdout, indent=2, sort_keys=True)
         print()
         return 0
