@@ -1876,16 +1876,22 @@ def emit_focus(draft: Draft, fv: FocusValue) -> None:
         draft.emit(stmt)
 
 
-def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
+def item_guard(draft: Draft, item: str, fv: FocusValue | None = None,
+               split: Callable[[Any], bool] | None = None) -> str:
     """A data-dependent test on one item: half of the time, when ``fv`` is given (an expression computed
     without statements, that raises on no item), a test on the focus value itself (``if len(w.strip()) > 3:``;
     a body that uses the value again reads it from a variable, see ``name_guarded_values``); else a test by
-    another operation."""
+    another operation. ``split``: a property of items that the body tests in turn (``int(word)`` parses or
+    not): the guard must let through sample items of both kinds (``Unfit`` when no guard does), so that it
+    never decides the body's own test (``word.isalpha()`` before ``int(word)``)."""
     boolean = fv is not None and isinstance(next((x for x in fv.results if x is not None), None), bool)
     if fv is not None and not fv.pre and not fv.error and not boolean and draft.rng.random() < GUARD_ON_FOCUS:
         try:
             test = as_test(draft, fv)
         except Unfit:
+            test = ""
+        if test and split is not None and not _splits(
+                [s for s, t in zip(draft.samples, draft.test_truths) if t], split):
             test = ""
         if test:
             draft.guard_truths = list(draft.test_truths[:len(draft.samples)])
@@ -1916,14 +1922,14 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
             letter = draft.rand_choice(starts)
             _plain(draft, options, f"{item}.startswith({letter!r})", lambda s: s.startswith(letter), samples,
                    "str/startswith")
-        return _pick(draft, options)
+        return _pick(draft, options, split)
     if kind in ("int", "float"):
         t = threshold(samples)
         options.append((f"{item} > {literal(t)}", "", lambda s: s > t))
         if kind == "int":
             options.append((f"{item} % 2 == 0", "", lambda s: s % 2 == 0))
         _banded(draft, options, item, samples, "", lambda s: s)
-        return _pick(draft, options)
+        return _pick(draft, options, split)
     if kind == "bool":
         draft.guard_truths = [bool(s) for s in samples]
         draft.guard_fn = bool
@@ -1938,7 +1944,7 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
                     lambda s: any(v > t for v in s.values()), samples, "bool/any")
         _varied(options, f"len({{v % 2 for v in {item}.values()}}) > 1", lambda s: len({v % 2 for v in s.values()}) > 1,
                 samples, "len")
-        return _pick(draft, options)
+        return _pick(draft, options, split)
     lens = [len(s) for s in samples]
     if len(set(lens)) > 1:
         cut = threshold(lens)
@@ -1971,7 +1977,7 @@ def item_guard(draft: Draft, item: str, fv: FocusValue | None = None) -> str:
             _plain(draft, options, f"{word!r} in {item}", lambda s: word in s, samples, f"{kind.partition('_')[0]}/in")
     if not options:
         options.append((f"{item}", "", bool))
-    return _pick(draft, options)
+    return _pick(draft, options, split)
 
 
 def _varied(options: list, test: str, fn: Callable[[Any], bool], samples: Sequence[Any], op: str) -> None:
@@ -2032,9 +2038,26 @@ def _banded(draft: Draft, options: list, number: str, values: Sequence[Any], op:
 PLAIN_GUARD_SHARE = 0.5  # share of guards drawn among the plain options alone (no comprehension), when both kinds exist
 
 
-def _pick(draft: Draft, options: list) -> str:
+def _splits(passed: Sequence[Any], split: Callable[[Any], bool]) -> bool:
+    """Whether the items a guard ``passed`` hold both kinds of ``split`` (see ``item_guard``)."""
+    kinds = set()
+    for item in passed:
+        try:
+            kinds.add(bool(split(item)))
+        except Exception:  # noqa: BLE001 -- the property does not apply to this item
+            continue
+    return len(kinds) == 2
+
+
+def _pick(draft: Draft, options: list, split: Callable[[Any], bool] | None = None) -> str:
     """One of ``options`` (``(test, op, fn)``); the ones that hold a comprehension (``any(... for ...)``,
-    ``len({... for ...})``) are drawn at most half as often as in an even draw (``PLAIN_GUARD_SHARE``)."""
+    ``len({... for ...})``) are drawn at most half as often as in an even draw (``PLAIN_GUARD_SHARE``). With
+    ``split`` (see ``item_guard``) only the options whose test lets through sample items of both kinds."""
+    if split is not None:
+        options = [option for option in options if option[2] is not None
+                   and _splits([s for s in draft.samples if _holds(option[2], s)], split)]
+        if not options:
+            raise Unfit("every guard decides what the body tests")
     plain = [option for option in options if " for " not in option[0]]
     if plain and len(plain) < len(options) and draft.rng.random() < PLAIN_GUARD_SHARE:
         options = plain
@@ -2050,6 +2073,22 @@ def _pick(draft: Draft, options: list) -> str:
             truths.append(None)
     draft.guard_truths = truths
     return text
+
+
+def _holds(fn: Callable[[Any], Any], item: Any) -> bool:
+    try:
+        return bool(fn(item))
+    except Exception:  # noqa: BLE001 -- the test does not apply to this item
+        return False
+
+
+def parses_as_int(text: Any) -> bool:
+    """Whether ``int(text)`` returns (a str that spells an int, surrounding blanks allowed)."""
+    try:
+        int(text)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def int_or_skip(draft: Draft, write: Callable[[], None]) -> None:

@@ -3,7 +3,7 @@ or, when the focus itself raises on some items (``index`` of a missing part), th
 
 from __future__ import annotations
 
-from execgym.synth.patterns.base import Draft, Unfit, as_number, emit_focus, item_guard
+from execgym.synth.patterns.base import Draft, Unfit, as_number, emit_focus, item_guard, parses_as_int
 from execgym.synth.patterns.cap import capped
 from execgym.synth.patterns.value import value_of
 
@@ -27,7 +27,10 @@ def render(d: Draft, depth: int) -> None:
         if depth == 1:
             inner()
         else:
-            with d.block(f"if {item_guard(d, item, fv)}:"), \
+            # the guard lets through words that parse and words that do not (``word.isalpha()`` would make
+            # ``int(word)`` raise every time); with ``fv.error`` the try holds the focus instead
+            split = None if fv.error else parses_as_int
+            with d.block(f"if {item_guard(d, item, fv, split)}:"), \
                     capped(d, f"len({numbers}) >= {d.limit(1, 4)}" if depth == 3 else None):
                 inner()
     d.op("list/append")

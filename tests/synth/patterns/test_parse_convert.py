@@ -50,3 +50,23 @@ def test_a_taken_value_is_assigned_where_it_is_taken():
                 assert not (right.isidentifier() and before.startswith(f"{right} = ")), "\n".join(d.lines)
             taken += any(line.startswith("value = work.pop") for line in body)
     assert taken >= 5
+
+
+@pytest.mark.parametrize("depth", [d for d in DEPTHS if d >= 2])
+def test_the_guard_lets_through_words_that_parse_and_words_that_do_not(drafts_of, depth):
+    """Under a guard (depth >= 2) the ``int(word)`` in the try block parses some guarded sample words and fails
+    on others: a guard such as ``word.isalpha()`` or ``len(word) > 4`` (no drawn number is that long) would make
+    the try raise every time, which the filter rejects as a constant test."""
+    from execgym.synth.patterns.base import _holds, parses_as_int
+
+    checked = 0
+    for r in drafts_of("parse_convert", depth):
+        if r.draft.item_kind != "str" or "int(" not in r.source:
+            continue
+        guard = r.draft.guard_fn
+        passed = [s for s in r.draft.samples if guard is None or _holds(guard, s)]
+        if guard is None:  # a guard on the focus value: its truths per sample
+            passed = [s for s, t in zip(r.draft.samples, r.draft.guard_truths) if t]
+        assert {parses_as_int(s) for s in passed} == {True, False}, r.source
+        checked += 1
+    assert checked >= 3
