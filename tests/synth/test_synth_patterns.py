@@ -132,6 +132,19 @@ def test_rejection_rules_name_their_reason(source, reason):
     assert not verdict.accepted and verdict.reason == reason
 
 
+def test_a_call_whose_output_is_copies_of_a_trivial_value_gives_way_to_an_informative_one():
+    """When the first pool call returns ``(0, 0)`` (no pair crossed the bound), the first call whose value is
+    neither such a container nor trivial itself is the program's call; the zero pair may still be a variant.
+    ``[False, False, False]`` or ``[]`` for every input stays a trivial output (the rules table above)."""
+    source = ("def f(xs):\n    ups = downs = 0\n    for a, b in zip(xs, xs[1:]):\n        if b > a:\n"
+              "            ups += 1\n        elif b < a:\n            downs += 1\n    return (ups, downs)\n")
+    pool = [([3, 3, 3],), ([1, 2],), ([5, 1, 4],), ([2, 1],), ([1, 5, 9, 2],), ([7, 7, 1],), ([4, 8, 8],),
+            ([9, 3, 1, 0],)]
+    verdict, = filter_patterns([_candidate(source, pool)])
+    assert verdict.accepted, verdict.reason
+    assert verdict.call == "f([1, 2])" and verdict.expected == (1, 0)
+
+
 def test_inputs_are_chosen_by_coverage():
     source = ("def f(words):\n    out = []\n    for w in words:\n        if w.isupper():\n"
               "            out.append(w.lower())\n        else:\n            out.append(w)\n    return out\n")

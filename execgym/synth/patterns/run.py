@@ -13,7 +13,8 @@ when any value changes. A draft that passes
 child by the light coverage runner (``execgym.synth.patterns.coverage``); any other draft is traced alone by
 the full tracer. Both give each call's value, line counts, line steps and branch-test outcomes, identical on
 the same draft (tested), so the route never changes a verdict. The main call is the first pool entry that ran
-ok within the line-step budget with a literal result; the variants are then chosen greedily by what they add:
+ok within the line-step budget with a literal result (when its value is a container of copies of one trivial
+value, ``(0, 0, 0)``, the first whose value is neither that nor trivial itself, if any); the variants are then chosen greedily by what they add:
 statements executed and branch-test outcomes seen, then distinct outputs, up to ``MAX_VARIANTS`` (at least
 ``MIN_VARIANTS``). ``execgym.synth.quality.run_problems`` over those runs (``judge_runs``'s problems) decides; a draft is rejected, with the
 reason counted, when any of its measures holds (constant or trivial output, a statement no input executes, a
@@ -52,7 +53,15 @@ from execgym.synth.patterns.coverage import (
     early_prefix,
     tells,
 )
-from execgym.synth.quality import RunSummary, _test_outcomes, run_problems, static_rules, try_outcomes
+from execgym.synth.quality import (
+    RunSummary,
+    _test_outcomes,
+    _trivial,
+    run_problems,
+    static_rules,
+    trivial_container,
+    try_outcomes,
+)
 from execgym.synth.values import literal
 
 MIN_VARIANTS = 5
@@ -454,10 +463,15 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfi
         runs.append((k, value, RunSummary(value, executed, outcomes, steps, counts), marks, counts))
     if len(runs) < 1 + MIN_VARIANTS:
         return PatternVerdict(False, "fewer than 6 inputs run ok"), [], runs
+    # the call: the first eligible run, unless its value is a container of copies of one trivial value (``(0, 0,
+    # 0)`` when no pair of items crossed the bound), which the rules reject as the program's output: then the
+    # first whose value is neither that nor itself trivial (``[]``, ``0``, ``False``), when one is
     main = runs[0]
+    if trivial_container(main[1]):
+        main = next((run for run in runs if not trivial_container(run[1]) and not _trivial(run[1])), main)
     chosen = [main]
     covered = set(main[3])
-    rest = runs[1:]
+    rest = [run for run in runs if run is not main]
     while len(chosen) < 1 + MAX_VARIANTS:
         best = max(rest, key=lambda run: len(run[3] - covered), default=None)
         if best is None or not best[3] - covered:
