@@ -417,12 +417,13 @@ def _program_for(source: str, level: int, seed: int, options: dict | None = None
     """The program behind a task: execgym's generator (``generator`` option: its default or a named one),
     or the named program source."""
     if source == "synth":
-        from execgym import synth
+        from execgym.synth.api import DEFAULT_GENERATOR, generate_many
 
         generator = (options or {}).get("generator", "default")
-        if generator == "default":
-            return synth.generate(level, seed)
-        return synth.generate(level, seed, generator=generator)
+        # ``synth.generate(level, seed)``'s program, without the trace of its call a unit-test task never reads
+        # (one sandbox run less per task; the tests are traced below)
+        return generate_many(level, [seed], keep_traces=False,
+                             generator=DEFAULT_GENERATOR if generator == "default" else generator)[0]
     from execgym.tasks.program import program_source
 
     return program_source(source).program(level, seed)
