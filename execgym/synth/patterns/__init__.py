@@ -1,8 +1,8 @@
 """Pattern-based synthesis (synthesis v2): programs that each do one recognisable thing.
 
 Contract: ``PATTERNS`` is the catalog, declared as data (one row per pattern: name and module; the module
-states what the pattern means, its slots, its depths and a ``render(draft, depth)``); adding a pattern touches
-only this table. ``build(level, focus, rng) -> PatternCandidate | None`` writes one draft for levels 1-6
+states what the pattern means, its slots, its depths, optionally how often a draw picks it (``WEIGHT``, default
+2) and a ``render(draft, depth)``); adding a pattern touches only this table. ``build(level, focus, rng) -> PatternCandidate | None`` writes one draft for levels 1-6
 (``None``: this draw did not fit, draw again). Drafts carry a pool of argument tuples; the sandbox filter
 (``execgym.synth.patterns.run``) executes the call and its variants, picks the shipped inputs by statement
 coverage, and applies the rejection rules.
@@ -37,6 +37,7 @@ PATTERNS: tuple[tuple[str, str], ...] = (
     ("parse_convert", "parse_convert"),
     ("nested_walk", "nested_walk"),
     ("runs", "runs"),
+    ("recurse", "recurse"),
     ("helper_entry", "helper_entry"),
     ("straight", "straight"),
 )
@@ -64,6 +65,18 @@ def _patterns_for(depth: int) -> tuple[str, ...]:
     """``patterns_for(depth)``, worked out once per depth (the catalog and the modules' ``DEPTHS`` are constants)."""
     return tuple(name for name, _ in PATTERNS if name not in WRAPPERS and depth in module(name).DEPTHS
                  and depth not in getattr(module(name), "SOLE_DEPTHS", ()))
+
+
+@lru_cache(maxsize=None)
+def drawn_for(depth: int) -> tuple[str, ...]:
+    """The patterns a draw at ``depth`` picks from, each as often as its module's ``WEIGHT`` (default 2) says
+    after dividing the weights by their common divisor: ``patterns_for(depth)`` itself when they are all equal."""
+    import math
+
+    names = _patterns_for(depth)
+    weights = [getattr(module(name), "WEIGHT", 2) for name in names]
+    unit = math.gcd(*weights) if weights else 1
+    return tuple(name for name, weight in zip(names, weights) for _ in range(weight // unit))
 
 
 @lru_cache(maxsize=None)
@@ -104,7 +117,7 @@ def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool 
     from execgym.synth.patterns.early_return import returns_early
 
     depth = LEVEL_DEPTH[level]
-    names = ["helper_entry"] if level == 6 else patterns_for(depth)
+    names = ["helper_entry"] if level == 6 else drawn_for(depth)
     pattern = names[rng.randrange(len(names))] if level == 6 or owner(focus.name, depth) is None \
         else owner(focus.name, depth)
     draft = Draft(rng=rng, level=level, focus=focus, item_kind=kind_for(focus, rng))
@@ -116,7 +129,7 @@ def build(level: int, focus: Operation, rng: random.Random, *, twice_only: bool 
     if draft.focus_uses < (2 if twice_only else 1) or (level == 6 and not draft.helper):
         return None
     plural = draft.params[0].name
-    entry = f"{rng.choice(_ENTRY_VERBS)}_{plural}"
+    entry = draft.entry_name or f"{rng.choice(_ENTRY_VERBS)}_{plural}"
     params = [p.name for p in draft.params]
     pool = []
     seen = set()

@@ -234,6 +234,7 @@ class Draft:
     focus_uses: int = 0
     focus_nesting: int = 0
     helper_name: str = ""
+    entry_name: str = ""  # the entry's name when the pattern needs it (a function that calls itself)
     inner: str = ""                                      # the pattern a wrapper (helper_entry) wrote
     keys: tuple[str, ...] = KEYS[:4]
     constants: list[Any] = field(default_factory=list)  # focus arguments of the item's kind (inputs reuse them)

@@ -56,7 +56,8 @@ def render(name: str, depth: int, level: int | None = None, count: int = 24, tri
             continue
         if draft.focus_uses < 1:
             continue
-        lines = [*draft.helper, "", "def entry(" + ", ".join(p.name for p in draft.params) + "):", *draft.lines]
+        entry = draft.entry_name or "entry"  # (a function that calls itself chose its own name)
+        lines = [*draft.helper, "", f"def {entry}(" + ", ".join(p.name for p in draft.params) + "):", *draft.lines]
         source = "\n".join(lines) + "\n"
         got = Rendered(source, draft, ast.parse(source))
         space: dict[str, Any] = {}
@@ -65,7 +66,7 @@ def render(name: str, depth: int, level: int | None = None, count: int = 24, tri
         for _ in range(CALLS):
             args = [p.draw(draw) for p in draft.params]
             try:
-                got.calls.append((args, space["entry"](*[_copy(a) for a in args])))
+                got.calls.append((args, space[entry](*[_copy(a) for a in args])))
             except Exception as exc:  # noqa: BLE001 -- a draw the pipeline would not ship
                 got.calls.append((args, exc))
         out.append(got)
