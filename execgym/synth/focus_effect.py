@@ -297,3 +297,11 @@ def inert(outputs: Sequence[str | None], stripped: Sequence[str | None]) -> bool
     if len(pairs) < 2:
         return None
     return all(a == b for a, b in pairs)
+
+
+def call_inert(outputs: Sequence[str | None], stripped: Sequence[str | None]) -> bool | None:
+    """Whether the program's own call (the first) returned the same without the focus (``inert``'s keys; a
+    stripped run that failed or was cut short returned something else); None when that call is not usable."""
+    if not outputs or outputs[0] is None:
+        return None
+    return bool(stripped) and outputs[0] == stripped[0]

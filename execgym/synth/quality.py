@@ -43,7 +43,8 @@ Beside the problems, for rows that name their focus operation (execgym's own pro
 (``execgym.synth.focus_effect``) returned the same for every call (True), not (False), or it could not be
 told (None: no focus, a focus that gives back its receiver by nature, ``focus_effect.IDENTITY_FOCUS``,
 nothing to replace, fewer than two comparable calls, or a stripped run the sandbox could not decide). Reported as a rate over the rows where it was told; not a rejection rule of the report (the pattern generator's
-filter applies the same test to its own drafts, ``FilterConfig.focus_effect``).
+filter applies the same test to its own drafts, ``FilterConfig.focus_effect``). ``focus_call_inert``, told with it: the
+program's own call alone returned the same without the focus (its output does not show the focus's effect).
 
 Also beside the problems, two reading measures (``READING``; reported, never a rejection rule, since real code
 has them now and then):
@@ -66,7 +67,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from execgym import astparse
-from execgym.synth.focus_effect import IDENTITY_FOCUS, inert, without_focus
+from execgym.synth.focus_effect import IDENTITY_FOCUS, call_inert, inert, without_focus
 from execgym.synth.parens import ungroup
 
 PROBLEMS = ("constant_output", "trivial_output", "dead_statement", "constant_test", "idiom", "unused_result")
@@ -595,6 +596,7 @@ class ProgramQuality:
     error: str = ""                         # why the program could not be measured ('' when it was)
     outputs: tuple[str, ...] = field(default=(), compare=False, repr=False)  # canonical JSON per ok run
     focus_inert: bool | None = None          # see the module's contract
+    focus_call_inert: bool | None = None     # the same for the program's own call alone (told with focus_inert)
     recomputed: tuple[int, ...] = ()         # the reading measures (``READING``), as in ``StaticQuality``
     extra_parentheses: tuple[int, ...] = ()
 
@@ -615,6 +617,7 @@ class ProgramQuality:
                 "unused_results": list(self.unused_results), "constructs": sorted(self.constructs),
                 "lines": self.lines, "line_steps": self.line_steps, "variables": self.variables,
                 "level": self.level, "error": self.error, "focus_inert": self.focus_inert,
+                "focus_call_inert": self.focus_call_inert,
                 "recomputed": list(self.recomputed), "extra_parentheses": list(self.extra_parentheses)}
 
     def reading(self) -> list[str]:
@@ -920,7 +923,9 @@ def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: in
                 theirs = extra_runs[extra_pos:extra_pos + len(calls)]
                 extra_pos += len(calls)
                 if quality.measured:
-                    quality = replace(quality, focus_inert=_inert(mine, theirs))
+                    told = _inert(mine, theirs)
+                    quality = replace(quality, focus_inert=told,
+                                      focus_call_inert=None if told is None else _call_inert(mine, theirs))
             out.append(quality)
         if progress is not None:
             progress(len(part))
@@ -948,6 +953,12 @@ def _inert(mine: Sequence[Any], theirs: Sequence[Any]) -> bool | None:
         return None
     return inert([output_key(t.return_value) if _usable(t) else None for t in mine],
                  [output_key(t.return_value) if _usable(t) else None for t in theirs])
+
+
+def _call_inert(mine: Sequence[Any], theirs: Sequence[Any]) -> bool | None:
+    """``focus_effect.call_inert`` over the same traces as ``_inert``."""
+    return call_inert([output_key(t.return_value) if _usable(t) else None for t in mine],
+                      [output_key(t.return_value) if _usable(t) else None for t in theirs])
 
 
 # --------------------------------------------------------------------------------------------- reporting
@@ -981,6 +992,8 @@ def summarize(qualities: Sequence[ProgramQuality]) -> dict:
         "mean_runs": mean(q.runs for q in measured),
         "focus_told": sum(1 for q in measured if q.focus_inert is not None),
         "focus_inert": rate_of([q.focus_inert for q in measured if q.focus_inert is not None]),
+        "focus_call_inert": rate_of([q.focus_call_inert for q in measured
+                                     if q.focus_inert is not None and q.focus_call_inert is not None]),
     }
 
 
@@ -1018,6 +1031,8 @@ def format_summary(by_level: Mapping[str, dict], against: Mapping[str, dict] | N
     if any(d.get("focus_told") for d in data):
         rows.append(("focus_inert", [f"{100 * d['focus_inert']:.1f}%" if d.get("focus_told") else "-"
                                      for d in data]))
+        rows.append(("  of the call alone", [f"{100 * d.get('focus_call_inert', 0.0):.1f}%" if d.get("focus_told")
+                                             else "-" for d in data]))
         rows.append(("  programs told", [f"{d.get('focus_told', 0)}" for d in data]))
     for name in READING:
         rows.append((f"{name} (reading)", [f"{100 * d['reading'][name]:.1f}%" if "reading" in d else "-"

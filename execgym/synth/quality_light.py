@@ -51,7 +51,7 @@ def light_qualities(plans: Sequence[tuple[Any, list[str]]], stripped: Sequence[s
 
     from execgym.synth.decide import SynthesisError
     from execgym.synth.filters import FilterConfig
-    from execgym.synth.focus_effect import inert
+    from execgym.synth.focus_effect import call_inert, inert
     from execgym.synth.patterns.coverage import batchable
     from execgym.synth.patterns.run import _cover
     from execgym.synth.quality import RunSummary, judge_runs, output_key
@@ -88,8 +88,10 @@ def light_qualities(plans: Sequence[tuple[Any, list[str]]], stripped: Sequence[s
         row = plans[k][0]
         quality = judge_runs(row.source, runs, level=getattr(row, "level", None))
         if k in theirs and quality.measured:
-            quality = replace(quality, focus_inert=inert(
-                [output_key(value) if ok is True else None for ok, value, *_ in calls],
-                [output_key(value) if ok is True else None for ok, value, *_ in stripped_calls]))
+            keys = [output_key(value) if ok is True else None for ok, value, *_ in calls]
+            stripped_keys = [output_key(value) if ok is True else None for ok, value, *_ in stripped_calls]
+            told = inert(keys, stripped_keys)
+            quality = replace(quality, focus_inert=told,
+                              focus_call_inert=None if told is None else call_inert(keys, stripped_keys))
         out[k] = quality
     return out

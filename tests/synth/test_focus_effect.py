@@ -130,6 +130,26 @@ def test_the_report_tells_inert_and_effective_focuses_apart_on_real_sandbox_runs
     assert "focus_inert" in table and "50.0%" in table
 
 
+@pytest.mark.parametrize("own", [False, True])
+def test_the_report_tells_whether_the_programs_own_call_shows_the_focus(own):
+    """``focus_call_inert``: the program's call alone returns the same without the focus (``[1, 2]`` is sorted
+    already) although another call does not: told on the traced route and on the light one (``own``)."""
+    from execgym.synth.focus_effect import call_inert
+
+    assert call_inert(["1", "2"], ["1", "3"]) is True and call_inert(["1", "2"], ["4", "2"]) is False
+    assert call_inert(["1"], [None]) is False and call_inert([None, "2"], ["1", "2"]) is None
+    sort_then_first = "def f(xs):\n    work = list(xs)\n    work.sort()\n    return work[0]\n"
+    rows = [ProgramRow(sort_then_first, "f", ("f([1, 2])", "f([5, 4])", "f([9, 7, 8])"), level=3,
+                       meta={"focus": ["list", "sort"]}),
+            ProgramRow(sort_then_first, "f", ("f([2, 1])", "f([4, 5])", "f([8, 9, 7])"), level=3,
+                       meta={"focus": ["list", "sort"]})]
+    qualities = assess(rows, variants=0, own=own)
+    assert [(q.focus_inert, q.focus_call_inert) for q in qualities] == [(False, True), (False, False)]
+    summary = summarize_by_level(qualities)["3"]
+    assert summary["focus_call_inert"] == 0.5
+    assert "of the call alone" in format_summary(summarize_by_level(qualities))
+
+
 def test_a_focus_that_gives_back_its_receiver_by_nature_is_never_told():
     from execgym.synth.focus_effect import IDENTITY_FOCUS
 
@@ -165,9 +185,10 @@ def test_the_rule_rejects_a_draft_whose_focus_changes_no_output_and_ships_an_inp
     for traced in (False, True):  # the light runner and the full tracer give the same verdicts
         inert_on, telling_on = filter_patterns([inert_draft, telling_draft], on, traced=traced)
         assert not inert_on.accepted and inert_on.reason == "the focus makes no difference to any input"
-        assert telling_on.accepted and "f(-4)" in (telling_on.call, *telling_on.variants), telling_on
+        # the input that shows the focus's effect is the program's call: the call's output depends on the focus
+        assert telling_on.accepted and telling_on.call == "f(-4)" and telling_on.expected == 5, telling_on
     inert_off, telling_off = filter_patterns([inert_draft, telling_draft], off)
-    assert inert_off.accepted and telling_off.accepted
+    assert inert_off.accepted and telling_off.accepted and telling_off.call == "f(1)"
     assert "f(-4)" not in (telling_off.call, *telling_off.variants)  # coverage alone would not ship it
 
 

@@ -184,7 +184,7 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
     chosen: dict[int, list[int]] = {}
     eligible: dict[int, list[Run]] = {}
     for i, summary in calls.items():
-        verdicts[i], picked, eligible[i] = _judge(cands[i], summary, config)
+        verdicts[i], picked, eligible[i] = _judge(cands[i], summary, config, told.get(i))
         if verdicts[i].accepted:
             chosen[i] = picked
     for i in list(chosen):
@@ -442,10 +442,12 @@ def _values(calls: Sequence[Call]) -> list:
     return [(ok, value) for ok, value, *_ in calls]
 
 
-def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfig
+def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfig, told: int | None = None
            ) -> tuple[PatternVerdict, list[int], list[Run]]:
     """The verdict on ``calls`` (hash seed 0), the pool indices of the call and variants it ships, and the
-    eligible runs (ok within the budget with a literal result) they were chosen from."""
+    eligible runs (ok within the budget with a literal result) they were chosen from. ``told``: the first pool
+    call whose value the program without its focus changes (the focus effect; -1 or None: none, or not
+    checked); when it is eligible it is the program's call, so that the call's output depends on the focus."""
     from execgym.engine.codec import is_literal
 
     if calls is None:
@@ -467,6 +469,8 @@ def _judge(cand: PatternCandidate, calls: list[Call] | None, config: FilterConfi
     # 0)`` when no pair of items crossed the bound), which the rules reject as the program's output: then the
     # first whose value is neither that nor itself trivial (``[]``, ``0``, ``False``), when one is
     main = runs[0]
+    if told is not None and told >= 0:
+        main = next((run for run in runs if run[0] == told and not trivial_container(run[1])), main)
     if trivial_container(main[1]):
         main = next((run for run in runs if not trivial_container(run[1]) and not _trivial(run[1])), main)
     chosen = [main]
