@@ -25,9 +25,13 @@ BATCH = 64
 IN_FLIGHT = 2  # batches being filtered at once
 SOLO_BATCH = 128  # drafts per batch without overlap (see ``generate_patterns``)
 # drafts per coverage child without overlap (one of several generating processes); with overlap, ``run.BATCH``
-# (32). Measured on 2 cores, alternating: 16 gave more programs per second and less CPU per program than 32
-# with two generating processes (7 of 8 rounds), 32 more than 16 with one (3 of 3)
-SOLO_COVER = 16
+# (32). Measured on 2 cores, alternating, with two generating processes: 16 gave more programs per second than
+# 32 in 7 of 8 rounds while a request carried the runner's code and compiled every pool with sets (2026-12-07);
+# since requests carry less (2026-12-08) 32 took less CPU per program in 4 of 5 rounds (median 3.71 against
+# 4.03 ms) and more programs per second in 3 of 5, except at level 1, whose cheap drafts finish sooner in more,
+# smaller requests (every round slower with 32)
+SOLO_COVER = 32
+SOLO_COVER_BY_LEVEL = {1: 16}
 # at every level the first PREFER_TWICE draws of a focus keep only drafts that use it twice (a focus that can be
 # used once only, ``x.copy()``, ``w.isprintable()``, a mutator, is used once from the next draw on)
 PREFER_TWICE = 5
@@ -121,7 +125,7 @@ def generate_patterns(level: int, seeds: Sequence[int], *, config: FilterConfig 
             drawn = _draw_batch(level, seeds, take, next_attempt)
             cands = [cand for *_, cand in drawn]
             if pool is None:
-                settle(drawn, filter_patterns(cands, config, batch=SOLO_COVER))
+                settle(drawn, filter_patterns(cands, config, batch=SOLO_COVER_BY_LEVEL.get(level, SOLO_COVER)))
                 continue
             if len(pending) >= IN_FLIGHT:
                 settle(*_wait(pending.popleft()))
