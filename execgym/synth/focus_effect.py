@@ -11,6 +11,10 @@ Contract:
 - ``IDENTITY_FOCUS``: the catalog entries (``"type/name"``) that give back their receiver's value by nature (a
   copy, a whole slice); they are inert by definition, so neither the report's measure nor the filter
   rule asks about them.
+- ``without_unused_imports(source) -> str | None`` (pure): ``source`` with each top-level import statement
+  that binds only names the program never uses (a stripped ``math.floor(x)`` leaves ``import math`` behind)
+  replaced by an empty line (the same line numbers); None when there is no such statement or the source does
+  not parse. The program does what it did: an unused import binds a name nothing reads.
 - ``inert(outputs, stripped) -> bool | None``: whether the stripped program returned, for every call whose
   original run was usable, what the original returned (canonical keys, ``quality.output_key``); a stripped
   run that failed or was cut short counts as a change. None with fewer than two comparable calls.
@@ -142,6 +146,27 @@ def strip(source: str, focus: Sequence[str]) -> tuple[str, bool] | None:
         if type(node) is ast.Name and type(node.ctx) is ast.Store and not _bound_elsewhere(node, dropped, parents):
             return text, False
     return text, True
+
+
+def without_unused_imports(source: str) -> str | None:
+    """``source`` without the top-level imports whose names it never uses (see the module contract)."""
+    try:
+        tree = astparse.parse_cached(source)
+        nodes = astparse.walk_cached(source)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    used = {node.id for node in nodes if type(node) is ast.Name}
+    lines = source.split("\n")
+    dropped = False
+    for stmt in tree.body:
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)) or stmt.lineno != stmt.end_lineno:
+            continue
+        names = {(alias.asname or alias.name).split(".")[0] for alias in stmt.names}
+        if "*" in names or names & used or lines[stmt.lineno - 1].strip() != ast.get_source_segment(source, stmt):
+            continue
+        lines[stmt.lineno - 1] = ""
+        dropped = True
+    return "\n".join(lines) if dropped else None
 
 
 def _bound_elsewhere(name: ast.Name, dropped: set[ast.AST], parents: dict[ast.AST, ast.AST]) -> bool:

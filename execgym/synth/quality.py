@@ -851,13 +851,13 @@ def _unmeasured(why: str, level: int | None, static: StaticQuality | None = None
 
 # ------------------------------------------------------------------------------------------ measuring rows
 def variant_calls(source: str, entry: str, call: str, n: int, seed: int, *, exclude: Iterable[str] = (),
-                  strict: bool = False) -> list[str]:
+                  strict: bool = False, own: bool = False) -> list[str]:
     """Up to ``n`` further calls of ``entry`` with fresh literal arguments (same kinds as ``call``'s) that run ok
     in the sandbox (``execgym.synth.api.variant_calls``; not ``strict`` by default: a call that the wall clock
     stops does not count)."""
     from execgym.synth.api import variant_calls as _variants
 
-    return _variants(source, entry, call, n, seed, exclude=list(exclude), strict=strict)
+    return _variants(source, entry, call, n, seed, exclude=list(exclude), strict=strict, own=own)
 
 
 def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: int | None = None,
@@ -888,7 +888,7 @@ def assess(rows: Sequence[Any], *, variants: int = 5, seed: int = 0, workers: in
             if len(calls) < 1 + variants:
                 try:
                     calls += variant_calls(row.source, row.entry, calls[0], 1 + variants - len(calls), seed,
-                                           exclude=calls, strict=strict)
+                                           exclude=calls, strict=strict, own=own)
                 except (SyntaxError, ValueError):
                     pass
             plans.append((row, calls))

@@ -309,7 +309,8 @@ def build_builtin(env: str, level: int, seed: int, options: dict) -> dict:
         program = _program_for(source, level, program_seed(env, level, seed, attempt), options)
         extra = 24 if full else 12
         calls = [program.call] + _test_inputs(program, n_vis + n_hid + extra,
-                                              program_seed(env, level, seed, attempt, "inputs"))
+                                              program_seed(env, level, seed, attempt, "inputs"),
+                                              own=source == "synth")
         seen, unique = set(), []
         for c in calls:
             if c not in seen:
@@ -429,7 +430,7 @@ def _program_for(source: str, level: int, seed: int, options: dict | None = None
     return program_source(source).program(level, seed)
 
 
-def _test_inputs(program: Any, n: int, seed: int) -> list[str]:
+def _test_inputs(program: Any, n: int, seed: int, *, own: bool = False) -> list[str]:
     """Further inputs for the tests: a corpus row's own generated inputs when it has them (CodeI/O's
     generator), else fresh literal arguments of the same kinds (``synth.variant_calls``; not strict for code
     from a corpus, which may loop on some inputs)."""
@@ -438,7 +439,7 @@ def _test_inputs(program: Any, n: int, seed: int) -> list[str]:
     if program.origin == "synth":
         from execgym import synth
 
-        return list(synth.input_variants(program, n, seed))
+        return list(synth.input_variants(program, n, seed, own=own))
     if program.meta.get("inputs") == "generator":
         return list(program.variants)
     return list(program.variants) + variant_calls(program.source, program.entry, program.call, n, seed,

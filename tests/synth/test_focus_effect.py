@@ -202,3 +202,16 @@ def test_a_stripped_loop_that_never_ends_stops_at_its_own_budget_and_counts_as_a
                        [(list(range(k, 2 * k + 1)),) for k in range(1, 9)])
     verdict, = filter_patterns([draft], FilterConfig(focus_effect=True))
     assert verdict.accepted, verdict
+
+
+def test_without_unused_imports_blanks_only_the_imports_nothing_reads():
+    from execgym.synth.focus_effect import without_unused_imports
+
+    stripped = "import math\n\n\ndef f(x):\n    return x + 1\n"
+    assert without_unused_imports(stripped) == "\n\n\ndef f(x):\n    return x + 1\n"
+    assert without_unused_imports("import math\n\ndef f(x):\n    return math.floor(x)\n") is None
+    assert without_unused_imports("from math import floor\n\ndef f(x):\n    return floor(x)\n") is None
+    assert without_unused_imports("import math as m, os\n\ndef f(x):\n    return m.pi\n") is None
+    assert without_unused_imports("import math; import os\n\ndef f(x):\n    return x\n") is None  # (one line)
+    assert without_unused_imports("def f(x):\n    return x\n") is None
+    assert without_unused_imports("def f(:\n") is None

@@ -40,7 +40,7 @@ from execgym.synth.filters import (
     same_value,
     text_free,
 )
-from execgym.synth.focus_effect import IDENTITY_FOCUS, strip
+from execgym.synth.focus_effect import IDENTITY_FOCUS, strip, without_unused_imports
 from execgym.synth.light_runner import short
 from execgym.synth.patterns import PatternCandidate
 from execgym.synth.patterns.coverage import (
@@ -166,10 +166,12 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
     paired = [i for i in light if i not in alone]
     if paired:
         calls.update(_cover(cands, paired, config, batch, stop=EARLY_STOP, stripped=bares, told=told))
+    if heavy and not traced:  # one call of one program per child, in rounds until each draft's early stop holds
+        calls.update(_cover_alone(cands, heavy, config, told))
     late: dict[int, list[Call] | None] = {}  # whole pools, cut by ``early_prefix`` once told
     if full:
         late.update(_cover(cands, full, config, batch))
-    if heavy:
+    if heavy and traced:
         late.update(_trace_each(cands, heavy, config))
     if late:
         if config.focus_effect:
@@ -208,10 +210,8 @@ def _same_under_hash_seed_1(cands: Sequence[PatternCandidate], indices: Sequence
                             chosen: dict[int, list[int]], calls: dict[int, list[Call] | None], light: set[int],
                             config: FilterConfig, batch: int) -> dict[int, bool]:
     """For each accepted draft in ``indices``: whether its shipped calls (the call and its variants, the pool
-    tuples ``chosen[i]``) return the same values under ``hash_seed=1`` (light drafts by the coverage runner,
-    batched; the others by a plain run of the runner module)."""
-    from execgym.engine.request import RunRequest
-
+    tuples ``chosen[i]``) return the same values under ``hash_seed=1`` (by the coverage runner: light drafts
+    batched, the others one call to a child)."""
     shipped = {i: replace(cands[i], pool=[cands[i].pool[k] for k in chosen[i]]) for i in indices}
     wanted = {i: [(True, calls[i][k][1]) for k in chosen[i]] for i in indices}
     got: dict[int, Any] = {}
@@ -219,15 +219,10 @@ def _same_under_hash_seed_1(cands: Sequence[PatternCandidate], indices: Sequence
     if batched:
         covered = _cover(shipped, batched, config, batch, hash_seed=1, tests=False)  # (values only)
         got.update({i: None if c is None else _values(c) for i, c in covered.items()})
-    alone = [i for i in indices if i not in light]
-    if alone:
-        requests = [RunRequest(_runner(shipped[i])[0], f"{RUNNER}()", mode="run", timeout=config.timeout + 2.0,
-                               hash_seed=1) for i in alone]
-        results = run_decided(requests, retry_timeouts=config.retry_timeouts, workers=config.workers,
-                              what="pattern candidate")
-        for i, result in zip(alone, results):
-            ok = str(getattr(result.outcome, "value", result.outcome)) == "ok"
-            got[i] = result.return_value if ok else None
+    alone = {i: range(len(shipped[i].pool)) for i in indices if i not in light}
+    if alone:  # (one call to a child: these drafts fail ``coverage.batchable``)
+        covered = _calls_alone(shipped, alone, config, hash_seed=1, tests=False)
+        got.update({i: None if c is None else _values(c) for i, c in covered.items()})
     return {i: got.get(i) is not None and same_value(got[i], wanted[i]) for i in indices}
 
 
@@ -251,13 +246,14 @@ def _drafts(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], 
 def _cover(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], indices: Sequence[int],
            config: FilterConfig, batch: int, hash_seed: int | None = None,
            budgets: Mapping[int, int] | None = None, tests: bool = True, stop: EarlyStop | None = None,
-           stripped: Mapping[int, str] | None = None, told: dict[int, int] | None = None
-           ) -> dict[int, list[Call] | None]:
+           stripped: Mapping[int, str] | None = None, told: dict[int, int] | None = None,
+           groups: list[list[Any]] | None = None) -> dict[int, list[Call] | None]:
     """Light coverage summaries of ``indices``, ``batch`` drafts to a child; a batch whose run is not ok is
     re-run in halves, down to one draft (a draft whose own run is not ok maps to ``None``). ``budgets``: a draft's own
     line-step budget per call, in place of ``config.max_line_steps + 1``; ``tests=False``: no branch-test
     outcomes are recorded (the calls' values and line counts only); ``stop``: each draft's pool stops early by
-    it (``coverage.early_prefix``; needs ``tests``). ``stripped``: a draft's program without its focus (batchable,
+    it (``coverage.early_prefix``; needs ``tests``). ``groups``: the drafts of each child, in place of ``batch``
+    (``indices`` is then unused). ``stripped``: a draft's program without its focus (batchable,
     ``_stripped``), run in the same child on a copy of each eligible call's arguments until one gives another
     value; that call's pool index (``-1``: none did) goes to ``told``, and the pool does not stop before it."""
     budget = config.max_line_steps + 1
@@ -268,7 +264,7 @@ def _cover(cands: Sequence[PatternCandidate] | Mapping[int, PatternCandidate], i
                            timeout=timeout, hash_seed=hash_seed, stop=stop)
 
     out: dict[int, list[Call] | None] = {}
-    todo = _groups(list(indices), batch)
+    todo = [list(g) for g in groups] if groups is not None else _groups(list(indices), batch)
     while todo:  # rounds: a group whose request would pass the sandbox's size caps, or whose run is not ok, is halved
         groups, requests = [], []
         while todo:
@@ -314,20 +310,164 @@ def _halves(group: list[int]) -> list[list[int]]:
 
 def _trace_each(cands: Sequence[PatternCandidate], indices: Sequence[int], config: FilterConfig
                 ) -> dict[int, list[Call] | None]:
-    """Call summaries from the full tracer, one module per draft."""
+    """Call summaries from the full tracer: one module per draft that passes ``coverage.batchable``, one module
+    per call of any other (never two calls of such a draft in one child)."""
     from execgym.engine.request import RunRequest
 
     requests, plan = [], []
     for i in indices:
         cand = cands[i]
-        module, try_line = _runner(cand)
-        plan.append((i, try_line))
-        steps = (config.max_line_steps + 60) * len(cand.pool)
-        requests.append(RunRequest(module, f"{RUNNER}()", mode="trace", timeout=config.timeout + 2.0,
-                                   max_steps=steps, limits={"snapshot_caps": TINY_SNAPSHOTS}))
+        parts = [cand] if batchable(cand.source) else [replace(cand, pool=[args]) for args in cand.pool]
+        for part in parts:
+            module, try_line = _runner(part)
+            plan.append((i, part, try_line))
+            steps = (config.max_line_steps + 60) * len(part.pool)
+            requests.append(RunRequest(module, f"{RUNNER}()", mode="trace", timeout=config.timeout + 2.0,
+                                       max_steps=steps, limits={"snapshot_caps": TINY_SNAPSHOTS}))
     results = run_decided(requests, retry_timeouts=config.retry_timeouts, workers=config.workers,
                           what="pattern candidate")
-    return {i: _summaries(cands[i], result, try_line) for (i, try_line), result in zip(plan, results)}
+    out: dict[int, list[Call] | None] = {i: [] for i in indices}
+    for (i, part, try_line), result in zip(plan, results):
+        summary = _summaries(part, result, try_line)
+        out[i] = None if summary is None or out[i] is None else out[i] + summary
+    return out
+
+
+# a draft that fails ``coverage.batchable`` (``import math``) runs one call to a child, this many calls of each such
+# draft at a time, until its early stop holds: 1 + MIN_VARIANTS is the fewest calls after which it can
+ROUND_CALLS = 1 + MIN_VARIANTS
+_NO_CALL: Call = (False, None, (), 0, {})  # a call ``early_prefix`` skips: it tells whether a prefix already stopped
+
+
+def _each_call(jobs: Mapping[Any, tuple[PatternCandidate, int]], config: FilterConfig, *,
+               budgets: Mapping[Any, int] | None = None, tests: bool = True, hash_seed: int | None = None
+               ) -> dict[Any, Call | None]:
+    """The light runner's summary of ``cand.pool[k]`` for each job ``(cand, k)``, each in a sandboxed child of its
+    own (issue "synthesis v2", item 6: several calls, or several programs, share a child only when the program
+    passes ``coverage.batchable``); ``budgets[key]``: that call's line-step budget (see ``_cover``). ``None``
+    for a job whose child did not end ok."""
+    subs = {key: replace(cand, pool=[cand.pool[k]]) for key, (cand, k) in jobs.items()}
+    got = _cover(subs, list(subs), config, 1, hash_seed=hash_seed, budgets=budgets, tests=tests)
+    return {key: got[key][0] if got.get(key) is not None and len(got[key]) == 1 else None for key in jobs}
+
+
+def _calls_alone(runs: Mapping[Any, PatternCandidate], wanted: Mapping[Any, Sequence[int]], config: FilterConfig,
+                 *, budgets: Mapping[Any, int] | None = None, tests: bool = True, hash_seed: int | None = None
+                 ) -> dict[Any, list[Call] | None]:
+    """``_each_call`` of the pool calls ``wanted[i]`` of each draft ``runs[i]`` (``budgets[i]``: draft ``i``'s
+    budget per call), as each draft's list of calls; ``None`` for a draft any of whose children did not end ok."""
+    jobs = {(i, k): (runs[i], k) for i, ks in wanted.items() for k in ks}
+    own = {key: budgets[key[0]] for key in jobs if key[0] in budgets} if budgets else None
+    got = _each_call(jobs, config, budgets=own, tests=tests, hash_seed=hash_seed)
+    out: dict[Any, list[Call] | None] = {}
+    for i, ks in wanted.items():
+        calls = [got[(i, k)] for k in ks]
+        out[i] = None if any(c is None for c in calls) else calls
+    return out
+
+
+def _cover_alone(cands: Sequence[PatternCandidate], indices: Sequence[int], config: FilterConfig,
+                 told: dict[int, int]) -> dict[int, list[Call] | None]:
+    """What ``_cover`` with the early stop (and the focus effect's stripped programs) returns, for drafts that fail
+    ``coverage.batchable``: one call of one program to each child, in rounds. A draft's pool runs ``ROUND_CALLS``
+    calls at a time, and a round of them only while the calls so far cannot have stopped it; its stripped
+    program (the focus effect) is asked about the countable calls, in a round of their own, until one is told
+    apart (into ``told``: the first such call in pool order, ``-1`` for none). The first round also asks the
+    stripped program about the pool's first call, under the whole budget (most focuses tell there; a call
+    that is not countable has that answer dropped). A draft's pool stops once ``early_prefix`` says the calls so
+    far stopped it. A draft whose stripped call's child did not end ok (before one was told apart) is told nothing
+    from then on (the pool then stops by coverage alone), as when ``_told_after`` asks about a whole pool. The answers are those of
+    the whole pool's calls (tests/synth/test_synth_patterns_alone.py)."""
+    cap = config.max_line_steps + 1
+    bares = {i: _stripped(cands[i]) for i in indices} if config.focus_effect else {}
+    got: dict[int, list[Call]] = {i: [] for i in indices}
+    asked: dict[int, int] = {i: 0 for i in indices}  # pool calls [0, asked) were put to the stripped program
+    found: dict[int, int] = {}  # the first call told apart
+    lost: set[int] = set()      # a stripped call's child did not end ok: nothing told
+    out: dict[int, list[Call] | None] = {}
+    rules = {i: static_rules(cands[i].source) for i in indices}
+
+    def mark(i: int) -> int | None:
+        return None if bares.get(i) is None or i in lost else found.get(i, -1)
+
+    def stopped(i: int) -> bool:
+        heads = [h for h, _ in rules[i].tests]
+        return len(early_prefix([*got[i], _NO_CALL], rules[i].statements, heads, cap=cap, stop=EARLY_STOP,
+                                told=mark(i))) <= len(got[i])
+
+    def asking(i: int) -> bool:
+        return bares.get(i) is not None and i not in found and i not in lost
+
+    first = True
+    active = list(indices)
+    while active:
+        alone: dict[Any, PatternCandidate] = {}   # ("call" | "bare", i, k): one call to a child
+        shared: dict[Any, PatternCandidate] = {}  # ("bares", i): a batchable stripped program's asked calls
+        put: dict[int, list[int]] = {}            # the pool calls put to each draft's stripped program this round
+        budgets: dict[Any, int] = {}
+        for i in active:
+            pool = cands[i].pool
+            if asking(i) and asked[i] < len(got[i]):  # the calls run so far, before any more of the pool
+                put[i] = [k for k in range(asked[i], len(got[i])) if _countable(got[i][k], cap)]
+                asked[i] = len(got[i])
+                if put[i]:
+                    continue
+            for k in range(len(got[i]), min(len(got[i]) + ROUND_CALLS, len(pool))):
+                alone[("call", i, k)] = replace(cands[i], pool=[pool[k]])
+            if first and asking(i) and pool:
+                put[i] = [0]  # (under the whole budget: see above)
+                asked[i] = 1
+        for i, ks in put.items():
+            limit = None if first else min(cap, max(_stripped_limit(got[i][k][3], cap) for k in ks))
+            if batchable(bares[i].source):
+                shared[("bares", i)] = replace(bares[i], pool=[cands[i].pool[k] for k in ks])
+                if limit is not None:
+                    budgets[("bares", i)] = limit
+            else:
+                for k in ks:
+                    alone[("bare", i, k)] = replace(bares[i], pool=[cands[i].pool[k]])
+                    if limit is not None:
+                        budgets[("bare", i, k)] = limit
+        first = False
+        groups = [[key] for key in alone] + _groups(list(shared), BATCH)
+        ran = _cover({**alone, **shared}, [], config, 1, budgets=budgets, groups=groups)
+        for i in active:
+            calls = [ran.get(("call", i, k)) for k in range(len(got[i]), len(cands[i].pool))
+                     if ("call", i, k) in alone]
+            if any(c is None or len(c) != 1 for c in calls):
+                out[i] = None
+                continue
+            got[i] += [c[0] for c in calls]
+            if i not in put:
+                continue
+            if ("bares", i) in shared:
+                answers = ran.get(("bares", i))
+                answers = [None] * len(put[i]) if answers is None else [[c] for c in answers]
+            else:
+                answers = [ran.get(("bare", i, k)) for k in put[i]]
+            for k, answer in zip(put[i], answers):
+                if not asking(i) or not _countable(got[i][k], cap):
+                    continue  # (the first round's answer about a call that turned out not countable is dropped)
+                if answer is None or len(answer) != 1:
+                    lost.add(i)
+                    continue
+                ok, value, _, steps, _ = answer[0]
+                if ok is not True or steps > _stripped_limit(got[i][k][3], cap) or tells(got[i][k][1], value):
+                    found[i] = k  # (the first in pool order: asking stops here)
+        still = []
+        for i in active:
+            if i in out:
+                continue
+            done = len(got[i]) == len(cands[i].pool) and not (asking(i) and asked[i] < len(got[i]))
+            if done or stopped(i):
+                heads = [h for h, _ in rules[i].tests]
+                out[i] = early_prefix(got[i], rules[i].statements, heads, cap=cap, stop=EARLY_STOP, told=mark(i))
+                if mark(i) is not None:
+                    told[i] = mark(i)
+            else:
+                still.append(i)
+        active = still
+    return out
 
 
 def _summaries(cand: PatternCandidate, traced: Any, try_line: int) -> list[Call] | None:
@@ -359,14 +499,22 @@ def _stripped(cand: PatternCandidate) -> PatternCandidate | None:
 
 def _stripped_batchable(cand: PatternCandidate) -> tuple[PatternCandidate, bool] | None:
     """``_stripped`` and whether the stripped program passes ``coverage.batchable``: it does when the draft does
-    and the stripping binds no name less (``focus_effect.strip``); otherwise the check is run on its text."""
+    and the stripping binds no name less (``focus_effect.strip``); otherwise the check is run on its text, after
+    dropping the imports the stripped program no longer uses (``focus_effect.without_unused_imports``: the
+    ``import math`` of a stripped ``math.floor(x)``), so that such a probe can share a child with others."""
     if "/".join(cand.focus) in IDENTITY_FOCUS:
         return None
     stripped = strip(cand.source, cand.focus)
     if stripped is None:
         return None
     text, keeps_names = stripped
-    return replace(cand, source=text), (keeps_names and batchable(cand.source)) or batchable(text)
+    if keeps_names and batchable(cand.source):
+        return replace(cand, source=text), True
+    if not batchable(text):  # (``import math`` of a stripped ``math.floor(x)``, unused now: the same program without)
+        lean = without_unused_imports(text)
+        if lean is not None and batchable(lean):
+            text = lean
+    return replace(cand, source=text), batchable(text)
 
 
 def _countable(call: Call, cap: int) -> bool:
@@ -403,9 +551,9 @@ def _told_after(cands: Sequence[PatternCandidate], whole: Mapping[int, list[Call
     if light:
         got.update(_cover(runs, light, config, batch, budgets=budgets, tests=False))
     shared = set(light)
-    alone = [i for i in runs if i not in shared]
-    if alone:
-        got.update(_cover(runs, alone, config, 1, budgets=budgets, tests=False))
+    alone = {i: range(len(runs[i].pool)) for i in runs if i not in shared}
+    if alone:  # (one call to a child: these stripped programs fail ``coverage.batchable``)
+        got.update(_calls_alone(runs, alone, config, budgets=budgets, tests=False))
     for i, bare_calls in got.items():
         if bare_calls is None:
             continue
