@@ -189,3 +189,17 @@ def test_a_stripped_probe_without_its_unused_import_returns_what_it_returned_wit
     got = [(str(r.outcome), r.return_value) for r in run_batch(with_import)]
     assert got == [(str(r.outcome), r.return_value) for r in run_batch(without)]
     assert sum(outcome == "ok" for outcome, _ in got) >= calls // 2
+
+
+def test_what_the_rounds_raise_reaches_the_caller(math_drafts, monkeypatch):
+    """The rounds run in a thread of their own beside the batched drafts; an undecided sandbox run there
+    (``SynthesisError``) is raised by ``filter_patterns`` itself, never lost."""
+    import execgym.synth.patterns.run as run
+    from execgym.synth.decide import SynthesisError
+
+    def undecided(*args, **kwargs):
+        raise SynthesisError("the sandbox could not decide a candidate (test)")
+
+    monkeypatch.setattr(run, "_cover_alone", undecided)
+    with pytest.raises(SynthesisError, match="could not decide"):
+        filter_patterns(math_drafts[:2], FilterConfig())

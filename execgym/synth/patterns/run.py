@@ -164,10 +164,11 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
                 full.append(i)
     alone = set(full)
     paired = [i for i in light if i not in alone]
+    # one call of one program per child, in rounds until each draft's early stop holds: in a thread of its own, so
+    # that its rounds overlap the batched drafts' requests (the answers do not depend on the timing)
+    alone_rounds = _Rounds(cands, heavy, config) if heavy and not traced else None
     if paired:
         calls.update(_cover(cands, paired, config, batch, stop=EARLY_STOP, stripped=bares, told=told))
-    if heavy and not traced:  # one call of one program per child, in rounds until each draft's early stop holds
-        calls.update(_cover_alone(cands, heavy, config, told))
     late: dict[int, list[Call] | None] = {}  # whole pools, cut by ``early_prefix`` once told
     if full:
         late.update(_cover(cands, full, config, batch))
@@ -183,6 +184,8 @@ def filter_patterns(cands: Sequence[PatternCandidate], config: FilterConfig | No
                 late[i] = early_prefix(summary, rules.statements, [h for h, _ in rules.tests], cap=cap,
                                        stop=EARLY_STOP, told=told.get(i))
         calls.update(late)
+    if alone_rounds is not None:
+        calls.update(alone_rounds.result(told))
     chosen: dict[int, list[int]] = {}
     eligible: dict[int, list[Run]] = {}
     for i, summary in calls.items():
@@ -364,6 +367,34 @@ def _calls_alone(runs: Mapping[Any, PatternCandidate], wanted: Mapping[Any, Sequ
         calls = [got[(i, k)] for k in ks]
         out[i] = None if any(c is None for c in calls) else calls
     return out
+
+
+class _Rounds:
+    """``_cover_alone(cands, indices, config, told)`` run in a thread started at once; ``result(told)`` waits for
+    it, adds its told calls to ``told`` and returns its calls (or raises what it raised)."""
+
+    def __init__(self, cands: Sequence[PatternCandidate], indices: Sequence[int], config: FilterConfig) -> None:
+        import threading
+
+        self._told: dict[int, int] = {}
+        self._out: dict[int, list[Call] | None] = {}
+        self._error: BaseException | None = None
+
+        def work() -> None:
+            try:
+                self._out = _cover_alone(cands, indices, config, self._told)
+            except BaseException as exc:  # (re-raised in the filtering thread)
+                self._error = exc
+
+        self._thread = threading.Thread(target=work, name="execgym-alone-rounds", daemon=True)
+        self._thread.start()
+
+    def result(self, told: dict[int, int]) -> dict[int, list[Call] | None]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        told.update(self._told)
+        return self._out
 
 
 def _cover_alone(cands: Sequence[PatternCandidate], indices: Sequence[int], config: FilterConfig,
