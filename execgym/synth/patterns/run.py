@@ -342,30 +342,20 @@ ROUND_CALLS = 1 + MIN_VARIANTS
 _NO_CALL: Call = (False, None, (), 0, {})  # a call ``early_prefix`` skips: it tells whether a prefix already stopped
 
 
-def _each_call(jobs: Mapping[Any, tuple[PatternCandidate, int]], config: FilterConfig, *,
-               budgets: Mapping[Any, int] | None = None, tests: bool = True, hash_seed: int | None = None
-               ) -> dict[Any, Call | None]:
-    """The light runner's summary of ``cand.pool[k]`` for each job ``(cand, k)``, each in a sandboxed child of its
-    own (issue "synthesis v2", item 6: several calls, or several programs, share a child only when the program
-    passes ``coverage.batchable``); ``budgets[key]``: that call's line-step budget (see ``_cover``). ``None``
-    for a job whose child did not end ok."""
-    subs = {key: replace(cand, pool=[cand.pool[k]]) for key, (cand, k) in jobs.items()}
-    got = _cover(subs, list(subs), config, 1, hash_seed=hash_seed, budgets=budgets, tests=tests)
-    return {key: got[key][0] if got.get(key) is not None and len(got[key]) == 1 else None for key in jobs}
-
-
 def _calls_alone(runs: Mapping[Any, PatternCandidate], wanted: Mapping[Any, Sequence[int]], config: FilterConfig,
                  *, budgets: Mapping[Any, int] | None = None, tests: bool = True, hash_seed: int | None = None
                  ) -> dict[Any, list[Call] | None]:
-    """``_each_call`` of the pool calls ``wanted[i]`` of each draft ``runs[i]`` (``budgets[i]``: draft ``i``'s
-    budget per call), as each draft's list of calls; ``None`` for a draft any of whose children did not end ok."""
-    jobs = {(i, k): (runs[i], k) for i, ks in wanted.items() for k in ks}
-    own = {key: budgets[key[0]] for key in jobs if key[0] in budgets} if budgets else None
-    got = _each_call(jobs, config, budgets=own, tests=tests, hash_seed=hash_seed)
+    """The light runner's summaries of the pool calls ``wanted[i]`` of each draft ``runs[i]``, each call in a
+    sandboxed child of its own (issue "synthesis v2", item 6: several calls, or several programs, share a child
+    only when the program passes ``coverage.batchable``); ``budgets[i]``: draft ``i``'s line-step budget per call
+    (see ``_cover``). ``None`` for a draft any of whose children did not end ok."""
+    subs = {(i, k): replace(runs[i], pool=[runs[i].pool[k]]) for i, ks in wanted.items() for k in ks}
+    own = {key: budgets[key[0]] for key in subs if key[0] in budgets} if budgets else None
+    got = _cover(subs, list(subs), config, 1, hash_seed=hash_seed, budgets=own, tests=tests)
     out: dict[Any, list[Call] | None] = {}
     for i, ks in wanted.items():
-        calls = [got[(i, k)] for k in ks]
-        out[i] = None if any(c is None for c in calls) else calls
+        calls = [got.get((i, k)) for k in ks]
+        out[i] = None if any(c is None or len(c) != 1 for c in calls) else [c[0] for c in calls]
     return out
 
 
